@@ -1,0 +1,39 @@
+/** A minimal object store: the one interface both backends (S3 and local files) implement. */
+export interface BlobInfo {
+  /** Key relative to the store's root (no leading slash). */
+  key: string;
+  size: number;
+  /** S3 ETag (quotes stripped) or, for files, a content hash. Changes whenever the content changes. */
+  etag: string;
+  /** ISO-8601. */
+  lastModified: string;
+}
+
+export interface BlobStore {
+  /** The URI this store was opened with, e.g. `s3://bucket/prefix` or `file:///abs/dir`. */
+  readonly uri: string;
+  /** Reads an object; throws BlobNotFoundError when it does not exist. */
+  get(key: string): Promise<Buffer>;
+  /** Reads an object, or returns undefined when it does not exist. */
+  tryGet(key: string): Promise<Buffer | undefined>;
+  head(key: string): Promise<BlobInfo | undefined>;
+  put(key: string, body: Buffer | string): Promise<BlobInfo>;
+  /**
+   * Creates the object only if no object exists at `key` (atomic: S3 `If-None-Match: *`, file `O_EXCL`).
+   * Returns false, writing nothing, when the key already exists.
+   */
+  putIfAbsent(key: string, body: Buffer | string): Promise<boolean>;
+  /** Every object whose key starts with `prefix` (pagination handled), sorted by key. */
+  list(prefix?: string): Promise<BlobInfo[]>;
+  delete(key: string): Promise<void>;
+}
+
+export class BlobNotFoundError extends Error {
+  constructor(
+    readonly uri: string,
+    readonly key: string,
+  ) {
+    super(`object not found: ${key} in ${uri}`);
+    this.name = 'BlobNotFoundError';
+  }
+}
