@@ -1,0 +1,9 @@
+/** Where each kind of artifact lives inside the artifact store. */
+export const artifactKeys = {
+  datasetData: (hash: string) => `datasets/${hash}/data.bin`,
+  datasetSummary: (hash: string) => `datasets/${hash}/summary.json`,
+  datasetPipeline: (hash: string) => `datasets/${hash}/pipeline.json`,
+  model: (sha256: string, engine: string) => `models/${sha256}.${engine}.json`,
+  dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
+  checkReport: (dataUriHash: string, id: string) => `retrain-checks/${dataUriHash}/${id}.json`,
+};

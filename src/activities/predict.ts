@@ -1,0 +1,42 @@
+import { parsePredictionRows } from '../ml/dataset';
+import { transformRows, validateFeaturePipeline } from '../ml/features';
+import type { TrialPool } from '../ml/trial-pool';
+import type { ModelRegistry } from '../registry/model-registry';
+import type { BlobStore } from '../storage/blob-store';
+import type { PredictInput, PredictResult } from '../workflows/types';
+import { nonRetryable } from './errors';
+
+export interface PredictDeps {
+  artifacts: BlobStore;
+  registry: ModelRegistry;
+  pool: TrialPool;
+}
+
+/** Scores rows with a registered version, applying exactly the feature pipeline stored with it. */
+export async function predictWith(deps: PredictDeps, input: PredictInput): Promise<PredictResult> {
+  let rows;
+  try {
+    rows = parsePredictionRows(input.rows);
+  } catch (err) {
+    throw nonRetryable('InvalidInput', (err as Error).message);
+  }
+  let version;
+  try {
+    version = await deps.registry.resolve(input.modelName, /^\d+$/.test(input.version) ? Number(input.version) : input.version);
+  } catch (err) {
+    throw nonRetryable('RegistryError', (err as Error).message);
+  }
+  const pipeline = validateFeaturePipeline(JSON.parse((await deps.artifacts.get(version.pipelineRef)).toString('utf8')));
+  const predictions = await deps.pool.predict({
+    engine: version.engine,
+    model: await deps.artifacts.get(version.modelRef),
+    rounds: version.rounds,
+    x: transformRows(pipeline, rows),
+  });
+  return {
+    modelName: version.modelName,
+    version: version.version,
+    engine: version.engine,
+    predictions: Array.from(predictions, (p) => Math.round(p * 100) / 100),
+  };
+}

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { DatasetError, dedupeRows, parseTrafficCsv } from '../ml/dataset';
+import { FEATURE_PIPELINE_VERSION, fitFeaturePipeline, targetVector, transformRows } from '../ml/features';
+import { encodePreparedDataset } from '../ml/prepared-dataset';
+import { splitByYear } from '../ml/split';
+import type { TrafficRow } from '../ml/types';
+import type { BlobStore } from '../storage/blob-store';
+import type { BadRowReport, PrepareDatasetInput, PreparedDatasetSummary, SourceObject } from '../workflows/types';
+import { artifactKeys } from './artifact-keys';
+import { nonRetryable } from './errors';
+
+export interface PrepareDeps {
+  artifacts: BlobStore;
+  openDataStore(uri: string): BlobStore;
+}
+
+const BAD_ROW_EXAMPLES = 5;
+
+/** The seed's data_preparation pipeline: read, validate, de-duplicate, split by time, fit features, store. */
+export async function prepareDatasetWith(
+  deps: PrepareDeps,
+  input: PrepareDatasetInput,
+): Promise<PreparedDatasetSummary> {
+  if (!input.years.includes(input.validationYear)) {
+    throw nonRetryable('InvalidInput', `validation year ${input.validationYear} is not among the years ${input.years.join(', ')}`);
+  }
+  if (!input.years.some((y) => y < input.validationYear)) {
+    throw nonRetryable('InvalidInput', `no training year before the validation year ${input.validationYear}`);
+  }
+  const data = deps.openDataStore(input.dataUri);
+  const sourceObjects = await describeSources(data, input);
+  const hash = datasetHash(input, sourceObjects);
+
+  const existing = await deps.artifacts.tryGet(artifactKeys.datasetSummary(hash));
+  if (existing && (await deps.artifacts.head(artifactKeys.datasetData(hash)))) {
+    const summary = JSON.parse(existing.toString('utf8')) as PreparedDatasetSummary;
+    return { ...summary, reused: true };
+  }
+
+  const rows: TrafficRow[] = [];
+  const badRows: BadRowReport[] = [];
+  for (const source of sourceObjects) {
+    Context.current().heartbeat({ step: 'reading', file: source.key });
+    const parsed = parseOrFail(source.key, (await data.get(source.key)).toString('utf8'), input);
+    rows.push(...parsed.rows);
+    if (parsed.badRowCount > 0) {
+      badRows.push({
+        file: source.key,
+        count: parsed.badRowCount,
+        examples: parsed.badRows.slice(0, BAD_ROW_EXAMPLES).map((b) => `line ${b.line}: ${b.reason}`),
+      });
+    }
+  }
+  for (const report of badRows) {
+    Context.current().log.warn('malformed rows skipped', { file: report.file, count: report.count, examples: report.examples });
+  }
+
+  const unique = dedupeRows(rows);
+  const { train, validation } = splitByYear({ rows: unique, validationYear: input.validationYear });
+  if (train.length === 0 || validation.length === 0) {
+    throw nonRetryable(
+      'DatasetError',
+      `after validation the split is empty: ${train.length} training rows, ${validation.length} validation rows (${input.validationYear})`,
+    );
+  }
+  const pipeline = fitFeaturePipeline({ rows: train, schema: input.schema });
+  const summary: PreparedDatasetSummary = {
+    datasetRef: artifactKeys.datasetData(hash),
+    datasetHash: hash,
+    reused: false,
+    trainRows: train.length,
+    validationRows: validation.length,
+    duplicatesRemoved: rows.length - unique.length,
+    badRows,
+    featureNames: pipeline.featureNames,
+    sourceObjects,
+    validationYear: input.validationYear,
+  };
+  const encoded = encodePreparedDataset({
+    meta: {
+      hash,
+      featureNames: pipeline.featureNames,
+      pipeline,
+      trainRows: train.length,
+      validationRows: validation.length,
+      validationYear: input.validationYear,
+    },
+    train: transformRows(pipeline, train),
+    trainLabels: targetVector(train, input.schema),
+    validation: transformRows(pipeline, validation),
+    validationLabels: targetVector(validation, input.schema),
+  });
+  // Data and pipeline first, summary last: the summary's presence marks a complete prepared set.
+  await deps.artifacts.put(artifactKeys.datasetData(hash), encoded);
+  await deps.artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
+  await deps.artifacts.put(artifactKeys.datasetSummary(hash), JSON.stringify(summary, null, 2));
+  return summary;
+}
+
+async function describeSources(data: BlobStore, input: PrepareDatasetInput): Promise<SourceObject[]> {
+  const sources: SourceObject[] = [];
+  for (const year of [...input.years].sort((a, b) => a - b)) {
+    const key = `${input.filePrefix}_${year}.csv`;
+    const info = await data.head(key);
+    if (!info) throw nonRetryable('DatasetError', `missing data file ${key} in ${input.dataUri}`);
+    if (info.size === 0) throw nonRetryable('DatasetError', `${key}: the file is empty`);
+    sources.push({ key, etag: info.etag, size: info.size });
+  }
+  return sources;
+}
+
+function parseOrFail(file: string, text: string, input: PrepareDatasetInput) {
+  try {
+    return parseTrafficCsv({ text, file, schema: input.schema });
+  } catch (err) {
+    if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
+    throw err;
+  }
+}
+
+/** Content address of a prepared set: the input objects' ETags, the split and the pipeline version. */
+export function datasetHash(input: PrepareDatasetInput, sources: SourceObject[]): string {
+  const identity = {
+    sources: sources.map((s) => [s.key, s.etag]),
+    validationYear: input.validationYear,
+    schema: input.schema,
+    pipelineVersion: FEATURE_PIPELINE_VERSION,
+  };
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+}

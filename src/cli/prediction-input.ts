@@ -1,0 +1,57 @@
+import { parse } from 'csv-parse/sync';
+
+export class PredictionInputError extends Error {
+  override name = 'PredictionInputError';
+}
+
+/**
+ * Prediction rows from text: a JSON array of objects, the seed's `{ "inputs": [...] }` (also nested in
+ * `run.variables` as in its REST payload), or a CSV with a header. Extra fields are kept here and ignored later.
+ */
+export function readPredictionRows(text: string, source: string): Record<string, unknown>[] {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new PredictionInputError(`${source}: no input rows (empty input)`);
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) return fromJson(trimmed, source);
+  let records: Record<string, string>[];
+  try {
+    records = parse(trimmed, { columns: true, skip_empty_lines: true, trim: true });
+  } catch (err) {
+    throw new PredictionInputError(`${source}: not valid JSON or CSV (${(err as Error).message})`);
+  }
+  if (records.length === 0) throw new PredictionInputError(`${source}: the CSV has a header but no rows`);
+  return records;
+}
+
+function fromJson(text: string, source: string): Record<string, unknown>[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new PredictionInputError(`${source}: invalid JSON (${(err as Error).message})`);
+  }
+  const rows = Array.isArray(value) ? value : unwrap(value);
+  if (!rows) throw new PredictionInputError(`${source}: expected a JSON array of rows or an object with "inputs"`);
+  if (rows.length === 0) throw new PredictionInputError(`${source}: no input rows`);
+  rows.forEach((r, i) => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+      throw new PredictionInputError(`${source}: row ${i} is not an object`);
+    }
+  });
+  return rows as Record<string, unknown>[];
+}
+
+function unwrap(value: unknown): unknown[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const obj = value as Record<string, unknown>;
+  if (Array.isArray(obj.inputs)) return obj.inputs;
+  const run = obj.run as Record<string, unknown> | undefined;
+  const variables = run?.variables as Record<string, unknown> | undefined;
+  if (variables && Array.isArray(variables.inputs)) return variables.inputs;
+  return undefined;
+}
+
+/** The two example rows of the seed's predict payload. */
+export const SEED_EXAMPLE_ROWS = [
+  { holiday: 'None', temp: '288.28', rain_1h: '0', snow_1h: '0', clouds_all: '40', weather_main: 'Clouds', date_time: '2024-10-02 09:00:00' },
+  { holiday: 'Thanksgiving Day', temp: '268.24', rain_1h: '0', snow_1h: '0', clouds_all: '64', weather_main: 'Clouds', date_time: '2024-11-28 00:00:00' },
+];

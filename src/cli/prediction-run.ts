@@ -1,0 +1,29 @@
+import type { Client } from '@temporalio/client';
+import type { AppConfig } from '../config';
+import { predictWorkflow } from '../workflows/predict';
+import type { PredictResult } from '../workflows/types';
+
+/** Rows per prediction workflow: keeps each input well under Temporal's payload limits. */
+export const PREDICTION_BATCH_ROWS = 1000;
+
+export async function runPrediction(
+  client: Client,
+  config: AppConfig,
+  input: { modelName: string; version: string; rows: Record<string, unknown>[] },
+): Promise<PredictResult> {
+  const predictions: number[] = [];
+  let last: PredictResult | undefined;
+  for (let start = 0; start < input.rows.length; start += PREDICTION_BATCH_ROWS) {
+    const batch = input.rows.slice(start, start + PREDICTION_BATCH_ROWS);
+    // Pin the version resolved by the first batch so an alias moving mid-way cannot mix models.
+    const version = last ? String(last.version) : input.version;
+    last = await client.workflow.execute(predictWorkflow, {
+      taskQueue: config.taskQueue,
+      workflowId: `predict-${input.modelName}-${Date.now()}-${start}`,
+      args: [{ modelName: input.modelName, version, rows: batch }],
+    });
+    predictions.push(...last.predictions);
+  }
+  if (!last) throw new Error('no rows to predict');
+  return { ...last, predictions };
+}

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { Command } from 'commander';
+import { describeError } from './cli/errors';
+import { formatTrainingResult, formatVersions } from './cli/format';
+import { runPrediction } from './cli/prediction-run';
+import { readPredictionRows } from './cli/prediction-input';
+import { addTrainingOptions, DEFAULT_MODEL_NAME, trainingInputFrom, type TrainingFlags } from './cli/training-options';
+import { startTraining, waitForTraining } from './cli/training-run';
+import { loadConfig, type AppConfig } from './config';
+import { ModelRegistry } from './registry/model-registry';
+import { openBlobStore } from './storage/from-uri';
+
+async function connect(config: AppConfig): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' }).catch((err: Error) => {
+    throw new Error(`cannot reach Temporal at ${config.temporalAddress} (${err.message}); start it with \`npm start\` or set TEMPORAL_ADDRESS`);
+  });
+  return new Client({ connection, namespace: config.namespace });
+}
+
+function registryOf(config: AppConfig): ModelRegistry {
+  return new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
+}
+
+function readInput(file: string | undefined): { text: string; source: string } {
+  if (!file || file === '-') return { text: fs.readFileSync(0, 'utf8'), source: 'stdin' };
+  if (!fs.existsSync(file)) throw new Error(`input file not found: ${file}`);
+  return { text: fs.readFileSync(file, 'utf8'), source: file };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('client')
+    .description('Traffic-volume MLOps pipeline on Temporal: train, inspect models, predict.')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  addTrainingOptions(program.command('train').description('start an ad-hoc training run (prepare → search → register)'), { withYears: true })
+    .option('--wait', 'wait for the result and print it')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (flags: TrainingFlags & { wait?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      const input = trainingInputFrom(flags, { dataUri: config.dataUri, trigger: 'ad-hoc' });
+      const client = await connect(config);
+      const handle = await startTraining(client, config, input);
+      if (!flags.wait) {
+        console.log(flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`);
+        return;
+      }
+      const result = await waitForTraining(client, handle, flags.json ? () => undefined : (l) => console.error(l));
+      console.log(flags.json ? JSON.stringify(result, null, 2) : formatTrainingResult(result));
+    });
+
+  const models = program.command('models').description('inspect the model registry');
+  models
+    .command('list')
+    .description('versions of a registered model')
+    .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
+    .option('--json', 'print machine-readable JSON')
+    .action(async (opts: { modelName: string; json?: boolean }) => {
+      const registry = registryOf(loadConfig());
+      const versions = await registry.listVersions(opts.modelName);
+      const champion = await registry.getAlias(opts.modelName, 'champion');
+      if (opts.json) console.log(JSON.stringify({ modelName: opts.modelName, champion: champion?.version, versions }, null, 2));
+      else if (versions.length === 0) console.log(`no versions of ${opts.modelName} yet`);
+      else console.log(formatVersions(versions, champion?.version));
+    });
+  models
+    .command('show <version>')
+    .description('one version (a number, or the alias "champion") with its parameters, metrics and lineage')
+    .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
+    .action(async (ref: string, opts: { modelName: string }) => {
+      const registry = registryOf(loadConfig());
+      const version = await registry.resolve(opts.modelName, /^\d+$/.test(ref) ? Number(ref) : ref);
+      console.log(JSON.stringify(version, null, 2));
+    });
+
+  program
+    .command('predict [file]')
+    .description('predict traffic volume for rows (JSON array, the seed\'s {"inputs": [...]}, or CSV) from a file or stdin')
+    .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
+    .option('--version <version>', 'a version number or alias', 'champion')
+    .option('--json', 'print the predictions as a JSON array in input order')
+    .action(async (file: string | undefined, opts: { modelName: string; version: string; json?: boolean }) => {
+      const { text, source } = readInput(file);
+      const rows = readPredictionRows(text, source);
+      const config = loadConfig();
+      const client = await connect(config);
+      const result = await runPrediction(client, config, { modelName: opts.modelName, version: opts.version, rows });
+      if (opts.json) {
+        console.log(JSON.stringify(result.predictions));
+        return;
+      }
+      console.log(`${result.modelName} v${result.version} (${result.engine})`);
+      result.predictions.forEach((p, i) => {
+        const row = rows[i];
+        console.log(`${String(row.date_time ?? `row ${i}`)}\t${String(row.holiday ?? '')}\t${Math.round(p)} vehicles/h`);
+      });
+    });
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync()
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      console.error(`error: ${describeError(err)}`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { Command } from 'commander';
+import { formatTrainingResult, formatVersions } from '../cli/format';
+import { runPrediction } from '../cli/prediction-run';
+import { SEED_EXAMPLE_ROWS } from '../cli/prediction-input';
+import { DEFAULT_COLUMNS, DEFAULT_FILE_PREFIX, DEFAULT_MODEL_NAME, positiveInt } from '../cli/training-options';
+import { startTraining, waitForTraining } from '../cli/training-run';
+import { describeError } from '../cli/errors';
+import { loadConfig } from '../config';
+import { describeEngineAvailability } from '../ml/engines/select-engine';
+import { ModelRegistry } from '../registry/model-registry';
+import { ensureDevServer } from '../runtime/dev-server';
+import { createWorkers } from '../runtime/workers';
+import { openBlobStore } from '../storage/from-uri';
+
+/**
+ * The main job (`npm start`): a local Temporal dev server (or the one at TEMPORAL_ADDRESS), a worker,
+ * one small training run on the embedded sample, then the leaderboard, the registry and two predictions.
+ */
+async function main(): Promise<void> {
+  const opts = new Command('start')
+    .option('--once', 'exit when the demo run is done instead of serving the Web UI until Ctrl-C')
+    .option('--trials <n>', 'trials in the demo search', positiveInt, 12)
+    .showHelpAfterError()
+    .parse()
+    .opts<{ once?: boolean; trials: number }>();
+  const config = loadConfig();
+  const log = (line: string) => console.log(`[start] ${line}`);
+
+  log(`Temporal: looking for a server at ${config.temporalAddress}…`);
+  const server = await ensureDevServer({
+    address: config.temporalAddress,
+    namespace: config.namespace,
+    dbDir: path.resolve('.temporal'),
+  });
+  log(server.started ? `started a dev server (SQLite in .temporal/, Web UI ${server.uiUrl})` : 'using the running server');
+  const uiBase = server.uiUrl ?? process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
+
+  const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
+  const workers = await createWorkers({ config, connection: nativeConnection });
+  const workersDone = workers.run();
+  log(`worker: ${workers.trainingThreads} training thread(s); engine ${describeEngineAvailability()}`);
+
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection, namespace: config.namespace });
+  const started = Date.now();
+  const handle = await startTraining(client, config, {
+    modelName: DEFAULT_MODEL_NAME,
+    dataUri: config.dataUri,
+    filePrefix: DEFAULT_FILE_PREFIX,
+    years: [2012, 2013, 2014, 2015, 2016],
+    validationYear: 2016,
+    schema: { featureColumns: DEFAULT_COLUMNS, dateTimeColumn: 'date_time', targetColumn: 'traffic_volume' },
+    trials: opts.trials,
+    top: 2,
+    parallelism: workers.trainingThreads * 2,
+    seed: 42,
+    engine: (process.env.XGBOOST_ENGINE as 'auto' | 'native' | 'wasm' | undefined) ?? 'auto',
+    earlyStoppingRounds: 30,
+    runFineTuning: true,
+    registerModels: true,
+    trigger: 'ad-hoc',
+  });
+  const runUrl = `${uiBase}/namespaces/${config.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`;
+  log(`training run ${handle.workflowId} on ${config.dataUri}: ${opts.trials} trials`);
+  log(`watch it in the Web UI: ${runUrl}`);
+  const result = await waitForTraining(client, handle, log);
+  console.log(`\n${formatTrainingResult(result)}\n`);
+
+  const registry = new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
+  const champion = await registry.getAlias(DEFAULT_MODEL_NAME, 'champion');
+  console.log(`registry ${config.artifactsUri} — ${DEFAULT_MODEL_NAME}:`);
+  console.log(`${formatVersions(await registry.listVersions(DEFAULT_MODEL_NAME), champion?.version)}\n`);
+
+  const prediction = await runPrediction(client, config, { modelName: DEFAULT_MODEL_NAME, version: 'champion', rows: SEED_EXAMPLE_ROWS });
+  console.log(`predictions of champion v${prediction.version} for the seed's example rows:`);
+  SEED_EXAMPLE_ROWS.forEach((row, i) => console.log(`  ${row.date_time}  ${row.holiday.padEnd(16)} ${Math.round(prediction.predictions[i])} vehicles/h`));
+  console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s — run in the Web UI: ${runUrl}`);
+
+  const stop = async () => {
+    workers.shutdown();
+    await workersDone;
+    await connection.close();
+    await nativeConnection.close();
+    await server.teardown();
+  };
+  if (opts.once) {
+    await stop();
+    return;
+  }
+  log(`serving the Web UI at ${uiBase} and the worker; Ctrl-C to stop`);
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+  await stop();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`[start] error: ${describeError(err)}`);
+    process.exit(1);
+  },
+);

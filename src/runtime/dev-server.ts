@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { findTemporalCli } from './temporal-binary';
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  /** True when this process started the server (and stops it on teardown). */
+  started: boolean;
+  teardown(): Promise<void>;
+}
+
+/** Is a Temporal frontend answering at `address`? */
+export async function temporalAnswers(address: string, namespace = 'default'): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: '2s' });
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Uses the server at `address` when one answers; otherwise starts the `temporal` CLI's dev server there
+ * (SQLite under `dbDir`, Web UI on port+1000). Without a local CLI, @temporalio/testing downloads one.
+ */
+export async function ensureDevServer(opts: { address: string; namespace: string; dbDir: string; ui?: boolean }): Promise<DevServer> {
+  if (await temporalAnswers(opts.address, opts.namespace)) {
+    await registerSearchAttributes(opts.address, opts.namespace);
+    return { address: opts.address, started: false, teardown: async () => undefined };
+  }
+  const [host, portText] = opts.address.split(':');
+  const port = Number(portText);
+  fs.mkdirSync(opts.dbDir, { recursive: true });
+  const cli = findTemporalCli();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
+      ip: host === 'localhost' ? '127.0.0.1' : host,
+      port,
+      namespace: opts.namespace,
+      dbFilename: path.join(opts.dbDir, 'temporal.db'),
+      ui: opts.ui ?? true,
+      uiPort: port + 1000,
+      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  return {
+    address: opts.address,
+    uiUrl: opts.ui === false ? undefined : `http://localhost:${port + 1000}`,
+    started: true,
+    teardown: () => env.teardown(),
+  };
+}
+
+const INDEXED_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+  [SearchAttributeType.TEXT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  [SearchAttributeType.DOUBLE]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  [SearchAttributeType.BOOL]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  [SearchAttributeType.DATETIME]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  [SearchAttributeType.KEYWORD_LIST]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/** Registers the project's search attributes on a server we did not start (idempotent). */
+export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const known = new Set(Object.keys(existing.customAttributes ?? {}));
+    const missing = CUSTOM_SEARCH_ATTRIBUTES.filter((k) => !known.has(k.name));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPES[k.type]])),
+    });
+  } finally {
+    await connection.close();
+  }
+}

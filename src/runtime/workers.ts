@@ -1,0 +1,93 @@
+import os from 'node:os';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { AppConfig } from '../config';
+import { createTrialPool, type TrialPool } from '../ml/trial-pool';
+import { ModelRegistry } from '../registry/model-registry';
+import { openBlobStore } from '../storage/from-uri';
+import { workflowBundle } from './workflow-bundle';
+
+export interface WorkerPoolOptions {
+  config: AppConfig;
+  /** Training threads of this process (and trial slots on the trial queue); default: usable cores. */
+  trainingThreads?: number;
+  /** XGBoost threads per trial; threads × this never exceeds the cores. */
+  nthreadPerTrial?: number;
+  /** Workflow tasks and light activities this process runs at once. */
+  maxConcurrentActivities?: number;
+  /** Serve the trial queue (default true) and the main queue (default true). */
+  serveTrials?: boolean;
+  serveMain?: boolean;
+  connection?: NativeConnection;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  pool: TrialPool;
+  trainingThreads: number;
+  /** Resolves when every worker has stopped (after shutdown() or a signal). */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * One worker process: a Worker on the main queue (workflows, prepare/register/predict) and one on the
+ * trial queue whose activity slots equal the training threads, so it never accepts more trials than it can run.
+ */
+export async function createWorkers(options: WorkerPoolOptions): Promise<RunningWorkers> {
+  const { config } = options;
+  const cores = os.availableParallelism();
+  const nthreadPerTrial = Math.max(1, options.nthreadPerTrial ?? 1);
+  const trainingThreads = Math.max(1, options.trainingThreads ?? Math.floor(cores / nthreadPerTrial));
+  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporalAddress }));
+  const artifacts = openBlobStore(config.artifactsUri, config.s3);
+  const pool = createTrialPool({ threads: trainingThreads, nthreadPerTrial });
+  const activities = createActivities({
+    artifacts,
+    registry: new ModelRegistry(artifacts),
+    openDataStore: (uri) => openBlobStore(uri, config.s3),
+    pool,
+  });
+
+  const workers: Worker[] = [];
+  if (options.serveMain ?? true) {
+    const { runTrial: _trialsRunOnTheirOwnQueue, ...light } = activities;
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.namespace,
+        taskQueue: config.taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: light,
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
+      }),
+    );
+  }
+  if (options.serveTrials ?? true) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.namespace,
+        taskQueue: config.trialTaskQueue,
+        activities: { runTrial: activities.runTrial },
+        maxConcurrentActivityTaskExecutions: trainingThreads,
+      }),
+    );
+  }
+  return {
+    workers,
+    pool,
+    trainingThreads,
+    async run() {
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        await pool.close();
+        if (!options.connection) await connection.close();
+      }
+    },
+    shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from './config';
+import { describeEngineAvailability } from './ml/engines/select-engine';
+import { createWorkers } from './runtime/workers';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+async function main(): Promise<void> {
+  const program = new Command('worker')
+    .description('Polls the traffic-ml task queues; run several, on one machine or many, to share the work.')
+    .option('--threads <n>', 'training threads (trial slots) in this process; default: usable cores', positiveInt)
+    .option('--nthread <n>', 'XGBoost threads per trial', positiveInt, 1)
+    .option('--concurrency <n>', 'light activities (prepare, register, predict) at once', positiveInt, 8)
+    .addOption(new Option('--queues <which>', 'which task queues to poll').choices(['all', 'main', 'trials']).default('all'))
+    .showHelpAfterError()
+    .parse();
+  const opts = program.opts<{ threads?: number; nthread: number; concurrency: number; queues: string }>();
+  const config = loadConfig();
+  const running = await createWorkers({
+    config,
+    trainingThreads: opts.threads,
+    nthreadPerTrial: opts.nthread,
+    maxConcurrentActivities: opts.concurrency,
+    serveMain: opts.queues !== 'trials',
+    serveTrials: opts.queues !== 'main',
+  });
+  console.log(
+    `worker: ${config.temporalAddress} namespace=${config.namespace} queues=${running.workers.map((w) => w.options.taskQueue).join(',')} ` +
+      `training threads=${running.trainingThreads} engine: ${describeEngineAvailability()}`,
+  );
+  console.log('worker: running; Ctrl-C (SIGINT) or SIGTERM stops it after in-flight tasks finish');
+  await running.run();
+  console.log('worker: stopped');
+}
+
+main().catch((err) => {
+  console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,3 @@
+export { trainingWorkflow, trainingStageQuery } from './training';
+export { searchWorkflow, searchProgressQuery } from './search';
+export { predictWorkflow } from './predict';

@@ -1,0 +1,13 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PredictInput, PredictResult } from './types';
+
+const { predict } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInput', 'RegistryError'] },
+});
+
+/** The seed's `predict` pipeline: score rows with a registered model version (default: the champion). */
+export async function predictWorkflow(input: PredictInput): Promise<PredictResult> {
+  return await predict(input);
+}

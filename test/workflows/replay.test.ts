@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { expect } from 'chai';
+
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
+
+describe('replay of recorded histories (a non-deterministic workflow change fails here)', function () {
+  this.timeout(60_000);
+
+  for (const [file, workflowId] of [
+    ['training-history.json', 'wf-train-1'],
+    ['search-history.json', 'wf-train-1-search'],
+  ]) {
+    it(`replays ${file}`, async () => {
+      const fixture = path.join(FIXTURES, file);
+      expect(fs.existsSync(fixture), `missing ${fixture}; record it with RECORD_HISTORY=1 npm test`).to.equal(true);
+      const history = JSON.parse(fs.readFileSync(fixture, 'utf8'));
+      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, workflowId);
+    });
+  }
+});

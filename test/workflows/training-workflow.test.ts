@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { expect } from 'chai';
+import { workflowBundle } from '../../src/runtime/workflow-bundle';
+import { searchWorkflow } from '../../src/workflows/search';
+import { trainingWorkflow } from '../../src/workflows/training';
+import type {
+  PreparedDatasetSummary,
+  RegisterModelsInput,
+  RegisterModelsResult,
+  RunTrialInput,
+  TrainingInput,
+  TrialResult,
+} from '../../src/workflows/types';
+import { timeSkippingEnv } from '../support/temporal';
+
+const TASK_QUEUE = 'test-main';
+const TRIAL_QUEUE = 'test-trials';
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
+
+const dataset: PreparedDatasetSummary = {
+  datasetRef: 'datasets/abc/data.bin',
+  datasetHash: 'abc',
+  reused: false,
+  trainRows: 100,
+  validationRows: 20,
+  duplicatesRemoved: 3,
+  badRows: [],
+  featureNames: ['hour', 'temp'],
+  sourceObjects: [{ key: 'x_2016.csv', etag: 'e', size: 1 }],
+  validationYear: 2016,
+};
+
+function baseInput(overrides: Partial<TrainingInput> = {}): TrainingInput & { trialTaskQueue: string } {
+  return {
+    modelName: 'm',
+    dataUri: 'file://data/sample',
+    filePrefix: 'Metro_Interstate_Traffic_Volume',
+    years: [2015, 2016],
+    validationYear: 2016,
+    schema: { featureColumns: ['temp'], dateTimeColumn: 'date_time', targetColumn: 'traffic_volume' },
+    trials: 10,
+    top: 2,
+    parallelism: 3,
+    seed: 7,
+    engine: 'auto',
+    earlyStoppingRounds: 0,
+    runFineTuning: true,
+    registerModels: true,
+    trigger: 'ad-hoc',
+    trialTaskQueue: TRIAL_QUEUE,
+    ...overrides,
+  };
+}
+
+/** A fake trial whose RMSE is a function of its parameters, so the ranking is checkable. */
+function fakeTrial(input: RunTrialInput): TrialResult {
+  return {
+    trialId: input.trialId,
+    params: input.params,
+    metrics: { rmse: input.params.max_depth * 100 + input.params.learning_rate, mae: 1, r2: 0.5 },
+    trainMs: 5,
+    modelRef: `models/${input.trialId}`,
+    rounds: input.params.n_estimators,
+    engine: 'native',
+    engineVersion: 'test',
+  };
+}
+
+describe('training workflow (time-skipping server, mocked activities)', function () {
+  this.timeout(120_000);
+  let env: TestWorkflowEnvironment;
+
+  before(async () => {
+    env = await timeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  async function withWorkers<T>(
+    acts: {
+      runTrial: (i: RunTrialInput) => Promise<TrialResult>;
+      registerModels?: (i: RegisterModelsInput) => Promise<RegisterModelsResult>;
+    },
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const main = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        prepareDataset: async () => dataset,
+        registerModels:
+          acts.registerModels ??
+          (async (i: RegisterModelsInput) => ({
+            modelName: i.modelName,
+            versions: i.trials.map((t, n) => ({ version: n + 1, trialId: t.trialId, rmse: t.metrics.rmse })),
+            champion: {
+              decision: 'first-champion' as const,
+              championVersion: 1,
+              candidate: { version: 1, rmse: i.trials[0].metrics.rmse },
+              validationYear: 2016,
+              reason: 'first',
+            },
+          })),
+      },
+    });
+    const trials = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TRIAL_QUEUE,
+      activities: { runTrial: acts.runTrial },
+    });
+    return trials.runUntil(main.runUntil(fn));
+  }
+
+  it('runs prepare → search → register, keeps the top N and respects the parallelism window', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const seen: RunTrialInput[] = [];
+    const result = await withWorkers(
+      {
+        runTrial: async (input) => {
+          seen.push(input);
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+          return fakeTrial(input);
+        },
+      },
+      () => env.client.workflow.execute(trainingWorkflow, { taskQueue: TASK_QUEUE, workflowId: 'wf-train-1', args: [baseInput()] }),
+    );
+    expect(seen).to.have.length(10);
+    expect(maxRunning).to.be.at.most(3);
+    const board = result.search!.leaderboard;
+    expect(board).to.have.length(10);
+    for (let i = 1; i < board.length; i++) expect(board[i - 1].metrics.rmse).to.be.at.most(board[i].metrics.rmse);
+    expect(result.registration!.versions.map((v) => v.trialId)).to.deep.equal(board.slice(0, 2).map((t) => t.trialId));
+    expect(result.dataset.datasetHash).to.equal('abc');
+
+    if (process.env.RECORD_HISTORY) {
+      for (const [id, file] of [['wf-train-1', 'training-history.json'], ['wf-train-1-search', 'search-history.json']]) {
+        const history = await env.client.workflow.getHandle(id).fetchHistory();
+        fs.writeFileSync(path.join(FIXTURES, file), JSON.stringify(history, null, 2));
+      }
+    }
+  });
+
+  it('samples the same parameters for the same seed and different ones for another seed', async () => {
+    const run = async (seed: number, id: string) => {
+      const params: string[] = [];
+      await withWorkers(
+        { runTrial: async (input) => (params.push(JSON.stringify(input.params)), fakeTrial(input)) },
+        () =>
+          env.client.workflow.execute(searchWorkflow, {
+            taskQueue: TASK_QUEUE,
+            workflowId: id,
+            args: [{ ...baseInput({ seed, parallelism: 1 }), datasetRef: 'r', datasetHash: 'h' }],
+          }),
+      );
+      return params;
+    };
+    const a = await run(1, 'wf-search-a');
+    const b = await run(1, 'wf-search-b');
+    const c = await run(2, 'wf-search-c');
+    expect(a).to.deep.equal(b);
+    expect(a).to.not.deep.equal(c);
+  });
+
+  it('records a failed trial and goes on with the others', async () => {
+    const result = await withWorkers(
+      {
+        runTrial: async (input) => {
+          if (input.trialId === 'trial-003') throw ApplicationFailure.nonRetryable('boom: bad trial', 'InvalidParams');
+          return fakeTrial(input);
+        },
+      },
+      () => env.client.workflow.execute(trainingWorkflow, { taskQueue: TASK_QUEUE, workflowId: 'wf-train-fail', args: [baseInput()] }),
+    );
+    expect(result.search!.leaderboard).to.have.length(9);
+    expect(result.search!.failures).to.have.length(1);
+    expect(result.search!.failures[0]).to.include({ trialId: 'trial-003' });
+    expect(result.search!.failures[0].error).to.contain('boom');
+  });
+
+  it('fails the search when every trial fails', async () => {
+    const err = await withWorkers(
+      { runTrial: async () => Promise.reject(ApplicationFailure.nonRetryable('always', 'InvalidParams')) },
+      () =>
+        env.client.workflow
+          .execute(trainingWorkflow, { taskQueue: TASK_QUEUE, workflowId: 'wf-train-allfail', args: [baseInput({ trials: 3 })] })
+          .then(() => undefined, (e: unknown) => e as Error),
+    );
+    expect(err).to.be.instanceOf(Error);
+    const messages: string[] = [];
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) messages.push(e.message);
+    expect(messages.join(' | ')).to.contain('all 3 trials failed');
+  });
+
+  it('trains once with --params, and skips registration when asked (IS_REGISTER_MODELS=false)', async () => {
+    const params = { n_estimators: 200, max_depth: 5, learning_rate: 0.1, gamma: 0.1, reg_alpha: 0.1, reg_lambda: 1, subsample: 0.8, colsample_bytree: 0.8 };
+    const seen: RunTrialInput[] = [];
+    const result = await withWorkers(
+      { runTrial: async (input) => (seen.push(input), fakeTrial(input)) },
+      () =>
+        env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-params',
+          args: [baseInput({ params, registerModels: false })],
+        }),
+    );
+    expect(seen).to.have.length(1);
+    expect(seen[0].params).to.deep.equal(params);
+    expect(result.registration).to.equal(undefined);
+  });
+
+  it('only prepares data when fine-tuning is off (IS_RUN_FINE_TUNING=false)', async () => {
+    const result = await withWorkers({ runTrial: async (i) => fakeTrial(i) }, () =>
+      env.client.workflow.execute(trainingWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'wf-train-prep-only',
+        args: [baseInput({ runFineTuning: false })],
+      }),
+    );
+    expect(result.search).to.equal(undefined);
+    expect(result.dataset.trainRows).to.equal(100);
+  });
+});
