@@ -3,6 +3,7 @@ export const artifactKeys = {
   datasetData: (hash: string) => `datasets/${hash}/data.bin`,
   datasetSummary: (hash: string) => `datasets/${hash}/summary.json`,
   datasetPipeline: (hash: string) => `datasets/${hash}/pipeline.json`,
+  datasetProfile: (hash: string) => `datasets/${hash}/profile.json`,
   model: (sha256: string, engine: string) => `models/${sha256}.${engine}.json`,
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
   checkReport: (dataUriHash: string, id: string) => `retrain-checks/${dataUriHash}/${id}.json`,

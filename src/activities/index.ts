@@ -1,7 +1,17 @@
 import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
-import type { PredictInput, PrepareDatasetInput, RegisterModelsInput, RunTrialInput } from '../workflows/types';
+import type {
+  AssessDriftInput,
+  CommitDataStateInput,
+  InspectDataStateInput,
+  PredictInput,
+  PrepareDatasetInput,
+  RegisterModelsInput,
+  RunTrialInput,
+} from '../workflows/types';
+import { commitDataStateWith, inspectDataStateWith } from './data-state';
+import { assessDriftWith } from './drift';
 import { DatasetCache } from './dataset-cache';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
@@ -25,6 +35,9 @@ export function createActivities(deps: ActivityDeps) {
     runTrial: (input: RunTrialInput) => runTrialWith(all, input),
     registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
     predict: (input: PredictInput) => predictWith(all, input),
+    inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),
+    assessDrift: (input: AssessDriftInput) => assessDriftWith(all, input),
+    commitDataState: (input: CommitDataStateInput) => commitDataStateWith(all, input),
   };
 }
 

@@ -4,6 +4,7 @@ import { DatasetError, dedupeRows, parseTrafficCsv } from '../ml/dataset';
 import { FEATURE_PIPELINE_VERSION, fitFeaturePipeline, targetVector, transformRows } from '../ml/features';
 import { encodePreparedDataset } from '../ml/prepared-dataset';
 import { splitByYear } from '../ml/split';
+import { buildReferenceProfile } from '../monitoring/reference-profile';
 import type { TrafficRow } from '../ml/types';
 import type { BlobStore } from '../storage/blob-store';
 import type { BadRowReport, PrepareDatasetInput, PreparedDatasetSummary, SourceObject } from '../workflows/types';
@@ -94,6 +95,7 @@ export async function prepareDatasetWith(
   // Data and pipeline first, summary last: the summary's presence marks a complete prepared set.
   await deps.artifacts.put(artifactKeys.datasetData(hash), encoded);
   await deps.artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
+  await deps.artifacts.put(artifactKeys.datasetProfile(hash), JSON.stringify(buildReferenceProfile({ rows: train })));
   await deps.artifacts.put(artifactKeys.datasetSummary(hash), JSON.stringify(summary, null, 2));
   return summary;
 }

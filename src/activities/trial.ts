@@ -39,7 +39,7 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
   const ticker = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
   try {
     const outcome = await deps.pool.runTrial(
-      { engine, params, earlyStoppingRounds: input.earlyStoppingRounds, dataset },
+      { engine, params, earlyStoppingRounds: input.earlyStoppingRounds, data: dataset },
       {
         signal: ctx.cancellationSignal,
         onProgress: (p) => {

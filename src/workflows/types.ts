@@ -197,3 +197,59 @@ export interface RetrainCheckInput {
   validationYear?: number;
   trigger: RunTrigger;
 }
+
+export interface DataObject extends SourceObject {
+  year: number;
+}
+
+export interface InspectDataStateInput {
+  dataUri: string;
+  filePrefix: string;
+}
+
+export interface DataStateInspection {
+  objects: DataObject[];
+  /** Years whose file has rows in December. */
+  completeYears: number[];
+  diff: { added: string[]; changed: string[]; removed: string[]; unchanged: string[] };
+  /** Fingerprint of the current objects (keys, ETags, sizes). */
+  fingerprint: string;
+  previousCommittedAt?: string;
+}
+
+export interface AssessDriftInput {
+  dataUri: string;
+  keys: string[];
+  modelName: string;
+  psiThreshold: number;
+  checkId: string;
+}
+
+export interface DriftSummary {
+  reportRef: string;
+  championVersion: number;
+  rows: number;
+  maxPsi: number;
+  drifted: string[];
+  smallSample: boolean;
+  psi: Record<string, number>;
+  /** Present when the new rows have labels. */
+  decay?: { rmse: number; validationRmse: number; ratio: number };
+}
+
+export interface CommitDataStateInput {
+  dataUri: string;
+  objects: DataObject[];
+  trainingWorkflowId: string;
+}
+
+export interface RetrainCheckResult {
+  decision: 'new-data' | 'changed-data' | 'drift' | 'decay' | 'no-new-data' | 'already-training';
+  retrained: boolean;
+  reasons: string[];
+  diff: DataStateInspection['diff'];
+  drift?: DriftSummary;
+  trainingWorkflowId?: string;
+  training?: { bestRmse?: number; championVersion?: number; championDecision?: string };
+  stateCommitted: boolean;
+}

@@ -1,0 +1,71 @@
+import { Context } from '@temporalio/activity';
+import { parseTrafficCsv } from '../ml/dataset';
+import { transformRows, validateFeaturePipeline } from '../ml/features';
+import { regressionMetrics } from '../ml/metrics';
+import type { TrialPool } from '../ml/trial-pool';
+import type { TrafficRow } from '../ml/types';
+import { computeDrift } from '../monitoring/psi';
+import { validateReferenceProfile } from '../monitoring/reference-profile';
+import type { ModelRegistry } from '../registry/model-registry';
+import type { BlobStore } from '../storage/blob-store';
+import type { AssessDriftInput, DriftSummary } from '../workflows/types';
+import { artifactKeys } from './artifact-keys';
+import { dataUriHash } from './data-state';
+
+export interface DriftDeps {
+  artifacts: BlobStore;
+  registry: ModelRegistry;
+  pool: TrialPool;
+  openDataStore(uri: string): BlobStore;
+}
+
+/**
+ * The seed's monitoring step inside the loop: PSI of each feature of the new rows against the champion's
+ * training profile, and the champion's RMSE on the new labelled rows against its validation RMSE.
+ * Returns undefined when there is no champion yet (nothing to drift from).
+ */
+export async function assessDriftWith(deps: DriftDeps, input: AssessDriftInput): Promise<DriftSummary | undefined> {
+  const alias = await deps.registry.getAlias(input.modelName, 'champion');
+  if (!alias) return undefined;
+  const champion = await deps.registry.resolve(input.modelName, alias.version);
+  const profileRaw = await deps.artifacts.tryGet(artifactKeys.datasetProfile(champion.datasetHash));
+  if (!profileRaw) return undefined;
+  const profile = validateReferenceProfile(JSON.parse(profileRaw.toString('utf8')));
+
+  const store = deps.openDataStore(input.dataUri);
+  const rows: TrafficRow[] = [];
+  for (const key of input.keys) {
+    Context.current().heartbeat({ step: 'reading', key });
+    rows.push(...parseTrafficCsv({ text: (await store.get(key)).toString('utf8'), file: key }).rows);
+  }
+  const report = computeDrift({ profile, rows, threshold: input.psiThreshold });
+
+  let decay: DriftSummary['decay'];
+  const labelled = rows.filter((r) => r.traffic_volume !== undefined);
+  if (labelled.length > 0) {
+    Context.current().heartbeat({ step: 'scoring champion', rows: labelled.length });
+    const pipeline = validateFeaturePipeline(JSON.parse((await deps.artifacts.get(champion.pipelineRef)).toString('utf8')));
+    const predictions = await deps.pool.predict({
+      engine: champion.engine,
+      model: await deps.artifacts.get(champion.modelRef),
+      rounds: champion.rounds,
+      x: transformRows(pipeline, labelled),
+    });
+    const rmse = regressionMetrics(Float64Array.from(labelled, (r) => r.traffic_volume as number), predictions).rmse;
+    decay = { rmse, validationRmse: champion.metrics.rmse, ratio: rmse / champion.metrics.rmse };
+  }
+
+  const reportRef = artifactKeys.checkReport(dataUriHash(input.dataUri), input.checkId);
+  const fullReport = { checkId: input.checkId, dataUri: input.dataUri, keys: input.keys, champion: { version: champion.version, datasetHash: champion.datasetHash }, drift: report, decay };
+  await deps.artifacts.put(reportRef, JSON.stringify(fullReport, null, 2));
+  return {
+    reportRef,
+    championVersion: champion.version,
+    rows: report.rows,
+    maxPsi: report.maxPsi,
+    drifted: report.drifted,
+    smallSample: report.smallSample,
+    psi: Object.fromEntries(report.features.map((f) => [f.feature, Math.round(f.psi * 10000) / 10000])),
+    decay,
+  };
+}

@@ -1,0 +1,46 @@
+import { Command, InvalidArgumentError } from 'commander';
+import type { RetrainCheckInput, RunTrigger } from '../workflows/types';
+import { addTrainingOptions, positiveInt, trainingInputFrom, type TrainingFlags } from './training-options';
+
+export interface RetrainFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
+  valYear?: number;
+  psiThreshold: number;
+  decayRatio: number;
+  retrainOnDrift: boolean;
+  retrainOnDecay: boolean;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number`);
+  return n;
+}
+
+/** Training flags plus the retraining policy; shared by `retrain-check` and `schedule create`. */
+export function addRetrainOptions(cmd: Command): Command {
+  return addTrainingOptions(cmd, { withYears: false })
+    .option('--val-year <year>', 'validation year of the retraining (default: the newest complete year)', positiveInt)
+    .option('--psi-threshold <psi>', 'PSI above which a feature counts as drifted', positiveNumber, 0.2)
+    .option('--decay-ratio <ratio>', 'champion RMSE on new data / its validation RMSE above which it has decayed', positiveNumber, 1.25)
+    .option('--retrain-on-drift', 'also retrain when features drift, even without new files', false)
+    .option('--retrain-on-decay', 'also retrain when the champion decays, even without new files', false);
+}
+
+export function retrainInputFrom(flags: RetrainFlags, defaults: { dataUri: string; trigger: RunTrigger }): RetrainCheckInput {
+  // Years are chosen per check from the data present; 2000 is a placeholder for the shared parser only.
+  const training = trainingInputFrom({ ...flags, years: [2000], valYear: 2000 }, { dataUri: defaults.dataUri, trigger: 'retrain' });
+  const { dataUri, filePrefix, years: _y, validationYear: _v, trigger: _t, ...rest } = training;
+  return {
+    dataUri,
+    filePrefix,
+    training: rest,
+    validationYear: flags.valYear,
+    policy: {
+      retrainOnDrift: flags.retrainOnDrift,
+      retrainOnDecay: flags.retrainOnDecay,
+      psiThreshold: flags.psiThreshold,
+      decayRatio: flags.decayRatio,
+    },
+    trigger: defaults.trigger,
+  };
+}
