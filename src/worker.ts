@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from './config';
 import { describeEngineAvailability } from './ml/engines/select-engine';
+import { registerSearchAttributes } from './runtime/dev-server';
 import { createWorkers } from './runtime/workers';
 
 function positiveInt(value: string): number {
@@ -20,6 +21,10 @@ async function main(): Promise<void> {
     .parse();
   const opts = program.opts<{ threads?: number; nthread: number; concurrency: number; queues: string }>();
   const config = loadConfig();
+  // Idempotent: lets the Web UI filter runs by model, trigger and RMSE on any server this worker joins.
+  await registerSearchAttributes(config.temporalAddress, config.namespace).catch((err: Error) =>
+    console.warn(`worker: could not register search attributes (${err.message}); runs will still work`),
+  );
   const running = await createWorkers({
     config,
     trainingThreads: opts.threads,
