@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import type { EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
+
+/** One registered model version, stored as `registry/<model>/versions/<n>.json`. */
+export interface ModelVersion {
+  modelName: string;
+  version: number;
+  createdAt: string;
+  /** Artifact-store key of the serialised model. */
+  modelRef: string;
+  /** Artifact-store key of the fitted feature pipeline. */
+  pipelineRef: string;
+  engine: EngineName;
+  engineVersion: string;
+  rounds: number;
+  params: XGBoostParams;
+  metrics: RegressionMetrics;
+  validationYear: number;
+  datasetHash: string;
+  sourceObjects: { key: string; etag: string; size: number }[];
+  trainingWorkflowId: string;
+  trialId: string;
+}
+
+/** The current state of an alias: the record with the highest sequence number. */
+export interface AliasState {
+  version: number;
+  seq: number;
+  setAt: string;
+  reason?: string;
+}
+
+/** One entry of an alias's append-only history, stored as `registry/<model>/aliases/<alias>/<seq>.json`. */
+export interface AliasRecord extends AliasState {
+  modelName: string;
+  alias: string;
+}
+
+const timestamp = z.iso.datetime({ offset: true });
+const positiveInt = z.number().int().positive();
+
+const paramsSchema = z.object({
+  n_estimators: positiveInt,
+  max_depth: z.number().int().nonnegative(),
+  learning_rate: z.number(),
+  gamma: z.number(),
+  reg_alpha: z.number(),
+  reg_lambda: z.number(),
+  subsample: z.number(),
+  colsample_bytree: z.number(),
+  min_child_weight: z.number().optional(),
+  seed: z.number().int().optional(),
+}) satisfies z.ZodType<XGBoostParams>;
+
+const metricsSchema = z.object({
+  rmse: z.number(),
+  mae: z.number(),
+  r2: z.number(),
+}) satisfies z.ZodType<RegressionMetrics>;
+
+export const modelVersionSchema = z.object({
+  modelName: z.string().min(1),
+  version: positiveInt,
+  createdAt: timestamp,
+  modelRef: z.string().min(1),
+  pipelineRef: z.string().min(1),
+  engine: z.enum(['native', 'wasm']),
+  engineVersion: z.string().min(1),
+  rounds: positiveInt,
+  params: paramsSchema,
+  metrics: metricsSchema,
+  validationYear: z.number().int(),
+  datasetHash: z.string().min(1),
+  sourceObjects: z.array(
+    z.object({ key: z.string().min(1), etag: z.string(), size: z.number().int().nonnegative() }),
+  ),
+  trainingWorkflowId: z.string().min(1),
+  trialId: z.string().min(1),
+}) satisfies z.ZodType<ModelVersion>;
+
+export const aliasRecordSchema = z.object({
+  modelName: z.string().min(1),
+  alias: z.string().min(1),
+  version: positiveInt,
+  seq: positiveInt,
+  setAt: timestamp,
+  reason: z.string().optional(),
+}) satisfies z.ZodType<AliasRecord>;
