@@ -78,15 +78,20 @@ const INDEXED_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedVa
 export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const known = new Set(Object.keys(existing.customAttributes ?? {}));
-    const missing = CUSTOM_SEARCH_ATTRIBUTES.filter((k) => !known.has(k.name));
-    if (missing.length === 0) return;
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPES[k.type]])),
-    });
+    await registerSearchAttributesOn(connection, namespace);
   } finally {
     await connection.close();
   }
+}
+
+export async function registerSearchAttributesOn(connection: Connection, namespace: string): Promise<void> {
+  // The time-skipping test server can add search attributes but cannot list them.
+  const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
+  const known = new Set(Object.keys(existing?.customAttributes ?? {}));
+  const missing = CUSTOM_SEARCH_ATTRIBUTES.filter((k) => !known.has(k.name));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPES[k.type]])),
+  });
 }

