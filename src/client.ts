@@ -5,6 +5,9 @@ import { describeError } from './cli/errors';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runPrediction } from './cli/prediction-run';
 import { readPredictionRows } from './cli/prediction-input';
+import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
+import { formatRetrainResult, startRetrainCheck } from './cli/retrain-run';
+import { addScheduleCommands } from './cli/schedule';
 import { addTrainingOptions, DEFAULT_MODEL_NAME, trainingInputFrom, type TrainingFlags } from './cli/training-options';
 import { startTraining, waitForTraining } from './cli/training-run';
 import { loadConfig, type AppConfig } from './config';
@@ -96,6 +99,28 @@ export function buildProgram(): Command {
         console.log(`${String(row.date_time ?? `row ${i}`)}\t${String(row.holiday ?? '')}\t${Math.round(p)} vehicles/h`);
       });
     });
+  addRetrainOptions(program.command('retrain-check').description('run the retraining check once, outside the schedule'))
+    .option('--wait', 'wait for the result and print it')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (flags: RetrainFlags & { wait?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      const client = await connect(config);
+      const handle = await startRetrainCheck(client, config, retrainInputFrom(flags, { dataUri: config.dataUri, trigger: 'ad-hoc' }));
+      if (!flags.wait) {
+        console.log(flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`);
+        return;
+      }
+      const result = await handle.result();
+      console.log(flags.json ? JSON.stringify(result, null, 2) : formatRetrainResult(result));
+    });
+
+  addScheduleCommands(program, {
+    getClient: async () => {
+      const config = loadConfig();
+      return { client: await connect(config), config };
+    },
+    buildInput: (flags) => retrainInputFrom(flags, { dataUri: loadConfig().dataUri, trigger: 'schedule' }),
+  });
   return program;
 }
 

@@ -19,7 +19,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../config';
 import { MODEL_NAME, RUN_TRIGGER } from '../workflows/search-attributes';
 import type { RetrainCheckInput } from '../workflows/types';
-import { addTrainingOptions, type TrainingFlags } from './training-options';
+import { addRetrainOptions, type RetrainFlags } from './retrain-options';
 
 export const RETRAIN_WORKFLOW_TYPE = 'retrainCheckWorkflow';
 export const DEFAULT_SCHEDULE_ID = 'traffic-retrain-daily';
@@ -39,6 +39,8 @@ interface ScheduleTarget {
 
 export interface CreateRetrainScheduleOptions extends ScheduleTarget {
   taskQueue: string;
+  /** The queue the checks' trainings send trials to. */
+  trialTaskQueue: string;
   input: RetrainCheckInput;
   cron?: string;
   timezone?: string;
@@ -69,7 +71,7 @@ function scheduleDefinition(o: CreateRetrainScheduleOptions): Omit<ScheduleOptio
       workflowType: RETRAIN_WORKFLOW_TYPE,
       workflowId: retrainWorkflowId(o.scheduleId),
       taskQueue: o.taskQueue,
-      args: [input],
+      args: [{ ...input, trialTaskQueue: o.trialTaskQueue }],
       memo: {
         dataUri: input.dataUri,
         filePrefix: input.filePrefix,
@@ -322,7 +324,7 @@ interface CommonFlags {
 }
 
 /** `schedule create` flags: the training flags (without years) plus the schedule's own; other flags pass through. */
-export type ScheduleCreateFlags = Omit<TrainingFlags, 'years' | 'valYear'> &
+export type ScheduleCreateFlags = RetrainFlags &
   CommonFlags & {
     cron: string;
     timezone: string;
@@ -392,9 +394,7 @@ export function addScheduleCommands(program: Command, deps: ScheduleCommandDeps)
     scheduleId: flags.scheduleId,
   });
 
-  addTrainingOptions(sub('create', 'create the schedule (no-op if it exists, unless --update)'), {
-    withYears: false,
-  })
+  addRetrainOptions(sub('create', 'create the schedule (no-op if it exists, unless --update)'))
     .option('--cron <expr>', 'when to run the check', parseCron, DEFAULT_CRON)
     .option('--timezone <tz>', 'IANA time zone of the cron expression', DEFAULT_TIMEZONE)
     .option(
@@ -413,6 +413,7 @@ export function addScheduleCommands(program: Command, deps: ScheduleCommandDeps)
         client,
         scheduleId: flags.scheduleId,
         taskQueue: config.taskQueue,
+        trialTaskQueue: config.trialTaskQueue,
         input: deps.buildInput(flags),
         cron: flags.cron,
         timezone: flags.timezone,

@@ -74,6 +74,7 @@ describe('retrain schedule (dev server)', function () {
     const result = await createRetrainSchedule({
       ...target(),
       taskQueue: 'schedule-test',
+      trialTaskQueue: 'schedule-trials',
       input,
       cron: '30 4 * * *',
       paused: true,
@@ -89,6 +90,7 @@ describe('retrain schedule (dev server)', function () {
       workflowType: 'retrainCheckWorkflow',
       workflowId: `retrain-check-${scheduleId}`,
       taskQueue: 'schedule-test',
+      trialTaskQueue: 'schedule-trials',
       modelName: 'schedule-test-model',
       overlap: ScheduleOverlapPolicy.SKIP,
       catchupWindowMs: 86_400_000,
@@ -106,6 +108,7 @@ describe('retrain schedule (dev server)', function () {
     const again = await createRetrainSchedule({
       ...target(),
       taskQueue: 'other-queue',
+      trialTaskQueue: 'schedule-trials',
       input,
       cron: '0 1 * * *',
     });
@@ -120,6 +123,7 @@ describe('retrain schedule (dev server)', function () {
     const updated = await createRetrainSchedule({
       ...target(),
       taskQueue: 'schedule-test',
+      trialTaskQueue: 'schedule-trials',
       input,
       cron: '15 2 * * *',
       timezone: 'Europe/Berlin',
