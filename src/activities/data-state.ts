@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { parseTrafficCsv } from '../ml/dataset';
+import { DatasetError, parseTrafficCsv } from '../ml/dataset';
 import { diffDataState, stateFingerprint, yearOfKey, type DataState } from '../retraining/data-state';
 import { validateDataState } from '../retraining/data-state-schema';
 import type { BlobStore } from '../storage/blob-store';
@@ -46,16 +46,27 @@ export async function inspectDataStateWith(deps: DataStateDeps, input: InspectDa
   const completeYears: number[] = [];
   for (const object of objects) {
     Context.current().heartbeat({ step: 'inspecting', key: object.key });
-    const parsed = parseTrafficCsv({ text: (await store.get(object.key)).toString('utf8'), file: object.key });
-    if (parsed.rows.some((r) => r.date_time.month === 12)) completeYears.push(object.year);
+    if (await hasDecemberRows(store, object.key)) completeYears.push(object.year);
   }
   return {
     objects,
     completeYears,
     diff: diffDataState(previous, current),
-    fingerprint: stateFingerprint(current),
+    // The data URI is part of the identity: the same files in two places are two data states.
+    fingerprint: `${dataUriHash(input.dataUri).slice(0, 8)}-${stateFingerprint(current)}`,
     previousCommittedAt: previous?.committedAt,
   };
+}
+
+/** A year counts as complete when its file has December rows; an unreadable file does not (training will say why). */
+async function hasDecemberRows(store: BlobStore, key: string): Promise<boolean> {
+  try {
+    const parsed = parseTrafficCsv({ text: (await store.get(key)).toString('utf8'), file: key });
+    return parsed.rows.some((r) => r.date_time.month === 12);
+  } catch (err) {
+    if (err instanceof DatasetError) return false;
+    throw err;
+  }
 }
 
 /** Records the objects a successful training consumed; the next check compares against them. */

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { parseTrafficCsv } from '../ml/dataset';
+import { DatasetError, parseTrafficCsv } from '../ml/dataset';
 import { transformRows, validateFeaturePipeline } from '../ml/features';
 import { regressionMetrics } from '../ml/metrics';
 import type { TrialPool } from '../ml/trial-pool';
@@ -34,9 +34,16 @@ export async function assessDriftWith(deps: DriftDeps, input: AssessDriftInput):
 
   const store = deps.openDataStore(input.dataUri);
   const rows: TrafficRow[] = [];
+  const unreadable: string[] = [];
   for (const key of input.keys) {
     Context.current().heartbeat({ step: 'reading', key });
-    rows.push(...parseTrafficCsv({ text: (await store.get(key)).toString('utf8'), file: key }).rows);
+    try {
+      rows.push(...parseTrafficCsv({ text: (await store.get(key)).toString('utf8'), file: key }).rows);
+    } catch (err) {
+      // Monitoring reports a bad file; the training it may start fails on it with the full error.
+      if (!(err instanceof DatasetError)) throw err;
+      unreadable.push(err.message);
+    }
   }
   const report = computeDrift({ profile, rows, threshold: input.psiThreshold });
 
@@ -56,7 +63,15 @@ export async function assessDriftWith(deps: DriftDeps, input: AssessDriftInput):
   }
 
   const reportRef = artifactKeys.checkReport(dataUriHash(input.dataUri), input.checkId);
-  const fullReport = { checkId: input.checkId, dataUri: input.dataUri, keys: input.keys, champion: { version: champion.version, datasetHash: champion.datasetHash }, drift: report, decay };
+  const fullReport = {
+    checkId: input.checkId,
+    dataUri: input.dataUri,
+    keys: input.keys,
+    unreadable,
+    champion: { version: champion.version, datasetHash: champion.datasetHash },
+    drift: report,
+    decay,
+  };
   await deps.artifacts.put(reportRef, JSON.stringify(fullReport, null, 2));
   return {
     reportRef,
@@ -65,6 +80,7 @@ export async function assessDriftWith(deps: DriftDeps, input: AssessDriftInput):
     maxPsi: report.maxPsi,
     drifted: report.drifted,
     smallSample: report.smallSample,
+    unreadable,
     psi: Object.fromEntries(report.features.map((f) => [f.feature, Math.round(f.psi * 10000) / 10000])),
     decay,
   };

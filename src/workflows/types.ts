@@ -232,6 +232,8 @@ export interface DriftSummary {
   maxPsi: number;
   drifted: string[];
   smallSample: boolean;
+  /** Files that could not be parsed (the training started on them will fail and say why). */
+  unreadable: string[];
   psi: Record<string, number>;
   /** Present when the new rows have labels. */
   decay?: { rmse: number; validationRmse: number; ratio: number };

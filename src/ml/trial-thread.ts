@@ -1,0 +1,93 @@
+/** Runs trials (the default export) and predictions (predictTask) inside trial-pool worker threads. */
+import { performance } from 'node:perf_hooks';
+import type { Engine, TrainedModel } from './engines/engine';
+import { resolveEngine } from './engines/select-engine';
+import { regressionMetrics } from './metrics';
+import type { PredictTask, TrialOutcome, TrialProgress, TrialThreadTask } from './trial-pool';
+import type { EngineName } from './types';
+
+/** Progress is throttled: enough for heartbeats, not a message per boosting round. */
+const PROGRESS_INTERVAL_MS = 200;
+
+// Loaded once per thread and reused by every trial the thread runs.
+const engines = new Map<EngineName, Promise<Engine>>();
+
+class TrialCancelledError extends Error {
+  override readonly name = 'TrialCancelledError';
+}
+
+export default async function runTrialTask(task: TrialThreadTask): Promise<TrialOutcome> {
+  const { progressPort, cancel, data } = task;
+  try {
+    const loaded = await engineFor(task.engine);
+    throwIfCancelled(cancel);
+
+    let lastPost = Number.NEGATIVE_INFINITY;
+    const onProgress = (progress: TrialProgress): void => {
+      throwIfCancelled(cancel);
+      const now = performance.now();
+      if (now - lastPost >= PROGRESS_INTERVAL_MS || progress.round === progress.totalRounds) {
+        progressPort.postMessage(progress);
+        lastPost = now;
+      }
+    };
+
+    const started = performance.now();
+    let model: TrainedModel | undefined;
+    try {
+      model = loaded.train({
+        train: data.train,
+        trainLabels: data.trainLabels,
+        validation: data.validation,
+        validationLabels: data.validationLabels,
+        params: task.params,
+        nthread: task.nthread,
+        earlyStoppingRounds: task.earlyStoppingRounds,
+        onProgress,
+      });
+      const trainMs = performance.now() - started;
+      const predictions = model.predict(data.validation);
+      return {
+        metrics: regressionMetrics(data.validationLabels, predictions),
+        // A fresh, exactly sized copy: a pooled Buffer would clone its whole backing store.
+        model: new Uint8Array(model.save()),
+        rounds: model.rounds,
+        bestIteration: model.bestIteration,
+        trainMs,
+        engine: loaded.name,
+        engineVersion: loaded.version,
+      };
+    } finally {
+      model?.free();
+    }
+  } finally {
+    progressPort.close();
+  }
+}
+
+function throwIfCancelled(cancel: Int32Array): void {
+  if (Atomics.load(cancel, 0) !== 0) throw new TrialCancelledError('Trial cancelled');
+}
+
+/** Named piscina task (see PREDICT_TASK_NAME). */
+export async function predictTask(task: PredictTask): Promise<Float32Array> {
+  const engine = await engineFor(task.engine);
+  const model = engine.load(
+    Buffer.from(task.model.buffer, task.model.byteOffset, task.model.byteLength),
+    task.rounds,
+  );
+  try {
+    return model.predict(task.x);
+  } finally {
+    model.free();
+  }
+}
+
+function engineFor(name: EngineName): Promise<Engine> {
+  let engine = engines.get(name);
+  if (!engine) {
+    engine = resolveEngine(name);
+    engines.set(name, engine);
+  }
+  return engine;
+}
