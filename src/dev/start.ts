@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { formatTrainingResult, formatVersions } from '../cli/format';
 import { runPrediction } from '../cli/prediction-run';
@@ -8,6 +8,8 @@ import { SEED_EXAMPLE_ROWS } from '../cli/prediction-input';
 import { DEFAULT_COLUMNS, DEFAULT_FILE_PREFIX, DEFAULT_MODEL_NAME, positiveInt } from '../cli/training-options';
 import { startTraining, waitForTraining } from '../cli/training-run';
 import { describeError } from '../cli/errors';
+import { retrainInputFrom } from '../cli/retrain-options';
+import { createRetrainSchedule, DEFAULT_SCHEDULE_ID, describeRetrainSchedule } from '../cli/schedule';
 import { loadConfig } from '../config';
 import { describeEngineAvailability } from '../ml/engines/select-engine';
 import { ModelRegistry } from '../registry/model-registry';
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ once?: boolean; trials: number }>();
   const config = loadConfig();
+  // The demo prints its own progress; the SDK's INFO lines about worker states would drown it.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const log = (line: string) => console.log(`[start] ${line}`);
 
   log(`Temporal: looking for a server at ${config.temporalAddress}…`);
@@ -77,6 +81,39 @@ async function main(): Promise<void> {
   const prediction = await runPrediction(client, config, { modelName: DEFAULT_MODEL_NAME, version: 'champion', rows: SEED_EXAMPLE_ROWS });
   console.log(`predictions of champion v${prediction.version} for the seed's example rows:`);
   SEED_EXAMPLE_ROWS.forEach((row, i) => console.log(`  ${row.date_time}  ${row.holiday.padEnd(16)} ${Math.round(prediction.predictions[i])} vehicles/h`));
+  const schedule = await createRetrainSchedule({
+    client,
+    scheduleId: DEFAULT_SCHEDULE_ID,
+    taskQueue: config.taskQueue,
+    trialTaskQueue: config.trialTaskQueue,
+    input: retrainInputFrom(
+      {
+        modelName: DEFAULT_MODEL_NAME,
+        filePrefix: DEFAULT_FILE_PREFIX,
+        columns: DEFAULT_COLUMNS,
+        dateTime: 'date_time',
+        target: 'traffic_volume',
+        trials: 20,
+        top: 2,
+        parallelism: workers.trainingThreads * 2,
+        seed: 42,
+        engine: 'auto',
+        earlyStopping: 30,
+        fineTuning: true,
+        register: true,
+        psiThreshold: 0.2,
+        decayRatio: 1.25,
+        retrainOnDrift: false,
+        retrainOnDecay: false,
+      },
+      { dataUri: config.dataUri, trigger: 'schedule' },
+    ),
+  });
+  const view = await describeRetrainSchedule({ client, scheduleId: DEFAULT_SCHEDULE_ID });
+  console.log(
+    `\nretraining schedule ${DEFAULT_SCHEDULE_ID} ${schedule.created ? 'created' : 'already exists'}: ${view.cron.join(", ")} (${view.timezone}), next run ${view.nextActionTimes[0] ?? 'none (paused)'}; ` +
+      `${uiBase}/namespaces/${config.namespace}/schedules/${DEFAULT_SCHEDULE_ID}`,
+  );
   console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s — run in the Web UI: ${runUrl}`);
 
   const stop = async () => {
