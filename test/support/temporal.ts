@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registerSearchAttributesOn } from '../../src/runtime/dev-server';
 import { findTemporalCli, findTestServer } from '../../src/runtime/temporal-binary';
@@ -13,14 +14,27 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-/** A real dev server (the `temporal` CLI) on a free port, with the project's search attributes. */
-export function devServerEnv(): Promise<TestWorkflowEnvironment> {
+/** A real dev server (the `temporal` CLI) on a free port, with the project's search attributes; `uiPort` enables the Web UI. */
+export function devServerEnv(opts: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
   const path = findTemporalCli();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
       searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
       log: { format: 'pretty', level: 'error' },
     },
+  });
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }
