@@ -8,15 +8,25 @@ import { readPredictionRows } from './cli/prediction-input';
 import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
 import { formatRetrainResult, startRetrainCheck } from './cli/retrain-run';
 import { addScheduleCommands } from './cli/schedule';
-import { addTrainingOptions, DEFAULT_MODEL_NAME, trainingInputFrom, type TrainingFlags } from './cli/training-options';
+import {
+  addTrainingOptions,
+  DEFAULT_MODEL_NAME,
+  trainingInputFrom,
+  type TrainingFlags,
+} from './cli/training-options';
 import { startTraining, waitForTraining } from './cli/training-run';
 import { loadConfig, type AppConfig } from './config';
 import { ModelRegistry } from './registry/model-registry';
 import { openBlobStore } from './storage/from-uri';
 
 async function connect(config: AppConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' }).catch((err: Error) => {
-    throw new Error(`cannot reach Temporal at ${config.temporalAddress} (${err.message}); start it with \`npm start\` or set TEMPORAL_ADDRESS`);
+  const connection = await Connection.connect({
+    address: config.temporalAddress,
+    connectTimeout: '5s',
+  }).catch((err: Error) => {
+    throw new Error(
+      `cannot reach Temporal at ${config.temporalAddress} (${err.message}); start it with \`npm start\` or set TEMPORAL_ADDRESS`,
+    );
   });
   return new Client({ connection, namespace: config.namespace });
 }
@@ -37,7 +47,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
 
-  addTrainingOptions(program.command('train').description('start an ad-hoc training run (prepare → search → register)'), { withYears: true })
+  addTrainingOptions(
+    program.command('train').description('start an ad-hoc training run (prepare → search → register)'),
+    { withYears: true },
+  )
     .option('--wait', 'wait for the result and print it')
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: TrainingFlags & { wait?: boolean; json?: boolean }) => {
@@ -46,10 +59,16 @@ export function buildProgram(): Command {
       const client = await connect(config);
       const handle = await startTraining(client, config, input);
       if (!flags.wait) {
-        console.log(flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`);
+        console.log(
+          flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`,
+        );
         return;
       }
-      const result = await waitForTraining(client, handle, flags.json ? () => undefined : (l) => console.error(l));
+      const result = await waitForTraining(
+        client,
+        handle,
+        flags.json ? () => undefined : (l) => console.error(l),
+      );
       console.log(flags.json ? JSON.stringify(result, null, 2) : formatTrainingResult(result));
     });
 
@@ -63,7 +82,10 @@ export function buildProgram(): Command {
       const registry = registryOf(loadConfig());
       const versions = await registry.listVersions(opts.modelName);
       const champion = await registry.getAlias(opts.modelName, 'champion');
-      if (opts.json) console.log(JSON.stringify({ modelName: opts.modelName, champion: champion?.version, versions }, null, 2));
+      if (opts.json)
+        console.log(
+          JSON.stringify({ modelName: opts.modelName, champion: champion?.version, versions }, null, 2),
+        );
       else if (versions.length === 0) console.log(`no versions of ${opts.modelName} yet`);
       else console.log(formatVersions(versions, champion?.version));
     });
@@ -79,35 +101,53 @@ export function buildProgram(): Command {
 
   program
     .command('predict [file]')
-    .description('predict traffic volume for rows (JSON array, the seed\'s {"inputs": [...]}, or CSV) from a file or stdin')
+    .description(
+      'predict traffic volume for rows (JSON array, the seed\'s {"inputs": [...]}, or CSV) from a file or stdin',
+    )
     .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
     .option('--version <version>', 'a version number or alias', 'champion')
     .option('--json', 'print the predictions as a JSON array in input order')
-    .action(async (file: string | undefined, opts: { modelName: string; version: string; json?: boolean }) => {
-      const { text, source } = readInput(file);
-      const rows = readPredictionRows(text, source);
-      const config = loadConfig();
-      const client = await connect(config);
-      const result = await runPrediction(client, config, { modelName: opts.modelName, version: opts.version, rows });
-      if (opts.json) {
-        console.log(JSON.stringify(result.predictions));
-        return;
-      }
-      console.log(`${result.modelName} v${result.version} (${result.engine})`);
-      result.predictions.forEach((p, i) => {
-        const row = rows[i];
-        console.log(`${String(row.date_time ?? `row ${i}`)}\t${String(row.holiday ?? '')}\t${Math.round(p)} vehicles/h`);
-      });
-    });
-  addRetrainOptions(program.command('retrain-check').description('run the retraining check once, outside the schedule'))
+    .action(
+      async (file: string | undefined, opts: { modelName: string; version: string; json?: boolean }) => {
+        const { text, source } = readInput(file);
+        const rows = readPredictionRows(text, source);
+        const config = loadConfig();
+        const client = await connect(config);
+        const result = await runPrediction(client, config, {
+          modelName: opts.modelName,
+          version: opts.version,
+          rows,
+        });
+        if (opts.json) {
+          console.log(JSON.stringify(result.predictions));
+          return;
+        }
+        console.log(`${result.modelName} v${result.version} (${result.engine})`);
+        result.predictions.forEach((p, i) => {
+          const row = rows[i];
+          console.log(
+            `${String(row.date_time ?? `row ${i}`)}\t${String(row.holiday ?? '')}\t${Math.round(p)} vehicles/h`,
+          );
+        });
+      },
+    );
+  addRetrainOptions(
+    program.command('retrain-check').description('run the retraining check once, outside the schedule'),
+  )
     .option('--wait', 'wait for the result and print it')
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: RetrainFlags & { wait?: boolean; json?: boolean }) => {
       const config = loadConfig();
       const client = await connect(config);
-      const handle = await startRetrainCheck(client, config, retrainInputFrom(flags, { dataUri: config.dataUri, trigger: 'ad-hoc' }));
+      const handle = await startRetrainCheck(
+        client,
+        config,
+        retrainInputFrom(flags, { dataUri: config.dataUri, trigger: 'ad-hoc' }),
+      );
       if (!flags.wait) {
-        console.log(flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`);
+        console.log(
+          flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`,
+        );
         return;
       }
       const result = await handle.result();

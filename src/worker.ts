@@ -13,10 +13,18 @@ function positiveInt(value: string): number {
 async function main(): Promise<void> {
   const program = new Command('worker')
     .description('Polls the traffic-ml task queues; run several, on one machine or many, to share the work.')
-    .option('--threads <n>', 'training threads (trial slots) in this process; default: usable cores', positiveInt)
+    .option(
+      '--threads <n>',
+      'training threads (trial slots) in this process; default: usable cores',
+      positiveInt,
+    )
     .option('--nthread <n>', 'XGBoost threads per trial', positiveInt, 1)
     .option('--concurrency <n>', 'light activities (prepare, register, predict) at once', positiveInt, 8)
-    .addOption(new Option('--queues <which>', 'which task queues to poll').choices(['all', 'main', 'trials']).default('all'))
+    .addOption(
+      new Option('--queues <which>', 'which task queues to poll')
+        .choices(['all', 'main', 'trials'])
+        .default('all'),
+    )
     .showHelpAfterError()
     .parse();
   const opts = program.opts<{ threads?: number; nthread: number; concurrency: number; queues: string }>();

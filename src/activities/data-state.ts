@@ -4,7 +4,12 @@ import { DatasetError, parseTrafficCsv } from '../ml/dataset';
 import { diffDataState, stateFingerprint, yearOfKey, type DataState } from '../retraining/data-state';
 import { validateDataState } from '../retraining/data-state-schema';
 import type { BlobStore } from '../storage/blob-store';
-import type { CommitDataStateInput, DataObject, DataStateInspection, InspectDataStateInput } from '../workflows/types';
+import type {
+  CommitDataStateInput,
+  DataObject,
+  DataStateInspection,
+  InspectDataStateInput,
+} from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 
@@ -29,7 +34,10 @@ async function loadState(deps: DataStateDeps, dataUri: string): Promise<DataStat
 }
 
 /** Lists `{prefix}_{year}.csv` objects and compares them (key → ETag, size) with the last committed state. */
-export async function inspectDataStateWith(deps: DataStateDeps, input: InspectDataStateInput): Promise<DataStateInspection> {
+export async function inspectDataStateWith(
+  deps: DataStateDeps,
+  input: InspectDataStateInput,
+): Promise<DataStateInspection> {
   const store = deps.openDataStore(input.dataUri);
   const objects: DataObject[] = [];
   for (const info of await store.list(`${input.filePrefix}_`)) {
@@ -70,7 +78,10 @@ async function hasDecemberRows(store: BlobStore, key: string): Promise<boolean> 
 }
 
 /** Records the objects a successful training consumed; the next check compares against them. */
-export async function commitDataStateWith(deps: DataStateDeps, input: CommitDataStateInput): Promise<{ stateRef: string }> {
+export async function commitDataStateWith(
+  deps: DataStateDeps,
+  input: CommitDataStateInput,
+): Promise<{ stateRef: string }> {
   const stateRef = artifactKeys.dataState(dataUriHash(input.dataUri));
   const state: DataState = {
     dataUri: input.dataUri,

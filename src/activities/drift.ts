@@ -24,7 +24,10 @@ export interface DriftDeps {
  * training profile, and the champion's RMSE on the new labelled rows against its validation RMSE.
  * Returns undefined when there is no champion yet (nothing to drift from).
  */
-export async function assessDriftWith(deps: DriftDeps, input: AssessDriftInput): Promise<DriftSummary | undefined> {
+export async function assessDriftWith(
+  deps: DriftDeps,
+  input: AssessDriftInput,
+): Promise<DriftSummary | undefined> {
   const alias = await deps.registry.getAlias(input.modelName, 'champion');
   if (!alias) return undefined;
   const champion = await deps.registry.resolve(input.modelName, alias.version);
@@ -51,14 +54,19 @@ export async function assessDriftWith(deps: DriftDeps, input: AssessDriftInput):
   const labelled = rows.filter((r) => r.traffic_volume !== undefined);
   if (labelled.length > 0) {
     Context.current().heartbeat({ step: 'scoring champion', rows: labelled.length });
-    const pipeline = validateFeaturePipeline(JSON.parse((await deps.artifacts.get(champion.pipelineRef)).toString('utf8')));
+    const pipeline = validateFeaturePipeline(
+      JSON.parse((await deps.artifacts.get(champion.pipelineRef)).toString('utf8')),
+    );
     const predictions = await deps.pool.predict({
       engine: champion.engine,
       model: await deps.artifacts.get(champion.modelRef),
       rounds: champion.rounds,
       x: transformRows(pipeline, labelled),
     });
-    const rmse = regressionMetrics(Float64Array.from(labelled, (r) => r.traffic_volume as number), predictions).rmse;
+    const rmse = regressionMetrics(
+      Float64Array.from(labelled, (r) => r.traffic_volume as number),
+      predictions,
+    ).rmse;
     decay = { rmse, validationRmse: champion.metrics.rmse, ratio: rmse / champion.metrics.rmse };
   }
 

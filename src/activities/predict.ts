@@ -22,11 +22,16 @@ export async function predictWith(deps: PredictDeps, input: PredictInput): Promi
   }
   let version;
   try {
-    version = await deps.registry.resolve(input.modelName, /^\d+$/.test(input.version) ? Number(input.version) : input.version);
+    version = await deps.registry.resolve(
+      input.modelName,
+      /^\d+$/.test(input.version) ? Number(input.version) : input.version,
+    );
   } catch (err) {
     throw nonRetryable('RegistryError', (err as Error).message);
   }
-  const pipeline = validateFeaturePipeline(JSON.parse((await deps.artifacts.get(version.pipelineRef)).toString('utf8')));
+  const pipeline = validateFeaturePipeline(
+    JSON.parse((await deps.artifacts.get(version.pipelineRef)).toString('utf8')),
+  );
   const predictions = await deps.pool.predict({
     engine: version.engine,
     model: await deps.artifacts.get(version.modelRef),

@@ -7,7 +7,12 @@ import { splitByYear } from '../ml/split';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
 import type { TrafficRow } from '../ml/types';
 import type { BlobStore } from '../storage/blob-store';
-import type { BadRowReport, PrepareDatasetInput, PreparedDatasetSummary, SourceObject } from '../workflows/types';
+import type {
+  BadRowReport,
+  PrepareDatasetInput,
+  PreparedDatasetSummary,
+  SourceObject,
+} from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 
@@ -24,7 +29,10 @@ export async function prepareDatasetWith(
   input: PrepareDatasetInput,
 ): Promise<PreparedDatasetSummary> {
   if (!input.years.includes(input.validationYear)) {
-    throw nonRetryable('InvalidInput', `validation year ${input.validationYear} is not among the years ${input.years.join(', ')}`);
+    throw nonRetryable(
+      'InvalidInput',
+      `validation year ${input.validationYear} is not among the years ${input.years.join(', ')}`,
+    );
   }
   if (!input.years.some((y) => y < input.validationYear)) {
     throw nonRetryable('InvalidInput', `no training year before the validation year ${input.validationYear}`);
@@ -54,7 +62,11 @@ export async function prepareDatasetWith(
     }
   }
   for (const report of badRows) {
-    Context.current().log.warn('malformed rows skipped', { file: report.file, count: report.count, examples: report.examples });
+    Context.current().log.warn('malformed rows skipped', {
+      file: report.file,
+      count: report.count,
+      examples: report.examples,
+    });
   }
 
   const unique = dedupeRows(rows);
@@ -95,7 +107,10 @@ export async function prepareDatasetWith(
   // Data and pipeline first, summary last: the summary's presence marks a complete prepared set.
   await deps.artifacts.put(artifactKeys.datasetData(hash), encoded);
   await deps.artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
-  await deps.artifacts.put(artifactKeys.datasetProfile(hash), JSON.stringify(buildReferenceProfile({ rows: train })));
+  await deps.artifacts.put(
+    artifactKeys.datasetProfile(hash),
+    JSON.stringify(buildReferenceProfile({ rows: train })),
+  );
   await deps.artifacts.put(artifactKeys.datasetSummary(hash), JSON.stringify(summary, null, 2));
   return summary;
 }

@@ -72,38 +72,89 @@ async function electChampion(
     const setAt = new Date().toISOString();
     if (!alias) {
       const reason = `no champion yet: version ${candidate.version} (RMSE ${candidate.metrics.rmse.toFixed(2)}) becomes champion`;
-      if (await deps.registry.setAlias({ modelName: input.modelName, alias: CHAMPION, version: candidate.version, expectedSeq: undefined, reason, setAt })) {
-        return { decision: 'first-champion', championVersion: candidate.version, candidate: candidateScore, validationYear, reason };
+      if (
+        await deps.registry.setAlias({
+          modelName: input.modelName,
+          alias: CHAMPION,
+          version: candidate.version,
+          expectedSeq: undefined,
+          reason,
+          setAt,
+        })
+      ) {
+        return {
+          decision: 'first-champion',
+          championVersion: candidate.version,
+          candidate: candidateScore,
+          validationYear,
+          reason,
+        };
       }
       continue;
     }
     if (alias.version === candidate.version) {
       // A retry of this activity already promoted the candidate.
-      return { decision: 'promoted', championVersion: candidate.version, candidate: candidateScore, validationYear, reason: 'already champion' };
+      return {
+        decision: 'promoted',
+        championVersion: candidate.version,
+        candidate: candidateScore,
+        validationYear,
+        reason: 'already champion',
+      };
     }
     const current = await deps.registry.resolve(input.modelName, alias.version);
     const currentRmse = await championRmseOn(deps, input, current);
     const previousChampion = { version: current.version, rmse: currentRmse };
     if (candidate.metrics.rmse >= currentRmse) {
       const reason = `champion v${current.version} kept: its RMSE ${currentRmse.toFixed(2)} on ${validationYear} is not beaten by v${candidate.version} (${candidate.metrics.rmse.toFixed(2)})`;
-      return { decision: 'kept', championVersion: current.version, previousChampion, candidate: candidateScore, validationYear, reason };
+      return {
+        decision: 'kept',
+        championVersion: current.version,
+        previousChampion,
+        candidate: candidateScore,
+        validationYear,
+        reason,
+      };
     }
     const reason = `v${candidate.version} (RMSE ${candidate.metrics.rmse.toFixed(2)}) beats champion v${current.version} (${currentRmse.toFixed(2)}) on ${validationYear}`;
-    if (await deps.registry.setAlias({ modelName: input.modelName, alias: CHAMPION, version: candidate.version, expectedSeq: alias.seq, reason, setAt })) {
-      return { decision: 'promoted', championVersion: candidate.version, previousChampion, candidate: candidateScore, validationYear, reason };
+    if (
+      await deps.registry.setAlias({
+        modelName: input.modelName,
+        alias: CHAMPION,
+        version: candidate.version,
+        expectedSeq: alias.seq,
+        reason,
+        setAt,
+      })
+    ) {
+      return {
+        decision: 'promoted',
+        championVersion: candidate.version,
+        previousChampion,
+        candidate: candidateScore,
+        validationYear,
+        reason,
+      };
     }
   }
 }
 
 /** The champion's validation RMSE on the candidate's validation year: recorded if it matches, else re-scored. */
-async function championRmseOn(deps: RegisterDeps, input: RegisterModelsInput, champion: ModelVersion): Promise<number> {
+async function championRmseOn(
+  deps: RegisterDeps,
+  input: RegisterModelsInput,
+  champion: ModelVersion,
+): Promise<number> {
   if (champion.validationYear === input.dataset.validationYear) {
     return champion.metrics.rmse;
   }
   const dataset = await deps.datasets.get(input.dataset.datasetHash, input.dataset.datasetRef);
   const championPipeline = JSON.parse((await deps.artifacts.get(champion.pipelineRef)).toString('utf8'));
   if (JSON.stringify(championPipeline.featureNames) !== JSON.stringify(dataset.meta.featureNames)) {
-    throw nonRetryable('RegistryError', `champion v${champion.version} uses other features; cannot compare on ${input.dataset.validationYear}`);
+    throw nonRetryable(
+      'RegistryError',
+      `champion v${champion.version} uses other features; cannot compare on ${input.dataset.validationYear}`,
+    );
   }
   const predictions = await deps.pool.predict({
     engine: champion.engine,

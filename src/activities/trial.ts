@@ -48,7 +48,10 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
       },
     );
     const modelBytes = Buffer.from(outcome.model);
-    const modelRef = artifactKeys.model(createHash('sha256').update(modelBytes).digest('hex'), outcome.engine);
+    const modelRef = artifactKeys.model(
+      createHash('sha256').update(modelBytes).digest('hex'),
+      outcome.engine,
+    );
     if (!(await deps.artifacts.head(modelRef))) await deps.artifacts.put(modelRef, modelBytes);
     return {
       trialId: input.trialId,

@@ -4,26 +4,41 @@ import type { TrainingResult } from '../workflows/types';
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatLeaderboard(result: TrainingResult, limit = 10): string {
   const board = result.search?.leaderboard ?? [];
-  const rows = board.slice(0, limit).map((t, i) => [
-    i + 1,
-    t.trialId,
-    t.metrics.rmse.toFixed(1),
-    t.metrics.mae.toFixed(1),
-    t.metrics.r2.toFixed(4),
-    t.rounds,
-    t.params.max_depth,
-    t.params.learning_rate.toFixed(3),
-    `${(t.trainMs / 1000).toFixed(1)}s`,
-    t.engine,
-  ]);
+  const rows = board
+    .slice(0, limit)
+    .map((t, i) => [
+      i + 1,
+      t.trialId,
+      t.metrics.rmse.toFixed(1),
+      t.metrics.mae.toFixed(1),
+      t.metrics.r2.toFixed(4),
+      t.rounds,
+      t.params.max_depth,
+      t.params.learning_rate.toFixed(3),
+      `${(t.trainMs / 1000).toFixed(1)}s`,
+      t.engine,
+    ]);
   const more = board.length > limit ? `\n… ${board.length - limit} more trials` : '';
-  const failed = result.search?.failures.length ? `\n${result.search.failures.length} trial(s) failed: ${result.search.failures[0].error}` : '';
-  return table(['#', 'trial', 'rmse', 'mae', 'r2', 'rounds', 'depth', 'eta', 'time', 'engine'], rows) + more + failed;
+  const failed = result.search?.failures.length
+    ? `\n${result.search.failures.length} trial(s) failed: ${result.search.failures[0].error}`
+    : '';
+  return (
+    table(['#', 'trial', 'rmse', 'mae', 'r2', 'rounds', 'depth', 'eta', 'time', 'engine'], rows) +
+    more +
+    failed
+  );
 }
 
 export function formatTrainingResult(result: TrainingResult): string {
@@ -32,11 +47,15 @@ export function formatTrainingResult(result: TrainingResult): string {
     `run ${result.workflowId}`,
     `data set ${d.datasetHash}${d.reused ? ' (reused)' : ''}: ${d.trainRows} train rows, ${d.validationRows} validation rows (${d.validationYear}), ${d.duplicatesRemoved} duplicates removed, ${d.featureNames.length} features`,
   ];
-  for (const bad of d.badRows) lines.push(`  ${bad.file}: ${bad.count} malformed row(s) skipped, e.g. ${bad.examples[0]}`);
+  for (const bad of d.badRows)
+    lines.push(`  ${bad.file}: ${bad.count} malformed row(s) skipped, e.g. ${bad.examples[0]}`);
   if (result.search) lines.push('', 'leaderboard (validation):', formatLeaderboard(result));
   if (result.registration) {
     const r = result.registration;
-    lines.push('', `registered ${r.modelName} versions: ${r.versions.map((v) => `v${v.version} (${v.trialId}, RMSE ${v.rmse.toFixed(1)})`).join(', ')}`);
+    lines.push(
+      '',
+      `registered ${r.modelName} versions: ${r.versions.map((v) => `v${v.version} (${v.trialId}, RMSE ${v.rmse.toFixed(1)})`).join(', ')}`,
+    );
     lines.push(`champion: v${r.champion.championVersion} — ${r.champion.decision}: ${r.champion.reason}`);
   }
   return lines.join('\n');

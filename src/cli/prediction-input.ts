@@ -30,7 +30,8 @@ function fromJson(text: string, source: string): Record<string, unknown>[] {
     throw new PredictionInputError(`${source}: invalid JSON (${(err as Error).message})`);
   }
   const rows = Array.isArray(value) ? value : unwrap(value);
-  if (!rows) throw new PredictionInputError(`${source}: expected a JSON array of rows or an object with "inputs"`);
+  if (!rows)
+    throw new PredictionInputError(`${source}: expected a JSON array of rows or an object with "inputs"`);
   if (rows.length === 0) throw new PredictionInputError(`${source}: no input rows`);
   rows.forEach((r, i) => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) {
@@ -52,6 +53,22 @@ function unwrap(value: unknown): unknown[] | undefined {
 
 /** The two example rows of the seed's predict payload. */
 export const SEED_EXAMPLE_ROWS = [
-  { holiday: 'None', temp: '288.28', rain_1h: '0', snow_1h: '0', clouds_all: '40', weather_main: 'Clouds', date_time: '2024-10-02 09:00:00' },
-  { holiday: 'Thanksgiving Day', temp: '268.24', rain_1h: '0', snow_1h: '0', clouds_all: '64', weather_main: 'Clouds', date_time: '2024-11-28 00:00:00' },
+  {
+    holiday: 'None',
+    temp: '288.28',
+    rain_1h: '0',
+    snow_1h: '0',
+    clouds_all: '40',
+    weather_main: 'Clouds',
+    date_time: '2024-10-02 09:00:00',
+  },
+  {
+    holiday: 'Thanksgiving Day',
+    temp: '268.24',
+    rain_1h: '0',
+    snow_1h: '0',
+    clouds_all: '64',
+    weather_main: 'Clouds',
+    date_time: '2024-11-28 00:00:00',
+  },
 ];

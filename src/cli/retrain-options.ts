@@ -19,16 +19,31 @@ function positiveNumber(value: string): number {
 /** Training flags plus the retraining policy; shared by `retrain-check` and `schedule create`. */
 export function addRetrainOptions(cmd: Command): Command {
   return addTrainingOptions(cmd, { withYears: false })
-    .option('--val-year <year>', 'validation year of the retraining (default: the newest complete year)', positiveInt)
+    .option(
+      '--val-year <year>',
+      'validation year of the retraining (default: the newest complete year)',
+      positiveInt,
+    )
     .option('--psi-threshold <psi>', 'PSI above which a feature counts as drifted', positiveNumber, 0.2)
-    .option('--decay-ratio <ratio>', 'champion RMSE on new data / its validation RMSE above which it has decayed', positiveNumber, 1.25)
+    .option(
+      '--decay-ratio <ratio>',
+      'champion RMSE on new data / its validation RMSE above which it has decayed',
+      positiveNumber,
+      1.25,
+    )
     .option('--retrain-on-drift', 'also retrain when features drift, even without new files', false)
     .option('--retrain-on-decay', 'also retrain when the champion decays, even without new files', false);
 }
 
-export function retrainInputFrom(flags: RetrainFlags, defaults: { dataUri: string; trigger: RunTrigger }): RetrainCheckInput {
+export function retrainInputFrom(
+  flags: RetrainFlags,
+  defaults: { dataUri: string; trigger: RunTrigger },
+): RetrainCheckInput {
   // Years are chosen per check from the data present; 2000 is a placeholder for the shared parser only.
-  const training = trainingInputFrom({ ...flags, years: [2000], valYear: 2000 }, { dataUri: defaults.dataUri, trigger: 'retrain' });
+  const training = trainingInputFrom(
+    { ...flags, years: [2000], valYear: 2000 },
+    { dataUri: defaults.dataUri, trigger: 'retrain' },
+  );
   const { dataUri, filePrefix, years: _y, validationYear: _v, trigger: _t, ...rest } = training;
   return {
     dataUri,

@@ -35,7 +35,8 @@ export function positiveInt(value: string): number {
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`"${value}" is not a non-negative integer`);
   return n;
 }
 
@@ -74,7 +75,10 @@ function parseBool(value: string): boolean {
 }
 
 function columnList(value: string): string[] {
-  const cols = value.split(',').map((c) => c.trim()).filter(Boolean);
+  const cols = value
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   if (cols.length === 0) throw new InvalidArgumentError('needs at least one column');
   return cols;
 }
@@ -82,18 +86,39 @@ function columnList(value: string): string[] {
 /** The flags of `train`, shared by `retrain-check` and `schedule create` (for the trainings they start). */
 export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): Command {
   cmd
-    .option('--model-name <name>', 'name to register the best models with (seed: name_to_register_with)', DEFAULT_MODEL_NAME)
-    .option('--data-uri <uri>', 'where the {prefix}_{year}.csv files live (seed: BUCKET_NAME); default $DATA_URI')
+    .option(
+      '--model-name <name>',
+      'name to register the best models with (seed: name_to_register_with)',
+      DEFAULT_MODEL_NAME,
+    )
+    .option(
+      '--data-uri <uri>',
+      'where the {prefix}_{year}.csv files live (seed: BUCKET_NAME); default $DATA_URI',
+    )
     .option('--file-prefix <prefix>', 'object name prefix (seed: FILE_PATH_PREFIX)', DEFAULT_FILE_PREFIX)
-    .option('--columns <list>', 'comma-separated feature columns (seed: COLUMNS)', columnList, DEFAULT_COLUMNS)
+    .option(
+      '--columns <list>',
+      'comma-separated feature columns (seed: COLUMNS)',
+      columnList,
+      DEFAULT_COLUMNS,
+    )
     .option('--date-time <column>', 'date-time column (seed: DATE_TIME)', 'date_time')
     .option('--target <column>', 'target column (seed: TARGET)', 'traffic_volume')
     .option('--trials <n>', 'trials in the hyperparameter search (seed: MAX_EVALS)', positiveInt, 100)
     .option('--top <n>', 'best models to register (seed: N_BEST_MODELS)', positiveInt, 2)
     .option('--parallelism <n>', 'trials pending at once (sliding window)', positiveInt, 16)
     .option('--seed <n>', 'seed of the parameter sampler', nonNegativeInt, 42)
-    .addOption(new Option('--engine <engine>', 'XGBoost engine for trials').choices(['auto', 'native', 'wasm']).default(process.env.XGBOOST_ENGINE ?? 'auto'))
-    .option('--early-stopping <rounds>', 'early-stopping rounds on the validation set (native engine; 0 = off)', nonNegativeInt, 30)
+    .addOption(
+      new Option('--engine <engine>', 'XGBoost engine for trials')
+        .choices(['auto', 'native', 'wasm'])
+        .default(process.env.XGBOOST_ENGINE ?? 'auto'),
+    )
+    .option(
+      '--early-stopping <rounds>',
+      'early-stopping rounds on the validation set (native engine; 0 = off)',
+      nonNegativeInt,
+      30,
+    )
     .option('--params <json>', 'skip the search: train once with these XGBoost parameters', parseParamsJson)
     .option('--fine-tuning <bool>', 'run the search (seed: IS_RUN_FINE_TUNING)', parseBool, true)
     .option('--register <bool>', 'register the best models (seed: IS_REGISTER_MODELS)', parseBool, true);
@@ -105,7 +130,10 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
   return cmd;
 }
 
-export function trainingInputFrom(flags: TrainingFlags, defaults: { dataUri: string; trigger: TrainingInput['trigger'] }): TrainingInput {
+export function trainingInputFrom(
+  flags: TrainingFlags,
+  defaults: { dataUri: string; trigger: TrainingInput['trigger'] },
+): TrainingInput {
   const years = flags.years;
   const validationYear = flags.valYear ?? years[years.length - 1];
   if (!years.includes(validationYear)) {

@@ -6,7 +6,10 @@ import { trainingStageQuery, trainingWorkflow } from '../workflows/training';
 import type { SearchProgress, TrainingInput, TrainingResult, TrainingStage } from '../workflows/types';
 
 export function trainingWorkflowId(modelName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `train-${modelName}-${stamp}`;
 }
 
@@ -56,7 +59,10 @@ export async function waitForTraining(
         const stage = await handle.query(trainingStageQuery);
         const progress =
           stage === 'searching'
-            ? await client.workflow.getHandle(`${handle.workflowId}-search`).query(searchProgressQuery).catch(() => undefined)
+            ? await client.workflow
+                .getHandle(`${handle.workflowId}-search`)
+                .query(searchProgressQuery)
+                .catch(() => undefined)
             : undefined;
         const line = describeProgress(stage, progress);
         if (line !== last && !done) print(line);

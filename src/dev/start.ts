@@ -5,7 +5,12 @@ import { Command } from 'commander';
 import { formatTrainingResult, formatVersions } from '../cli/format';
 import { runPrediction } from '../cli/prediction-run';
 import { SEED_EXAMPLE_ROWS } from '../cli/prediction-input';
-import { DEFAULT_COLUMNS, DEFAULT_FILE_PREFIX, DEFAULT_MODEL_NAME, positiveInt } from '../cli/training-options';
+import {
+  DEFAULT_COLUMNS,
+  DEFAULT_FILE_PREFIX,
+  DEFAULT_MODEL_NAME,
+  positiveInt,
+} from '../cli/training-options';
 import { startTraining, waitForTraining } from '../cli/training-run';
 import { describeError } from '../cli/errors';
 import { retrainInputFrom } from '../cli/retrain-options';
@@ -39,7 +44,11 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     dbDir: path.resolve('.temporal'),
   });
-  log(server.started ? `started a dev server (SQLite in .temporal/, Web UI ${server.uiUrl})` : 'using the running server');
+  log(
+    server.started
+      ? `started a dev server (SQLite in .temporal/, Web UI ${server.uiUrl})`
+      : 'using the running server',
+  );
   const uiBase = server.uiUrl ?? process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
 
   const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
@@ -78,9 +87,17 @@ async function main(): Promise<void> {
   console.log(`registry ${config.artifactsUri} — ${DEFAULT_MODEL_NAME}:`);
   console.log(`${formatVersions(await registry.listVersions(DEFAULT_MODEL_NAME), champion?.version)}\n`);
 
-  const prediction = await runPrediction(client, config, { modelName: DEFAULT_MODEL_NAME, version: 'champion', rows: SEED_EXAMPLE_ROWS });
+  const prediction = await runPrediction(client, config, {
+    modelName: DEFAULT_MODEL_NAME,
+    version: 'champion',
+    rows: SEED_EXAMPLE_ROWS,
+  });
   console.log(`predictions of champion v${prediction.version} for the seed's example rows:`);
-  SEED_EXAMPLE_ROWS.forEach((row, i) => console.log(`  ${row.date_time}  ${row.holiday.padEnd(16)} ${Math.round(prediction.predictions[i])} vehicles/h`));
+  SEED_EXAMPLE_ROWS.forEach((row, i) =>
+    console.log(
+      `  ${row.date_time}  ${row.holiday.padEnd(16)} ${Math.round(prediction.predictions[i])} vehicles/h`,
+    ),
+  );
   const schedule = await createRetrainSchedule({
     client,
     scheduleId: DEFAULT_SCHEDULE_ID,
@@ -111,7 +128,7 @@ async function main(): Promise<void> {
   });
   const view = await describeRetrainSchedule({ client, scheduleId: DEFAULT_SCHEDULE_ID });
   console.log(
-    `\nretraining schedule ${DEFAULT_SCHEDULE_ID} ${schedule.created ? 'created' : 'already exists'}: ${view.cron.join(", ")} (${view.timezone}), next run ${view.nextActionTimes[0] ?? 'none (paused)'}; ` +
+    `\nretraining schedule ${DEFAULT_SCHEDULE_ID} ${schedule.created ? 'created' : 'already exists'}: ${view.cron.join(', ')} (${view.timezone}), next run ${view.nextActionTimes[0] ?? 'none (paused)'}; ` +
       `${uiBase}/namespaces/${config.namespace}/schedules/${DEFAULT_SCHEDULE_ID}`,
   );
   console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s — run in the Web UI: ${runUrl}`);

@@ -34,7 +34,12 @@ export async function temporalAnswers(address: string, namespace = 'default'): P
  * Uses the server at `address` when one answers; otherwise starts the `temporal` CLI's dev server there
  * (SQLite under `dbDir`, Web UI on port+1000). Without a local CLI, @temporalio/testing downloads one.
  */
-export async function ensureDevServer(opts: { address: string; namespace: string; dbDir: string; ui?: boolean }): Promise<DevServer> {
+export async function ensureDevServer(opts: {
+  address: string;
+  namespace: string;
+  dbDir: string;
+  ui?: boolean;
+}): Promise<DevServer> {
   if (await temporalAnswers(opts.address, opts.namespace)) {
     await registerSearchAttributes(opts.address, opts.namespace);
     return { address: opts.address, started: false, teardown: async () => undefined };
@@ -86,7 +91,9 @@ export async function registerSearchAttributes(address: string, namespace: strin
 
 export async function registerSearchAttributesOn(connection: Connection, namespace: string): Promise<void> {
   // The time-skipping test server can add search attributes but cannot list them.
-  const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
+  const existing = await connection.operatorService
+    .listSearchAttributes({ namespace })
+    .catch(() => undefined);
   const known = new Set(Object.keys(existing?.customAttributes ?? {}));
   const missing = CUSTOM_SEARCH_ATTRIBUTES.filter((k) => !known.has(k.name));
   if (missing.length === 0) return;

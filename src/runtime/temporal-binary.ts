@@ -11,9 +11,14 @@ export function findTestServer(env: NodeJS.ProcessEnv = process.env): string | u
   return findExecutable('temporal-test-server', env.TEMPORAL_TEST_SERVER, env);
 }
 
-function findExecutable(name: string, explicit: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+function findExecutable(
+  name: string,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   if (explicit) {
-    if (!isExecutable(explicit)) throw new Error(`${explicit} (from the environment) is not an executable file`);
+    if (!isExecutable(explicit))
+      throw new Error(`${explicit} (from the environment) is not an executable file`);
     return explicit;
   }
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {

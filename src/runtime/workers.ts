@@ -39,7 +39,8 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
   const cores = os.availableParallelism();
   const nthreadPerTrial = Math.max(1, options.nthreadPerTrial ?? 1);
   const trainingThreads = Math.max(1, options.trainingThreads ?? Math.floor(cores / nthreadPerTrial));
-  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporalAddress }));
+  const connection =
+    options.connection ?? (await NativeConnection.connect({ address: config.temporalAddress }));
   const artifacts = openBlobStore(config.artifactsUri, config.s3);
   const pool = createTrialPool({ threads: trainingThreads, nthreadPerTrial });
   const activities = createActivities({

@@ -52,7 +52,8 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   upsertSearchAttributes([{ key: RETRAIN_DECISION, value: decision.decision }]);
   upsertMemo({ decision: decision.decision, reasons: decision.reasons.join('; ') });
   const base = { diff, drift, reasons: decision.reasons };
-  if (!decision.retrain) return { ...base, decision: decision.decision, retrained: false, stateCommitted: false };
+  if (!decision.retrain)
+    return { ...base, decision: decision.decision, retrained: false, stateCommitted: false };
 
   const { years, validationYear } = chooseYears({
     years: inspection.objects.map((o) => o.year),
@@ -90,7 +91,10 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
         decision: 'already-training',
         retrained: false,
         trainingWorkflowId,
-        reasons: [...decision.reasons, `training ${trainingWorkflowId} for this data state is already running or done`],
+        reasons: [
+          ...decision.reasons,
+          `training ${trainingWorkflowId} for this data state is already running or done`,
+        ],
         stateCommitted: false,
       };
     }

@@ -4,6 +4,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const MODEL_NAME = defineSearchAttributeKey('TrafficModelName', SearchAttributeType.KEYWORD);
 export const RUN_TRIGGER = defineSearchAttributeKey('TrafficRunTrigger', SearchAttributeType.KEYWORD);
 export const BEST_RMSE = defineSearchAttributeKey('TrafficBestRmse', SearchAttributeType.DOUBLE);
-export const RETRAIN_DECISION = defineSearchAttributeKey('TrafficRetrainDecision', SearchAttributeType.KEYWORD);
+export const RETRAIN_DECISION = defineSearchAttributeKey(
+  'TrafficRetrainDecision',
+  SearchAttributeType.KEYWORD,
+);
 
 export const CUSTOM_SEARCH_ATTRIBUTES = [MODEL_NAME, RUN_TRIGGER, BEST_RMSE, RETRAIN_DECISION];

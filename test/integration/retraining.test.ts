@@ -4,7 +4,11 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startRetrainCheck } from '../../src/cli/retrain-run';
-import { createRetrainSchedule, describeRetrainSchedule, triggerRetrainSchedule } from '../../src/cli/schedule';
+import {
+  createRetrainSchedule,
+  describeRetrainSchedule,
+  triggerRetrainSchedule,
+} from '../../src/cli/schedule';
 import type { AppConfig } from '../../src/config';
 import { generateYear } from '../../src/data/synthetic';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -12,7 +16,15 @@ import { RUN_TRIGGER } from '../../src/workflows/search-attributes';
 import type { RetrainCheckInput, RetrainCheckResult } from '../../src/workflows/types';
 import { devServerEnv } from '../support/temporal';
 import { startS3ForTests, type TestS3 } from '../support/s3-server';
-import { FILE_PREFIX, SAMPLE_DIR, SMALL_PARAMS, startTestWorkers, tempDir, testConfig, uploadSample } from '../support/pipeline-harness';
+import {
+  FILE_PREFIX,
+  SAMPLE_DIR,
+  SMALL_PARAMS,
+  startTestWorkers,
+  tempDir,
+  testConfig,
+  uploadSample,
+} from '../support/pipeline-harness';
 
 function retrainInput(config: AppConfig): RetrainCheckInput {
   return {
@@ -60,7 +72,12 @@ describe('retraining check (real dev server, real worker)', function () {
       let client: Client;
       let checks = 0;
       const check = async (): Promise<RetrainCheckResult> => {
-        const handle = await startRetrainCheck(client, config, retrainInput(config), `check-${backend}-${++checks}`);
+        const handle = await startRetrainCheck(
+          client,
+          config,
+          retrainInput(config),
+          `check-${backend}-${++checks}`,
+        );
         return handle.result();
       };
       const putYear = (year: number, text: string) =>
@@ -69,7 +86,11 @@ describe('retraining check (real dev server, real worker)', function () {
       before(async () => {
         config =
           backend === 's3'
-            ? testConfig({ dataUri: s3.uri('retrain-data'), artifactsUri: s3.uri('retrain-artifacts'), s3: s3.options })
+            ? testConfig({
+                dataUri: s3.uri('retrain-data'),
+                artifactsUri: s3.uri('retrain-artifacts'),
+                s3: s3.options,
+              })
             : testConfig({ dataUri: `file://${tempDir('retrain-data')}` });
         await uploadSample(config.dataUri, config);
         workers = await startTestWorkers(env, config);
@@ -128,8 +149,11 @@ describe('retraining check (real dev server, real worker)', function () {
           );
           expect(err, 'the check fails with its training').to.be.instanceOf(Error);
           const chain: string[] = [];
-          for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) chain.push(e.message);
-          expect(chain.join(' | ')).to.contain('Child Workflow execution failed').and.contain('missing column(s) temp');
+          for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause)
+            chain.push(e.message);
+          expect(chain.join(' | '))
+            .to.contain('Child Workflow execution failed')
+            .and.contain('missing column(s) temp');
         };
         await failure();
         // Nothing was committed, so the same state is tried again rather than skipped as seen.
@@ -154,8 +178,14 @@ describe('retraining check (real dev server, real worker)', function () {
 
   it('runs the check from a paused schedule when triggered', async () => {
     const config = testConfig({ dataUri: `file://${tempDir('schedule-data')}` });
-    fs.copyFileSync(path.join(SAMPLE_DIR, `${FILE_PREFIX}_2016.csv`), path.join(config.dataUri.slice(7), `${FILE_PREFIX}_2016.csv`));
-    fs.copyFileSync(path.join(SAMPLE_DIR, `${FILE_PREFIX}_2015.csv`), path.join(config.dataUri.slice(7), `${FILE_PREFIX}_2015.csv`));
+    fs.copyFileSync(
+      path.join(SAMPLE_DIR, `${FILE_PREFIX}_2016.csv`),
+      path.join(config.dataUri.slice(7), `${FILE_PREFIX}_2016.csv`),
+    );
+    fs.copyFileSync(
+      path.join(SAMPLE_DIR, `${FILE_PREFIX}_2015.csv`),
+      path.join(config.dataUri.slice(7), `${FILE_PREFIX}_2015.csv`),
+    );
     const workers = await startTestWorkers(env, config);
     const client = env.client as unknown as Client;
     try {
@@ -170,7 +200,8 @@ describe('retraining check (real dev server, real worker)', function () {
       await triggerRetrainSchedule({ client, scheduleId: 'retrain-test-schedule' });
       let workflowId: string | undefined;
       for (let i = 0; i < 100 && !workflowId; i++) {
-        workflowId = (await describeRetrainSchedule({ client, scheduleId: 'retrain-test-schedule' })).recentActions[0]?.workflowId;
+        workflowId = (await describeRetrainSchedule({ client, scheduleId: 'retrain-test-schedule' }))
+          .recentActions[0]?.workflowId;
         if (!workflowId) await new Promise((r) => setTimeout(r, 200));
       }
       expect(workflowId).to.match(/^retrain-check-retrain-test-schedule/);
@@ -179,7 +210,10 @@ describe('retraining check (real dev server, real worker)', function () {
       const described = await client.workflow.getHandle(workflowId!).describe();
       expect(described.typedSearchAttributes.get(RUN_TRIGGER)).to.equal('schedule');
     } finally {
-      await client.schedule.getHandle('retrain-test-schedule').delete().catch(() => undefined);
+      await client.schedule
+        .getHandle('retrain-test-schedule')
+        .delete()
+        .catch(() => undefined);
       workers.shutdown();
       await workers.done;
     }

@@ -9,7 +9,13 @@ import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { devServerEnv } from '../support/temporal';
 import { startS3ForTests, type TestS3 } from '../support/s3-server';
-import { SMALL_PARAMS, startTestWorkers, testConfig, trainingInput, uploadSample } from '../support/pipeline-harness';
+import {
+  SMALL_PARAMS,
+  startTestWorkers,
+  testConfig,
+  trainingInput,
+  uploadSample,
+} from '../support/pipeline-harness';
 
 describe('training pipeline end to end (real dev server, real worker)', function () {
   this.timeout(600_000);
@@ -31,7 +37,11 @@ describe('training pipeline end to end (real dev server, real worker)', function
       const handle = await startTraining(client, config, trainingInput(config, { engine, ...overrides }));
       const progress: string[] = [];
       const result = await waitForTraining(client, handle, (l) => progress.push(l), 300);
-      const prediction = await runPrediction(client, config, { modelName: 'traffic-test', version: 'champion', rows: SEED_EXAMPLE_ROWS });
+      const prediction = await runPrediction(client, config, {
+        modelName: 'traffic-test',
+        version: 'champion',
+        rows: SEED_EXAMPLE_ROWS,
+      });
       return { result, prediction, progress };
     } finally {
       workers.shutdown();
@@ -63,7 +73,9 @@ describe('training pipeline end to end (real dev server, real worker)', function
     const registry = new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
     const versions = await registry.listVersions('traffic-test');
     expect(versions.map((v) => v.version)).to.deep.equal([1, 2]);
-    expect(versions[0].sourceObjects.map((o) => o.key)).to.include('Metro_Interstate_Traffic_Volume_2016.csv');
+    expect(versions[0].sourceObjects.map((o) => o.key)).to.include(
+      'Metro_Interstate_Traffic_Volume_2016.csv',
+    );
     expect(versions[0].trainingWorkflowId).to.equal(out.result.workflowId);
   });
 
@@ -89,7 +101,11 @@ describe('training pipeline end to end (real dev server, real worker)', function
     it(`never loses or duplicates a version when several workflows register at once (${backend})`, async () => {
       const config =
         backend === 's3'
-          ? testConfig({ dataUri: s3.uri('conc-data'), artifactsUri: s3.uri('conc-artifacts'), s3: s3.options })
+          ? testConfig({
+              dataUri: s3.uri('conc-data'),
+              artifactsUri: s3.uri('conc-artifacts'),
+              s3: s3.options,
+            })
           : testConfig({});
       if (backend === 's3') await uploadSample(config.dataUri, config);
       const workers = await startTestWorkers(env, config);
@@ -98,7 +114,12 @@ describe('training pipeline end to end (real dev server, real worker)', function
         const runs = 4;
         const handles = await Promise.all(
           Array.from({ length: runs }, (_, i) =>
-            startTraining(client, config, trainingInput(config, { params: { ...SMALL_PARAMS, seed: i }, top: 1 }), `concurrent-${backend}-${i}`),
+            startTraining(
+              client,
+              config,
+              trainingInput(config, { params: { ...SMALL_PARAMS, seed: i }, top: 1 }),
+              `concurrent-${backend}-${i}`,
+            ),
           ),
         );
         const results = await Promise.all(handles.map((h) => h.result()));

@@ -4,10 +4,21 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { createRetrainSchedule, describeRetrainSchedule, triggerRetrainSchedule } from '../../src/cli/schedule';
+import {
+  createRetrainSchedule,
+  describeRetrainSchedule,
+  triggerRetrainSchedule,
+} from '../../src/cli/schedule';
 import type { RetrainCheckResult } from '../../src/workflows/types';
 import { launchBrowser } from '../support/browser';
-import { FILE_PREFIX, SAMPLE_DIR, SMALL_PARAMS, startTestWorkers, tempDir, testConfig } from '../support/pipeline-harness';
+import {
+  FILE_PREFIX,
+  SAMPLE_DIR,
+  SMALL_PARAMS,
+  startTestWorkers,
+  tempDir,
+  testConfig,
+} from '../support/pipeline-harness';
 import { devServerEnv, freePort } from '../support/temporal';
 
 const SCREENSHOTS = path.resolve(__dirname, '../../../.test-output');
@@ -33,7 +44,10 @@ describe('Temporal Web UI shows the schedule and the training it started (Chromi
   it('lists the schedule and finds the scheduled check and its training by search attribute', async () => {
     const dataDir = tempDir('ui-data');
     for (const year of [2015, 2016]) {
-      fs.copyFileSync(path.join(SAMPLE_DIR, `${FILE_PREFIX}_${year}.csv`), path.join(dataDir, `${FILE_PREFIX}_${year}.csv`));
+      fs.copyFileSync(
+        path.join(SAMPLE_DIR, `${FILE_PREFIX}_${year}.csv`),
+        path.join(dataDir, `${FILE_PREFIX}_${year}.csv`),
+      );
     }
     const config = testConfig({ dataUri: `file://${dataDir}` });
     const workers = await startTestWorkers(env, config);
@@ -51,7 +65,11 @@ describe('Temporal Web UI shows the schedule and the training it started (Chromi
           filePrefix: FILE_PREFIX,
           training: {
             modelName: 'traffic-ui',
-            schema: { featureColumns: ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'], dateTimeColumn: 'date_time', targetColumn: 'traffic_volume' },
+            schema: {
+              featureColumns: ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'],
+              dateTimeColumn: 'date_time',
+              targetColumn: 'traffic_volume',
+            },
             trials: 1,
             top: 1,
             parallelism: 1,
@@ -69,7 +87,8 @@ describe('Temporal Web UI shows the schedule and the training it started (Chromi
       await triggerRetrainSchedule({ client, scheduleId: SCHEDULE_ID });
       let checkId: string | undefined;
       for (let i = 0; i < 100 && !checkId; i++) {
-        checkId = (await describeRetrainSchedule({ client, scheduleId: SCHEDULE_ID })).recentActions[0]?.workflowId;
+        checkId = (await describeRetrainSchedule({ client, scheduleId: SCHEDULE_ID })).recentActions[0]
+          ?.workflowId;
         if (!checkId) await new Promise((r) => setTimeout(r, 200));
       }
       const result = (await client.workflow.getHandle(checkId!).result()) as RetrainCheckResult;

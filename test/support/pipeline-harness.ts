@@ -28,7 +28,11 @@ export function testConfig(overrides: Partial<AppConfig>): AppConfig {
 }
 
 /** Copies the committed synthetic sample into a store, as a user would upload it to a bucket. */
-export async function uploadSample(uri: string, config: AppConfig, years = [2012, 2013, 2014, 2015, 2016]): Promise<void> {
+export async function uploadSample(
+  uri: string,
+  config: AppConfig,
+  years = [2012, 2013, 2014, 2015, 2016],
+): Promise<void> {
   const store = openBlobStore(uri, config.s3);
   for (const year of years) {
     const name = `${FILE_PREFIX}_${year}.csv`;
@@ -36,7 +40,11 @@ export async function uploadSample(uri: string, config: AppConfig, years = [2012
   }
 }
 
-export async function startTestWorkers(env: TestWorkflowEnvironment, config: AppConfig, trainingThreads = 2): Promise<RunningWorkers & { done: Promise<void> }> {
+export async function startTestWorkers(
+  env: TestWorkflowEnvironment,
+  config: AppConfig,
+  trainingThreads = 2,
+): Promise<RunningWorkers & { done: Promise<void> }> {
   const workers = await createWorkers({ config, connection: env.nativeConnection, trainingThreads });
   const done = workers.run();
   return { ...workers, done, shutdown: workers.shutdown };

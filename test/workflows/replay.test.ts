@@ -15,9 +15,15 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
   ]) {
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);
-      expect(fs.existsSync(fixture), `missing ${fixture}; record it with RECORD_HISTORY=1 npm test`).to.equal(true);
+      expect(fs.existsSync(fixture), `missing ${fixture}; record it with RECORD_HISTORY=1 npm test`).to.equal(
+        true,
+      );
       const history = historyFromJSON(JSON.parse(fs.readFileSync(fixture, 'utf8')));
-      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, workflowId);
+      await Worker.runReplayHistory(
+        { workflowsPath: require.resolve('../../src/workflows') },
+        history,
+        workflowId,
+      );
     });
   }
 });

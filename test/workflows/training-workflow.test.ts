@@ -140,18 +140,29 @@ describe('training workflow (time-skipping server, mocked activities)', function
           return fakeTrial(input);
         },
       },
-      () => env.client.workflow.execute(trainingWorkflow, { taskQueue: TASK_QUEUE, workflowId: 'wf-train-1', args: [baseInput()] }),
+      () =>
+        env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-1',
+          args: [baseInput()],
+        }),
     );
     expect(seen).to.have.length(10);
     expect(maxRunning).to.be.at.most(3);
     const board = result.search!.leaderboard;
     expect(board).to.have.length(10);
-    for (let i = 1; i < board.length; i++) expect(board[i - 1].metrics.rmse).to.be.at.most(board[i].metrics.rmse);
-    expect(result.registration!.versions.map((v) => v.trialId)).to.deep.equal(board.slice(0, 2).map((t) => t.trialId));
+    for (let i = 1; i < board.length; i++)
+      expect(board[i - 1].metrics.rmse).to.be.at.most(board[i].metrics.rmse);
+    expect(result.registration!.versions.map((v) => v.trialId)).to.deep.equal(
+      board.slice(0, 2).map((t) => t.trialId),
+    );
     expect(result.dataset.datasetHash).to.equal('abc');
 
     if (process.env.RECORD_HISTORY) {
-      for (const [id, file] of [['wf-train-1', 'training-history.json'], ['wf-train-1-search', 'search-history.json']]) {
+      for (const [id, file] of [
+        ['wf-train-1', 'training-history.json'],
+        ['wf-train-1-search', 'search-history.json'],
+      ]) {
         const history = await env.client.workflow.getHandle(id).fetchHistory();
         fs.writeFileSync(path.join(FIXTURES, file), historyToJSON(history));
       }
@@ -183,11 +194,17 @@ describe('training workflow (time-skipping server, mocked activities)', function
     const result = await withWorkers(
       {
         runTrial: async (input) => {
-          if (input.trialId === 'trial-003') throw ApplicationFailure.nonRetryable('boom: bad trial', 'InvalidParams');
+          if (input.trialId === 'trial-003')
+            throw ApplicationFailure.nonRetryable('boom: bad trial', 'InvalidParams');
           return fakeTrial(input);
         },
       },
-      () => env.client.workflow.execute(trainingWorkflow, { taskQueue: TASK_QUEUE, workflowId: 'wf-train-fail', args: [baseInput()] }),
+      () =>
+        env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-fail',
+          args: [baseInput()],
+        }),
     );
     expect(result.search!.leaderboard).to.have.length(9);
     expect(result.search!.failures).to.have.length(1);
@@ -200,17 +217,34 @@ describe('training workflow (time-skipping server, mocked activities)', function
       { runTrial: async () => Promise.reject(ApplicationFailure.nonRetryable('always', 'InvalidParams')) },
       () =>
         env.client.workflow
-          .execute(trainingWorkflow, { taskQueue: TASK_QUEUE, workflowId: 'wf-train-allfail', args: [baseInput({ trials: 3 })] })
-          .then(() => undefined, (e: unknown) => e as Error),
+          .execute(trainingWorkflow, {
+            taskQueue: TASK_QUEUE,
+            workflowId: 'wf-train-allfail',
+            args: [baseInput({ trials: 3 })],
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => e as Error,
+          ),
     );
     expect(err).to.be.instanceOf(Error);
     const messages: string[] = [];
-    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) messages.push(e.message);
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause)
+      messages.push(e.message);
     expect(messages.join(' | ')).to.contain('all 3 trials failed');
   });
 
   it('trains once with --params, and skips registration when asked (IS_REGISTER_MODELS=false)', async () => {
-    const params = { n_estimators: 200, max_depth: 5, learning_rate: 0.1, gamma: 0.1, reg_alpha: 0.1, reg_lambda: 1, subsample: 0.8, colsample_bytree: 0.8 };
+    const params = {
+      n_estimators: 200,
+      max_depth: 5,
+      learning_rate: 0.1,
+      gamma: 0.1,
+      reg_alpha: 0.1,
+      reg_lambda: 1,
+      subsample: 0.8,
+      colsample_bytree: 0.8,
+    };
     const seen: RunTrialInput[] = [];
     const result = await withWorkers(
       { runTrial: async (input) => (seen.push(input), fakeTrial(input)) },
