@@ -5,6 +5,7 @@ import { describeError } from './cli/errors';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runPrediction } from './cli/prediction-run';
 import { readPredictionRows } from './cli/prediction-input';
+import { parsePredictionRows } from './ml/dataset';
 import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
 import { formatRetrainResult, startRetrainCheck } from './cli/retrain-run';
 import { addScheduleCommands } from './cli/schedule';
@@ -44,7 +45,7 @@ function readInput(file: string | undefined): { text: string; source: string } {
 export function buildProgram(): Command {
   const program = new Command('client')
     .description('Traffic-volume MLOps pipeline on Temporal: train, inspect models, predict.')
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
 
   addTrainingOptions(
@@ -111,6 +112,7 @@ export function buildProgram(): Command {
       async (file: string | undefined, opts: { modelName: string; version: string; json?: boolean }) => {
         const { text, source } = readInput(file);
         const rows = readPredictionRows(text, source);
+      parsePredictionRows(rows); // fail fast, before any network call, with the row and field named
         const config = loadConfig();
         const client = await connect(config);
         const result = await runPrediction(client, config, {

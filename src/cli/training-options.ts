@@ -64,7 +64,7 @@ function parseParamsJson(value: string): XGBoostParams {
   try {
     return validateParams(parsed);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    throw new InvalidArgumentError((err as Error).message.replace(/\s*\n\s*(→\s*)?/g, ' ').replace(/✖/g, ';'));
   }
 }
 

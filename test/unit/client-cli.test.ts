@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'chai';
+import { readPredictionRows, SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
+import { parseYears, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
+
+const CLIENT = path.resolve(__dirname, '../../src/client.js');
+
+function client(args: string[], input?: string, env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [CLIENT, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', ...env },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
+}
+
+describe('client CLI', () => {
+  it('rejects bad flags with one clear line and a non-zero exit', () => {
+    const bad = client(['train', '--trials', 'abc']);
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr.split('\n')[0]).to.contain('"abc" is not a positive integer');
+    expect(client(['train', '--years', '2016-2012']).stderr).to.contain('runs backwards');
+    expect(client(['train', '--params', '{"n_estimators":5}']).stderr).to.contain('max_depth');
+    expect(client(['train', '--engine', 'gpu']).stderr).to.contain('Allowed choices are auto, native, wasm');
+    expect(client(['nope']).stderr).to.contain("unknown command 'nope'");
+  });
+
+  it('names the bad row and field of prediction input before contacting the server', () => {
+    const out = client(['predict'], JSON.stringify([{ ...SEED_EXAMPLE_ROWS[0], temp: 'warm' }]));
+    expect(out.status).to.equal(1);
+    expect(out.stderr).to.match(/row 0.*temp/);
+    expect(client(['predict'], '').stderr).to.contain('empty');
+    expect(client(['predict', 'no-such-file.json']).stderr).to.contain(
+      'input file not found: no-such-file.json',
+    );
+  });
+
+  it('says where Temporal is missing instead of hanging', () => {
+    const out = client(['predict'], JSON.stringify(SEED_EXAMPLE_ROWS));
+    expect(out.status).to.equal(1);
+    expect(out.stderr).to.contain('cannot reach Temporal at 127.0.0.1:1');
+  });
+
+  it('rejects an invalid configuration naming the variable', () => {
+    const out = client(['models', 'list'], undefined, { ARTIFACTS_URI: 'ftp://nowhere' });
+    expect(out.status).to.equal(1);
+    expect(out.stderr).to.contain('ARTIFACTS_URI must look like s3://bucket/prefix or file://dir');
+  });
+
+  it('reads prediction rows as JSON arrays, the seed payload, or CSV with extra columns', () => {
+    const seedPayload = JSON.stringify({ run: { variables: { inputs: SEED_EXAMPLE_ROWS } } });
+    expect(readPredictionRows(seedPayload, 'x')).to.deep.equal(SEED_EXAMPLE_ROWS);
+    const csv =
+      'holiday,temp,rain_1h,snow_1h,clouds_all,weather_main,weather_description,date_time,traffic_volume\nNone,288.28,0,0,40,Clouds,broken clouds,2024-10-02 09:00:00,5545\n';
+    const rows = readPredictionRows(csv, 'x.csv');
+    expect(rows).to.have.length(1);
+    expect(rows[0]).to.include({ temp: '288.28', traffic_volume: '5545' });
+    expect(() => readPredictionRows('{"foo": 1}', 'x')).to.throw(/expected a JSON array/);
+  });
+
+  it('builds a training input from the seed-named flags', () => {
+    expect(parseYears('2012-2014,2016')).to.deep.equal([2012, 2013, 2014, 2016]);
+    const flags = {
+      modelName: 'm',
+      filePrefix: 'P',
+      columns: ['temp'],
+      dateTime: 'date_time',
+      target: 'traffic_volume',
+      years: [2012, 2013],
+      trials: 5,
+      top: 2,
+      parallelism: 2,
+      seed: 1,
+      engine: 'auto',
+      earlyStopping: 30,
+      fineTuning: false,
+      register: false,
+    } as TrainingFlags;
+    const input = trainingInputFrom(flags, { dataUri: 'file://d', trigger: 'ad-hoc' });
+    expect(input).to.include({
+      validationYear: 2013,
+      runFineTuning: false,
+      registerModels: false,
+      dataUri: 'file://d',
+    });
+    expect(() =>
+      trainingInputFrom({ ...flags, valYear: 2020 }, { dataUri: 'file://d', trigger: 'ad-hoc' }),
+    ).to.throw(/not among/);
+  });
+});
