@@ -96,7 +96,6 @@ export function transformRows(pipeline: FeaturePipeline, rows: readonly TrafficR
   const data = new Float32Array(rows.length * cols);
   const scalarCount = pipeline.scalarColumns.length;
   const scalars = pipeline.scalarColumns;
-  const holidayAt = scalars.indexOf('holiday');
   const dateAt = scalarCount;
   const oneHotAt = scalarCount + pipeline.dateFeatures.length;
   const dateFeatures = pipeline.dateFeatures;
@@ -112,10 +111,8 @@ export function transformRows(pipeline: FeaturePipeline, rows: readonly TrafficR
     const row = rows[r];
     const base = r * cols;
     for (let c = 0; c < scalarCount; c++) {
-      data[base + c] =
-        c === holidayAt
-          ? holidayFlag(row.holiday)
-          : (row[scalars[c] as Exclude<ScalarColumn, 'holiday'>] as number);
+      const column = scalars[c];
+      data[base + c] = column === 'holiday' ? holidayFlag(row.holiday) : row[column];
     }
     const dt = row.date_time;
     for (let d = 0; d < dateFeatures.length; d++) {

@@ -90,7 +90,6 @@ describe('retrain schedule (dev server)', function () {
       workflowType: 'retrainCheckWorkflow',
       workflowId: `retrain-check-${scheduleId}`,
       taskQueue: 'schedule-test',
-      trialTaskQueue: 'schedule-trials',
       modelName: 'schedule-test-model',
       overlap: ScheduleOverlapPolicy.SKIP,
       catchupWindowMs: 86_400_000,
