@@ -112,7 +112,7 @@ export function buildProgram(): Command {
       async (file: string | undefined, opts: { modelName: string; version: string; json?: boolean }) => {
         const { text, source } = readInput(file);
         const rows = readPredictionRows(text, source);
-      parsePredictionRows(rows); // fail fast, before any network call, with the row and field named
+        parsePredictionRows(rows); // fail fast, before any network call, with the row and field named
         const config = loadConfig();
         const client = await connect(config);
         const result = await runPrediction(client, config, {

@@ -64,7 +64,9 @@ function parseParamsJson(value: string): XGBoostParams {
   try {
     return validateParams(parsed);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message.replace(/\s*\n\s*(→\s*)?/g, ' ').replace(/✖/g, ';'));
+    throw new InvalidArgumentError(
+      (err as Error).message.replace(/\s*\n\s*(→\s*)?/g, ' ').replace(/✖/g, ';'),
+    );
   }
 }
 
