@@ -170,7 +170,11 @@ export class FileBlobStore implements BlobStore {
           if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) {
             await this.walk(path.join(dir, entry.name), key, prefix, out);
           }
-        } else if (entry.isFile() && key.startsWith(prefix)) {
+        } else if (
+          key.startsWith(prefix) &&
+          (entry.isFile() || (entry.isSymbolicLink() && (await isFileTarget(path.join(dir, entry.name)))))
+        ) {
+          // Symbolic links to files count (e.g. a data folder of links to a shared data set).
           out.push(key);
         }
       }),
@@ -201,5 +205,13 @@ export class FileBlobStore implements BlobStore {
 
   private wrap(action: string, key: string, err: unknown): Error {
     return new Error(`cannot ${action} ${key} in ${this.uri}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function isFileTarget(file: string): Promise<boolean> {
+  try {
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
   }
 }
