@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
 import { DatasetError, parseTrafficCsv } from '../ml/dataset';
-import { transformRows, validateFeaturePipeline } from '../ml/features';
 import { regressionMetrics } from '../ml/metrics';
 import type { TrialPool } from '../ml/trial-pool';
 import type { TrafficRow } from '../ml/types';
@@ -11,6 +10,7 @@ import type { BlobStore } from '../storage/blob-store';
 import type { AssessDriftInput, DriftSummary } from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
 import { dataUriHash } from './data-state';
+import { scoreWithVersion } from './score-version';
 
 export interface DriftDeps {
   artifacts: BlobStore;
@@ -54,15 +54,7 @@ export async function assessDriftWith(
   const labelled = rows.filter((r) => r.traffic_volume !== undefined);
   if (labelled.length > 0) {
     Context.current().heartbeat({ step: 'scoring champion', rows: labelled.length });
-    const pipeline = validateFeaturePipeline(
-      JSON.parse((await deps.artifacts.get(champion.pipelineRef)).toString('utf8')),
-    );
-    const predictions = await deps.pool.predict({
-      engine: champion.engine,
-      model: await deps.artifacts.get(champion.modelRef),
-      rounds: champion.rounds,
-      x: transformRows(pipeline, labelled),
-    });
+    const predictions = await scoreWithVersion(deps, champion, labelled);
     const rmse = regressionMetrics(
       Float64Array.from(labelled, (r) => r.traffic_volume as number),
       predictions,

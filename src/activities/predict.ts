@@ -1,10 +1,10 @@
 import { parsePredictionRows } from '../ml/dataset';
-import { transformRows, validateFeaturePipeline } from '../ml/features';
 import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type { PredictInput, PredictResult } from '../workflows/types';
 import { nonRetryable } from './errors';
+import { scoreWithVersion } from './score-version';
 
 export interface PredictDeps {
   artifacts: BlobStore;
@@ -29,15 +29,7 @@ export async function predictWith(deps: PredictDeps, input: PredictInput): Promi
   } catch (err) {
     throw nonRetryable('RegistryError', (err as Error).message);
   }
-  const pipeline = validateFeaturePipeline(
-    JSON.parse((await deps.artifacts.get(version.pipelineRef)).toString('utf8')),
-  );
-  const predictions = await deps.pool.predict({
-    engine: version.engine,
-    model: await deps.artifacts.get(version.modelRef),
-    rounds: version.rounds,
-    x: transformRows(pipeline, rows),
-  });
+  const predictions = await scoreWithVersion(deps, version, rows);
   return {
     modelName: version.modelName,
     version: version.version,

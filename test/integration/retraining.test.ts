@@ -13,44 +13,18 @@ import type { AppConfig } from '../../src/config';
 import { generateYear } from '../../src/data/synthetic';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { RUN_TRIGGER } from '../../src/workflows/search-attributes';
-import type { RetrainCheckInput, RetrainCheckResult } from '../../src/workflows/types';
+import type { RetrainCheckResult } from '../../src/workflows/types';
 import { devServerEnv } from '../support/temporal';
 import { startS3ForTests, type TestS3 } from '../support/s3-server';
 import {
   FILE_PREFIX,
   SAMPLE_DIR,
-  SMALL_PARAMS,
+  retrainInput,
   startTestWorkers,
   tempDir,
   testConfig,
   uploadSample,
 } from '../support/pipeline-harness';
-
-function retrainInput(config: AppConfig): RetrainCheckInput {
-  return {
-    dataUri: config.dataUri,
-    filePrefix: FILE_PREFIX,
-    training: {
-      modelName: 'traffic-retrain',
-      schema: {
-        featureColumns: ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'],
-        dateTimeColumn: 'date_time',
-        targetColumn: 'traffic_volume',
-      },
-      trials: 1,
-      top: 1,
-      parallelism: 2,
-      seed: 42,
-      engine: 'native',
-      earlyStoppingRounds: 10,
-      params: SMALL_PARAMS,
-      runFineTuning: true,
-      registerModels: true,
-    },
-    policy: { retrainOnDrift: false, retrainOnDecay: false, psiThreshold: 0.2, decayRatio: 1.25 },
-    trigger: 'ad-hoc',
-  };
-}
 
 describe('retraining check (real dev server, real worker)', function () {
   this.timeout(600_000);

@@ -14,7 +14,7 @@ import { launchBrowser } from '../support/browser';
 import {
   FILE_PREFIX,
   SAMPLE_DIR,
-  SMALL_PARAMS,
+  retrainInput,
   startTestWorkers,
   tempDir,
   testConfig,
@@ -60,29 +60,7 @@ describe('Temporal Web UI shows the schedule and the training it started (Chromi
         taskQueue: config.taskQueue,
         trialTaskQueue: config.trialTaskQueue,
         paused: true,
-        input: {
-          dataUri: config.dataUri,
-          filePrefix: FILE_PREFIX,
-          training: {
-            modelName: 'traffic-ui',
-            schema: {
-              featureColumns: ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'],
-              dateTimeColumn: 'date_time',
-              targetColumn: 'traffic_volume',
-            },
-            trials: 1,
-            top: 1,
-            parallelism: 1,
-            seed: 1,
-            engine: 'native',
-            earlyStoppingRounds: 10,
-            params: SMALL_PARAMS,
-            runFineTuning: true,
-            registerModels: true,
-          },
-          policy: { retrainOnDrift: false, retrainOnDecay: false, psiThreshold: 0.2, decayRatio: 1.25 },
-          trigger: 'schedule',
-        },
+        input: { ...retrainInput(config, 'traffic-ui'), trigger: 'schedule' },
       });
       await triggerRetrainSchedule({ client, scheduleId: SCHEDULE_ID });
       let checkId: string | undefined;

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AppConfig } from '../../src/config';
 import { createWorkers, type RunningWorkers } from '../../src/runtime/workers';
 import { openBlobStore } from '../../src/storage/from-uri';
-import type { TrainingInput } from '../../src/workflows/types';
+import type { RetrainCheckInput, TrainingInput } from '../../src/workflows/types';
 
 export const SAMPLE_DIR = path.resolve(__dirname, '../../../data/sample');
 export const FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
@@ -86,3 +86,30 @@ export const SMALL_PARAMS = {
   subsample: 0.9,
   colsample_bytree: 0.9,
 };
+
+/** A retraining check that trains once with SMALL_PARAMS (fast), native engine, default policy. */
+export function retrainInput(config: AppConfig, modelName = 'traffic-retrain'): RetrainCheckInput {
+  return {
+    dataUri: config.dataUri,
+    filePrefix: FILE_PREFIX,
+    training: {
+      modelName,
+      schema: {
+        featureColumns: ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'],
+        dateTimeColumn: 'date_time',
+        targetColumn: 'traffic_volume',
+      },
+      trials: 1,
+      top: 1,
+      parallelism: 2,
+      seed: 42,
+      engine: 'native',
+      earlyStoppingRounds: 10,
+      params: SMALL_PARAMS,
+      runFineTuning: true,
+      registerModels: true,
+    },
+    policy: { retrainOnDrift: false, retrainOnDecay: false, psiThreshold: 0.2, decayRatio: 1.25 },
+    trigger: 'ad-hoc',
+  };
+}
