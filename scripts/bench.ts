@@ -35,6 +35,7 @@ const PROJECT_ROOT = path.resolve(__dirname, '../..');
 const USAGE = `usage: node dist/scripts/bench.js [--json] [--out file.json] [--trials 100] [--repeat 5] [--wasm-repeat n]
        [--search-repeat 5] [--seed 42] [--parallelism 16] [--early-stopping 30] [--threads <cores>]
        [--only prep,trial,loop,temporal,temporal2[,wasm-search]]
+       node dist/scripts/bench.js --table bench.json   (prints the table of a saved result)
 Data: $DATA_DIR, else ../shared/data/metro-traffic/by-year, else data/sample. Results: see docs/performance.md.
 `;
 const SECTIONS = ['prep', 'trial', 'loop', 'temporal', 'temporal2', 'wasm-search'] as const;
@@ -62,6 +63,7 @@ const { values } = parseArgs({
     'early-stopping': { type: 'string', default: '30' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     only: { type: 'string', default: DEFAULT_SECTIONS.join(',') },
+    table: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -109,6 +111,11 @@ const perMinute = (trials: number, ms: number | undefined): number | undefined =
 async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (values.table) {
+    // Re-prints the table of a saved --out/--json result.
+    process.stdout.write(table(JSON.parse(fs.readFileSync(values.table, 'utf8')) as Report) + '\n');
     return;
   }
   const only = new Set(values.only.split(',').map((s) => s.trim()) as Section[]);
@@ -185,47 +192,49 @@ async function main(): Promise<void> {
   const ones: TemporalRun[] = [];
   const twos: TemporalRun[] = [];
   let loopPeakRssMb: number | undefined;
-  let server: BenchServer | undefined;
-  try {
-    if (searchRepeat > 0 && (only.has('temporal') || only.has('temporal2'))) {
-      progress('starting a Temporal dev server');
-      server = await startDevServer();
+  // A fresh dev server for each Temporal run, started before and stopped after the clock: it neither idles
+  // beside the loop runs nor carries earlier runs' state.
+  const withServer = async <T>(run: (server: BenchServer) => Promise<T>): Promise<T> => {
+    const server = await startDevServer();
+    try {
+      return await run(server);
+    } finally {
+      await server.stop();
     }
-    for (let rep = 1; rep <= searchRepeat; rep++) {
-      const tag = `r${rep}`;
-      if (only.has('loop')) {
-        progress(`search ${tag}: in-process loop, ${trials} trials on ${threads} threads`);
-        const loop = await loopSearch(source, settings, plan, threads);
-        loopPeakRssMb ??= loop.peakRssMb;
-        loops.push(loop);
-        progress(`search ${tag}: loop ${(loop.ms / 1000).toFixed(1)} s`);
-      }
-      if (server && only.has('temporal')) {
-        const run = await temporalSearch(server, {
+  };
+  for (let rep = 1; rep <= searchRepeat; rep++) {
+    const tag = `r${rep}`;
+    if (only.has('loop')) {
+      progress(`search ${tag}: in-process loop, ${trials} trials on ${threads} threads`);
+      const loop = await loopSearch(source, settings, plan, threads);
+      loopPeakRssMb ??= loop.peakRssMb;
+      loops.push(loop);
+      progress(`search ${tag}: loop ${(loop.ms / 1000).toFixed(1)} s`);
+    }
+    if (only.has('temporal')) {
+      const run = await withServer((server) =>
+        temporalSearch(server, {
           label: `t1-${tag}`,
           source,
           settings,
           processes: [{ trainingThreads: threads }],
-        });
-        ones.push(run);
-        progress(`search ${tag}: temporal, 1 process: ${(run.ms / 1000).toFixed(1)} s`);
-      }
-      if (server && only.has('temporal2')) {
-        const perProcess = Math.max(1, Math.floor(threads / 2));
-        const run = await temporalSearch(server, {
+        }),
+      );
+      ones.push(run);
+      progress(`search ${tag}: temporal, 1 process: ${(run.ms / 1000).toFixed(1)} s`);
+    }
+    if (only.has('temporal2')) {
+      const perProcess = Math.max(1, Math.floor(threads / 2));
+      const run = await withServer((server) =>
+        temporalSearch(server, {
           label: `t2-${tag}`,
           source,
           settings,
           processes: [{ trainingThreads: perProcess }, { trainingThreads: perProcess }],
-        });
-        twos.push(run);
-        progress(`search ${tag}: temporal, 2 processes: ${(run.ms / 1000).toFixed(1)} s`);
-      }
-    }
-  } finally {
-    if (server) {
-      progress('stopping the Temporal dev server');
-      await server.stop();
+        }),
+      );
+      twos.push(run);
+      progress(`search ${tag}: temporal, 2 processes: ${(run.ms / 1000).toFixed(1)} s`);
     }
   }
 
@@ -286,10 +295,18 @@ async function main(): Promise<void> {
       : undefined;
   const bestRmse = (runs: { bestRmse: number }[]): number | undefined =>
     runs.length === 0 ? undefined : round(runs[0].bestRmse, 3);
-  const medianBy = <T>(runs: T[], value: (run: T) => number): number | undefined =>
-    runs.length === 0 ? undefined : round(median(runs.map(value)));
+  const medianBy = <T>(runs: T[], value: (run: T) => number, digits = 1): number | undefined =>
+    runs.length === 0 ? undefined : round(median(runs.map(value)), digits);
   const medianOf = (runs: { trainMsSum: number }[]): number | undefined =>
     medianBy(runs, (r) => r.trainMsSum);
+  /**
+   * All CPU a run used per ms of CPU in its training threads, both measured in the same run: unlike wall
+   * times, this does not move when the (shared, virtual) machine gets faster or slower between runs.
+   */
+  const cpuPerTrainingCpu = (run: LoopRun | TemporalRun): number =>
+    'workers' in run
+      ? temporalCpu(run) / run.workers.reduce((sum, w) => sum + (w.cpuByThreadMs?.training ?? 0), 0)
+      : run.cpuMs / run.cpuByThreadMs.training;
   /** CPU of everything a Temporal run used: worker processes, dev server, and this client. */
   const temporalCpu = (run: TemporalRun): number =>
     run.workers.reduce((sum, w) => sum + (w.cpuMs ?? 0), 0) + (run.serverCpuMs ?? 0) + run.clientCpuMs;
@@ -333,6 +350,11 @@ async function main(): Promise<void> {
     wasm_loop_vs_native_loop: ratio(wasmLoop?.ms, loopMs),
     wasm_loop_best_rmse: wasmLoop && round(wasmLoop.bestRmse, 3),
     overhead_ratio: ratio(oneMs, loopMs),
+    cpu_overhead_ratio: ratio(medianBy(ones, cpuPerTrainingCpu, 4), medianBy(loops, cpuPerTrainingCpu, 4)),
+    cpu_overhead_ratio_2_workers: ratio(
+      medianBy(twos, cpuPerTrainingCpu, 4),
+      medianBy(loops, cpuPerTrainingCpu, 4),
+    ),
     overhead_ratio_2_workers: ratio(twoMs, loopMs),
     speedup_2_workers_vs_1: ratio(oneMs, twoMs),
     best_rmse: { loop: bestRmse(loops), temporal: bestRmse(ones), temporal_2_workers: bestRmse(twos) },
@@ -434,17 +456,18 @@ function table(r: Report): string {
   const d = r.data;
   const m = r.machine;
   add('machine', `${m.cpus} cores, ${m.memory_gb} GB`, '', `${m.cpu_model}; load ${m.load_before.join(' ')}`);
-  add('data', `${d.kind}, years ${(d.years as number[]).join(',')}`, '', String(d.dir));
+  const years = d.years as number[];
+  add('data', `${d.kind}, ${years[0]}–${years[years.length - 1]}`, '', String(d.dir));
   add('rows (parsed)', r.rows, '', `${show(d.rows_after_dedupe)} after de-duplication`);
   add('prep_ms (median)', r.prep_ms, ' ms', 'target < 300 ms');
   if (r.prep.phases_ms) {
     const phases = Object.entries(r.prep.phases_ms).map(([k, v]) => `${k} ${v}`);
-    add('  phases (ms)', phases.join(', '));
+    add('  phases', '', '', `${phases.join(', ')} (ms, medians)`);
   }
   const t = r.trial;
   if (t) {
-    add('trial rows', `${show(t.train_rows)} train / ${show(t.validation_rows)} validation`);
-    add('trial.params', JSON.stringify(t.params));
+    add('trial rows', `${show(t.train_rows)} / ${show(t.validation_rows)}`, '', 'train / validation');
+    add('trial.params', 'fixed', '', JSON.stringify(t.params));
     add('trial.native_ms', t.native_ms, ' ms', `RMSE ${show(t.native_rmse)}`);
     add('trial.python_ms', t.python_ms, ' ms', `RMSE ${show(t.python_rmse)}`);
     add('trial.wasm_ms', t.wasm_ms, ' ms', `RMSE ${show(t.wasm_rmse)}`);
@@ -468,17 +491,21 @@ function table(r: Report): string {
     ' ms',
     `${show(s.trials_per_min.temporal_2_workers)} trials/min; 2 processes`,
   );
-  add('  runs (ms)', `loop ${show(s.runs_ms.loop)}`);
-  add('', `temporal ${show(s.runs_ms.temporal)}`);
-  add('', `2 workers ${show(s.runs_ms.temporal_2_workers)}`);
   const foreign = s.foreign_cpu_ms as Record<string, (number | undefined)[]>;
-  add('  other processes (CPU ms)', `loop ${show(foreign.loop)}`, '', 'same order; high = disturbed run');
-  add('', `temporal ${show(foreign.temporal)}`);
-  add('', `2 workers ${show(foreign.temporal_2_workers)}`);
   const cpu = s.cpu_ms as Record<string, number | undefined>;
+  add('  runs: loop', '', '', `${show(s.runs_ms.loop)} ms; other processes' CPU ${show(foreign.loop)} ms`);
+  add('  runs: temporal', '', '', `${show(s.runs_ms.temporal)} ms; other ${show(foreign.temporal)} ms`);
   add(
-    '  CPU used (ms)',
-    `loop ${show(cpu.loop)}, temporal ${show(cpu.temporal)}, 2 workers ${show(cpu.temporal_2_workers)}`,
+    '  runs: 2 workers',
+    '',
+    '',
+    `${show(s.runs_ms.temporal_2_workers)} ms; other ${show(foreign.temporal_2_workers)} ms`,
+  );
+  add(
+    '  CPU used (medians)',
+    '',
+    '',
+    `loop ${show(cpu.loop)}, temporal ${show(cpu.temporal)}, 2 workers ${show(cpu.temporal_2_workers)} ms`,
   );
   add(
     '  history per trial',
@@ -509,6 +536,12 @@ function table(r: Report): string {
   }
   add('overhead temporal / loop', s.overhead_ratio, '×', 'target ≤ 1.10');
   add('overhead 2 workers / loop', s.overhead_ratio_2_workers, '×');
+  add(
+    '  CPU-based overhead',
+    `${show(s.cpu_overhead_ratio)}× / ${show(s.cpu_overhead_ratio_2_workers)}×`,
+    '',
+    '1 / 2 processes: all CPU per training-thread CPU, vs the loop',
+  );
   add('peak RSS loop process', r.peak_rss_mb.loop_process, ' MB', 'maxRSS of the bench process');
   add('peak RSS 1 worker process', r.peak_rss_mb.temporal_1_worker, ' MB', 'VmHWM');
   add(

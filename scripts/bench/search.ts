@@ -66,6 +66,8 @@ export interface LoopRun extends SearchRunSummary {
   threads: number;
   prepMs: number;
   cpuMs: number;
+  /** This process's CPU by thread role; `training` is the pool threads. */
+  cpuByThreadMs: ThreadCpuBreakdown;
   /** Size of the 100 saved models: what the Temporal path writes to the artifact store. */
   modelBytes: number;
   peakRssMb: number;
@@ -83,6 +85,7 @@ export async function loopSearch(
   try {
     const cpu = process.cpuUsage();
     const machine = machineCpuMs();
+    const threadsBefore = threadCpuMs(process.pid);
     const started = performance.now();
     const prepared = prepare(files, settings.validationYear);
     const prepMs = performance.now() - started;
@@ -110,7 +113,9 @@ export async function loopSearch(
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const cpuMs = (used.user + used.system) / 1000;
+    const cpuByThreadMs = breakdownCpu(process.pid, threadsBefore, threadCpuMs(process.pid), pool.threads);
     return {
+      cpuByThreadMs,
       disturbance: foreignCpuMs(machine, machineCpuMs(), cpuMs),
       ms: round(ms),
       threads: pool.threads,
@@ -136,10 +141,14 @@ interface WorkerChild {
   startupMs: number;
   /** Asks the worker to shut down; resolves with its self-reported peak RSS (undefined if it had to be killed). */
   stop(): Promise<number | undefined>;
+  /** Rejects if the process exits before stop() was called (a crashed worker would leave the run hanging). */
+  died: Promise<never>;
 }
 
 const READY_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 30_000;
+/** A 100-trial run takes well under a minute on 2 cores; this only guards against a hang. */
+const RUN_TIMEOUT_MS = 30 * 60_000;
 
 function forward(stream: NodeJS.ReadableStream | null, prefix: string): void {
   if (!stream) return;
@@ -184,7 +193,15 @@ async function startWorkerProcess(name: string, options: BenchWorkerOptions): Pr
       reject(new Error(`${name} exited (${signal ?? code}) before it was ready`));
     });
   });
+  let stopping = false;
+  const died = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => {
+      if (!stopping) reject(new Error(`${name} exited (${signal ?? code}) while it was needed`));
+    }),
+  );
+  died.catch(() => undefined); // only awaited during a run
   const stop = async (): Promise<number | undefined> => {
+    stopping = true;
     if (child.exitCode !== null || child.signalCode !== null) return undefined;
     if (child.connected) child.send({ type: 'stop' });
     else child.kill('SIGTERM');
@@ -207,6 +224,7 @@ async function startWorkerProcess(name: string, options: BenchWorkerOptions): Pr
     const info = await ready;
     return {
       ...info,
+      died,
       stop: async () => {
         const rss = await stop();
         await unregister();
@@ -376,10 +394,18 @@ export async function temporalSearch(
       30_000,
     );
     let result: TrainingResult;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await handle.result();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${label}: no result after ${RUN_TIMEOUT_MS} ms`)),
+          RUN_TIMEOUT_MS,
+        );
+      });
+      result = await Promise.race([handle.result(), timeout, ...workers.map((w) => w.died)]);
     } finally {
       clearInterval(ticker);
+      clearTimeout(timer);
     }
     const ms = performance.now() - t0;
     const clientUsed = process.cpuUsage(clientCpu);

@@ -10,6 +10,7 @@ import { registerSearchAttributes, temporalAnswers } from '../../src/runtime/dev
 import { findTemporalCli } from '../../src/runtime/temporal-binary';
 import { freePort } from '../../test/support/temporal';
 import { onCleanup, trackChild } from './cleanup';
+import { progress } from './stats';
 
 export interface BenchServer {
   address: string;
@@ -21,6 +22,7 @@ export interface BenchServer {
 const START_TIMEOUT_MS = 60_000;
 
 export async function startDevServer(): Promise<BenchServer> {
+  progress('starting a Temporal dev server');
   const cli = findTemporalCli();
   if (!cli) throw new Error('the `temporal` CLI is not on PATH (or $TEMPORAL_CLI); it runs the dev server');
   const port = await freePort();
