@@ -1,3 +1,4 @@
+import { createRng } from '../../src/ml/search-space';
 /** Deterministic synthetic regression data for engine tests and measurement scripts. */
 import type { DenseMatrix } from '../../src/ml/engines/engine';
 
@@ -21,7 +22,8 @@ export function syntheticRegression({
   noise = 0,
   seed = 1,
 }: SyntheticRegressionOptions): SyntheticRegression {
-  const random = mulberry32(seed);
+  const rng = createRng(seed);
+  const random = () => rng.next();
   const data = new Float32Array(rows * cols);
   const y = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -39,17 +41,6 @@ export function sliceRows(set: SyntheticRegression, from: number, to: number): S
   return {
     x: { data: set.x.data.slice(from * cols, to * cols), rows: to - from, cols },
     y: set.y.slice(from, to),
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -12,11 +12,8 @@ import {
   tryParseLocalDateTime,
 } from '../../src/ml/dataset';
 import type { TrafficRow } from '../../src/ml/types';
+import { REAL_DIR, SAMPLE_DIR } from '../support/data-dirs';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const REAL_DIR =
-  process.env.DATA_DIR ?? path.resolve(ROOT, '..', 'shared', 'data', 'metro-traffic', 'by-year');
-const SAMPLE_DIR = path.join(ROOT, 'data', 'sample');
 const yearFile = (dir: string, year: number) => path.join(dir, `Metro_Interstate_Traffic_Volume_${year}.csv`);
 
 const HEADER =

@@ -12,11 +12,7 @@ import {
 } from '../../src/ml/features';
 import { splitByYear } from '../../src/ml/split';
 import type { TrafficRow } from '../../src/ml/types';
-
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const REAL_DIR =
-  process.env.DATA_DIR ?? path.resolve(ROOT, '..', 'shared', 'data', 'metro-traffic', 'by-year');
-const SAMPLE_DIR = path.join(ROOT, 'data', 'sample');
+import { REAL_DIR, SAMPLE_DIR } from '../support/data-dirs';
 
 /** The columns the seed's export block asserts after its feature pipeline (its test also lists `uuid`, which training drops). */
 const SEED_2016_FEATURES = [

@@ -1,3 +1,4 @@
+import { createRng } from '../../src/ml/search-space';
 import { expect } from 'chai';
 import type { TrafficRow } from '../../src/ml/types';
 import { computeDrift, psi, SMALL_SAMPLE_ROWS } from '../../src/monitoring/psi';
@@ -11,16 +12,10 @@ import {
   type ReferenceProfile,
 } from '../../src/monitoring/reference-profile';
 
-/** mulberry32: a tiny seeded PRNG so the synthetic batches are the same on every run. */
+/** The project's seeded PRNG, so the synthetic batches are the same on every run. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 interface Shape {
