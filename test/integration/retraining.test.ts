@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startRetrainCheck } from '../../src/cli/retrain-run';
 import {
@@ -14,10 +13,9 @@ import { generateYear } from '../../src/data/synthetic';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { RUN_TRIGGER } from '../../src/workflows/search-attributes';
 import type { RetrainCheckResult } from '../../src/workflows/types';
-import { devServerEnv } from '../support/temporal';
-import { startS3ForTests, type TestS3 } from '../support/s3-server';
 import {
   FILE_PREFIX,
+  useDevServerAndS3,
   SAMPLE_DIR,
   retrainInput,
   startTestWorkers,
@@ -28,16 +26,7 @@ import {
 
 describe('retraining check (real dev server, real worker)', function () {
   this.timeout(600_000);
-  let env: TestWorkflowEnvironment;
-  let s3: TestS3;
-
-  before(async () => {
-    [env, s3] = await Promise.all([devServerEnv(), startS3ForTests({ conditionalWrites: true })]);
-  });
-  after(async () => {
-    await env?.teardown();
-    await s3?.stop();
-  });
+  const infra = useDevServerAndS3();
 
   for (const backend of ['s3', 'file'] as const) {
     describe(`on ${backend} storage`, () => {
@@ -61,14 +50,14 @@ describe('retraining check (real dev server, real worker)', function () {
         config =
           backend === 's3'
             ? testConfig({
-                dataUri: s3.uri('retrain-data'),
-                artifactsUri: s3.uri('retrain-artifacts'),
-                s3: s3.options,
+                dataUri: infra.s3.uri('retrain-data'),
+                artifactsUri: infra.s3.uri('retrain-artifacts'),
+                s3: infra.s3.options,
               })
             : testConfig({ dataUri: `file://${tempDir('retrain-data')}` });
         await uploadSample(config.dataUri, config);
-        workers = await startTestWorkers(env, config);
-        client = env.client as unknown as Client;
+        workers = await startTestWorkers(infra.env, config);
+        client = infra.env.client as unknown as Client;
       });
       after(async () => {
         workers?.shutdown();
@@ -160,8 +149,8 @@ describe('retraining check (real dev server, real worker)', function () {
       path.join(SAMPLE_DIR, `${FILE_PREFIX}_2015.csv`),
       path.join(config.dataUri.slice(7), `${FILE_PREFIX}_2015.csv`),
     );
-    const workers = await startTestWorkers(env, config);
-    const client = env.client as unknown as Client;
+    const workers = await startTestWorkers(infra.env, config);
+    const client = infra.env.client as unknown as Client;
     try {
       await createRetrainSchedule({
         client,

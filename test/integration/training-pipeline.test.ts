@@ -1,5 +1,4 @@
 import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { runPrediction } from '../../src/cli/prediction-run';
 import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
@@ -7,33 +6,23 @@ import { startTraining, waitForTraining } from '../../src/cli/training-run';
 import type { AppConfig } from '../../src/config';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
-import { devServerEnv } from '../support/temporal';
-import { startS3ForTests, type TestS3 } from '../support/s3-server';
 import {
   SMALL_PARAMS,
   startTestWorkers,
   testConfig,
   trainingInput,
   uploadSample,
+  useDevServerAndS3,
 } from '../support/pipeline-harness';
 
 describe('training pipeline end to end (real dev server, real worker)', function () {
   this.timeout(600_000);
-  let env: TestWorkflowEnvironment;
-  let s3: TestS3;
-
-  before(async () => {
-    [env, s3] = await Promise.all([devServerEnv(), startS3ForTests({ conditionalWrites: true })]);
-  });
-  after(async () => {
-    await env?.teardown();
-    await s3?.stop();
-  });
+  const infra = useDevServerAndS3();
 
   async function trainAndPredict(config: AppConfig, engine: 'native' | 'wasm', overrides = {}) {
-    const workers = await startTestWorkers(env, config);
+    const workers = await startTestWorkers(infra.env, config);
     try {
-      const client = env.client as unknown as Client;
+      const client = infra.env.client as unknown as Client;
       const handle = await startTraining(client, config, trainingInput(config, { engine, ...overrides }));
       const progress: string[] = [];
       const result = await waitForTraining(client, handle, (l) => progress.push(l), 300);
@@ -65,7 +54,11 @@ describe('training pipeline end to end (real dev server, real worker)', function
   }
 
   it('trains from an S3 bucket (search with the native engine), registers, and predicts with the champion', async () => {
-    const config = testConfig({ dataUri: s3.uri('data'), artifactsUri: s3.uri('artifacts'), s3: s3.options });
+    const config = testConfig({
+      dataUri: infra.s3.uri('data'),
+      artifactsUri: infra.s3.uri('artifacts'),
+      s3: infra.s3.options,
+    });
     await uploadSample(config.dataUri, config);
     const out = await trainAndPredict(config, 'native');
     checkRun(out, 4);
@@ -102,15 +95,15 @@ describe('training pipeline end to end (real dev server, real worker)', function
       const config =
         backend === 's3'
           ? testConfig({
-              dataUri: s3.uri('conc-data'),
-              artifactsUri: s3.uri('conc-artifacts'),
-              s3: s3.options,
+              dataUri: infra.s3.uri('conc-data'),
+              artifactsUri: infra.s3.uri('conc-artifacts'),
+              s3: infra.s3.options,
             })
           : testConfig({});
       if (backend === 's3') await uploadSample(config.dataUri, config);
-      const workers = await startTestWorkers(env, config);
+      const workers = await startTestWorkers(infra.env, config);
       try {
-        const client = env.client as unknown as Client;
+        const client = infra.env.client as unknown as Client;
         const runs = 4;
         const handles = await Promise.all(
           Array.from({ length: runs }, (_, i) =>

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startS3ForTests, type TestS3 } from './s3-server';
+import { devServerEnv } from './temporal';
 import type { AppConfig } from '../../src/config';
 import { createWorkers, type RunningWorkers } from '../../src/runtime/workers';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -112,4 +114,17 @@ export function retrainInput(config: AppConfig, modelName = 'traffic-retrain'): 
     policy: { retrainOnDrift: false, retrainOnDecay: false, psiThreshold: 0.2, decayRatio: 1.25 },
     trigger: 'ad-hoc',
   };
+}
+
+/** Registers mocha hooks that start a dev server and an S3 server with conditional writes for the enclosing suite. */
+export function useDevServerAndS3(): { env: TestWorkflowEnvironment; s3: TestS3 } {
+  const infra = {} as { env: TestWorkflowEnvironment; s3: TestS3 };
+  before(async () => {
+    [infra.env, infra.s3] = await Promise.all([devServerEnv(), startS3ForTests({ conditionalWrites: true })]);
+  });
+  after(async () => {
+    await infra.env?.teardown();
+    await infra.s3?.stop();
+  });
+  return infra;
 }
