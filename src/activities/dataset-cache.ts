@@ -1,4 +1,5 @@
 import { decodePreparedDataset, type PreparedDataset } from '../ml/prepared-dataset';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { BlobStore } from '../storage/blob-store';
 
 /**
@@ -9,13 +10,20 @@ import type { BlobStore } from '../storage/blob-store';
 export class DatasetCache {
   private readonly entries = new Map<string, Promise<PreparedDataset>>();
 
+  private readonly capacity: number;
+  private readonly metrics?: WorkerMetrics;
+
   constructor(
     private readonly artifacts: BlobStore,
-    private readonly capacity = 3,
-  ) {}
+    options: { capacity?: number; metrics?: WorkerMetrics } = {},
+  ) {
+    this.capacity = options.capacity ?? 3;
+    this.metrics = options.metrics;
+  }
 
   get(hash: string, ref: string): Promise<PreparedDataset> {
     const hit = this.entries.get(hash);
+    this.metrics?.datasetCacheLookup(hit ? 'hit' : 'miss');
     if (hit) {
       this.entries.delete(hash);
       this.entries.set(hash, hit);

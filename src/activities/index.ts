@@ -1,3 +1,4 @@
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
@@ -13,6 +14,7 @@ import type {
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { assessDriftWith } from './drift';
 import { DatasetCache } from './dataset-cache';
+import { observeTrial } from './observe-trial';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
@@ -24,15 +26,17 @@ export interface ActivityDeps {
   openDataStore(uri: string): BlobStore;
   pool: TrialPool;
   datasets?: DatasetCache;
+  /** Counts trials, data-set cache lookups and registry versions when the worker serves metrics. */
+  metrics?: WorkerMetrics;
 }
 
 /** Builds the activities bound to this worker's storage, registry and training-thread pool. */
 export function createActivities(deps: ActivityDeps) {
-  const datasets = deps.datasets ?? new DatasetCache(deps.artifacts);
+  const datasets = deps.datasets ?? new DatasetCache(deps.artifacts, { metrics: deps.metrics });
   const all = { ...deps, datasets };
   return {
     prepareDataset: (input: PrepareDatasetInput) => prepareDatasetWith(all, input),
-    runTrial: (input: RunTrialInput) => runTrialWith(all, input),
+    runTrial: (input: RunTrialInput) => observeTrial(deps.metrics, () => runTrialWith(all, input)),
     registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
     predict: (input: PredictInput) => predictWith(all, input),
     inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { regressionMetrics } from '../ml/metrics';
 import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
@@ -13,6 +14,7 @@ export interface RegisterDeps {
   registry: ModelRegistry;
   datasets: DatasetCache;
   pool: TrialPool;
+  metrics?: WorkerMetrics;
 }
 
 export const CHAMPION = 'champion';
@@ -51,6 +53,9 @@ export async function registerModelsWith(
       }),
     );
   }
+  // A retry gets back the versions its earlier attempt created, which carry that attempt's time.
+  const created = registered.filter((v) => v.createdAt === createdAt).length;
+  deps.metrics?.versionsCreated(input.modelName, created);
   const champion = await electChampion(deps, input, registered[0]);
   return {
     modelName: input.modelName,

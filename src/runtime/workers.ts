@@ -2,6 +2,7 @@ import os from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AppConfig } from '../config';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { createTrialPool, type TrialPool } from '../ml/trial-pool';
 import { ModelRegistry } from '../registry/model-registry';
 import { openBlobStore } from '../storage/from-uri';
@@ -19,6 +20,8 @@ export interface WorkerPoolOptions {
   serveTrials?: boolean;
   serveMain?: boolean;
   connection?: NativeConnection;
+  /** The pipeline's own metrics (trials, data-set cache, registry versions); none when absent. */
+  metrics?: WorkerMetrics;
 }
 
 export interface RunningWorkers {
@@ -28,6 +31,8 @@ export interface RunningWorkers {
   /** Resolves when every worker has stopped (after shutdown() or a signal). */
   run(): Promise<void>;
   shutdown(): void;
+  /** Ok while every worker polls; the detail lists each task queue's worker state. */
+  health(): { ok: boolean; detail: string };
 }
 
 /**
@@ -48,6 +53,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
     registry: new ModelRegistry(artifacts),
     openDataStore: (uri) => openBlobStore(uri, config.s3),
     pool,
+    metrics: options.metrics,
   });
 
   const workers: Worker[] = [];
@@ -89,6 +95,12 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
     },
     shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    health() {
+      return {
+        ok: workers.every((w) => w.getState() === 'RUNNING'),
+        detail: workers.map((w) => `${w.options.taskQueue}: ${w.getState()}`).join(', '),
+      };
     },
   };
 }

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registerSearchAttributesOn } from '../../src/runtime/dev-server';
 import { findTemporalCli, findTestServer } from '../../src/runtime/temporal-binary';
@@ -27,14 +26,4 @@ export function devServerEnv(opts: { uiPort?: number } = {}): Promise<TestWorkfl
   });
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/runtime/free-port';
