@@ -106,8 +106,6 @@ describe('deployment files', () => {
       ...(job.static_configs ?? []).flatMap((sc) => sc.targets),
     ]);
     expect(workerTargets).to.include(`worker:${metricsPort}`);
-    const serverMetrics = String(services.temporal.environment?.PROMETHEUS_ENDPOINT).split(':').at(-1);
-    expect(workerTargets).to.include(`temporal:${serverMetrics}`);
   });
 
   it('provisions the Prometheus datasource and a dashboard that uses only it and existing metrics', async () => {
