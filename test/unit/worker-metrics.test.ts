@@ -1,10 +1,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
+import { DatasetCache } from '../../src/activities/dataset-cache';
 import { observeTrial } from '../../src/activities/observe-trial';
+import { registerModelsWith, type RegisterDeps } from '../../src/activities/register';
 import { startMetricsServer } from '../../src/metrics/metrics-server';
 import { WorkerMetrics } from '../../src/metrics/worker-metrics';
+import type { TrialPool } from '../../src/ml/trial-pool';
+import { ModelRegistry } from '../../src/registry/model-registry';
+import { openBlobStore } from '../../src/storage/from-uri';
+import type { RegisterModelsInput, RegisterModelsResult, TrialResult } from '../../src/workflows/types';
+import { SMALL_PARAMS, tempDir } from '../support/pipeline-harness';
 import { parsePromText, sumOf } from '../support/prometheus-text';
 import { freePort } from '../support/temporal';
 
@@ -45,6 +53,60 @@ describe('worker metrics', () => {
     ]);
     expect(trials.every((s) => s.value === 0)).to.equal(true);
     expect(sumOf(samples, 'traffic_ml_dataset_cache_requests_total', { result: 'hit' })).to.equal(0);
+  });
+
+  it('counts the registry versions a registration created, not the ones its retry finds', async () => {
+    const metrics = new WorkerMetrics();
+    const artifacts = openBlobStore(`file://${tempDir('registry-metrics')}`);
+    const deps = {
+      artifacts,
+      registry: new ModelRegistry(artifacts),
+      datasets: new DatasetCache(artifacts),
+      pool: {} as TrialPool, // only re-scoring a champion of another validation year uses it
+      metrics,
+    };
+    const trial = (trialId: string, rmse: number): TrialResult => ({
+      trialId,
+      params: SMALL_PARAMS,
+      metrics: { rmse, mae: rmse / 2, r2: 0.9 },
+      trainMs: 10,
+      modelRef: `models/${trialId}.native.json`,
+      rounds: 60,
+      engine: 'native',
+      engineVersion: '1.7.4',
+    });
+    const input: RegisterModelsInput = {
+      modelName: 'metrics-test',
+      trials: [trial('trial-000', 420), trial('trial-001', 410)],
+      dataset: {
+        datasetRef: 'datasets/h/data.bin',
+        datasetHash: 'h',
+        validationYear: 2016,
+        sourceObjects: [],
+      },
+      trainingWorkflowId: 'train-1',
+    };
+    const register = (i: RegisterModelsInput) =>
+      new MockActivityEnvironment().run<
+        [RegisterDeps, RegisterModelsInput],
+        RegisterModelsResult,
+        typeof registerModelsWith
+      >(registerModelsWith, deps, i);
+    const created = async () =>
+      sumOf(await scrape(metrics), 'traffic_ml_registry_versions_created_total', { model: 'metrics-test' });
+
+    const first = await register(input);
+    expect(first.versions.map((v) => v.version)).to.deep.equal([1, 2]);
+    expect(await created()).to.equal(2);
+    await new Promise((r) => setTimeout(r, 5)); // a retry runs later: another createdAt
+    const retry = await register(input);
+    expect(retry.versions.map((v) => v.version)).to.deep.equal([1, 2]);
+    expect(await created()).to.equal(2);
+    await register({
+      ...input,
+      trainingWorkflowId: 'train-2',
+    });
+    expect(await created()).to.equal(4);
   });
 
   describe('the endpoint', () => {
