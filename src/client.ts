@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
+import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runPrediction } from './cli/prediction-run';
@@ -92,13 +93,14 @@ export function buildProgram(): Command {
     });
   models
     .command('show <version>')
-    .description('one version (a number, or the alias "champion") with its parameters, metrics and lineage')
+    .description(
+      'one version (a number, or the alias "champion" with its history) with its parameters, metrics and lineage',
+    )
     .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
     .action(async (ref: string, opts: { modelName: string }) => {
-      const registry = registryOf(loadConfig());
-      const version = await registry.resolve(opts.modelName, /^\d+$/.test(ref) ? Number(ref) : ref);
-      console.log(JSON.stringify(version, null, 2));
+      console.log(JSON.stringify(await showVersion(registryOf(loadConfig()), opts.modelName, ref), null, 2));
     });
+  addChampionCommands(models, () => registryOf(loadConfig()));
 
   program
     .command('predict [file]')

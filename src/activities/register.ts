@@ -80,6 +80,9 @@ async function electChampion(
           expectedSeq: undefined,
           reason,
           setAt,
+          by: 'training',
+          runId: input.trainingWorkflowId,
+          action: 'promote',
         })
       ) {
         return {
@@ -125,6 +128,9 @@ async function electChampion(
         expectedSeq: alias.seq,
         reason,
         setAt,
+        by: 'training',
+        runId: input.trainingWorkflowId,
+        action: 'promote',
       })
     ) {
       return {
