@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
 import { NoModelError, UnknownVersionError } from './model-holder';
 import { RequestError, registerRoutes, type ServiceContext } from './routes';
 
@@ -13,7 +18,8 @@ export function buildServer(ctx: ServiceContext, options: ServerOptions): Fastif
   let nextId = 0;
   const app = Fastify({
     loggerInstance: options.log,
-    disableRequestLogging: true,
+    // One line per request is written in onResponse below, with the route's outcome.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => `r${(++nextId).toString(36)}`,

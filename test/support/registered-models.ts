@@ -11,6 +11,8 @@ import type { BlobStore } from '../../src/storage/blob-store';
 import { SAMPLE_DIR } from './data-dirs';
 
 const PREFIX = 'Metro_Interstate_Traffic_Volume';
+/** Where the registered versions' shared feature pipeline is stored. */
+export const PIPELINE_REF = 'datasets/serve-fixture/pipeline.json';
 
 export function sampleRows(years: number[] = [2015, 2016], dir = SAMPLE_DIR): TrafficRow[] {
   return years.flatMap((year) => {
@@ -28,7 +30,7 @@ export async function registerSampleVersions(
 ): Promise<ModelVersion[]> {
   const engine = loadNativeEngine();
   const pipeline = fitFeaturePipeline({ rows });
-  const pipelineRef = `datasets/serve-fixture/pipeline.json`;
+  const pipelineRef = PIPELINE_REF;
   await artifacts.put(pipelineRef, JSON.stringify(pipeline));
   const x = transformRows(pipeline, rows);
   const y = targetVector(rows);
