@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
+import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
 import { formatTrainingResult, formatVersions } from './cli/format';
-import { runPrediction } from './cli/prediction-run';
+import { runBatchPrediction } from './cli/batch-prediction-run';
+import { PREDICTION_BATCH_ROWS, runPrediction } from './cli/prediction-run';
 import { readPredictionRows } from './cli/prediction-input';
 import { parsePredictionRows } from './ml/dataset';
 import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
@@ -92,13 +94,14 @@ export function buildProgram(): Command {
     });
   models
     .command('show <version>')
-    .description('one version (a number, or the alias "champion") with its parameters, metrics and lineage')
+    .description(
+      'one version (a number, or the alias "champion" with its history) with its parameters, metrics and lineage',
+    )
     .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
     .action(async (ref: string, opts: { modelName: string }) => {
-      const registry = registryOf(loadConfig());
-      const version = await registry.resolve(opts.modelName, /^\d+$/.test(ref) ? Number(ref) : ref);
-      console.log(JSON.stringify(version, null, 2));
+      console.log(JSON.stringify(await showVersion(registryOf(loadConfig()), opts.modelName, ref), null, 2));
     });
+  addChampionCommands(models, () => registryOf(loadConfig()));
 
   program
     .command('predict [file]')
@@ -115,11 +118,15 @@ export function buildProgram(): Command {
         parsePredictionRows(rows); // fail fast, before any network call, with the row and field named
         const config = loadConfig();
         const client = await connect(config);
-        const result = await runPrediction(client, config, {
-          modelName: opts.modelName,
-          version: opts.version,
-          rows,
-        });
+        // Large inputs go by reference through the artifact store; small ones in the workflow input.
+        const result =
+          rows.length > PREDICTION_BATCH_ROWS
+            ? await runBatchPrediction(client, config, {
+                modelName: opts.modelName,
+                version: opts.version,
+                text,
+              })
+            : await runPrediction(client, config, { modelName: opts.modelName, version: opts.version, rows });
         if (opts.json) {
           console.log(JSON.stringify(result.predictions));
           return;

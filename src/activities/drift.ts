@@ -3,6 +3,7 @@ import { DatasetError, parseTrafficCsv } from '../ml/dataset';
 import { regressionMetrics } from '../ml/metrics';
 import type { TrialPool } from '../ml/trial-pool';
 import type { TrafficRow } from '../ml/types';
+import { readLoggedRows } from '../monitoring/prediction-log-reader';
 import { computeDrift } from '../monitoring/psi';
 import { validateReferenceProfile } from '../monitoring/reference-profile';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -48,7 +49,17 @@ export async function assessDriftWith(
       unreadable.push(err.message);
     }
   }
-  const report = computeDrift({ profile, rows, threshold: input.psiThreshold });
+  const logged =
+    input.predictionLogDays === undefined
+      ? undefined
+      : await readLoggedRows(deps.artifacts, input.modelName, input.predictionLogDays, new Date());
+  const report = computeDrift({ profile, rows: logged?.rows ?? rows, threshold: input.psiThreshold });
+  const current = logged && {
+    source: 'prediction-log' as const,
+    days: input.predictionLogDays as number,
+    files: logged.files,
+    badLines: logged.badLineCount,
+  };
 
   let decay: DriftSummary['decay'];
   const labelled = rows.filter((r) => r.traffic_volume !== undefined);
@@ -71,6 +82,7 @@ export async function assessDriftWith(
     champion: { version: champion.version, datasetHash: champion.datasetHash },
     drift: report,
     decay,
+    ...(logged ? { current, badLoggedLines: logged.badLines } : {}),
   };
   await deps.artifacts.put(reportRef, JSON.stringify(fullReport, null, 2));
   return {
@@ -83,5 +95,6 @@ export async function assessDriftWith(
     unreadable,
     psi: Object.fromEntries(report.features.map((f) => [f.feature, Math.round(f.psi * 10000) / 10000])),
     decay,
+    ...(current ? { current } : {}),
   };
 }

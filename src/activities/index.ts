@@ -11,7 +11,13 @@ import type {
   RegisterModelsInput,
   RunTrialInput,
 } from '../workflows/types';
+import type {
+  BatchPredictInput,
+  JoinPredictionOutputInput,
+  PredictChunkInput,
+} from '../workflows/batch-predict-types';
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
+import { joinPredictionOutputWith, predictChunkWith, splitPredictionInputWith } from './batch-predict';
 import { assessDriftWith } from './drift';
 import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
@@ -42,6 +48,9 @@ export function createActivities(deps: ActivityDeps) {
     inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),
     assessDrift: (input: AssessDriftInput) => assessDriftWith(all, input),
     commitDataState: (input: CommitDataStateInput) => commitDataStateWith(all, input),
+    splitPredictionInput: (input: BatchPredictInput) => splitPredictionInputWith(all, input),
+    predictChunk: (input: PredictChunkInput) => predictChunkWith(all, input),
+    joinPredictionOutput: (input: JoinPredictionOutputInput) => joinPredictionOutputWith(all, input),
   };
 }
 

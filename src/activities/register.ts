@@ -85,6 +85,9 @@ async function electChampion(
           expectedSeq: undefined,
           reason,
           setAt,
+          by: 'training',
+          runId: input.trainingWorkflowId,
+          action: 'promote',
         })
       ) {
         return {
@@ -130,6 +133,9 @@ async function electChampion(
         expectedSeq: alias.seq,
         reason,
         setAt,
+        by: 'training',
+        runId: input.trainingWorkflowId,
+        action: 'promote',
       })
     ) {
       return {

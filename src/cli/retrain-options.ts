@@ -8,6 +8,7 @@ export interface RetrainFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
   decayRatio: number;
   retrainOnDrift: boolean;
   retrainOnDecay: boolean;
+  driftFromPredictions?: number;
 }
 
 function positiveNumber(value: string): number {
@@ -32,7 +33,12 @@ export function addRetrainOptions(cmd: Command): Command {
       1.25,
     )
     .option('--retrain-on-drift', 'also retrain when features drift, even without new files', false)
-    .option('--retrain-on-decay', 'also retrain when the champion decays, even without new files', false);
+    .option('--retrain-on-decay', 'also retrain when the champion decays, even without new files', false)
+    .option(
+      '--drift-from-predictions <days>',
+      "drift compares the prediction service's logged rows of the last <days> days instead of the new files",
+      positiveInt,
+    );
 }
 
 export function retrainInputFrom(
@@ -57,5 +63,8 @@ export function retrainInputFrom(
       decayRatio: flags.decayRatio,
     },
     trigger: defaults.trigger,
+    ...(flags.driftFromPredictions === undefined
+      ? {}
+      : { driftFromPredictionLogDays: flags.driftFromPredictions }),
   };
 }

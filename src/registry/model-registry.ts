@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { BlobStore } from '../storage/blob-store';
 import { CorruptRegistryRecordError, encodeRecord, readRecord } from './read-record';
-import { AliasRecord, aliasRecordSchema, AliasState, ModelVersion, modelVersionSchema } from './records';
+import {
+  AliasAction,
+  AliasRecord,
+  aliasRecordSchema,
+  AliasState,
+  ModelVersion,
+  modelVersionSchema,
+} from './records';
 import {
   assertAliasName,
   assertModelName,
@@ -11,7 +18,7 @@ import {
   registryKeys,
 } from './registry-keys';
 
-export type { AliasState, ModelVersion } from './records';
+export type { AliasAction, AliasRecord, AliasState, ModelVersion } from './records';
 export { CorruptRegistryRecordError } from './read-record';
 
 export interface RegisterInput {
@@ -27,6 +34,9 @@ export interface SetAliasInput {
   expectedSeq: number | undefined;
   reason?: string;
   setAt: string;
+  by?: string;
+  runId?: string;
+  action?: AliasAction;
 }
 
 /** Beyond this many lost races in one register() call something is wrong (or the registry is enormous). */
@@ -103,9 +113,32 @@ export class ModelRegistry {
 
   async getAlias(modelName: string, alias: string): Promise<AliasState | undefined> {
     const record = await this.currentAliasRecord(modelName, alias);
-    if (!record) return undefined;
-    const { version, seq, setAt, reason } = record;
-    return reason === undefined ? { version, seq, setAt } : { version, seq, setAt, reason };
+    return record && aliasStateOf(record);
+  }
+
+  /**
+   * The alias entry with sequence number `seq`, or undefined when the alias has not moved that often yet.
+   * One read of one key: a cheap way to watch an alias, since entries are numbered without gaps.
+   */
+  async getAliasEntry(modelName: string, alias: string, seq: number): Promise<AliasState | undefined> {
+    assertModelName(modelName);
+    assertAliasName(alias);
+    assertVersionNumber(seq);
+    const record = await this.aliasRecordAt(modelName, alias, seq);
+    return record && aliasStateOf(record);
+  }
+
+  /** Every move of the alias, oldest first (its append-only history). */
+  async aliasHistory(modelName: string, alias: string): Promise<AliasState[]> {
+    assertModelName(modelName);
+    assertAliasName(alias);
+    const prefix = registryKeys.aliasPrefix(modelName, alias);
+    const seqs = (await this.store.list(prefix))
+      .map((info) => numberOfKey(prefix, info.key))
+      .filter((n): n is number => n !== undefined)
+      .sort((a, b) => a - b);
+    const records = await Promise.all(seqs.map((seq) => this.aliasRecordAt(modelName, alias, seq)));
+    return records.filter((r): r is AliasRecord => r !== undefined).map(aliasStateOf);
   }
 
   /**
@@ -132,6 +165,9 @@ export class ModelRegistry {
       seq,
       setAt: input.setAt,
       ...(input.reason === undefined ? {} : { reason: input.reason }),
+      ...(input.by === undefined ? {} : { by: input.by }),
+      ...(input.runId === undefined ? {} : { runId: input.runId }),
+      ...(input.action === undefined ? {} : { action: input.action }),
     });
     const current = await this.currentAliasRecord(modelName, alias);
     if (current?.seq !== expectedSeq) return current?.seq === seq && sameAliasWrite(current, record);
@@ -215,5 +251,21 @@ function validated<T>(schema: z.ZodType<T>, what: string, value: T): T {
 }
 
 function sameAliasWrite(a: AliasRecord, b: AliasRecord): boolean {
-  return a.version === b.version && a.setAt === b.setAt && a.reason === b.reason;
+  return (
+    a.version === b.version &&
+    a.setAt === b.setAt &&
+    a.reason === b.reason &&
+    a.by === b.by &&
+    a.runId === b.runId &&
+    a.action === b.action
+  );
+}
+
+/** The record without its model and alias names, and without the optional fields it does not have. */
+function aliasStateOf(record: AliasRecord): AliasState {
+  const { modelName: _model, alias: _alias, ...state } = record;
+  for (const key of ['reason', 'by', 'runId', 'action'] as const) {
+    if (state[key] === undefined) delete state[key];
+  }
+  return state;
 }

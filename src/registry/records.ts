@@ -22,12 +22,20 @@ export interface ModelVersion {
   trialId: string;
 }
 
+/** How an alias move came about: a promotion (automatic or by hand) or a rollback to the previous holder. */
+export type AliasAction = 'promote' | 'rollback';
+
 /** The current state of an alias: the record with the highest sequence number. */
 export interface AliasState {
   version: number;
   seq: number;
   setAt: string;
   reason?: string;
+  /** Who moved it: e.g. `training` for an automatic promotion, or the user of the CLI. */
+  by?: string;
+  /** The workflow (training run, check) that moved it, when one did. */
+  runId?: string;
+  action?: AliasAction;
 }
 
 /** One entry of an alias's append-only history, stored as `registry/<model>/aliases/<alias>/<seq>.json`. */
@@ -85,4 +93,7 @@ export const aliasRecordSchema = z.object({
   seq: positiveInt,
   setAt: timestamp,
   reason: z.string().optional(),
+  by: z.string().min(1).optional(),
+  runId: z.string().min(1).optional(),
+  action: z.enum(['promote', 'rollback']).optional(),
 }) satisfies z.ZodType<AliasRecord>;

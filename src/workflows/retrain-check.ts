@@ -38,13 +38,15 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   const newest = inspection.objects[inspection.objects.length - 1]?.key;
   const assessKeys = fresh.length > 0 ? fresh : watchesModel && newest ? [newest] : [];
   let drift: DriftSummary | undefined;
-  if (assessKeys.length > 0) {
+  const logDays = input.driftFromPredictionLogDays;
+  if (assessKeys.length > 0 || logDays !== undefined) {
     drift = await assessDrift({
       dataUri: input.dataUri,
       keys: assessKeys,
       modelName,
       psiThreshold: input.policy.psiThreshold,
       checkId: workflowId,
+      ...(logDays === undefined ? {} : { predictionLogDays: logDays }),
     });
   }
 

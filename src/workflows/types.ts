@@ -196,6 +196,8 @@ export interface RetrainCheckInput {
   /** Explicit validation year; default: the newest complete year present. */
   validationYear?: number;
   trigger: RunTrigger;
+  /** Drift compares the rows the prediction service logged over this many days, not the new files. */
+  driftFromPredictionLogDays?: number;
 }
 
 export interface DataObject extends SourceObject {
@@ -223,6 +225,8 @@ export interface AssessDriftInput {
   modelName: string;
   psiThreshold: number;
   checkId: string;
+  /** When set, the PSI's "current" rows are the prediction log's of this many days (decay still uses `keys`). */
+  predictionLogDays?: number;
 }
 
 export interface DriftSummary {
@@ -237,6 +241,8 @@ export interface DriftSummary {
   psi: Record<string, number>;
   /** Present when the new rows have labels. */
   decay?: { rmse: number; validationRmse: number; ratio: number };
+  /** Where the PSI's current rows came from, when not from the files. */
+  current?: { source: 'prediction-log'; days: number; files: number; badLines: number };
 }
 
 export interface CommitDataStateInput {

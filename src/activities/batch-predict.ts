@@ -1,0 +1,99 @@
+import { Context } from '@temporalio/activity';
+import { readPredictionRows } from '../cli/prediction-input';
+import { parsePredictionRows } from '../ml/dataset';
+import type { TrialPool } from '../ml/trial-pool';
+import type { ModelRegistry } from '../registry/model-registry';
+import type { BlobStore } from '../storage/blob-store';
+import type {
+  BatchPredictInput,
+  JoinPredictionOutputInput,
+  PredictChunkInput,
+  SplitPredictionInputResult,
+} from '../workflows/batch-predict-types';
+import { nonRetryable } from './errors';
+import { scoreWithVersion } from './score-version';
+
+export interface BatchPredictDeps {
+  artifacts: BlobStore;
+  registry: ModelRegistry;
+  pool: TrialPool;
+}
+
+export const DEFAULT_CHUNK_ROWS = 50_000;
+
+const predictionJobKeys = {
+  chunk: (jobId: string, n: number) => `prediction-jobs/${jobId}/input-${String(n).padStart(5, '0')}.json`,
+  chunkOutput: (jobId: string, n: number) =>
+    `prediction-jobs/${jobId}/output-${String(n).padStart(5, '0')}.json`,
+  output: (jobId: string) => `prediction-jobs/${jobId}/predictions.json`,
+};
+
+/** Reads and validates the whole input once, pins the version, and stores the rows in chunks. */
+export async function splitPredictionInputWith(
+  deps: BatchPredictDeps,
+  input: BatchPredictInput,
+): Promise<SplitPredictionInputResult> {
+  const chunkRows = input.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  let version;
+  try {
+    version = await deps.registry.resolve(
+      input.modelName,
+      /^\d+$/.test(input.version) ? Number(input.version) : input.version,
+    );
+  } catch (err) {
+    throw nonRetryable('RegistryError', (err as Error).message);
+  }
+  const text = (await deps.artifacts.get(input.inputRef)).toString('utf8');
+  let rows;
+  try {
+    rows = readPredictionRows(text, input.inputRef);
+    parsePredictionRows(rows); // every row checked before any chunk is scored
+  } catch (err) {
+    throw nonRetryable('InvalidInput', (err as Error).message);
+  }
+  const chunkRefs: string[] = [];
+  for (let start = 0, n = 0; start < rows.length; start += chunkRows, n++) {
+    const key = predictionJobKeys.chunk(input.jobId, n);
+    await deps.artifacts.put(key, JSON.stringify(rows.slice(start, start + chunkRows)));
+    chunkRefs.push(key);
+    Context.current().heartbeat({ chunks: chunkRefs.length });
+  }
+  return {
+    modelName: version.modelName,
+    version: version.version,
+    engine: version.engine,
+    rows: rows.length,
+    chunkRefs,
+    chunkOutputRefs: chunkRefs.map((_, n) => predictionJobKeys.chunkOutput(input.jobId, n)),
+    outputRef: predictionJobKeys.output(input.jobId),
+  };
+}
+
+/** Scores one stored chunk with the pinned version and stores its predictions (clamped at 0, rounded to 0.01). */
+export async function predictChunkWith(
+  deps: BatchPredictDeps,
+  input: PredictChunkInput,
+): Promise<{ rows: number }> {
+  const rows = parsePredictionRows(JSON.parse((await deps.artifacts.get(input.chunkRef)).toString('utf8')));
+  const version = await deps.registry.resolve(input.modelName, input.version);
+  const raw = await scoreWithVersion(deps, version, rows);
+  const predictions = Array.from(raw, (p) => (p > 0 ? Math.round(p * 100) / 100 : 0));
+  await deps.artifacts.put(input.outputRef, JSON.stringify(predictions));
+  return { rows: rows.length };
+}
+
+/** Concatenates the chunk outputs, in order, into one JSON array. */
+export async function joinPredictionOutputWith(
+  deps: BatchPredictDeps,
+  input: JoinPredictionOutputInput,
+): Promise<{ rows: number }> {
+  const parts: string[] = [];
+  let rows = 0;
+  for (const ref of input.outputRefs) {
+    const predictions = JSON.parse((await deps.artifacts.get(ref)).toString('utf8')) as number[];
+    rows += predictions.length;
+    if (predictions.length > 0) parts.push(JSON.stringify(predictions).slice(1, -1));
+  }
+  await deps.artifacts.put(input.outputRef, `[${parts.join(',')}]\n`);
+  return { rows };
+}

@@ -1,0 +1,68 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import type { ModelRegistry } from '../registry/model-registry';
+import { CHAMPION_ALIAS, promoteChampion, rollbackChampion, type ChampionMove } from '../registry/champion';
+import { DEFAULT_MODEL_NAME } from './training-options';
+
+interface MoveFlags {
+  modelName: string;
+  reason?: string;
+  by?: string;
+  json?: boolean;
+}
+
+function defaultActor(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'cli';
+  }
+}
+
+function describeMove(modelName: string, move: ChampionMove): string {
+  if (!move.moved) return `${modelName}: v${move.version} is already the champion (nothing recorded)`;
+  const from = move.previousVersion === undefined ? '' : ` (was v${move.previousVersion})`;
+  return `${modelName}: champion is now v${move.version}${from}, entry ${move.entry.seq} by ${move.entry.by}: ${move.entry.reason}`;
+}
+
+/** `models promote <version>` and `models rollback`: move the champion alias by hand, recorded in its history. */
+export function addChampionCommands(models: Command, registryOf: () => ModelRegistry): void {
+  const withMoveOptions = (command: Command) =>
+    command
+      .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
+      .option('--reason <text>', 'why (recorded in the champion history)')
+      .option('--by <who>', 'who moves it (default: the OS user name)')
+      .option('--json', 'print machine-readable JSON');
+
+  withMoveOptions(models.command('promote <version>').description('make a version the champion')).action(
+    async (ref: string, flags: MoveFlags) => {
+      if (!/^\d+$/.test(ref)) throw new Error(`invalid version "${ref}": expected a version number`);
+      const move = await promoteChampion(registryOf(), {
+        modelName: flags.modelName,
+        version: Number(ref),
+        by: flags.by ?? defaultActor(),
+        at: new Date().toISOString(),
+        ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+      });
+      console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
+    },
+  );
+  withMoveOptions(
+    models.command('rollback').description('point the champion back at the champion before the current one'),
+  ).action(async (flags: MoveFlags) => {
+    const move = await rollbackChampion(registryOf(), {
+      modelName: flags.modelName,
+      by: flags.by ?? defaultActor(),
+      at: new Date().toISOString(),
+      ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+    });
+    console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
+  });
+}
+
+/** What `models show <ref>` prints: the version, plus the champion history when the ref is the champion. */
+export async function showVersion(registry: ModelRegistry, modelName: string, ref: string): Promise<unknown> {
+  const version = await registry.resolve(modelName, /^\d+$/.test(ref) ? Number(ref) : ref);
+  if (ref !== CHAMPION_ALIAS) return version;
+  return { ...version, championHistory: await registry.aliasHistory(modelName, CHAMPION_ALIAS) };
+}
