@@ -4,21 +4,29 @@
  * randomness is the generator seeded by (seed, trial index), its only input the finished trials.
  *
  * - Start-up: the first `startupTrials` trials are random search (exactly the random sampler's draws).
- * - Split: observations ranked by loss; the best ceil(γ·√n), at most 25, form the "good" set (hyperopt's
- *   rule, γ = 0.25), the rest the "bad" set.
+ * - Split: observations ranked by loss; the best ceil(γ·n), at most 25, form the "good" set (Optuna's
+ *   rule, γ = 0.1), the rest the "bad" set. hyperopt's ceil(0.25·√n) keeps only 2 good points of 50 and
+ *   did much worse on Branin and Hartmann-6 (README, TPE section).
  * - Parzen estimators l(x) of the good and g(x) of the bad set: one kernel per observation plus a prior
  *   kernel (centre of the range, as wide as the range, weight `priorWeight`), bandwidths by hyperopt's
  *   neighbour rule with the "magic clip", observation weights by linear forgetting (older than the newest
  *   25 ramp down). Uniform and quniform dimensions live on their range, loguniform in log space; a
  *   quniform candidate is rounded to its grid and scored by the probability of its grid cell.
  * - Proposal: `candidates` draws from l(x); the one maximising log l(x) − log g(x) (the expected
- *   improvement's monotone proxy) wins. Per dimension independently (hyperopt, Optuna's default), or with
- *   `multivariate` one kernel over all dimensions (Optuna's `multivariate=True`, its bandwidth rule).
+ *   improvement's monotone proxy) wins. By default (`multivariate`, as Optuna 5's default) each kernel is
+ *   a product over all dimensions and candidates are whole points; with `multivariate: false` every
+ *   dimension has its own estimators and its own winning candidate (hyperopt).
  * - Pruned trials rank after every complete trial, by their loss (the best score before they were
  *   stopped), so they land in the bad set unless fewer complete trials than the good set's size exist.
  *   Non-finite losses rank last.
  */
-import { fitParzenEstimator, forgettingWeights, logDensity, sampleParzen, type KernelDomain } from './parzen-estimator';
+import {
+  fitParzenEstimator,
+  forgettingWeights,
+  logDensity,
+  sampleParzen,
+  type KernelDomain,
+} from './parzen-estimator';
 import type { Observation, Sampler } from './sampler';
 import {
   SEARCH_SPACE,
@@ -34,11 +42,11 @@ import {
 export interface TpeOptions {
   /** Random trials before TPE starts; default from `budget` (see `defaultStartupTrials`), else 20. */
   startupTrials?: number;
-  /** The good set is the best ceil(gamma·√n) observations, at most 25 (hyperopt's rule); default 0.25. */
+  /** Quantile of the good set: the best ceil(gamma·n) observations, at most 25; default 0.1. */
   gamma?: number;
   /** Candidates drawn from l(x) per proposal; default 24. */
   candidates?: number;
-  /** One kernel over all dimensions instead of one estimator per dimension; default false. */
+  /** One kernel over all dimensions instead of one estimator per dimension; default true. */
   multivariate?: boolean;
   /** Weight of the prior kernel relative to one observation; default 1. */
   priorWeight?: number;
@@ -80,15 +88,15 @@ function resolveOptions(options: TpeOptions): ResolvedOptions {
     }
   };
   check('startupTrials', options.startupTrials, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
-  check('gamma', options.gamma, (v) => v > 0, 'a number > 0');
+  check('gamma', options.gamma, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
   check('candidates', options.candidates, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
   check('priorWeight', options.priorWeight, (v) => v > 0, 'a number > 0');
   check('budget', options.budget, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1');
   return {
     startupTrials: options.startupTrials ?? defaultStartupTrials(options.budget),
-    gamma: options.gamma ?? 0.25,
+    gamma: options.gamma ?? 0.1,
     candidates: options.candidates ?? 24,
-    multivariate: options.multivariate ?? false,
+    multivariate: options.multivariate ?? true,
     priorWeight: options.priorWeight ?? 1,
   };
 }
@@ -115,16 +123,26 @@ function proposeResolved(
   if (observations.length < options.startupTrials) return space.map((d) => sampleDimension(d, rng));
   const { good, bad } = splitObservations(observations, options.gamma);
   const domains = space.map(kernelDomain);
-  const toInternal = (o: TpeObservation) => o.values.map((v, d) => (space[d].kind === 'loguniform' ? Math.log(v) : v));
+  const toInternal = (o: TpeObservation) =>
+    o.values.map((v, d) => (space[d].kind === 'loguniform' ? Math.log(v) : v));
   const goodPoints = good.map(toInternal);
   const badPoints = bad.map(toInternal);
-  const parzen = { priorWeight: options.priorWeight, multivariate: options.multivariate };
 
   const choose = (dims: readonly number[]): number[] => {
     const project = (points: number[][]) => points.map((p) => dims.map((d) => p[d]));
     const doms = dims.map((d) => domains[d]);
-    const l = fitParzenEstimator(project(goodPoints), forgettingWeights(good.length), doms, parzen);
-    const g = fitParzenEstimator(project(badPoints), forgettingWeights(bad.length), doms, parzen);
+    const l = fitParzenEstimator(
+      project(goodPoints),
+      forgettingWeights(good.length),
+      doms,
+      options.priorWeight,
+    );
+    const g = fitParzenEstimator(
+      project(badPoints),
+      forgettingWeights(bad.length),
+      doms,
+      options.priorWeight,
+    );
     let best: number[] = [];
     let bestScore = -Infinity;
     for (const x of sampleParzen(l, options.candidates, rng)) {
@@ -154,7 +172,7 @@ function splitObservations(
 ): { good: TpeObservation[]; bad: TpeObservation[] } {
   const byIndex = [...observations].sort((a, b) => a.index - b.index);
   const ranked = [...byIndex].sort(compareRank);
-  const nGood = Math.min(GOOD_SET_CAP, Math.ceil(gamma * Math.sqrt(byIndex.length)));
+  const nGood = Math.min(GOOD_SET_CAP, Math.ceil(gamma * byIndex.length));
   const goodIndices = new Set(ranked.slice(0, nGood).map((o) => o.index));
   return {
     good: byIndex.filter((o) => goodIndices.has(o.index)),
@@ -174,7 +192,11 @@ function compareRank(a: TpeObservation, b: TpeObservation): number {
 }
 
 /** TPE over the XGBoost search space; its start-up trials equal the random sampler's. */
-export function createTpeSampler(seed: number, options: TpeOptions = {}, space: SearchSpace = SEARCH_SPACE): Sampler {
+export function createTpeSampler(
+  seed: number,
+  options: TpeOptions = {},
+  space: SearchSpace = SEARCH_SPACE,
+): Sampler {
   const resolved = resolveOptions(options);
   const names = Object.keys(space) as SampledParam[];
   const dimensions = names.map((name) => space[name]);
