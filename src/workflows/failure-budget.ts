@@ -16,8 +16,10 @@ export function assertFailureBudget(
   if (failures.length <= maxFailedShare * trials) return;
   const reasons = new Map<string, number>();
   for (const f of failures) {
-    // The trial id prefixes most messages; group by what follows it.
-    const reason = f.error.startsWith(`${f.trialId}: `) ? f.error.slice(f.trialId.length + 2) : f.error;
+    // The trial id prefixes most messages, and content hashes (model keys) differ per trial: group without them.
+    const reason = (
+      f.error.startsWith(`${f.trialId}: `) ? f.error.slice(f.trialId.length + 2) : f.error
+    ).replace(/[0-9a-f]{16,}/g, '…');
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   const listed = [...reasons.entries()]

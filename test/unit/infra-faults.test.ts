@@ -82,5 +82,12 @@ describe('infrastructure faults', () => {
       '21 of 40 trials failed (52.5 % > 10 % allowed): 15× store unreachable; 6× bad params',
     );
     expect(() => assertFailureBudget(40, failures(5), 0.1)).to.throw('5 of 40 trials failed');
+    const perModel = failures(
+      5,
+      (i) => `trial-${i}: storing models/${String(i).repeat(64)}.json: ECONNREFUSED`,
+    );
+    expect(() => assertFailureBudget(40, perModel, 0.1)).to.throw(
+      '5 of 40 trials failed (12.5 % > 10 % allowed): 5× storing models/….json: ECONNREFUSED',
+    );
   });
 });
