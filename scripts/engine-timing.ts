@@ -6,13 +6,13 @@
  *   node dist/scripts/engine-timing.js [--rows 20000] [--cols 17] [--rounds 300] [--repeat 3] [--wasm-repeat 1]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTrialPool, shareTrialData } from '../src/ml/trial-pool';
 import type { SharedTrialData, TrialPool } from '../src/ml/trial-pool';
 import type { EngineName, XGBoostParams } from '../src/ml/types';
+import { writeTrialMatrices } from './bench/matrix-files';
 import { sliceRows, syntheticRegression } from '../test/support/synthetic-regression';
 
 interface Timing {
@@ -49,19 +49,6 @@ const params: XGBoostParams = {
   min_child_weight: 1,
   seed: 0,
 };
-
-function writeDataSet(directory: string, data: SharedTrialData): void {
-  mkdirSync(directory, { recursive: true });
-  const file = (name: string, array: Float32Array): void => writeFileSync(path.join(directory, name), array);
-  file('train_x.f32', data.train.data);
-  file('train_y.f32', data.trainLabels);
-  file('validation_x.f32', data.validation.data);
-  file('validation_y.f32', data.validationLabels);
-  writeFileSync(
-    path.join(directory, 'meta.json'),
-    JSON.stringify({ trainRows: rows, validationRows, cols, params }),
-  );
-}
 
 async function time(
   pool: TrialPool,
@@ -123,7 +110,7 @@ async function main(): Promise<void> {
     validation: validation.x,
     validationLabels: validation.y,
   });
-  writeDataSet(values.dir, data);
+  writeTrialMatrices(values.dir, data, { params });
   console.log(
     `data: ${rows} x ${cols} train, ${validationRows} validation; ${params.n_estimators} rounds, depth 6, hist, nthread=1`,
   );

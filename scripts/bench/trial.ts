@@ -10,6 +10,7 @@ import path from 'node:path';
 import { loadNativeEngine } from '../../src/ml/engines/native-engine';
 import { createTrialPool, type SharedTrialData, type TrialPool } from '../../src/ml/trial-pool';
 import type { EngineName, XGBoostParams } from '../../src/ml/types';
+import { writeTrialMatrices } from './matrix-files';
 import { median, progress, round } from './stats';
 
 /** Deterministic (no row or column sampling), so every engine does the same work. */
@@ -110,24 +111,7 @@ export function timePython(
 ): PythonTiming | { error: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-python-'));
   try {
-    const write = (name: string, array: Float32Array): void =>
-      fs.writeFileSync(
-        path.join(dir, name),
-        new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
-      );
-    write('train_x.f32', data.train.data);
-    write('train_y.f32', data.trainLabels);
-    write('validation_x.f32', data.validation.data);
-    write('validation_y.f32', data.validationLabels);
-    fs.writeFileSync(
-      path.join(dir, 'meta.json'),
-      JSON.stringify({
-        trainRows: data.train.rows,
-        validationRows: data.validation.rows,
-        cols: data.train.cols,
-        params: FIXED_PARAMS,
-      }),
-    );
+    writeTrialMatrices(dir, data, { params: FIXED_PARAMS });
     progress(`trial: python (${python}), ${repeat} runs`);
     const script = path.join(projectRoot, 'scripts/python-trial-timing.py');
     const result = spawnSync(python, [script, dir, '--repeat', String(repeat), '--nthread', '1'], {

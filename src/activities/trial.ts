@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { resolveEngineName } from '../ml/engines/select-engine';
 import { validateParams } from '../ml/params';
 import type { TrialPool } from '../ml/trial-pool';
@@ -7,7 +7,10 @@ import type { BlobStore } from '../storage/blob-store';
 import type { RunTrialInput, TrialResult } from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
 import type { DatasetCache } from './dataset-cache';
-import { nonRetryable } from './errors';
+import { PreparedDatasetFormatError } from '../ml/prepared-dataset';
+import { BlobNotFoundError } from '../storage/blob-store';
+import { isTransientStoreError } from '../storage/transient-errors';
+import { infrastructureFault, nonRetryable } from './errors';
 
 export interface TrialDeps {
   artifacts: BlobStore;
@@ -17,8 +20,32 @@ export interface TrialDeps {
 
 const HEARTBEAT_EVERY_MS = 5_000;
 
+/**
+ * Attempts a trial gets for a failure that is neither bad input nor an infrastructure fault (say, a
+ * training thread that crashed): from this attempt on such a failure is final. Infrastructure faults are
+ * retried for as long as the workflow's retry policy allows (its infrastructure retry window).
+ */
+const TRIAL_FAILURE_ATTEMPTS = 3;
+
 /** One hyperparameter trial: train on the prepared set in a training thread, score on validation, store the model. */
 export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promise<TrialResult> {
+  try {
+    return await runTrialAttempt(deps, input);
+  } catch (err) {
+    const { attempt } = Context.current().info;
+    if (
+      err instanceof ApplicationFailure ||
+      err instanceof CancelledFailure ||
+      attempt < TRIAL_FAILURE_ATTEMPTS
+    ) {
+      throw err;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    throw nonRetryable('TrialFailed', `${input.trialId} failed on attempt ${attempt}: ${message}`);
+  }
+}
+
+async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<TrialResult> {
   const ctx = Context.current();
   let params;
   try {
@@ -32,7 +59,9 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
   } catch (err) {
     throw nonRetryable('InvalidInput', (err as Error).message);
   }
-  const dataset = await deps.datasets.get(input.datasetHash, input.datasetRef);
+  const dataset = await deps.datasets
+    .get(input.datasetHash, input.datasetRef)
+    .catch((err: unknown) => Promise.reject(classifyDatasetError(input, err)));
 
   let latest: Record<string, unknown> = { trialId: input.trialId, step: 'training', engine };
   ctx.heartbeat(latest);
@@ -52,7 +81,13 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
       createHash('sha256').update(modelBytes).digest('hex'),
       outcome.engine,
     );
-    if (!(await deps.artifacts.head(modelRef))) await deps.artifacts.put(modelRef, modelBytes);
+    try {
+      if (!(await deps.artifacts.head(modelRef))) await deps.artifacts.put(modelRef, modelBytes);
+    } catch (err) {
+      throw isTransientStoreError(err)
+        ? infrastructureFault(`${input.trialId}: storing the model: ${(err as Error).message}`, err)
+        : err;
+    }
     return {
       trialId: input.trialId,
       params,
@@ -69,4 +104,13 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
   } finally {
     clearInterval(ticker);
   }
+}
+
+/** A missing or unreadable prepared set never heals; an unreachable store does. */
+function classifyDatasetError(input: RunTrialInput, err: unknown): unknown {
+  const message = `${input.trialId}: loading data set ${input.datasetRef}: ${(err as Error).message}`;
+  if (err instanceof BlobNotFoundError || err instanceof PreparedDatasetFormatError) {
+    return nonRetryable('DatasetError', message);
+  }
+  return isTransientStoreError(err) ? infrastructureFault(message, err) : err;
 }

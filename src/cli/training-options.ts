@@ -1,6 +1,10 @@
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
+import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
+import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
 import type { TrainingInput } from '../workflows/types';
 
 export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
@@ -25,6 +29,8 @@ export interface TrainingFlags {
   params?: XGBoostParams;
   fineTuning: boolean;
   register: boolean;
+  infraRetryWindow?: number;
+  maxFailedShare?: number;
 }
 
 export function positiveInt(value: string): number {
@@ -68,6 +74,28 @@ function parseParamsJson(value: string): XGBoostParams {
       (err as Error).message.replace(/\s*\n\s*(→\s*)?/g, ' ').replace(/✖/g, ';'),
     );
   }
+}
+
+/** `30m`, `2h`, `90s`, `1 day`: milliseconds. */
+function durationMs(value: string): number {
+  let ms: number;
+  try {
+    ms = msToNumber(value as Duration);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a duration such as "30m", "2h" or "90s"`);
+  }
+  if (!(ms > 0)) throw new InvalidArgumentError(`"${value}" is not a positive duration`);
+  return ms;
+}
+
+/** `10%` or `0.1`: a share in [0, 1]. */
+function share(value: string): number {
+  const percent = /^\s*([\d.]+)\s*%\s*$/.exec(value);
+  const n = percent ? Number(percent[1]) / 100 : Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError(`"${value}" is not a share such as 10% or 0.1`);
+  }
+  return n;
 }
 
 function parseBool(value: string): boolean {
@@ -123,7 +151,19 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option('--params <json>', 'skip the search: train once with these XGBoost parameters', parseParamsJson)
     .option('--fine-tuning <bool>', 'run the search (seed: IS_RUN_FINE_TUNING)', parseBool, true)
-    .option('--register <bool>', 'register the best models (seed: IS_REGISTER_MODELS)', parseBool, true);
+    .option('--register <bool>', 'register the best models (seed: IS_REGISTER_MODELS)', parseBool, true)
+    .option(
+      '--infra-retry-window <duration>',
+      'how long a trial retries an unreachable or throttled artifact store before it fails (e.g. 30m, 2h)',
+      durationMs,
+      DEFAULT_INFRA_RETRY_WINDOW_MS,
+    )
+    .option(
+      '--max-failed-share <share>',
+      'the search fails, registering nothing, when more than this share of its trials failed (e.g. 10%, 0.05)',
+      share,
+      DEFAULT_MAX_FAILED_SHARE,
+    );
   if (opts.withYears) {
     cmd
       .option('--years <years>', 'years to read, e.g. 2012-2016', parseYears, [2012, 2013, 2014, 2015, 2016])
@@ -157,6 +197,8 @@ export function trainingInputFrom(
     params: flags.params,
     runFineTuning: flags.fineTuning,
     registerModels: flags.register,
+    infraRetryWindowMs: flags.infraRetryWindow,
+    maxFailedShare: flags.maxFailedShare,
     trigger: defaults.trigger,
   };
 }

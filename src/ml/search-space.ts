@@ -65,6 +65,11 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/** hyperopt's quantisation: the nearest multiple of `q`. */
+export function quantize(x: number, q: number): number {
+  return roundHalfEven(x / q) * q;
+}
+
 export function sampleDimension(dimension: Dimension, rng: Rng): number {
   const u = dimension.low + (dimension.high - dimension.low) * rng.next();
   switch (dimension.kind) {
@@ -73,14 +78,19 @@ export function sampleDimension(dimension: Dimension, rng: Rng): number {
     case 'loguniform':
       return Math.exp(u);
     case 'quniform':
-      return roundHalfEven(u / dimension.q) * dimension.q;
+      return quantize(u, dimension.q);
   }
 }
 
-/** One random-search draw; integer params are cast with int() as the seed's objective does. */
+/** One random-search draw. */
 export function sampleParams(rng: Rng, space: SearchSpace = SEARCH_SPACE): XGBoostParams {
   const v = {} as Record<SampledParam, number>;
   for (const name of Object.keys(space) as SampledParam[]) v[name] = sampleDimension(space[name], rng);
+  return paramsFromValues(v);
+}
+
+/** Sampled values as XGBoost parameters; integer params are cast with int() as the seed's objective does. */
+export function paramsFromValues(v: Readonly<Record<SampledParam, number>>): XGBoostParams {
   return {
     n_estimators: Math.trunc(v.n_estimators),
     max_depth: Math.trunc(v.max_depth),
@@ -94,11 +104,15 @@ export function sampleParams(rng: Rng, space: SearchSpace = SEARCH_SPACE): XGBoo
 }
 
 /**
- * Params of trial `index` of the search seeded with `seed`, independent of any other trial, so a search
- * that continues-as-new needs to carry only (seed, next index).
+ * The generator of trial `index` of the search seeded with `seed`, independent of any other trial, so a
+ * search that continues-as-new needs to carry only (seed, next index).
  */
-export function trialParams(seed: number, index: number, space: SearchSpace = SEARCH_SPACE): XGBoostParams {
+export function trialRng(seed: number, index: number): Rng {
   // Mixes index into the seed (golden-ratio multiply) so neighbouring trials start far apart.
-  const mixed = ((seed >>> 0) ^ Math.imul((index + 1) >>> 0, 0x9e3779b9)) >>> 0;
-  return sampleParams(createRng(mixed), space);
+  return createRng(((seed >>> 0) ^ Math.imul((index + 1) >>> 0, 0x9e3779b9)) >>> 0);
+}
+
+/** Random-search params of trial `index` of the search seeded with `seed`. */
+export function trialParams(seed: number, index: number, space: SearchSpace = SEARCH_SPACE): XGBoostParams {
+  return sampleParams(trialRng(seed, index), space);
 }

@@ -3,12 +3,15 @@ import {
   ApplicationFailure,
   condition,
   defineQuery,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { createRng, sampleParams } from '../ml/search-space';
 import type { XGBoostParams } from '../ml/types';
+import { DEFAULT_MAX_FAILED_SHARE, assertFailureBudget } from './failure-budget';
+import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
 import type { SearchInput, SearchProgress, SearchResult, TrialFailure, TrialResult } from './types';
 
 export const searchProgressQuery = defineQuery<SearchProgress>('progress');
@@ -23,16 +26,20 @@ export interface SearchWorkflowInput extends SearchInput {
  * (so a replay samples the same parameters), run as activities with at most `parallelism` pending.
  */
 export async function searchWorkflow(input: SearchWorkflowInput): Promise<SearchResult> {
+  // Infrastructure faults retry for a window, and too many failed trials fail the search.
+  const infraFaults = patched('infra-faults-are-not-trial-failures');
   const { runTrial } = proxyActivities<Activities>({
     taskQueue: input.trialTaskQueue,
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '2 minutes',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumAttempts: 3,
-      nonRetryableErrorTypes: ['DatasetError', 'InvalidParams'],
-    },
+    retry: infraFaults
+      ? trialRetryPolicy(input.infraRetryWindowMs ?? DEFAULT_INFRA_RETRY_WINDOW_MS)
+      : {
+          initialInterval: '2 seconds',
+          backoffCoefficient: 2,
+          maximumAttempts: 3,
+          nonRetryableErrorTypes: ['DatasetError', 'InvalidParams'],
+        },
   });
 
   const plan = planTrials(input);
@@ -65,6 +72,8 @@ export async function searchWorkflow(input: SearchWorkflowInput): Promise<Search
       .finally(() => running--);
   }
   await condition(() => running === 0);
+  if (infraFaults)
+    assertFailureBudget(plan.length, failures, input.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE);
 
   if (leaderboard.length === 0) {
     throw ApplicationFailure.nonRetryable(

@@ -64,6 +64,8 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
         engine: input.engine,
         earlyStoppingRounds: input.earlyStoppingRounds,
         params: input.params,
+        infraRetryWindowMs: input.infraRetryWindowMs,
+        maxFailedShare: input.maxFailedShare,
         trialTaskQueue: input.trialTaskQueue,
       },
     ],

@@ -79,6 +79,10 @@ export interface SearchInput {
   earlyStoppingRounds: number;
   /** Skip sampling: train once with these parameters. */
   params?: XGBoostParams;
+  /** How long a trial retries infrastructure faults (store unreachable, throttled); default 30 min. */
+  infraRetryWindowMs?: number;
+  /** The search fails when more than this share of its trials failed; default 0.1. */
+  maxFailedShare?: number;
 }
 
 export interface TrialFailure {
@@ -147,6 +151,8 @@ export interface TrainingInput {
   params?: XGBoostParams;
   /** The seed's IS_RUN_FINE_TUNING: false skips the search (only data preparation runs unless params are given). */
   runFineTuning: boolean;
+  infraRetryWindowMs?: number;
+  maxFailedShare?: number;
   /** The seed's IS_REGISTER_MODELS. */
   registerModels: boolean;
   trigger: RunTrigger;

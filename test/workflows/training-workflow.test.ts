@@ -234,6 +234,68 @@ describe('training workflow (time-skipping server, mocked activities)', function
     expect(messages.join(' | ')).to.contain('all 3 trials failed');
   });
 
+  it('retries infrastructure faults past 3 attempts: the trial succeeds once the store is back', async () => {
+    const attempts = new Map<string, number>();
+    const result = await withWorkers(
+      {
+        runTrial: async (input) => {
+          const n = (attempts.get(input.trialId) ?? 0) + 1;
+          attempts.set(input.trialId, n);
+          if (input.trialId === 'trial-002' && n <= 5) {
+            throw ApplicationFailure.retryable('connect ECONNREFUSED 127.0.0.1:9000', 'InfrastructureFault');
+          }
+          return fakeTrial(input);
+        },
+      },
+      () =>
+        env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-infra',
+          args: [baseInput({ trials: 4 })],
+        }),
+    );
+    expect(attempts.get('trial-002')).to.equal(6);
+    expect(result.search!.failures).to.deep.equal([]);
+    expect(result.search!.leaderboard).to.have.length(4);
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-train-infra-search').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'search-infra-retry-history.json'), historyToJSON(history));
+    }
+  });
+
+  it('fails the search with the reasons when more than --max-failed-share of the trials failed', async () => {
+    let registered = false;
+    const err = await withWorkers(
+      {
+        runTrial: async (input) => {
+          if (input.trialId === 'trial-003' || input.trialId === 'trial-006')
+            throw ApplicationFailure.nonRetryable(`${input.trialId}: bad params`, 'InvalidParams');
+          return fakeTrial(input);
+        },
+        registerModels: async () => {
+          registered = true;
+          throw new Error('must not register');
+        },
+      },
+      () =>
+        env.client.workflow
+          .execute(trainingWorkflow, {
+            taskQueue: TASK_QUEUE,
+            workflowId: 'wf-train-budget',
+            args: [baseInput({ maxFailedShare: 0.1 })],
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => e as Error,
+          ),
+    );
+    const messages: string[] = [];
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause)
+      messages.push(e.message);
+    expect(messages.join(' | ')).to.contain('2 of 10 trials failed (20.0 % > 10 % allowed): 2× bad params');
+    expect(registered).to.equal(false);
+  });
+
   it('trains once with --params, and skips registration when asked (IS_REGISTER_MODELS=false)', async () => {
     const params = {
       n_estimators: 200,

@@ -1,0 +1,100 @@
+import { ApplicationFailure, type Client } from '@temporalio/client';
+import { expect } from 'chai';
+import { startTraining, waitForTraining } from '../../src/cli/training-run';
+import type { TrainingResult } from '../../src/workflows/types';
+import { searchProgressQuery } from '../../src/workflows/search';
+import { startTestWorkers, testConfig, trainingInput, useDevServerAndS3 } from '../support/pipeline-harness';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+
+const OUTAGE_MS = 30_000;
+const TRIALS = 16;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function causes(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = err; e instanceof Error && chain.length < 10; e = e.cause) chain.push(e);
+  return chain;
+}
+
+describe('artifact store outage during a search (real dev server, real worker, S3 behind a TCP proxy)', function () {
+  this.timeout(900_000);
+  const infra = useDevServerAndS3();
+  const proxies: TcpProxy[] = [];
+
+  after(async () => {
+    for (const proxy of proxies) await proxy.stop();
+  });
+
+  /** A search whose artifact store refuses connections for 30 s once two trials are done. */
+  async function searchThroughOutage(modelName: string, infraRetryWindowMs?: number) {
+    const upstream = new URL(infra.s3.endpoint);
+    const proxy = await startTcpProxy({ host: upstream.hostname, port: Number(upstream.port) });
+    proxies.push(proxy);
+    const config = testConfig({
+      // Data from the local sample; every artifact (prepared set, models, registry) through the proxy.
+      artifactsUri: infra.s3.uri(modelName),
+      s3: { ...infra.s3.options, endpoint: proxy.url },
+    });
+    const workers = await startTestWorkers(infra.env, config);
+    try {
+      const client = infra.env.client as unknown as Client;
+      const input = trainingInput(config, {
+        modelName,
+        trials: TRIALS,
+        parallelism: 4,
+        top: 2,
+        infraRetryWindowMs,
+      });
+      const handle = await startTraining(client, config, input);
+      const search = client.workflow.getHandle(`${handle.workflowId}-search`);
+      const outcome: Promise<TrainingResult | Error> = waitForTraining(client, handle, () => {}).catch(
+        (err: Error) => err,
+      );
+
+      for (;;) {
+        const progress = await search.query(searchProgressQuery).catch(() => undefined);
+        if (progress && progress.done >= 2) break;
+        await sleep(200);
+      }
+      const before = await search.query(searchProgressQuery);
+      expect(before.done, 'trials done before the outage').to.be.below(TRIALS - 4);
+      await proxy.stop();
+      const retried: string[] = [];
+      const outageEnds = Date.now() + OUTAGE_MS;
+      while (Date.now() < outageEnds) {
+        const { raw } = await search.describe();
+        for (const a of raw.pendingActivities ?? []) {
+          if ((a.attempt ?? 1) > 1 && a.lastFailure?.message) retried.push(a.lastFailure.message);
+        }
+        await sleep(1_000);
+      }
+      await proxy.start();
+      return { outcome: await outcome, retried };
+    } finally {
+      workers.shutdown();
+      await workers.done;
+    }
+  }
+
+  it('rides out 30 s of refused connections: every trial succeeds and the models are registered', async () => {
+    const { outcome, retried } = await searchThroughOutage('traffic-outage');
+    // The outage really hit trials: attempts failed on the unreachable store and were retried.
+    expect(retried.length, 'failed attempts seen during the outage').to.be.greaterThan(0);
+    expect(retried.join('\n')).to.match(/ECONNREFUSED|ECONNRESET|socket hang up/);
+    if (outcome instanceof Error) throw outcome;
+    expect(outcome.search!.failures, JSON.stringify(outcome.search!.failures)).to.deep.equal([]);
+    expect(outcome.search!.leaderboard).to.have.length(TRIALS);
+    expect(outcome.registration!.versions).to.have.length(2);
+  });
+
+  it('with a retry window shorter than the outage, fails the search with the reasons and registers nothing', async () => {
+    const { outcome } = await searchThroughOutage('traffic-outage-short', 5_000);
+    expect(outcome).to.be.instanceOf(Error);
+    const failure = causes(outcome).find(
+      (e) => e instanceof ApplicationFailure && e.type === 'TooManyTrialsFailed',
+    );
+    expect(failure, String(outcome)).to.be.instanceOf(ApplicationFailure);
+    expect((failure as ApplicationFailure).message).to.match(/of 16 trials failed .*ECONNREFUSED|ECONNRESET/);
+  });
+});
