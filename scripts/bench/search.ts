@@ -105,7 +105,7 @@ export async function loopSearch(
         });
         rmses[index] = outcome.metrics.rmse;
         trainMsSum += outcome.trainMs;
-        modelBytes += outcome.model.byteLength;
+        modelBytes += outcome.model?.byteLength ?? 0;
         if (++done % 10 === 0) progress(`  loop: ${done}/${plan.length} trials`);
       }
     };

@@ -2,6 +2,7 @@ import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type {
+  AppendTrialTableInput,
   AssessDriftInput,
   CommitDataStateInput,
   InspectDataStateInput,
@@ -17,6 +18,7 @@ import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
 import { runTrialWith } from './trial';
+import { appendTrialTableWith } from './trial-table';
 
 export interface ActivityDeps {
   artifacts: BlobStore;
@@ -33,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     prepareDataset: (input: PrepareDatasetInput) => prepareDatasetWith(all, input),
     runTrial: (input: RunTrialInput) => runTrialWith(all, input),
+    appendTrialTable: (input: AppendTrialTableInput) => appendTrialTableWith(all, input),
     registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
     predict: (input: PredictInput) => predictWith(all, input),
     inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),

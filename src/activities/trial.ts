@@ -15,7 +15,11 @@ export interface TrialDeps {
   pool: TrialPool;
 }
 
-const HEARTBEAT_EVERY_MS = 5_000;
+/**
+ * Heartbeats only keep the trial alive (the search's heartbeat timeout is 20 s, so a killed worker stalls a
+ * trial for at most that long); a trial shorter than this interval sends none.
+ */
+const HEARTBEAT_EVERY_MS = 8_000;
 
 /** One hyperparameter trial: train on the prepared set in a training thread, score on validation, store the model. */
 export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promise<TrialResult> {
@@ -32,14 +36,20 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
   } catch (err) {
     throw nonRetryable('InvalidInput', (err as Error).message);
   }
-  const dataset = await deps.datasets.get(input.datasetHash, input.datasetRef);
-
-  let latest: Record<string, unknown> = { trialId: input.trialId, step: 'training', engine };
-  ctx.heartbeat(latest);
+  let latest: Record<string, unknown> = { trialId: input.trialId, step: 'loading', engine };
   const ticker = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
   try {
+    const dataset = await deps.datasets.get(input.datasetHash, input.datasetRef);
+    latest = { trialId: input.trialId, step: 'training', engine };
     const outcome = await deps.pool.runTrial(
-      { engine, params, earlyStoppingRounds: input.earlyStoppingRounds, data: dataset },
+      {
+        engine,
+        params,
+        earlyStoppingRounds: input.earlyStoppingRounds,
+        data: dataset,
+        pruning: input.pruning,
+        saveModelIfRmseAtMost: input.storeModelIfRmseAtMost,
+      },
       {
         signal: ctx.cancellationSignal,
         onProgress: (p) => {
@@ -47,13 +57,8 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
         },
       },
     );
-    const modelBytes = Buffer.from(outcome.model);
-    const modelRef = artifactKeys.model(
-      createHash('sha256').update(modelBytes).digest('hex'),
-      outcome.engine,
-    );
-    if (!(await deps.artifacts.head(modelRef))) await deps.artifacts.put(modelRef, modelBytes);
-    return {
+    const modelRef = outcome.model && (await storeModel(deps.artifacts, outcome.model, outcome.engine));
+    const result: TrialResult = {
       trialId: input.trialId,
       params,
       metrics: outcome.metrics,
@@ -62,11 +67,23 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
       rounds: outcome.rounds,
       engine: outcome.engine,
       engineVersion: outcome.engineVersion,
+      roundsTrained: outcome.roundsTrained,
     };
+    if (outcome.pruned) result.pruned = true;
+    if (outcome.rungScores.length > 0) result.rungScores = outcome.rungScores;
+    return result;
   } catch (err) {
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`trial ${input.trialId} cancelled`);
     throw err;
   } finally {
     clearInterval(ticker);
   }
+}
+
+/** Models are content-addressed: a retried trial stores nothing twice. */
+async function storeModel(artifacts: BlobStore, model: Uint8Array, engine: string): Promise<string> {
+  const modelBytes = Buffer.from(model);
+  const modelRef = artifactKeys.model(createHash('sha256').update(modelBytes).digest('hex'), engine);
+  if (!(await artifacts.head(modelRef))) await artifacts.put(modelRef, modelBytes);
+  return modelRef;
 }

@@ -106,7 +106,9 @@ describe('native engine', function () {
       ...{ train: train.x, trainLabels: train.y, validation: validation.x, validationLabels: validation.y },
       params: PARAMS,
       nthread: 1,
-      onProgress: (p) => seen.push(p),
+      onProgress: (p) => {
+        seen.push(p);
+      },
     });
     model.free();
     expect(seen.map((p) => p.round)).to.deep.equal(
@@ -129,7 +131,9 @@ describe('native engine', function () {
       params,
       nthread: 1,
       earlyStoppingRounds: 10,
-      onProgress: (p) => (trained = p.round),
+      onProgress: (p) => {
+        trained = p.round;
+      },
     });
     try {
       expect(trained).to.be.lessThan(200);

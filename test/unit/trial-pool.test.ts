@@ -104,7 +104,7 @@ describe('trial pool', function () {
       expect(outcome.metrics.rmse).to.be.greaterThan(0);
       expect(outcome.metrics.mae).to.be.within(0, outcome.metrics.rmse);
       expect(outcome.model).to.be.instanceOf(Uint8Array);
-      expect(JSON.parse(Buffer.from(outcome.model).toString('utf8'))).to.have.property('learner');
+      expect(JSON.parse(Buffer.from(outcome.model!).toString('utf8'))).to.have.property('learner');
       expect(progress[i].length, `progress events of trial ${i}`).to.be.greaterThan(0);
       expect(progress[i][progress[i].length - 1]).to.include({ round: 300, totalRounds: 300 });
     }
@@ -117,7 +117,7 @@ describe('trial pool', function () {
     for (const engine of ['native', 'wasm'] as const) {
       const small = shareTrialData(dataSet(1500, 5));
       const outcome = await pool.runTrial({ engine, params: { ...PARAMS, n_estimators: 20 }, data: small });
-      const predictions = await pool.predict({ engine, model: outcome.model, x: small.validation });
+      const predictions = await pool.predict({ engine, model: outcome.model!, x: small.validation });
       expect(predictions).to.have.length(small.validation.rows);
       expect(regressionMetrics(small.validationLabels, predictions).rmse, engine).to.equal(
         outcome.metrics.rmse,
