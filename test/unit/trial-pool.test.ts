@@ -136,6 +136,37 @@ describe('trial pool', function () {
     expect(outcome.bestIteration).to.equal(outcome.rounds - 1);
   });
 
+  it('prunes at an ASHA rung: a result with the rounds reached, its rung scores and the model so far', async function () {
+    const free = await pool.runTrial({
+      engine: 'native',
+      params: PARAMS,
+      data,
+      pruning: { rounds: [10, 30, 90], cutoffs: [null, null, null] },
+    });
+    expect(free).to.include({ pruned: false, roundsTrained: 300 });
+    expect(free.rungScores).to.have.length(3);
+    // A cut-off at rung 30 that this trial cannot meet.
+    const pruned = await pool.runTrial({
+      engine: 'native',
+      params: PARAMS,
+      data,
+      pruning: { rounds: [10, 30, 90], cutoffs: [null, free.rungScores[1] / 2, null] },
+    });
+    expect(pruned).to.include({ pruned: true, roundsTrained: 30, rounds: 30 });
+    expect(pruned.rungScores).to.deep.equal(free.rungScores.slice(0, 2));
+    expect(pruned.model).to.be.instanceOf(Uint8Array);
+    expect(pruned.metrics.rmse).to.be.closeTo(free.rungScores[1], 1e-3 * free.rungScores[1]);
+  });
+
+  it('saves the model only when its RMSE is within the bound it was given', async function () {
+    const params = { ...PARAMS, n_estimators: 20 };
+    const kept = await pool.runTrial({ engine: 'native', params, data, saveModelIfRmseAtMost: 1e9 });
+    expect(kept.model).to.be.instanceOf(Uint8Array);
+    const dropped = await pool.runTrial({ engine: 'native', params, data, saveModelIfRmseAtMost: 1e-9 });
+    expect(dropped.model).to.equal(undefined);
+    expect(dropped.metrics.rmse).to.equal(kept.metrics.rmse);
+  });
+
   it('aborts a running trial promptly and stays usable', async function () {
     const controller = new AbortController();
     const started = performance.now();
