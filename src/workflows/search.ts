@@ -10,15 +10,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DEFAULT_ASHA, rungCutoffs } from '../ml/asha';
 import { createSampler } from '../ml/create-sampler';
-import { modelStoreBound } from '../ml/model-bound';
-import {
-  compactObservations,
-  DEFAULT_OBSERVATION_WINDOW,
-  type SearchObservation,
-} from '../ml/observation-window';
+import { compactObservations, type SearchObservation } from '../ml/observation-window';
 import { createRng, sampleParams } from '../ml/search-space';
+import { observationWindowFor, planTrial, visibleTo } from '../ml/trial-plan';
 import type { XGBoostParams } from '../ml/types';
 import { MAX_TRIALS, resolveStrategy } from './search-strategy';
 import type {
@@ -107,10 +102,6 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
   const window = Math.max(1, input.parallelism);
   const top = Math.max(1, input.top);
   const searchWorkflowId = workflowInfo().workflowId;
-  const observationWindow = {
-    ...DEFAULT_OBSERVATION_WINDOW,
-    best: Math.max(top, DEFAULT_OBSERVATION_WINDOW.best),
-  };
   const carried: SearchCarry = input.carried ?? {
     nextIndex: 0,
     observations: [],
@@ -161,9 +152,15 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
     if (strategy.reproducible) await condition(() => frontier > index - window);
     await condition(() => running < window);
 
-    const seen = strategy.reproducible ? observations.filter((o) => o.index <= index - window) : observations;
-    const view = compactObservations(seen, observationWindow);
-    const params = input.params ?? sampler.propose(index, view);
+    const plan = planTrial({
+      sampler,
+      index,
+      seen: visibleTo(index, observations, window, strategy.reproducible),
+      top,
+      asha: strategy.pruning === 'asha',
+      params: input.params,
+    });
+    const { params } = plan;
     const trialId = trialIdOf(index);
     running++;
     void runTrial({
@@ -173,17 +170,8 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       params,
       engine: input.engine,
       earlyStoppingRounds: input.earlyStoppingRounds,
-      pruning:
-        strategy.pruning === 'asha'
-          ? rungCutoffs(
-              DEFAULT_ASHA,
-              view.map((o) => o.rungScores ?? []),
-            )
-          : undefined,
-      storeModelIfRmseAtMost: modelStoreBound(
-        view.map((o) => o.loss),
-        top,
-      ),
+      pruning: plan.pruning,
+      storeModelIfRmseAtMost: plan.storeModelIfRmseAtMost,
     }).then(
       (result) => {
         if (result.pruned) counts.pruned++;
@@ -215,7 +203,7 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
     const cut = next - 1 - window;
     const older = compactObservations(
       observations.filter((o) => o.index <= cut),
-      observationWindow,
+      observationWindowFor(top),
     );
     return continueAsNew<typeof searchWorkflow>({
       ...input,
