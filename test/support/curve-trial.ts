@@ -38,4 +38,3 @@ export function curveTrial(input: RunTrialInput): TrialResult {
   if (pruned) result.pruned = true;
   return result;
 }
-
