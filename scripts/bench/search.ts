@@ -13,10 +13,11 @@ import { temporal } from '@temporalio/proto';
 import { startTraining } from '../../src/cli/training-run';
 import type { AppConfig } from '../../src/config';
 import { DEFAULT_SCHEMA } from '../../src/ml/dataset';
-import { createRng, sampleParams } from '../../src/ml/search-space';
+import { createRandomSampler } from '../../src/ml/sampler';
 import { createTrialPool } from '../../src/ml/trial-pool';
 import type { EngineName, XGBoostParams } from '../../src/ml/types';
-import type { TrainingInput, TrainingResult } from '../../src/workflows/types';
+import { openBlobStore } from '../../src/storage/from-uri';
+import type { SearchStrategy, TrainingInput, TrainingResult, TrialTableRow } from '../../src/workflows/types';
 import { onCleanup, trackChild } from './cleanup';
 import { FILE_PREFIX, prepare, type DataSource } from './data';
 import type { BenchServer } from './server';
@@ -44,11 +45,21 @@ export interface SearchSettings {
   validationYear: number;
 }
 
-/** Exactly the search workflow's plan: one seeded generator, sampled in trial order. */
+/**
+ * Exactly the trials of the search workflow run with BENCH_STRATEGY (random search proposes trial i from
+ * (seed, i) alone, and nothing is pruned), so the loop and Temporal train the same models.
+ */
 export function searchPlan(seed: number, trials: number): XGBoostParams[] {
-  const rng = createRng(seed);
-  return Array.from({ length: trials }, () => sampleParams(rng));
+  const sampler = createRandomSampler(seed);
+  return Array.from({ length: trials }, (_, i) => sampler.propose(i, []));
 }
+
+/** Orchestration overhead is measured on identical work: random proposals, no pruning. */
+export const BENCH_STRATEGY: Required<SearchStrategy> = {
+  sampler: 'random',
+  pruning: 'none',
+  reproducible: false,
+};
 
 export interface SearchRunSummary {
   ms: number;
@@ -105,7 +116,7 @@ export async function loopSearch(
         });
         rmses[index] = outcome.metrics.rmse;
         trainMsSum += outcome.trainMs;
-        modelBytes += outcome.model.byteLength;
+        modelBytes += outcome.model?.byteLength ?? 0;
         if (++done % 10 === 0) progress(`  loop: ${done}/${plan.length} trials`);
       }
     };
@@ -377,6 +388,7 @@ export async function temporalSearch(
       seed: settings.seed,
       engine: settings.engine,
       earlyStoppingRounds: settings.earlyStoppingRounds,
+      strategy: BENCH_STRATEGY,
       runFineTuning: true,
       registerModels: true,
       trigger: 'ad-hoc',
@@ -440,17 +452,18 @@ export async function temporalSearch(
     }
 
     const leaderboard = result.search?.leaderboard ?? [];
+    const table = await readTrialTable(config, result.search?.trialTableRef);
     const rmses = new Array<number>(settings.trials).fill(Number.NaN);
-    for (const t of leaderboard) rmses[Number(t.trialId.replace('trial-', ''))] = t.metrics.rmse;
+    for (const t of table) if (t.metrics) rmses[t.index] = t.metrics.rmse;
     return {
       label,
       workflowId: handle.workflowId,
       ms: round(ms),
-      succeeded: leaderboard.length,
-      failures: result.search?.failures.length ?? 0,
+      succeeded: table.filter((t) => t.status !== 'failed').length,
+      failures: table.filter((t) => t.status === 'failed').length,
       rmses,
       bestRmse: leaderboard[0]?.metrics.rmse ?? Number.NaN,
-      trainMsSum: leaderboard.reduce((s, t) => s + t.trainMs, 0),
+      trainMsSum: table.reduce((s, t) => s + (t.trainMs ?? 0), 0),
       championVersion: result.registration?.champion.championVersion,
       phasesMs: {
         prepare: activitySpan(trainingHistory, 'prepareDataset'),
@@ -481,4 +494,14 @@ export async function temporalSearch(
     }
     await removeArtifacts();
   }
+}
+
+/** Every trial of a search, from the trial table it stored. */
+async function readTrialTable(config: AppConfig, ref: string | undefined): Promise<TrialTableRow[]> {
+  if (!ref) throw new Error('the search stored no trial table');
+  const text = (await openBlobStore(config.artifactsUri, config.s3).get(ref)).toString('utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TrialTableRow);
 }

@@ -6,5 +6,6 @@ export const artifactKeys = {
   datasetProfile: (hash: string) => `datasets/${hash}/profile.json`,
   model: (sha256: string, engine: string) => `models/${sha256}.${engine}.json`,
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
+  trialTable: (searchWorkflowId: string) => `trials/${searchWorkflowId}.jsonl`,
   checkReport: (dataUriHash: string, id: string) => `retrain-checks/${dataUriHash}/${id}.json`,
 };

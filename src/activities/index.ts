@@ -3,6 +3,7 @@ import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type {
+  AppendTrialTableInput,
   AssessDriftInput,
   CommitDataStateInput,
   InspectDataStateInput,
@@ -25,6 +26,7 @@ import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
 import { runTrialWith } from './trial';
+import { appendTrialTableWith } from './trial-table';
 
 export interface ActivityDeps {
   artifacts: BlobStore;
@@ -43,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     prepareDataset: (input: PrepareDatasetInput) => prepareDatasetWith(all, input),
     runTrial: (input: RunTrialInput) => observeTrial(deps.metrics, () => runTrialWith(all, input)),
+    appendTrialTable: (input: AppendTrialTableInput) => appendTrialTableWith(all, input),
     registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
     predict: (input: PredictInput) => predictWith(all, input),
     inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),

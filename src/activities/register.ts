@@ -31,6 +31,8 @@ export async function registerModelsWith(
   const createdAt = new Date().toISOString();
   const registered: ModelVersion[] = [];
   for (const trial of [...input.trials].sort((a, b) => a.metrics.rmse - b.metrics.rmse)) {
+    if (!trial.modelRef)
+      throw nonRetryable('InvalidInput', `${trial.trialId} has no stored model to register`);
     Context.current().heartbeat({ step: 'registering', trialId: trial.trialId });
     registered.push(
       await deps.registry.register({

@@ -18,7 +18,11 @@ export interface TrialDeps {
   pool: TrialPool;
 }
 
-const HEARTBEAT_EVERY_MS = 5_000;
+/**
+ * Heartbeats only keep the trial alive (the search's heartbeat timeout is 20 s, so a killed worker stalls a
+ * trial for at most that long); a trial shorter than this interval sends none.
+ */
+const HEARTBEAT_EVERY_MS = 8_000;
 
 /**
  * Attempts a trial gets for a failure that is neither bad input nor an infrastructure fault (say, a
@@ -59,16 +63,22 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
   } catch (err) {
     throw nonRetryable('InvalidInput', (err as Error).message);
   }
-  const dataset = await deps.datasets
-    .get(input.datasetHash, input.datasetRef)
-    .catch((err: unknown) => Promise.reject(classifyDatasetError(input, err)));
-
-  let latest: Record<string, unknown> = { trialId: input.trialId, step: 'training', engine };
-  ctx.heartbeat(latest);
+  let latest: Record<string, unknown> = { trialId: input.trialId, step: 'loading', engine };
   const ticker = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
   try {
+    const dataset = await deps.datasets
+      .get(input.datasetHash, input.datasetRef)
+      .catch((err: unknown) => Promise.reject(classifyDatasetError(input, err)));
+    latest = { trialId: input.trialId, step: 'training', engine };
     const outcome = await deps.pool.runTrial(
-      { engine, params, earlyStoppingRounds: input.earlyStoppingRounds, data: dataset },
+      {
+        engine,
+        params,
+        earlyStoppingRounds: input.earlyStoppingRounds,
+        data: dataset,
+        pruning: input.pruning,
+        saveModelIfRmseAtMost: input.storeModelIfRmseAtMost,
+      },
       {
         signal: ctx.cancellationSignal,
         onProgress: (p) => {
@@ -76,19 +86,9 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
         },
       },
     );
-    const modelBytes = Buffer.from(outcome.model);
-    const modelRef = artifactKeys.model(
-      createHash('sha256').update(modelBytes).digest('hex'),
-      outcome.engine,
-    );
-    try {
-      if (!(await deps.artifacts.head(modelRef))) await deps.artifacts.put(modelRef, modelBytes);
-    } catch (err) {
-      throw isTransientStoreError(err)
-        ? infrastructureFault(`${input.trialId}: storing the model: ${(err as Error).message}`, err)
-        : err;
-    }
-    return {
+    const modelRef =
+      outcome.model && (await storeModel(deps.artifacts, outcome.model, outcome.engine, input.trialId));
+    const result: TrialResult = {
       trialId: input.trialId,
       params,
       metrics: outcome.metrics,
@@ -97,7 +97,11 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
       rounds: outcome.rounds,
       engine: outcome.engine,
       engineVersion: outcome.engineVersion,
+      roundsTrained: outcome.roundsTrained,
     };
+    if (outcome.pruned) result.pruned = true;
+    if (outcome.rungScores.length > 0) result.rungScores = outcome.rungScores;
+    return result;
   } catch (err) {
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`trial ${input.trialId} cancelled`);
     throw err;
@@ -113,4 +117,23 @@ function classifyDatasetError(input: RunTrialInput, err: unknown): unknown {
     return nonRetryable('DatasetError', message);
   }
   return isTransientStoreError(err) ? infrastructureFault(message, err) : err;
+}
+
+/** Models are content-addressed: a retried trial stores nothing twice. */
+async function storeModel(
+  artifacts: BlobStore,
+  model: Uint8Array,
+  engine: string,
+  trialId: string,
+): Promise<string> {
+  const modelBytes = Buffer.from(model);
+  const modelRef = artifactKeys.model(createHash('sha256').update(modelBytes).digest('hex'), engine);
+  try {
+    if (!(await artifacts.head(modelRef))) await artifacts.put(modelRef, modelBytes);
+  } catch (err) {
+    throw isTransientStoreError(err)
+      ? infrastructureFault(`${trialId}: storing the model: ${(err as Error).message}`, err)
+      : err;
+  }
+  return modelRef;
 }

@@ -30,14 +30,28 @@ export function formatLeaderboard(result: TrainingResult, limit = 10): string {
       `${(t.trainMs / 1000).toFixed(1)}s`,
       t.engine,
     ]);
-  const more = board.length > limit ? `\n… ${board.length - limit} more trials` : '';
-  const failed = result.search?.failures.length
-    ? `\n${result.search.failures.length} trial(s) failed: ${result.search.failures[0].error}`
+  const counts = result.search?.counts;
+  const finished = counts ? counts.succeeded + counts.pruned : board.length;
+  const more =
+    finished > Math.min(limit, board.length)
+      ? `\n… ${finished - Math.min(limit, board.length)} more trials`
+      : '';
+  const failedCount = counts?.failed ?? result.search?.failures.length ?? 0;
+  const failed = failedCount
+    ? `\n${failedCount} trial(s) failed: ${result.search?.failures[0]?.error ?? 'see the trial table'}`
     : '';
+  const s = result.search;
+  const summary =
+    s?.counts && s.strategy
+      ? `\nsampler ${s.strategy.sampler}, pruning ${s.strategy.pruning}${s.strategy.reproducible ? ', reproducible' : ''}: ` +
+        `${s.counts.succeeded} succeeded, ${s.counts.pruned} pruned, ${s.counts.failed} failed` +
+        (s.trialTableRef ? `; every trial in ${s.trialTableRef}` : '')
+      : '';
   return (
     table(['#', 'trial', 'rmse', 'mae', 'r2', 'rounds', 'depth', 'eta', 'time', 'engine'], rows) +
     more +
-    failed
+    failed +
+    summary
   );
 }
 

@@ -5,7 +5,9 @@ import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
-import type { TrainingInput } from '../workflows/types';
+import { MAX_TRIALS } from '../workflows/search-strategy';
+import type { PruningKind, TrainingInput } from '../workflows/types';
+import type { SamplerKind } from '../ml/sampler';
 
 export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
 export const DEFAULT_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
@@ -27,6 +29,9 @@ export interface TrainingFlags {
   engine: EngineChoice;
   earlyStopping: number;
   params?: XGBoostParams;
+  sampler?: SamplerKind;
+  pruning?: PruningKind;
+  reproducible?: boolean;
   fineTuning: boolean;
   register: boolean;
   infraRetryWindow?: number;
@@ -36,6 +41,13 @@ export interface TrainingFlags {
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
+  return n;
+}
+
+function trialCount(value: string): number {
+  const n = positiveInt(value);
+  if (n > MAX_TRIALS)
+    throw new InvalidArgumentError(`${n} is above the limit of ${MAX_TRIALS} trials per search`);
   return n;
 }
 
@@ -134,7 +146,12 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option('--date-time <column>', 'date-time column (seed: DATE_TIME)', 'date_time')
     .option('--target <column>', 'target column (seed: TARGET)', 'traffic_volume')
-    .option('--trials <n>', 'trials in the hyperparameter search (seed: MAX_EVALS)', positiveInt, 100)
+    .option(
+      '--trials <n>',
+      `trials in the hyperparameter search, at most ${MAX_TRIALS} (seed: MAX_EVALS)`,
+      trialCount,
+      100,
+    )
     .option('--top <n>', 'best models to register (seed: N_BEST_MODELS)', positiveInt, 2)
     .option('--parallelism <n>', 'trials pending at once (sliding window)', positiveInt, 16)
     .option('--seed <n>', 'seed of the parameter sampler', nonNegativeInt, 42)
@@ -148,6 +165,23 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       'early-stopping rounds on the validation set (native engine; 0 = off)',
       nonNegativeInt,
       30,
+    )
+    .addOption(
+      new Option('--sampler <kind>', 'how trials are proposed: TPE or random search')
+        .choices(['tpe', 'random'])
+        .default('tpe'),
+    )
+    .addOption(
+      new Option(
+        '--pruning <kind>',
+        'stop losing trials at ASHA rungs of boosting rounds (default: asha, none with the wasm engine)',
+      ).choices(['none', 'asha']),
+    )
+    .option(
+      '--reproducible <bool>',
+      'trial i is proposed from trials 0 … i − parallelism only: same seed, same trials, whatever the workers',
+      parseBool,
+      true,
     )
     .option('--params <json>', 'skip the search: train once with these XGBoost parameters', parseParamsJson)
     .option('--fine-tuning <bool>', 'run the search (seed: IS_RUN_FINE_TUNING)', parseBool, true)
@@ -195,6 +229,7 @@ export function trainingInputFrom(
     engine: flags.engine,
     earlyStoppingRounds: flags.earlyStopping,
     params: flags.params,
+    strategy: { sampler: flags.sampler, pruning: flags.pruning, reproducible: flags.reproducible },
     runFineTuning: flags.fineTuning,
     registerModels: flags.register,
     infraRetryWindowMs: flags.infraRetryWindow,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import type { RungCutoffs } from './asha';
 import type { DenseMatrix } from './engines/engine';
 import type { EngineName, RegressionMetrics, XGBoostParams } from './types';
 
@@ -27,6 +28,10 @@ export interface TrialTask {
   params: XGBoostParams;
   earlyStoppingRounds?: number;
   data: SharedTrialData;
+  /** ASHA rungs: the trial stops cleanly at a rung where its best validation RMSE exceeds the cut-off. */
+  pruning?: RungCutoffs;
+  /** Save the model only when its validation RMSE is at most this (it can still reach the top N); absent: always. */
+  saveModelIfRmseAtMost?: number;
 }
 
 export interface TrialProgress {
@@ -38,9 +43,16 @@ export interface TrialProgress {
 export interface TrialOutcome {
   /** On the validation set, predicted in one batch. */
   metrics: RegressionMetrics;
-  /** The engine's saved model (native: XGBoost JSON). */
-  model: Uint8Array;
+  /** The engine's saved model (native: XGBoost JSON); absent when saveModelIfRmseAtMost ruled it out. */
+  model?: Uint8Array;
+  /** Boosting rounds the model predicts with. */
   rounds: number;
+  /** Boosting rounds trained (≥ rounds: early stopping trains past the best iteration). */
+  roundsTrained: number;
+  /** Stopped at an ASHA rung. */
+  pruned: boolean;
+  /** Best validation RMSE within each rung's rounds, for the rungs the trial reached. */
+  rungScores: number[];
   bestIteration?: number;
   trainMs: number;
   engine: EngineName;

@@ -2,7 +2,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Engine, TrainedModel } from './engines/engine';
 import { resolveEngine } from './engines/select-engine';
+import { stopsAtRung, type RungCutoffs } from './asha';
 import { regressionMetrics } from './metrics';
+import { mustStoreModel } from './model-bound';
 import type { PredictTask, TrialOutcome, TrialProgress, TrialThreadTask } from './trial-pool';
 import type { EngineName } from './types';
 
@@ -23,13 +25,16 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
     throwIfCancelled(cancel);
 
     let lastPost = Number.NEGATIVE_INFINITY;
-    const onProgress = (progress: TrialProgress): void => {
+    const curve = new RungTracker(task.pruning);
+    const onProgress = (progress: TrialProgress): 'stop' | undefined => {
       throwIfCancelled(cancel);
+      const verdict = curve.record(progress);
       const now = performance.now();
-      if (now - lastPost >= PROGRESS_INTERVAL_MS || progress.round === progress.totalRounds) {
+      if (now - lastPost >= PROGRESS_INTERVAL_MS || progress.round === progress.totalRounds || verdict) {
         progressPort.postMessage(progress);
         lastPost = now;
       }
+      return verdict;
     };
 
     const started = performance.now();
@@ -47,11 +52,16 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
       });
       const trainMs = performance.now() - started;
       const predictions = model.predict(data.validation);
+      const metrics = regressionMetrics(data.validationLabels, predictions);
+      const keep = mustStoreModel(metrics.rmse, task.saveModelIfRmseAtMost);
       return {
-        metrics: regressionMetrics(data.validationLabels, predictions),
+        metrics,
         // A fresh, exactly sized copy: a pooled Buffer would clone its whole backing store.
-        model: new Uint8Array(model.save()),
+        model: keep ? new Uint8Array(model.save()) : undefined,
         rounds: model.rounds,
+        roundsTrained: curve.roundsTrained || model.rounds,
+        pruned: curve.pruned,
+        rungScores: curve.rungScores,
         bestIteration: model.bestIteration,
         trainMs,
         engine: loaded.name,
@@ -62,6 +72,28 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
     }
   } finally {
     progressPort.close();
+  }
+}
+
+/** Follows a trial's validation curve: its best score at each rung, and whether it must stop there. */
+class RungTracker {
+  best = Number.POSITIVE_INFINITY;
+  roundsTrained = 0;
+  pruned = false;
+  readonly rungScores: number[] = [];
+
+  constructor(private readonly rungs: RungCutoffs | undefined) {}
+
+  record({ round, totalRounds, validationRmse }: TrialProgress): 'stop' | undefined {
+    this.roundsTrained = round;
+    if (validationRmse !== undefined && validationRmse < this.best) this.best = validationRmse;
+    const k = this.rungScores.length;
+    if (!this.rungs || validationRmse === undefined || round !== this.rungs.rounds[k]) return undefined;
+    this.rungScores.push(this.best);
+    // A trial whose last round is a rung has finished: nothing to save by stopping it.
+    if (round >= totalRounds || !stopsAtRung(this.rungs, k, this.best)) return undefined;
+    this.pruned = true;
+    return 'stop';
   }
 }
 

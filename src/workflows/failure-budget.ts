@@ -10,10 +10,12 @@ export const DEFAULT_MAX_FAILED_SHARE = 0.1;
  */
 export function assertFailureBudget(
   trials: number,
+  failed: number,
+  /** The failures kept in the result (possibly only the first few of `failed`): their reasons are listed. */
   failures: readonly TrialFailure[],
   maxFailedShare: number,
 ): void {
-  if (failures.length <= maxFailedShare * trials) return;
+  if (failed <= maxFailedShare * trials) return;
   const reasons = new Map<string, number>();
   for (const f of failures) {
     // The trial id prefixes most messages, and content hashes (model keys) differ per trial: group without them.
@@ -27,9 +29,9 @@ export function assertFailureBudget(
     .slice(0, 3)
     .map(([reason, count]) => `${count}× ${reason}`);
   const more = reasons.size > 3 ? `; and ${reasons.size - 3} other reasons` : '';
-  const share = (100 * failures.length) / trials;
+  const share = (100 * failed) / trials;
   throw ApplicationFailure.nonRetryable(
-    `${failures.length} of ${trials} trials failed (${share.toFixed(1)} % > ${100 * maxFailedShare} % allowed): ${listed.join('; ')}${more}`,
+    `${failed} of ${trials} trials failed (${share.toFixed(1)} % > ${100 * maxFailedShare} % allowed): ${listed.join('; ')}${more}`,
     'TooManyTrialsFailed',
   );
 }

@@ -2,36 +2,72 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  continueAsNew,
   defineQuery,
   patched,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { createSampler } from '../ml/create-sampler';
+import { compactObservations, type SearchObservation } from '../ml/observation-window';
 import { createRng, sampleParams } from '../ml/search-space';
+import { observationWindowFor, planTrial, visibleTo } from '../ml/trial-plan';
 import type { XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE, assertFailureBudget } from './failure-budget';
+import { MAX_TRIALS, resolveStrategy } from './search-strategy';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
-import type { SearchInput, SearchProgress, SearchResult, TrialFailure, TrialResult } from './types';
+import type {
+  SearchInput,
+  SearchProgress,
+  SearchResult,
+  TrialCounts,
+  TrialFailure,
+  TrialResult,
+  TrialTableRow,
+} from './types';
 
 export const searchProgressQuery = defineQuery<SearchProgress>('progress');
+
+/** What a run hands to the next one when it continues as new: only what proposals and the result need. */
+export interface SearchCarry {
+  /** Every trial below this index has finished. */
+  nextIndex: number;
+  /** Compacted observations (see observation-window.ts), sorted by index. */
+  observations: SearchObservation[];
+  leaderboard: TrialResult[];
+  failures: TrialFailure[];
+  counts: TrialCounts;
+}
 
 export interface SearchWorkflowInput extends SearchInput {
   /** The task queue served by trial worker threads. */
   trialTaskQueue: string;
+  /** Set by continue-as-new. */
+  carried?: SearchCarry;
+  /** Trials one run starts before it continues as new (default TRIALS_PER_RUN). */
+  trialsPerRun?: number;
 }
 
+/** About 6 history events per trial: 1,000 trials stay well under the 10,240-event warning. */
+const TRIALS_PER_RUN = 1_000;
+/** Trials kept inline in the result; the trial table has them all. */
+const LEADERBOARD_SIZE = 20;
+const FAILURES_KEPT = 20;
+/** Finished trials per append to the trial table. */
+const TABLE_BATCH = 100;
+
 /**
- * Hyperparameter search: `trials` trials sampled from the seed's space with a seeded generator
- * (so a replay samples the same parameters), run as activities with at most `parallelism` pending.
+ * Trial activities. With `infraFaults` (patch 'infra-faults-are-not-trial-failures') store outages and
+ * throttling retry with backoff for a window; without it, the three quick attempts recorded histories used.
  */
-export async function searchWorkflow(input: SearchWorkflowInput): Promise<SearchResult> {
-  // Infrastructure faults retry for a window, and too many failed trials fail the search.
-  const infraFaults = patched('infra-faults-are-not-trial-failures');
-  const { runTrial } = proxyActivities<Activities>({
+function trialActivities(input: SearchWorkflowInput, infraFaults: boolean) {
+  return proxyActivities<Activities>({
     taskQueue: input.trialTaskQueue,
     startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '2 minutes',
+    // Trials heartbeat every 8 s (src/activities/trial.ts): a killed worker stalls a trial for at most 20 s.
+    heartbeatTimeout: '20 seconds',
     retry: infraFaults
       ? trialRetryPolicy(input.infraRetryWindowMs ?? DEFAULT_INFRA_RETRY_WINDOW_MS)
       : {
@@ -41,7 +77,205 @@ export async function searchWorkflow(input: SearchWorkflowInput): Promise<Search
           nonRetryableErrorTypes: ['DatasetError', 'InvalidParams'],
         },
   });
+}
 
+const { appendTrialTable } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * Hyperparameter search: trials proposed by a sampler (TPE or random) from the finished trials, run as
+ * activities in a sliding window of `parallelism`, optionally pruned by ASHA, continuing as new every
+ * `trialsPerRun` trials. In reproducible mode trial i is proposed, and its pruning cut-offs and model bound
+ * fixed, from trials 0 … i − parallelism only, so the same seed and data give the same trials whatever the
+ * workers do.
+ */
+export async function searchWorkflow(input: SearchWorkflowInput): Promise<SearchResult> {
+  if (!patched('search-sampler-asha-trial-table')) return legacySearch(input);
+  return samplerSearch(input);
+}
+
+async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> {
+  const infraFaults = patched('infra-faults-are-not-trial-failures');
+  const { runTrial } = trialActivities(input, infraFaults);
+  const total = input.params ? 1 : input.trials;
+  if (!Number.isInteger(total) || total < 1 || total > MAX_TRIALS) {
+    throw ApplicationFailure.nonRetryable(
+      `trials must be an integer from 1 to ${MAX_TRIALS} (got ${input.trials})`,
+      'InvalidInput',
+    );
+  }
+  const strategy = resolveStrategy(input.strategy, input.engine);
+  const sampler = createSampler(strategy.sampler, input.seed, { tpe: { budget: total } });
+  const window = Math.max(1, input.parallelism);
+  const top = Math.max(1, input.top);
+  const searchWorkflowId = workflowInfo().workflowId;
+  const carried: SearchCarry = input.carried ?? {
+    nextIndex: 0,
+    observations: [],
+    leaderboard: [],
+    failures: [],
+    counts: { succeeded: 0, pruned: 0, failed: 0 },
+  };
+  const { leaderboard, failures, counts } = carried;
+  const observations = [...carried.observations];
+  const runEnd = Math.min(total, carried.nextIndex + (input.trialsPerRun ?? TRIALS_PER_RUN));
+  // Every index below `frontier` has finished; `finishedAbove` holds those above it.
+  let frontier = carried.nextIndex;
+  const finishedAbove = new Set<number>();
+  let running = 0;
+  let tableRows: TrialTableRow[] = [];
+  let tableWrites: Promise<unknown> = Promise.resolve();
+  let trialTableRef: string | undefined;
+
+  setHandler(searchProgressQuery, () => ({
+    total,
+    done: counts.succeeded + counts.pruned,
+    failed: counts.failed,
+    running,
+    best: leaderboard[0] && { trialId: leaderboard[0].trialId, rmse: leaderboard[0].metrics.rmse },
+  }));
+
+  const flushTable = (): void => {
+    if (tableRows.length === 0) return;
+    const rows = tableRows;
+    tableRows = [];
+    tableWrites = tableWrites.then(async () => {
+      trialTableRef = (await appendTrialTable({ searchWorkflowId, rows })).tableRef;
+    });
+  };
+
+  const finish = (index: number, row: TrialTableRow): void => {
+    tableRows.push(row);
+    if (tableRows.length >= TABLE_BATCH) flushTable();
+    finishedAbove.add(index);
+    while (finishedAbove.delete(frontier)) frontier++;
+    running--;
+  };
+
+  let next = carried.nextIndex;
+  for (; next < runEnd; next++) {
+    const index = next;
+    if (index > carried.nextIndex && workflowInfo().continueAsNewSuggested) break;
+    if (strategy.reproducible) await condition(() => frontier > index - window);
+    await condition(() => running < window);
+
+    const plan = planTrial({
+      sampler,
+      index,
+      seen: visibleTo(index, observations, window, strategy.reproducible),
+      top,
+      asha: strategy.pruning === 'asha',
+      params: input.params,
+    });
+    const { params } = plan;
+    const trialId = trialIdOf(index);
+    running++;
+    void runTrial({
+      datasetRef: input.datasetRef,
+      datasetHash: input.datasetHash,
+      trialId,
+      params,
+      engine: input.engine,
+      earlyStoppingRounds: input.earlyStoppingRounds,
+      pruning: plan.pruning,
+      storeModelIfRmseAtMost: plan.storeModelIfRmseAtMost,
+    }).then(
+      (result) => {
+        if (result.pruned) counts.pruned++;
+        else counts.succeeded++;
+        insertSorted(leaderboard, result, Math.max(LEADERBOARD_SIZE, top));
+        insertByIndex(observations, {
+          index,
+          params: result.params,
+          loss: result.metrics.rmse,
+          ...(result.pruned ? { pruned: true } : {}),
+          ...(result.rungScores ? { rungScores: result.rungScores } : {}),
+        });
+        finish(index, tableRow(index, result));
+      },
+      (err: unknown) => {
+        counts.failed++;
+        const error = describeFailure(err);
+        if (failures.length < FAILURES_KEPT) failures.push({ trialId, params, error });
+        finish(index, { index, trialId, status: 'failed', params, error });
+      },
+    );
+  }
+  await condition(() => running === 0);
+  flushTable();
+  await tableWrites;
+
+  if (next < total) {
+    // Carry the view trials ≥ next − window would see: compacted older ones, the last `window` as they are.
+    const cut = next - 1 - window;
+    const older = compactObservations(
+      observations.filter((o) => o.index <= cut),
+      observationWindowFor(top),
+    );
+    return continueAsNew<typeof searchWorkflow>({
+      ...input,
+      carried: {
+        nextIndex: next,
+        observations: [...older, ...observations.filter((o) => o.index > cut)],
+        leaderboard,
+        failures,
+        counts,
+      },
+    });
+  }
+
+  if (leaderboard.length === 0) {
+    throw ApplicationFailure.nonRetryable(
+      `all ${total} trials failed; first error: ${failures[0]?.error ?? 'unknown'}`,
+      'SearchFailed',
+    );
+  }
+  if (infraFaults) {
+    assertFailureBudget(total, counts.failed, failures, input.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE);
+  }
+  return {
+    leaderboard,
+    failures,
+    best: leaderboard.slice(0, top),
+    counts,
+    trialTableRef,
+    strategy,
+  };
+}
+
+function trialIdOf(index: number): string {
+  return `trial-${String(index).padStart(3, '0')}`;
+}
+
+function tableRow(index: number, result: TrialResult): TrialTableRow {
+  return {
+    index,
+    trialId: result.trialId,
+    status: result.pruned ? 'pruned' : 'succeeded',
+    params: result.params,
+    metrics: result.metrics,
+    rounds: result.rounds,
+    roundsTrained: result.roundsTrained,
+    trainMs: result.trainMs,
+    modelRef: result.modelRef,
+  };
+}
+
+function insertByIndex(list: SearchObservation[], observation: SearchObservation): void {
+  let at = list.length;
+  while (at > 0 && list[at - 1].index > observation.index) at--;
+  list.splice(at, 0, observation);
+}
+
+/**
+ * The search as recorded before the sampler, ASHA and the trial table (patch
+ * 'search-sampler-asha-trial-table'): kept so that histories started by it replay unchanged.
+ */
+async function legacySearch(input: SearchWorkflowInput): Promise<SearchResult> {
+  const infraFaults = patched('infra-faults-are-not-trial-failures');
+  const { runTrial } = trialActivities(input, infraFaults);
   const plan = planTrials(input);
   const leaderboard: TrialResult[] = [];
   const failures: TrialFailure[] = [];
@@ -72,8 +306,10 @@ export async function searchWorkflow(input: SearchWorkflowInput): Promise<Search
       .finally(() => running--);
   }
   await condition(() => running === 0);
-  if (infraFaults)
-    assertFailureBudget(plan.length, failures, input.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE);
+  if (infraFaults) {
+    const maxShare = input.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE;
+    assertFailureBudget(plan.length, failures.length, failures, maxShare);
+  }
 
   if (leaderboard.length === 0) {
     throw ApplicationFailure.nonRetryable(
@@ -88,14 +324,16 @@ function planTrials(input: SearchInput): { trialId: string; params: XGBoostParam
   if (input.params) return [{ trialId: 'trial-000', params: input.params }];
   const rng = createRng(input.seed);
   return Array.from({ length: input.trials }, (_, i) => ({
-    trialId: `trial-${String(i).padStart(3, '0')}`,
+    trialId: trialIdOf(i),
     params: sampleParams(rng),
   }));
 }
 
-function insertSorted(board: TrialResult[], result: TrialResult): void {
+/** Keeps `board` sorted by validation RMSE (ties in finishing order), at most `limit` long. */
+function insertSorted(board: TrialResult[], result: TrialResult, limit = Number.POSITIVE_INFINITY): void {
   const at = board.findIndex((t) => t.metrics.rmse > result.metrics.rmse);
   board.splice(at === -1 ? board.length : at, 0, result);
+  if (board.length > limit) board.length = limit;
 }
 
 function describeFailure(err: unknown): string {

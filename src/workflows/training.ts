@@ -66,13 +66,27 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
         params: input.params,
         infraRetryWindowMs: input.infraRetryWindowMs,
         maxFailedShare: input.maxFailedShare,
+        strategy: input.strategy,
         trialTaskQueue: input.trialTaskQueue,
       },
     ],
   });
   result.search = { leaderboard: search.leaderboard, failures: search.failures };
+  if (search.counts) {
+    // Searches with a trial table: the leaderboard holds the best trials only.
+    result.search.counts = search.counts;
+    result.search.trialTableRef = search.trialTableRef;
+    result.search.strategy = search.strategy;
+  }
   const bestRmse = search.best[0].metrics.rmse;
-  upsertMemo({ bestRmse, trialsSucceeded: search.leaderboard.length, trialsFailed: search.failures.length });
+  upsertMemo({
+    bestRmse,
+    trialsSucceeded: search.counts
+      ? search.counts.succeeded + search.counts.pruned
+      : search.leaderboard.length,
+    trialsFailed: search.counts?.failed ?? search.failures.length,
+    ...(search.strategy ? { sampler: search.strategy.sampler, pruning: search.strategy.pruning } : {}),
+  });
   upsertSearchAttributes([{ key: BEST_RMSE, value: bestRmse }]);
 
   if (input.registerModels) {

@@ -1,3 +1,5 @@
+import type { RungCutoffs } from '../ml/asha';
+import type { SamplerKind } from '../ml/sampler';
 import type { EngineChoice, EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
 
 /** Which column names the data set uses (the seed's COLUMNS, DATE_TIME and TARGET variables). */
@@ -52,6 +54,10 @@ export interface RunTrialInput {
   params: XGBoostParams;
   engine: EngineChoice;
   earlyStoppingRounds: number;
+  /** ASHA rung cut-offs fixed when the search started this trial. */
+  pruning?: RungCutoffs;
+  /** Store the model only when the trial's RMSE is at most this (the N-th best known; see model-bound.ts). */
+  storeModelIfRmseAtMost?: number;
 }
 
 export interface TrialResult {
@@ -59,10 +65,36 @@ export interface TrialResult {
   params: XGBoostParams;
   metrics: RegressionMetrics;
   trainMs: number;
-  modelRef: string;
+  /** Absent when the trial could no longer reach the top N, so its model was not stored. */
+  modelRef?: string;
   rounds: number;
   engine: EngineName;
   engineVersion: string;
+  /** Boosting rounds trained (≥ rounds with early stopping). */
+  roundsTrained?: number;
+  /** Stopped at an ASHA rung: a result (its best score so far), not a failure. */
+  pruned?: boolean;
+  /** Best validation RMSE within each ASHA rung the trial reached. */
+  rungScores?: number[];
+}
+
+export type PruningKind = 'none' | 'asha';
+
+/** How a search proposes and prunes trials; every field has a default (see search-settings.ts). */
+export interface SearchStrategy {
+  /** Default 'tpe'. */
+  sampler?: SamplerKind;
+  /** Default 'asha' unless the engine is wasm (no validation curve). */
+  pruning?: PruningKind;
+  /** Trial i is proposed from trials 0 … i − parallelism only, so workers' speed never changes the result. Default true. */
+  reproducible?: boolean;
+}
+
+/** Successful, pruned and failed trials of a whole search (over all its continue-as-new runs). */
+export interface TrialCounts {
+  succeeded: number;
+  pruned: number;
+  failed: number;
 }
 
 export interface SearchInput {
@@ -83,12 +115,39 @@ export interface SearchInput {
   infraRetryWindowMs?: number;
   /** The search fails when more than this share of its trials failed; default 0.1. */
   maxFailedShare?: number;
+  strategy?: SearchStrategy;
 }
 
 export interface TrialFailure {
   trialId: string;
   params: XGBoostParams;
   error: string;
+}
+
+/** One line of a search's trial table. */
+export interface TrialTableRow {
+  index: number;
+  trialId: string;
+  status: 'succeeded' | 'pruned' | 'failed';
+  params: XGBoostParams;
+  metrics?: RegressionMetrics;
+  rounds?: number;
+  roundsTrained?: number;
+  trainMs?: number;
+  modelRef?: string;
+  error?: string;
+}
+
+export interface AppendTrialTableInput {
+  /** The table is `trials/<searchWorkflowId>.jsonl` in the artifact store. */
+  searchWorkflowId: string;
+  rows: TrialTableRow[];
+}
+
+export interface AppendTrialTableResult {
+  tableRef: string;
+  /** Rows in the table after this append. */
+  rows: number;
 }
 
 export interface SearchProgress {
@@ -100,11 +159,16 @@ export interface SearchProgress {
 }
 
 export interface SearchResult {
-  /** Every successful trial, best (lowest validation RMSE) first. */
+  /** The best trials (every one for searches recorded before the trial table), lowest validation RMSE first. */
   leaderboard: TrialResult[];
+  /** The first failures (all of them before the trial table); `counts.failed` has the total. */
   failures: TrialFailure[];
   /** The `top` best trials. */
   best: TrialResult[];
+  counts?: TrialCounts;
+  /** JSON lines, one per finished trial, in the artifact store. */
+  trialTableRef?: string;
+  strategy?: Required<SearchStrategy>;
 }
 
 export interface RegisterModelsInput {
@@ -149,6 +213,7 @@ export interface TrainingInput {
   engine: EngineChoice;
   earlyStoppingRounds: number;
   params?: XGBoostParams;
+  strategy?: SearchStrategy;
   /** The seed's IS_RUN_FINE_TUNING: false skips the search (only data preparation runs unless params are given). */
   runFineTuning: boolean;
   infraRetryWindowMs?: number;
@@ -164,7 +229,13 @@ export interface TrainingResult {
   workflowId: string;
   modelName: string;
   dataset: PreparedDatasetSummary;
-  search?: { leaderboard: TrialResult[]; failures: TrialFailure[] };
+  search?: {
+    leaderboard: TrialResult[];
+    failures: TrialFailure[];
+    counts?: TrialCounts;
+    trialTableRef?: string;
+    strategy?: Required<SearchStrategy>;
+  };
   registration?: RegisterModelsResult;
 }
 

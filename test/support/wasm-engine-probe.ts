@@ -60,7 +60,9 @@ async function probe(): Promise<WasmProbeReport> {
     validationLabels: validation.y,
     params: PARAMS,
     nthread: 1,
-    onProgress: () => progressCalls++,
+    onProgress: () => {
+      progressCalls++;
+    },
   });
   const predictions = model.predict(validation.x);
   const mean = train.y.reduce((a, b) => a + b, 0) / train.y.length;

@@ -24,6 +24,12 @@ describe('client CLI', () => {
     expect(client(['train', '--params', '{"n_estimators":5}']).stderr).to.contain('max_depth');
     expect(client(['train', '--engine', 'gpu']).stderr).to.contain('Allowed choices are auto, native, wasm');
     expect(client(['nope']).stderr).to.contain("unknown command 'nope'");
+    expect(client(['train', '--trials', '100001']).stderr).to.contain(
+      '100001 is above the limit of 100000 trials per search',
+    );
+    expect(client(['train', '--sampler', 'grid']).stderr).to.contain('Allowed choices are tpe, random');
+    expect(client(['train', '--pruning', 'hyperband']).stderr).to.contain('Allowed choices are none, asha');
+    expect(client(['train', '--reproducible', 'maybe']).stderr).to.contain('"maybe" is not true or false');
   });
 
   it('names the bad row and field of prediction input before contacting the server', () => {

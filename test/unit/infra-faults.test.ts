@@ -62,15 +62,15 @@ describe('infrastructure faults', () => {
   });
 
   it('lets a search with at most the allowed share of failed trials through', () => {
-    expect(() => assertFailureBudget(40, failures(4), 0.1)).to.not.throw();
-    expect(() => assertFailureBudget(40, [], 0)).to.not.throw();
+    expect(() => assertFailureBudget(40, 4, failures(4), 0.1)).to.not.throw();
+    expect(() => assertFailureBudget(40, 0, [], 0)).to.not.throw();
   });
 
   it('fails a search with more failed trials than allowed, with the reasons and their counts', () => {
     const mixed = failures(21, (i) => (i < 15 ? `trial-${i}: store unreachable` : `trial-${i}: bad params`));
     let thrown: unknown;
     try {
-      assertFailureBudget(40, mixed, 0.1);
+      assertFailureBudget(40, mixed.length, mixed, 0.1);
     } catch (err) {
       thrown = err;
     }
@@ -81,12 +81,14 @@ describe('infrastructure faults', () => {
     expect(failure.message).to.equal(
       '21 of 40 trials failed (52.5 % > 10 % allowed): 15× store unreachable; 6× bad params',
     );
-    expect(() => assertFailureBudget(40, failures(5), 0.1)).to.throw('5 of 40 trials failed');
+    expect(() => assertFailureBudget(40, 5, failures(5), 0.1)).to.throw('5 of 40 trials failed');
+    // The result keeps only the first failures; the count, not the list, decides.
+    expect(() => assertFailureBudget(400, 41, failures(20), 0.1)).to.throw('41 of 400 trials failed');
     const perModel = failures(
       5,
       (i) => `trial-${i}: storing models/${String(i).repeat(64)}.json: ECONNREFUSED`,
     );
-    expect(() => assertFailureBudget(40, perModel, 0.1)).to.throw(
+    expect(() => assertFailureBudget(40, perModel.length, perModel, 0.1)).to.throw(
       '5 of 40 trials failed (12.5 % > 10 % allowed): 5× storing models/….json: ECONNREFUSED',
     );
   });

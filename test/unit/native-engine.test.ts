@@ -106,13 +106,44 @@ describe('native engine', function () {
       ...{ train: train.x, trainLabels: train.y, validation: validation.x, validationLabels: validation.y },
       params: PARAMS,
       nthread: 1,
-      onProgress: (p) => seen.push(p),
+      onProgress: (p) => {
+        seen.push(p);
+      },
     });
     model.free();
     expect(seen.map((p) => p.round)).to.deep.equal(
       Array.from({ length: PARAMS.n_estimators }, (_, i) => i + 1),
     );
     expect(seen[seen.length - 1].validationRmse).to.be.lessThan(seen[0].validationRmse ?? 0);
+  });
+
+  it("stops cleanly when onProgress returns 'stop' (pruning) and returns the model trained so far", function () {
+    const before = nativeHandleCounts();
+    let last = 0;
+    const model = engine.train({
+      ...{ train: train.x, trainLabels: train.y, validation: validation.x, validationLabels: validation.y },
+      params: PARAMS,
+      nthread: 1,
+      onProgress: (p) => {
+        last = p.round;
+        return p.round === 15 ? 'stop' : undefined;
+      },
+    });
+    try {
+      expect(last).to.equal(15);
+      expect(model.rounds).to.equal(15);
+      const predictions = model.predict(validation.x);
+      expect(rmse(validation.y, predictions)).to.be.lessThan(
+        0.9 *
+          rmse(
+            validation.y,
+            validation.y.map(() => mean(train.y)),
+          ),
+      );
+    } finally {
+      model.free();
+    }
+    expect(nativeHandleCounts()).to.deep.equal(before);
   });
 
   it('stops early on noisy data and keeps only the trees up to the best iteration', function () {
@@ -129,7 +160,9 @@ describe('native engine', function () {
       params,
       nthread: 1,
       earlyStoppingRounds: 10,
-      onProgress: (p) => (trained = p.round),
+      onProgress: (p) => {
+        trained = p.round;
+      },
     });
     try {
       expect(trained).to.be.lessThan(200);

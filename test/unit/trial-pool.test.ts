@@ -104,7 +104,7 @@ describe('trial pool', function () {
       expect(outcome.metrics.rmse).to.be.greaterThan(0);
       expect(outcome.metrics.mae).to.be.within(0, outcome.metrics.rmse);
       expect(outcome.model).to.be.instanceOf(Uint8Array);
-      expect(JSON.parse(Buffer.from(outcome.model).toString('utf8'))).to.have.property('learner');
+      expect(JSON.parse(Buffer.from(outcome.model!).toString('utf8'))).to.have.property('learner');
       expect(progress[i].length, `progress events of trial ${i}`).to.be.greaterThan(0);
       expect(progress[i][progress[i].length - 1]).to.include({ round: 300, totalRounds: 300 });
     }
@@ -117,7 +117,7 @@ describe('trial pool', function () {
     for (const engine of ['native', 'wasm'] as const) {
       const small = shareTrialData(dataSet(1500, 5));
       const outcome = await pool.runTrial({ engine, params: { ...PARAMS, n_estimators: 20 }, data: small });
-      const predictions = await pool.predict({ engine, model: outcome.model, x: small.validation });
+      const predictions = await pool.predict({ engine, model: outcome.model!, x: small.validation });
       expect(predictions).to.have.length(small.validation.rows);
       expect(regressionMetrics(small.validationLabels, predictions).rmse, engine).to.equal(
         outcome.metrics.rmse,
@@ -134,6 +134,37 @@ describe('trial pool', function () {
     });
     expect(outcome.rounds).to.be.lessThan(5000);
     expect(outcome.bestIteration).to.equal(outcome.rounds - 1);
+  });
+
+  it('prunes at an ASHA rung: a result with the rounds reached, its rung scores and the model so far', async function () {
+    const free = await pool.runTrial({
+      engine: 'native',
+      params: PARAMS,
+      data,
+      pruning: { rounds: [10, 30, 90], cutoffs: [null, null, null] },
+    });
+    expect(free).to.include({ pruned: false, roundsTrained: 300 });
+    expect(free.rungScores).to.have.length(3);
+    // A cut-off at rung 30 that this trial cannot meet.
+    const pruned = await pool.runTrial({
+      engine: 'native',
+      params: PARAMS,
+      data,
+      pruning: { rounds: [10, 30, 90], cutoffs: [null, free.rungScores[1] / 2, null] },
+    });
+    expect(pruned).to.include({ pruned: true, roundsTrained: 30, rounds: 30 });
+    expect(pruned.rungScores).to.deep.equal(free.rungScores.slice(0, 2));
+    expect(pruned.model).to.be.instanceOf(Uint8Array);
+    expect(pruned.metrics.rmse).to.be.closeTo(free.rungScores[1], 1e-3 * free.rungScores[1]);
+  });
+
+  it('saves the model only when its RMSE is within the bound it was given', async function () {
+    const params = { ...PARAMS, n_estimators: 20 };
+    const kept = await pool.runTrial({ engine: 'native', params, data, saveModelIfRmseAtMost: 1e9 });
+    expect(kept.model).to.be.instanceOf(Uint8Array);
+    const dropped = await pool.runTrial({ engine: 'native', params, data, saveModelIfRmseAtMost: 1e-9 });
+    expect(dropped.model).to.equal(undefined);
+    expect(dropped.metrics.rmse).to.equal(kept.metrics.rmse);
   });
 
   it('aborts a running trial promptly and stays usable', async function () {

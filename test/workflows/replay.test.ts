@@ -13,6 +13,7 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['training-history.json', 'wf-train-1'],
     ['search-history.json', 'wf-train-1-search'],
     ['search-infra-retry-history.json', 'wf-train-infra-search'],
+    ['search-tpe-history.json', 'wf-search-tpe'],
   ]) {
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);

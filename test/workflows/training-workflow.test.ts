@@ -9,6 +9,7 @@ import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { searchWorkflow } from '../../src/workflows/search';
 import { trainingWorkflow } from '../../src/workflows/training';
 import type {
+  AppendTrialTableInput,
   PreparedDatasetSummary,
   RegisterModelsInput,
   RegisterModelsResult,
@@ -102,6 +103,10 @@ describe('training workflow (time-skipping server, mocked activities)', function
       workflowBundle: await workflowBundle(),
       activities: {
         prepareDataset: async () => dataset,
+        appendTrialTable: async (a: AppendTrialTableInput) => ({
+          tableRef: `trials/${a.searchWorkflowId}.jsonl`,
+          rows: a.rows.length,
+        }),
         registerModels:
           acts.registerModels ??
           (async (i: RegisterModelsInput) => ({

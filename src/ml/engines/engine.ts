@@ -21,8 +21,9 @@ export interface TrainRequest {
   /**
    * Called every few boosting rounds (where the engine can report progress).
    * Throwing from it stops training: the engine frees what it allocated and rethrows.
+   * Returning 'stop' ends training cleanly after this round (pruning): the model so far is returned.
    */
-  onProgress?: (progress: { round: number; totalRounds: number; validationRmse?: number }) => void;
+  onProgress?: (progress: { round: number; totalRounds: number; validationRmse?: number }) => void | 'stop';
 }
 
 export interface TrainedModel {

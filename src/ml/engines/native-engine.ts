@@ -88,7 +88,7 @@ function train(library: XGBoostLibrary, request: TrainRequest): TrainedModel {
         dvalidation !== undefined ? evaluate(library, booster, iteration, dvalidation) : undefined;
       if (validationRmse !== undefined && validationRmse < best.rmse)
         best = { iteration, rmse: validationRmse };
-      request.onProgress?.({ round: trained, totalRounds, validationRmse });
+      if (request.onProgress?.({ round: trained, totalRounds, validationRmse }) === 'stop') break;
       if (patience > 0 && iteration - best.iteration >= patience) break;
     }
 

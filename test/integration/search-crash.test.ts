@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { expect } from 'chai';
+import { startTraining } from '../../src/cli/training-run';
+import type { AppConfig } from '../../src/config';
+import { ModelRegistry } from '../../src/registry/model-registry';
+import { openBlobStore } from '../../src/storage/from-uri';
+import { searchProgressQuery } from '../../src/workflows/search';
+import type { TrainingResult, TrialTableRow } from '../../src/workflows/types';
+import { testConfig, trainingInput } from '../support/pipeline-harness';
+import { devServerEnv } from '../support/temporal';
+
+const WORKER = path.resolve(__dirname, '../../src/worker.js');
+
+/** A real worker process, as an operator runs one: `node dist/src/worker.js`. */
+function startWorkerProcess(env: TestWorkflowEnvironment, config: AppConfig): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [WORKER, '--threads', '2'], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.address,
+      TASK_QUEUE: config.taskQueue,
+      TRIAL_TASK_QUEUE: config.trialTaskQueue,
+      DATA_URI: config.dataUri,
+      ARTIFACTS_URI: config.artifactsUri,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('worker: running')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before polling: ${stderr}`)));
+  });
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+  });
+}
+
+describe('search survives a SIGKILLed worker process (real dev server, file storage, sample data)', function () {
+  this.timeout(1_200_000);
+  let env: TestWorkflowEnvironment;
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    env = await devServerEnv();
+  });
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map(stopped));
+    await env?.teardown();
+  });
+
+  it('accounts every trial once, proposes as an uninterrupted run, and registers exactly --top versions', async () => {
+    const config = testConfig({});
+    const client = env.client as unknown as Client;
+    const trials = 16;
+    const input = (modelName: string) =>
+      trainingInput(config, {
+        modelName,
+        trials,
+        top: 2,
+        parallelism: 4,
+        seed: 5,
+        strategy: { sampler: 'tpe', pruning: 'asha', reproducible: true },
+      });
+
+    children.push(await startWorkerProcess(env, config));
+    const crashed = await startTraining(client, config, input('crash-model'), 'crash-run');
+    const search = client.workflow.getHandle('crash-run-search');
+    // Kill the worker while trials are running, with some already finished.
+    for (;;) {
+      const progress = await search.query(searchProgressQuery).catch(() => undefined);
+      if (progress && progress.done + progress.failed >= 3 && progress.running > 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    children[0].kill('SIGKILL');
+    await stopped(children[0]);
+    children.push(await startWorkerProcess(env, config));
+    const result: TrainingResult = await crashed.result();
+
+    // The kill interrupted running trials: they were retried (attempt 2) on the new worker.
+    const history = await search.fetchHistory();
+    const retried = (history.events ?? []).filter(
+      (e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1,
+    );
+    expect(retried.length).to.be.greaterThan(0);
+
+    const counts = result.search!.counts!;
+    expect(counts.succeeded + counts.pruned + counts.failed).to.equal(trials);
+    expect(counts.failed).to.equal(0);
+    const table = await readTable(config, result.search!.trialTableRef!);
+    expect(table.map((r) => r.index).sort((a, b) => a - b)).to.deep.equal(
+      Array.from({ length: trials }, (_, i) => i),
+    );
+
+    const registry = new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
+    const versions = await registry.listVersions('crash-model');
+    expect(versions.map((v) => v.trialId).sort()).to.deep.equal(
+      result
+        .search!.leaderboard.slice(0, 2)
+        .map((t) => t.trialId)
+        .sort(),
+    );
+
+    // The same search without a crash proposes the same parameters for every trial.
+    const clean: TrainingResult = await (
+      await startTraining(client, config, input('clean-model'), 'clean-run')
+    ).result();
+    const cleanTable = await readTable(config, clean.search!.trialTableRef!);
+    expect(paramsByIndex(table)).to.deep.equal(paramsByIndex(cleanTable));
+    expect(clean.search!.counts).to.deep.equal(counts);
+  });
+});
+
+async function readTable(config: AppConfig, ref: string): Promise<TrialTableRow[]> {
+  const text = (await openBlobStore(config.artifactsUri, config.s3).get(ref)).toString('utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TrialTableRow);
+}
+
+function paramsByIndex(table: TrialTableRow[]): Record<number, string> {
+  return Object.fromEntries(table.map((r) => [r.index, JSON.stringify(r.params)]));
+}

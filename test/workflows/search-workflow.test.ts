@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { expect } from 'chai';
+import { createRng } from '../../src/ml/search-space';
+import { workflowBundle } from '../../src/runtime/workflow-bundle';
+import { searchWorkflow, type SearchWorkflowInput } from '../../src/workflows/search';
+import type {
+  AppendTrialTableInput,
+  RunTrialInput,
+  SearchResult,
+  TrialResult,
+  TrialTableRow,
+} from '../../src/workflows/types';
+import { curveTrial } from '../support/curve-trial';
+import { timeSkippingEnv } from '../support/temporal';
+
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
+
+function searchInput(overrides: Partial<SearchWorkflowInput> = {}): SearchWorkflowInput {
+  return {
+    datasetRef: 'datasets/abc/data.bin',
+    datasetHash: 'abc',
+    trials: 30,
+    top: 2,
+    parallelism: 4,
+    seed: 11,
+    engine: 'native',
+    earlyStoppingRounds: 0,
+    trialTaskQueue: 'unset',
+    strategy: { sampler: 'tpe', pruning: 'asha', reproducible: true },
+    ...overrides,
+  };
+}
+
+describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-skipping server, mocked activities)', function () {
+  this.timeout(300_000);
+  let env: TestWorkflowEnvironment;
+  let testNumber = 0;
+  let taskQueue = '';
+  let trialQueue = '';
+
+  before(async () => {
+    env = await timeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+  beforeEach(() => {
+    testNumber++;
+    taskQueue = `search-main-${testNumber}`;
+    trialQueue = `search-trials-${testNumber}`;
+  });
+
+  interface Run {
+    result: SearchResult;
+    inputs: RunTrialInput[];
+    table: TrialTableRow[];
+    /** For each trial start, the indices finished by then. */
+    finishedAtStart: Map<number, Set<number>>;
+  }
+
+  async function runSearch(
+    workflowId: string,
+    input: SearchWorkflowInput,
+    trial: (i: RunTrialInput) => Promise<TrialResult> = async (i) => curveTrial(i),
+    delaySeed = 1,
+  ): Promise<Run> {
+    const inputs: RunTrialInput[] = [];
+    const table: TrialTableRow[] = [];
+    const finished = new Set<number>();
+    const finishedAtStart = new Map<number, Set<number>>();
+    const rng = createRng(delaySeed);
+    const main = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        appendTrialTable: async (a: AppendTrialTableInput) => {
+          table.push(...a.rows);
+          return { tableRef: `trials/${a.searchWorkflowId}.jsonl`, rows: table.length };
+        },
+      },
+    });
+    const trials = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: trialQueue,
+      maxConcurrentActivityTaskExecutions: 16,
+      activities: {
+        runTrial: async (i: RunTrialInput) => {
+          const index = Number(i.trialId.replace('trial-', ''));
+          inputs.push(i);
+          finishedAtStart.set(index, new Set(finished));
+          // Workers of different speeds: trials finish in a different order on every run.
+          await new Promise((r) => setTimeout(r, Math.floor(rng.next() * 30)));
+          try {
+            return await trial(i);
+          } finally {
+            finished.add(index);
+          }
+        },
+      },
+    });
+    const result = await trials.runUntil(
+      main.runUntil(
+        env.client.workflow.execute(searchWorkflow, {
+          taskQueue,
+          workflowId,
+          args: [{ ...input, trialTaskQueue: trialQueue }],
+        }),
+      ),
+    );
+    return { result, inputs, table, finishedAtStart };
+  }
+
+  const byIndex = (inputs: RunTrialInput[]) =>
+    Object.fromEntries(
+      inputs.map((i) => [i.trialId, JSON.stringify([i.params, i.pruning, i.storeModelIfRmseAtMost])]),
+    );
+
+  it('reproducible mode: the same proposals, cut-offs and result whatever the finishing order and run length', async () => {
+    const a = await runSearch('wf-search-repro-a', searchInput(), undefined, 1);
+    const b = await runSearch('wf-search-repro-b', searchInput(), undefined, 2);
+    // Continue-as-new every 7 trials: the carried state gives the same view.
+    const c = await runSearch('wf-search-repro-c', searchInput({ trialsPerRun: 7 }), undefined, 3);
+    expect(a.inputs).to.have.length(30);
+    expect(byIndex(b.inputs)).to.deep.equal(byIndex(a.inputs));
+    expect(byIndex(c.inputs)).to.deep.equal(byIndex(a.inputs));
+    for (const run of [b, c]) {
+      expect(run.result.best.map((t) => t.trialId)).to.deep.equal(a.result.best.map((t) => t.trialId));
+      expect(run.result.counts).to.deep.equal(a.result.counts);
+    }
+    // Trial i started only after trials 0 … i − window had finished.
+    for (const [index, finished] of a.finishedAtStart)
+      for (let j = 0; j <= index - 4; j++)
+        expect(finished.has(j), `trial ${index} before ${j}`).to.equal(true);
+  });
+
+  it('accounts every trial once (succeeded + pruned + failed), prunes with ASHA, keeps the top N with models', async () => {
+    const run = await runSearch(
+      'wf-search-counts',
+      searchInput({ trials: 60, parallelism: 3, trialsPerRun: 25 }),
+      async (i) => {
+        if (i.trialId === 'trial-007') throw ApplicationFailure.nonRetryable('bad params', 'InvalidParams');
+        return curveTrial(i);
+      },
+    );
+    const { counts, best, leaderboard, failures, trialTableRef, strategy } = run.result;
+    expect(counts!.succeeded + counts!.pruned + counts!.failed).to.equal(60);
+    expect(counts!.failed).to.equal(1);
+    expect(counts!.pruned).to.be.greaterThan(0);
+    expect(failures.map((f) => f.trialId)).to.deep.equal(['trial-007']);
+    expect(strategy).to.deep.equal({ sampler: 'tpe', pruning: 'asha', reproducible: true });
+    expect(trialTableRef).to.equal('trials/wf-search-counts.jsonl');
+    expect(run.table.map((r) => r.index).sort((x, y) => x - y)).to.deep.equal(
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+    expect(run.table.filter((r) => r.status === 'pruned')).to.have.length(counts!.pruned);
+    expect(leaderboard.length).to.be.at.most(20);
+    expect(best).to.have.length(2);
+    for (const t of best) expect(t.modelRef, t.trialId).to.be.a('string');
+    const allRmses = run.table.filter((r) => r.metrics).map((r) => r.metrics!.rmse);
+    expect(best[0].metrics.rmse).to.equal(Math.min(...allRmses));
+    // The bound kept most losing models out of the store.
+    expect(
+      run.table.filter((r) => r.modelRef === undefined && r.status !== 'failed').length,
+    ).to.be.greaterThan(10);
+  });
+
+  it('non-reproducible mode proposes from whatever has finished, within the window', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const run = await runSearch(
+      'wf-search-fast',
+      searchInput({
+        trials: 20,
+        parallelism: 3,
+        strategy: { sampler: 'random', pruning: 'none', reproducible: false },
+      }),
+      async (i) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        return curveTrial(i);
+      },
+    );
+    expect(run.inputs).to.have.length(20);
+    expect(maxRunning).to.be.at.most(3);
+    expect(run.inputs.every((i) => i.pruning === undefined)).to.equal(true);
+    expect(run.result.counts).to.deep.equal({ succeeded: 20, pruned: 0, failed: 0 });
+  });
+
+  it('refuses more than 100,000 trials with a clear error', async () => {
+    const err = await runSearch('wf-search-too-many', searchInput({ trials: 100_001 })).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    const messages: string[] = [];
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause)
+      messages.push(e.message);
+    expect(messages.join(' | ')).to.contain('trials must be an integer from 1 to 100000 (got 100001)');
+  });
+
+  it('records a TPE + ASHA search history (replayed by replay.test.ts)', async () => {
+    const run = await runSearch(
+      'wf-search-tpe',
+      searchInput({ trials: 12, parallelism: 3, trialsPerRun: 100 }),
+    );
+    expect(run.result.counts!.succeeded + run.result.counts!.pruned).to.equal(12);
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-search-tpe').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'search-tpe-history.json'), historyToJSON(history));
+    }
+  });
+});
