@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { describeError } from './cli/errors';
+import { addExplainCommand } from './cli/explain-command';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runPrediction } from './cli/prediction-run';
-import { readPredictionRows } from './cli/prediction-input';
+import { readInput, readPredictionRows } from './cli/prediction-input';
 import { parsePredictionRows } from './ml/dataset';
 import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
 import { formatRetrainResult, startRetrainCheck } from './cli/retrain-run';
@@ -34,12 +34,6 @@ async function connect(config: AppConfig): Promise<Client> {
 
 function registryOf(config: AppConfig): ModelRegistry {
   return new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
-}
-
-function readInput(file: string | undefined): { text: string; source: string } {
-  if (!file || file === '-') return { text: fs.readFileSync(0, 'utf8'), source: 'stdin' };
-  if (!fs.existsSync(file)) throw new Error(`input file not found: ${file}`);
-  return { text: fs.readFileSync(file, 'utf8'), source: file };
 }
 
 export function buildProgram(): Command {
@@ -156,6 +150,7 @@ export function buildProgram(): Command {
       console.log(flags.json ? JSON.stringify(result, null, 2) : formatRetrainResult(result));
     });
 
+  addExplainCommand(program);
   addScheduleCommands(program, {
     getClient: async () => {
       const config = loadConfig();
