@@ -7,4 +7,5 @@ export const artifactKeys = {
   model: (sha256: string, engine: string) => `models/${sha256}.${engine}.json`,
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
   checkReport: (dataUriHash: string, id: string) => `retrain-checks/${dataUriHash}/${id}.json`,
+  runReport: (runId: string) => `reports/${runId}.html`,
 };

@@ -3,6 +3,7 @@ import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type {
   AssessDriftInput,
+  BuildRunReportInput,
   CommitDataStateInput,
   InspectDataStateInput,
   PredictInput,
@@ -17,6 +18,7 @@ import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
 import { runTrialWith } from './trial';
+import { buildRunReportWith } from './run-report';
 
 export interface ActivityDeps {
   artifacts: BlobStore;
@@ -38,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),
     assessDrift: (input: AssessDriftInput) => assessDriftWith(all, input),
     commitDataState: (input: CommitDataStateInput) => commitDataStateWith(all, input),
+    buildRunReport: (input: BuildRunReportInput) => buildRunReportWith(all, input),
   };
 }
 

@@ -9,6 +9,7 @@ import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { searchWorkflow } from '../../src/workflows/search';
 import { trainingWorkflow } from '../../src/workflows/training';
 import type {
+  BuildRunReportInput,
   PreparedDatasetSummary,
   RegisterModelsInput,
   RegisterModelsResult,
@@ -102,6 +103,11 @@ describe('training workflow (time-skipping server, mocked activities)', function
       workflowBundle: await workflowBundle(),
       activities: {
         prepareDataset: async () => dataset,
+        buildRunReport: async (i: BuildRunReportInput) => ({
+          reportRef: `reports/${i.runId}.html`,
+          bytes: 1,
+          buildMs: 1,
+        }),
         registerModels:
           acts.registerModels ??
           (async (i: RegisterModelsInput) => ({
@@ -157,11 +163,12 @@ describe('training workflow (time-skipping server, mocked activities)', function
       board.slice(0, 2).map((t) => t.trialId),
     );
     expect(result.dataset.datasetHash).to.equal('abc');
+    expect(result.reportRef).to.equal('reports/wf-train-1.html');
 
     if (process.env.RECORD_HISTORY) {
       for (const [id, file] of [
-        ['wf-train-1', 'training-history.json'],
-        ['wf-train-1-search', 'search-history.json'],
+        // The first recordings (training-history.json, search-history.json) predate the run report; keep them.
+        ['wf-train-1', 'training-report-history.json'],
       ]) {
         const history = await env.client.workflow.getHandle(id).fetchHistory();
         fs.writeFileSync(path.join(FIXTURES, file), historyToJSON(history));
