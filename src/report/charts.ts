@@ -104,7 +104,7 @@ export function importanceChart(values: Array<{ column: string; value: number }>
 }
 
 export function beeswarmChart(
-  points: Array<{ column: string; shap: number; offset: number; valueRank: number | null }>,
+  points: Array<{ column: string; shap: number; offset: number; valueRank: number }>,
   order: string[],
 ): ChartSpec {
   return {
@@ -133,7 +133,7 @@ export function beeswarmChart(
             title: 'SHAP value: effect on the prediction (vehicles/h)',
           },
           color: {
-            condition: { test: 'datum.valueRank === null', value: '#9aa5b1' },
+            condition: { test: 'datum.valueRank < 0', value: '#9aa5b1' },
             field: 'valueRank',
             type: 'quantitative',
             title: 'feature value',

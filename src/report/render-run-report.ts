@@ -170,7 +170,7 @@ async function errorSection(input: RunReportInput): Promise<string> {
         `The week whose RMSE (${fmt(week.rmse)}) is closest to the whole validation year’s; actual vs predicted vehicles/h.`,
         weekChart(week.points),
       )
-    : '<p class="note">No validation week with most of its hours.</p>';
+    : '<p class="note">No validation rows to show a week of.</p>';
   return `<section><h2>Where it is wrong</h2><div class="grid">
 ${await figure('errors-hour-day', 'RMSE by hour of day and day of week', 'Darker cells are the hours the model gets most wrong.', hourDayHeatmap(byHourAndDay))}
 ${await figure('errors-month', 'RMSE by month', 'Validation error month by month.', monthChart(byMonth))}

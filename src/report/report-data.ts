@@ -176,8 +176,10 @@ export function typicalWeek(validation: Pick<ReportValidation, 'times' | 'actual
   });
   const overall = rmseOf(total, validation.times.length);
   let chosen: { rows: number[]; rmse: number } | undefined;
+  // Only weeks with most of their rows (the first and last week of a year are partial).
+  const fullest = Math.max(0, ...[...weeks.values()].map((rows) => rows.length));
   for (const rows of weeks.values()) {
-    if (rows.length < 24 * 5) continue; // a week with most of its hours
+    if (rows.length < 0.8 * fullest) continue;
     const rmse = rmseOf(
       rows.reduce((s, i) => s + (validation.predicted[i] - validation.actual[i]) ** 2, 0),
       rows.length,
@@ -199,14 +201,14 @@ export function typicalWeek(validation: Pick<ReportValidation, 'times' | 'actual
 /**
  * Beeswarm points: per column, at most `perColumn` rows (evenly spaced), stacked in SHAP bins so dense regions
  * widen as in the shap library's summary plot. `offset` is in [-1, 1]; `valueRank` is the row's input value as a
- * percentile within its column (null for columns with no single value, e.g. weather_main).
+ * percentile within its column (-1 for columns with no single value, e.g. weather_main).
  */
 export function beeswarmPoints(
   explanation: Explanation,
   columnValues: Float64Array | undefined,
   perColumn = 400,
   bins = 80,
-): Array<{ column: string; shap: number; offset: number; valueRank: number | null }> {
+): Array<{ column: string; shap: number; offset: number; valueRank: number }> {
   const { columns, rows, contributions } = explanation;
   const k = columns.length;
   const step = Math.max(1, Math.floor(rows / perColumn));
@@ -220,7 +222,7 @@ export function beeswarmPoints(
       max = Math.max(max, contributions[r * k + c]);
     }
   const width = max > min ? (max - min) / bins : 1;
-  const points: Array<{ column: string; shap: number; offset: number; valueRank: number | null }> = [];
+  const points: Array<{ column: string; shap: number; offset: number; valueRank: number }> = [];
   for (let c = 0; c < k; c++) {
     const ranks = percentileRanks(sampled.map((r) => columnValues?.[r * k + c] ?? Number.NaN));
     const counts = new Map<number, number>();
@@ -238,7 +240,7 @@ export function beeswarmPoints(
         column: columns[c],
         shap: Math.round(p.shap * 10) / 10,
         offset: Math.round(((side * Math.ceil(p.n / 2)) / tallest) * 1000) / 1000,
-        valueRank: p.rank,
+        valueRank: p.rank ?? -1,
       });
     }
   }
