@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { describeError } from './cli/errors';
 import { addExplainCommand } from './cli/explain-command';
+import { addReportCommand } from './cli/report-command';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runPrediction } from './cli/prediction-run';
 import { readInput, readPredictionRows } from './cli/prediction-input';
@@ -151,6 +152,7 @@ export function buildProgram(): Command {
     });
 
   addExplainCommand(program);
+  addReportCommand(program);
   addScheduleCommands(program, {
     getClient: async () => {
       const config = loadConfig();
