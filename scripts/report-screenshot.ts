@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const artifacts = mkdtempSync(path.join(os.tmpdir(), 'report-screenshot-'));
   try {
     const report = await runSampleTraining({
-      dataUri: `file://${path.resolve('data/sample')}`,
+      dataUri: 'file://data/sample',
       artifactsUri: `file://${artifacts}`,
       years: [2012, 2013, 2014, 2015, 2016],
       validationYear: 2016,

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { explainWithVersion } from '../activities/explain-version';
 import { loadConfig } from '../config';
 import { toRowExplanations } from '../ml/explain';
-import { parsePredictionRows } from '../ml/dataset';
+import { dayOfWeek, parsePredictionRows } from '../ml/dataset';
+import type { TrafficRow } from '../ml/types';
+import { DAY_NAMES, MONTH_NAMES } from '../report/report-data';
 import { ModelRegistry } from '../registry/model-registry';
 import { openBlobStore } from '../storage/from-uri';
 import { readInput, readPredictionRows } from './prediction-input';
@@ -55,11 +57,19 @@ export function addExplainCommand(program: Command): void {
       explained.forEach((row, i) => {
         console.log(`\n${rows[i].date_time.text}  ${row.prediction.toFixed(0)} vehicles/h`);
         for (const { column, value } of row.contributions) {
-          const sign = value >= 0 ? '+' : '-';
-          console.log(
-            `  ${column.padEnd(width)}  ${sign}${Math.abs(value).toFixed(0).padStart(5)}  ${raw[i][column] ?? ''}`,
-          );
+          const shown = `${value >= 0 ? '+' : '-'}${Math.abs(value).toFixed(0)}`.padStart(7);
+          console.log(`  ${column.padEnd(width)} ${shown}  ${inputValue(raw[i], rows[i], column)}`);
         }
       });
     });
+}
+
+/** What a person would call the input's value: the raw field, or the calendar part a feature derives from date_time. */
+function inputValue(raw: Record<string, unknown>, row: TrafficRow, column: string): string {
+  if (raw[column] !== undefined) return String(raw[column]);
+  const time = row.date_time;
+  if (column === 'hour') return `${String(time.hour).padStart(2, '0')}:00`;
+  if (column === 'month') return MONTH_NAMES[time.month - 1];
+  if (column === 'day_of_week') return DAY_NAMES[dayOfWeek(time)];
+  return '';
 }

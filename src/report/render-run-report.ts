@@ -46,8 +46,10 @@ let libraries: Promise<[Vega, VegaLite]> | undefined;
 async function renderSvg(spec: ChartSpec): Promise<string> {
   libraries ??= Promise.all([import('vega'), import('vega-lite')]);
   const [vega, vegaLite] = await libraries;
-  const compiled = vegaLite.compile({ ...spec, config: CHART_CONFIG } as never).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  // Quiet: vega-lite's warnings about merged scale sorts are expected for these layered charts.
+  const logger = vega.logger(vega.None);
+  const compiled = vegaLite.compile({ ...spec, config: CHART_CONFIG } as never, { logger }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.None });
   try {
     return await view.toSVG();
   } finally {
