@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
 import { DatasetError, dedupeRows, parseTrafficCsv } from '../ml/dataset';
-import { loadNativeEngine } from '../ml/engines/native-engine';
-import { columnGroups, explainMatrix, type Explanation } from '../ml/explain';
+import { columnGroups, groupContributions } from '../ml/explain';
 import { targetVector, transformRows, validateFeaturePipeline } from '../ml/features';
 import type { TrialPool } from '../ml/trial-pool';
 import type { DriftReport } from '../monitoring/psi';
@@ -121,14 +120,11 @@ async function validationOf(
       explanationUnavailable: `No SHAP summary: the model was trained by the ${best.engine} engine (ml-xgboost, XGBoost 0.7), which has no TreeSHAP. Explanations need the native engine (apt-get install libxgboost0).`,
     };
   }
-  const loaded = loadNativeEngine().load(model, best.rounds);
-  let explanation: Explanation;
   const started = performance.now();
-  try {
-    explanation = explainMatrix(loaded, pipeline, x);
-  } finally {
-    loaded.free();
-  }
+  const explanation = groupContributions(
+    pipeline,
+    await deps.pool.explain({ engine: best.engine, model, rounds: best.rounds, x }),
+  );
   const shapMs = performance.now() - started;
   // Colour for the beeswarm: a column's input value where the column is one feature.
   const { columns, columnOfFeature } = columnGroups(pipeline);

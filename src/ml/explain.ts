@@ -58,25 +58,34 @@ export function explainMatrix(
   pipeline: Pick<FeaturePipeline, 'featureNames'>,
   x: DenseMatrix,
 ): Explanation {
-  if (x.cols !== pipeline.featureNames.length) {
-    throw new RangeError(`the matrix has ${x.cols} columns, the pipeline ${pipeline.featureNames.length}`);
-  }
+  return groupContributions(pipeline, {
+    predictions: model.predict(x),
+    contributions: model.contributions(x),
+  });
+}
+
+/** Sums per-feature SHAP values (rows x (features + 1), bias last, as XGBoost returns them) per source column. */
+export function groupContributions(
+  pipeline: Pick<FeaturePipeline, 'featureNames'>,
+  model: { predictions: Float32Array; contributions: Float32Array },
+): Explanation {
   const { columns, columnOfFeature } = columnGroups(pipeline);
-  const raw = model.contributions(x);
-  const stride = x.cols + 1;
-  const contributions = new Float64Array(x.rows * columns.length);
-  for (let r = 0; r < x.rows; r++) {
+  const cols = pipeline.featureNames.length;
+  const rows = model.predictions.length;
+  const stride = cols + 1;
+  if (model.contributions.length !== rows * stride) {
+    throw new RangeError(
+      `${model.contributions.length} contributions for ${rows} rows of ${cols} features (expected ${rows * stride})`,
+    );
+  }
+  const raw = model.contributions;
+  const contributions = new Float64Array(rows * columns.length);
+  for (let r = 0; r < rows; r++) {
     const from = r * stride;
     const to = r * columns.length;
-    for (let f = 0; f < x.cols; f++) contributions[to + columnOfFeature[f]] += raw[from + f];
+    for (let f = 0; f < cols; f++) contributions[to + columnOfFeature[f]] += raw[from + f];
   }
-  return {
-    columns,
-    rows: x.rows,
-    predictions: model.predict(x),
-    bias: x.rows > 0 ? raw[x.cols] : 0,
-    contributions,
-  };
+  return { columns, rows, predictions: model.predictions, bias: rows > 0 ? raw[cols] : 0, contributions };
 }
 
 /** Applies the model's own feature pipeline to raw rows and explains them. */

@@ -3,7 +3,13 @@ import { performance } from 'node:perf_hooks';
 import type { Engine, TrainedModel } from './engines/engine';
 import { resolveEngine } from './engines/select-engine';
 import { regressionMetrics } from './metrics';
-import type { PredictTask, TrialOutcome, TrialProgress, TrialThreadTask } from './trial-pool';
+import type {
+  ModelContributions,
+  PredictTask,
+  TrialOutcome,
+  TrialProgress,
+  TrialThreadTask,
+} from './trial-pool';
 import type { EngineName } from './types';
 
 /** Progress is throttled: enough for heartbeats, not a message per boosting round. */
@@ -78,6 +84,20 @@ export async function predictTask(task: PredictTask): Promise<Float32Array> {
   );
   try {
     return model.predict(task.x);
+  } finally {
+    model.free();
+  }
+}
+
+/** Named piscina task (see EXPLAIN_TASK_NAME): SHAP off the caller's event loop, which a whole validation set would block. */
+export async function explainTask(task: PredictTask): Promise<ModelContributions> {
+  const engine = await engineFor(task.engine);
+  const model = engine.load(
+    Buffer.from(task.model.buffer, task.model.byteOffset, task.model.byteLength),
+    task.rounds,
+  );
+  try {
+    return { predictions: model.predict(task.x), contributions: model.contributions(task.x) };
   } finally {
     model.free();
   }
