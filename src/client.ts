@@ -1,12 +1,13 @@
-import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
+import { addExplainCommand } from './cli/explain-command';
+import { addReportCommand } from './cli/report-command';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runBatchPrediction } from './cli/batch-prediction-run';
 import { PREDICTION_BATCH_ROWS, runPrediction } from './cli/prediction-run';
-import { readPredictionRows } from './cli/prediction-input';
+import { readInput, readPredictionRows } from './cli/prediction-input';
 import { parsePredictionRows } from './ml/dataset';
 import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
 import { formatRetrainResult, startRetrainCheck } from './cli/retrain-run';
@@ -36,12 +37,6 @@ async function connect(config: AppConfig): Promise<Client> {
 
 function registryOf(config: AppConfig): ModelRegistry {
   return new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
-}
-
-function readInput(file: string | undefined): { text: string; source: string } {
-  if (!file || file === '-') return { text: fs.readFileSync(0, 'utf8'), source: 'stdin' };
-  if (!fs.existsSync(file)) throw new Error(`input file not found: ${file}`);
-  return { text: fs.readFileSync(file, 'utf8'), source: file };
 }
 
 export function buildProgram(): Command {
@@ -163,6 +158,8 @@ export function buildProgram(): Command {
       console.log(flags.json ? JSON.stringify(result, null, 2) : formatRetrainResult(result));
     });
 
+  addExplainCommand(program);
+  addReportCommand(program);
   addScheduleCommands(program, {
     getClient: async () => {
       const config = loadConfig();

@@ -8,4 +8,5 @@ export const artifactKeys = {
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
   trialTable: (searchWorkflowId: string) => `trials/${searchWorkflowId}.jsonl`,
   checkReport: (dataUriHash: string, id: string) => `retrain-checks/${dataUriHash}/${id}.json`,
+  runReport: (runId: string) => `reports/${runId}.html`,
 };

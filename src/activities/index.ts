@@ -5,6 +5,7 @@ import type { BlobStore } from '../storage/blob-store';
 import type {
   AppendTrialTableInput,
   AssessDriftInput,
+  BuildRunReportInput,
   CommitDataStateInput,
   InspectDataStateInput,
   PredictInput,
@@ -27,6 +28,7 @@ import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
 import { runTrialWith } from './trial';
 import { appendTrialTableWith } from './trial-table';
+import { buildRunReportWith } from './run-report';
 
 export interface ActivityDeps {
   artifacts: BlobStore;
@@ -54,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     splitPredictionInput: (input: BatchPredictInput) => splitPredictionInputWith(all, input),
     predictChunk: (input: PredictChunkInput) => predictChunkWith(all, input),
     joinPredictionOutput: (input: JoinPredictionOutputInput) => joinPredictionOutputWith(all, input),
+    buildRunReport: (input: BuildRunReportInput) => buildRunReportWith(all, input),
   };
 }
 

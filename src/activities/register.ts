@@ -51,6 +51,7 @@ export async function registerModelsWith(
           sourceObjects: input.dataset.sourceObjects,
           trainingWorkflowId: input.trainingWorkflowId,
           trialId: trial.trialId,
+          ...(input.withRunReport ? { reportRef: artifactKeys.runReport(input.trainingWorkflowId) } : {}),
         },
       }),
     );

@@ -72,6 +72,8 @@ export function formatTrainingResult(result: TrainingResult): string {
     );
     lines.push(`champion: v${r.champion.championVersion} — ${r.champion.decision}: ${r.champion.reason}`);
   }
+  if (result.reportRef)
+    lines.push('', `report: ${result.reportRef} (npm run client -- report ${result.workflowId})`);
   return lines.join('\n');
 }
 

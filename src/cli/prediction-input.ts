@@ -1,7 +1,15 @@
+import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 
 export class PredictionInputError extends Error {
   override name = 'PredictionInputError';
+}
+
+/** The text of `file`, or of stdin for `-` or no file, and a name for it in messages. */
+export function readInput(file: string | undefined): { text: string; source: string } {
+  if (!file || file === '-') return { text: fs.readFileSync(0, 'utf8'), source: 'stdin' };
+  if (!fs.existsSync(file)) throw new Error(`input file not found: ${file}`);
+  return { text: fs.readFileSync(file, 'utf8'), source: file };
 }
 
 /**

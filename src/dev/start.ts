@@ -20,6 +20,7 @@ import { describeEngineAvailability } from '../ml/engines/select-engine';
 import { ModelRegistry } from '../registry/model-registry';
 import { ensureDevServer } from '../runtime/dev-server';
 import { createWorkers } from '../runtime/workers';
+import { fileUriToRoot } from '../storage/file-store';
 import { openBlobStore } from '../storage/from-uri';
 
 /**
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       : 'using the running server',
   );
   const uiBase = server.uiUrl ?? process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
+  process.env.TEMPORAL_UI_URL = uiBase; // the run report's link to the run (built by this process's worker)
 
   const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
   const workers = await createWorkers({ config, connection: nativeConnection });
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
       `${uiBase}/namespaces/${config.namespace}/schedules/${DEFAULT_SCHEDULE_ID}`,
   );
   console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s — run in the Web UI: ${runUrl}`);
+  if (result.reportRef) console.log(`run report: ${reportLocation(config.artifactsUri, result.reportRef)}`);
 
   const stop = async () => {
     workers.shutdown();
@@ -156,3 +159,10 @@ main().then(
     process.exit(1);
   },
 );
+
+/** A local path for a file artifact store, else the object's URI (`npm run client -- report` copies it out). */
+function reportLocation(artifactsUri: string, reportRef: string): string {
+  return artifactsUri.startsWith('file://')
+    ? path.resolve(fileUriToRoot(artifactsUri), reportRef)
+    : `${artifactsUri.replace(/\/+$/, '')}/${reportRef}`;
+}

@@ -73,6 +73,11 @@ export interface PredictTask {
   x: DenseMatrix;
 }
 
+export interface ModelContributions {
+  predictions: Float32Array;
+  contributions: Float32Array;
+}
+
 export interface TrialPool {
   /** Worker threads, each running one trial at a time. */
   readonly threads: number;
@@ -82,6 +87,8 @@ export interface TrialPool {
   runTrial(task: TrialTask, options?: RunTrialOptions): Promise<TrialOutcome>;
   /** Batch prediction with a saved model, one value per row of `x`. */
   predict(task: PredictTask): Promise<Float32Array>;
+  /** Predictions and exact SHAP contributions (rows x (cols + 1), bias last) of a saved native model. */
+  explain(task: PredictTask): Promise<ModelContributions>;
   /** Waits for running trials, then stops the threads. */
   close(): Promise<void>;
 }
@@ -107,6 +114,8 @@ export type TrialThreadMessage = TrialProgress;
 
 /** The trial-thread.ts export that serves predict(). */
 export const PREDICT_TASK_NAME = 'predictTask';
+/** The trial-thread.ts export that serves explain(). */
+export const EXPLAIN_TASK_NAME = 'explainTask';
 
 /** How long a cancelled trial may take to stop by itself before its thread is terminated. */
 const CANCEL_GRACE_MS = 2_000;
@@ -188,6 +197,7 @@ export function createTrialPool(options: TrialPoolOptions = {}): TrialPool {
     nthreadPerTrial,
     runTrial,
     predict: (task) => pool.run(task, { name: PREDICT_TASK_NAME }) as Promise<Float32Array>,
+    explain: (task) => pool.run(task, { name: EXPLAIN_TASK_NAME }) as Promise<ModelContributions>,
     close: () => pool.close(),
   };
 }

@@ -5,7 +5,13 @@ import { resolveEngine } from './engines/select-engine';
 import { stopsAtRung, type RungCutoffs } from './asha';
 import { regressionMetrics } from './metrics';
 import { mustStoreModel } from './model-bound';
-import type { PredictTask, TrialOutcome, TrialProgress, TrialThreadTask } from './trial-pool';
+import type {
+  ModelContributions,
+  PredictTask,
+  TrialOutcome,
+  TrialProgress,
+  TrialThreadTask,
+} from './trial-pool';
 import type { EngineName } from './types';
 
 /** Progress is throttled: enough for heartbeats, not a message per boosting round. */
@@ -110,6 +116,20 @@ export async function predictTask(task: PredictTask): Promise<Float32Array> {
   );
   try {
     return model.predict(task.x);
+  } finally {
+    model.free();
+  }
+}
+
+/** Named piscina task (see EXPLAIN_TASK_NAME): SHAP off the caller's event loop, which a whole validation set would block. */
+export async function explainTask(task: PredictTask): Promise<ModelContributions> {
+  const engine = await engineFor(task.engine);
+  const model = engine.load(
+    Buffer.from(task.model.buffer, task.model.byteOffset, task.model.byteLength),
+    task.rounds,
+  );
+  try {
+    return { predictions: model.predict(task.x), contributions: model.contributions(task.x) };
   } finally {
     model.free();
   }

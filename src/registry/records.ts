@@ -20,6 +20,8 @@ export interface ModelVersion {
   sourceObjects: { key: string; etag: string; size: number }[];
   trainingWorkflowId: string;
   trialId: string;
+  /** The report of the training run that produced this version. */
+  reportRef?: string;
 }
 
 /** How an alias move came about: a promotion (automatic or by hand) or a rollback to the previous holder. */
@@ -84,6 +86,7 @@ export const modelVersionSchema = z.object({
   ),
   trainingWorkflowId: z.string().min(1),
   trialId: z.string().min(1),
+  reportRef: z.string().min(1).optional(),
 }) satisfies z.ZodType<ModelVersion>;
 
 export const aliasRecordSchema = z.object({

@@ -1,5 +1,6 @@
 import {
   executeChild,
+  patched,
   proxyActivities,
   upsertMemo,
   upsertSearchAttributes,
@@ -83,6 +84,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
           validationYear,
           trigger: 'retrain',
           trialTaskQueue: input.trialTaskQueue,
+          ...(drift && patched('run-report') ? { driftReportRef: drift.reportRef } : {}),
         },
       ],
     });

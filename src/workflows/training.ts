@@ -1,6 +1,8 @@
 import {
   defineQuery,
   executeChild,
+  log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -26,6 +28,17 @@ const { prepareDataset, registerModels } = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumAttempts: 5,
     nonRetryableErrorTypes: ['DatasetError', 'RegistryError', 'InvalidInput'],
+  },
+});
+
+const { buildRunReport } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['DatasetError', 'InvalidInput'],
   },
 });
 
@@ -96,8 +109,26 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       trials: search.best,
       dataset,
       trainingWorkflowId: workflowId,
+      ...(patched('run-report') ? { withRunReport: true } : {}),
     });
     upsertMemo({ championVersion: result.registration.champion.championVersion });
+  }
+  if (patched('run-report')) {
+    stage = 'reporting';
+    // The models are registered by now: a report that cannot be built is logged, not a failed run.
+    try {
+      const report = await buildRunReport({
+        runId: workflowId,
+        training: input,
+        result,
+        startedAt: workflowInfo().startTime.toISOString(),
+        parentWorkflowId: workflowInfo().parent?.workflowId,
+      });
+      result.reportRef = report.reportRef;
+      upsertMemo({ reportRef: report.reportRef });
+    } catch (err) {
+      log.warn('run report not built', { error: (err as Error).message });
+    }
   }
   stage = 'done';
   return result;

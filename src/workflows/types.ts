@@ -176,6 +176,8 @@ export interface RegisterModelsInput {
   trials: TrialResult[];
   dataset: Pick<PreparedDatasetSummary, 'datasetRef' | 'datasetHash' | 'validationYear' | 'sourceObjects'>;
   trainingWorkflowId: string;
+  /** Record the run report's key (`reports/<training workflow id>.html`) in each version. */
+  withRunReport?: boolean;
 }
 
 export interface RegisteredVersion {
@@ -221,9 +223,11 @@ export interface TrainingInput {
   /** The seed's IS_REGISTER_MODELS. */
   registerModels: boolean;
   trigger: RunTrigger;
+  /** For a retraining run: the retraining check's stored drift report, shown in the run report. */
+  driftReportRef?: string;
 }
 
-export type TrainingStage = 'preparing' | 'searching' | 'registering' | 'done';
+export type TrainingStage = 'preparing' | 'searching' | 'registering' | 'reporting' | 'done';
 
 export interface TrainingResult {
   workflowId: string;
@@ -237,6 +241,37 @@ export interface TrainingResult {
     strategy?: Required<SearchStrategy>;
   };
   registration?: RegisterModelsResult;
+  /** Artifact-store key of the run report (`reports/<run id>.html`). */
+  reportRef?: string;
+}
+
+export interface BuildRunReportInput {
+  /** The training workflow id. */
+  runId: string;
+  training: Pick<
+    TrainingInput,
+    | 'modelName'
+    | 'dataUri'
+    | 'filePrefix'
+    | 'years'
+    | 'validationYear'
+    | 'schema'
+    | 'trigger'
+    | 'driftReportRef'
+  >;
+  result: TrainingResult;
+  /** ISO time the training workflow started. */
+  startedAt: string;
+  /** The workflow that started this run (a retraining check), if any. */
+  parentWorkflowId?: string;
+}
+
+export interface BuildRunReportResult {
+  reportRef: string;
+  bytes: number;
+  buildMs: number;
+  /** Time for the SHAP values of the validation set (native models only). */
+  shapMs?: number;
 }
 
 export interface PredictInput {

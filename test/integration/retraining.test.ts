@@ -93,6 +93,11 @@ describe('retraining check (real dev server, real worker)', function () {
         expect(training.memo).to.include({ validationYear: 2017 });
         const report = await openBlobStore(config.artifactsUri, config.s3).get(result.drift!.reportRef);
         expect(JSON.parse(report.toString()).drift.features.length).to.be.greaterThan(4);
+        // The retraining run's report shows the drift that triggered it.
+        const runReport = await openBlobStore(config.artifactsUri, config.s3).get(
+          String(training.memo?.reportRef),
+        );
+        expect(runReport.toString()).to.contain('data-chart="drift"');
       });
 
       it('retrains when an existing key gets new content', async () => {

@@ -70,6 +70,12 @@ describe('training pipeline end to end (real dev server, real worker)', function
       'Metro_Interstate_Traffic_Volume_2016.csv',
     );
     expect(versions[0].trainingWorkflowId).to.equal(out.result.workflowId);
+    // The run report: in the result, in each version's record, stored, with the SHAP section.
+    const reportRef = `reports/${out.result.workflowId}.html`;
+    expect(out.result.reportRef).to.equal(reportRef);
+    expect(versions.map((v) => v.reportRef)).to.deep.equal([reportRef, reportRef]);
+    const html = (await openBlobStore(config.artifactsUri, config.s3).get(reportRef)).toString('utf8');
+    expect(html).to.contain('data-chart="shap-beeswarm"');
   });
 
   it('trains from file storage with the wasm engine (fixed --params) and predicts with the champion', async () => {
@@ -77,6 +83,12 @@ describe('training pipeline end to end (real dev server, real worker)', function
     const out = await trainAndPredict(config, 'wasm', { params: SMALL_PARAMS });
     checkRun(out, 1);
     expect(out.prediction.engine).to.equal('wasm');
+    // A wasm model's report has everything but SHAP, and says why.
+    const html = (await openBlobStore(config.artifactsUri, config.s3).get(out.result.reportRef!)).toString(
+      'utf8',
+    );
+    expect(html).to.contain('Explanations need the native engine');
+    expect(html).to.contain('data-chart="errors-hour-day"');
   });
 
   it('reuses the prepared data set of an earlier run with the same inputs', async () => {

@@ -21,6 +21,7 @@ export interface WasmProbeReport {
   plusOne: number;
   missing: number;
   freedPredictError?: string;
+  contributionsError?: string;
 }
 
 const PARAMS: XGBoostParams = {
@@ -87,6 +88,12 @@ async function probe(): Promise<WasmProbeReport> {
   } catch (err) {
     reloadError = (err as Error).message;
   }
+  let contributionsError: string | undefined;
+  try {
+    model.contributions(validation.x);
+  } catch (err) {
+    contributionsError = `${(err as Error).name}: ${(err as Error).message}`;
+  }
   model.free();
   let freedPredictError: string | undefined;
   try {
@@ -108,6 +115,7 @@ async function probe(): Promise<WasmProbeReport> {
     plusOne,
     missing,
     freedPredictError,
+    contributionsError,
   };
 }
 

@@ -87,4 +87,10 @@ describe('wasm engine', function () {
   it('refuses to predict with a freed model', function () {
     expect(report.freedPredictError).to.match(/freed/);
   });
+
+  it('says that SHAP explanations need the native engine', function () {
+    expect(report.contributionsError).to.match(
+      /^ExplanationUnsupportedError: SHAP explanations need the native engine/,
+    );
+  });
 });

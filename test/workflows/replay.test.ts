@@ -14,6 +14,7 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['search-history.json', 'wf-train-1-search'],
     ['search-infra-retry-history.json', 'wf-train-infra-search'],
     ['search-tpe-history.json', 'wf-search-tpe'],
+    ['training-report-history.json', 'wf-train-1'],
   ]) {
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);

@@ -10,6 +10,7 @@ import { searchWorkflow } from '../../src/workflows/search';
 import { trainingWorkflow } from '../../src/workflows/training';
 import type {
   AppendTrialTableInput,
+  BuildRunReportInput,
   PreparedDatasetSummary,
   RegisterModelsInput,
   RegisterModelsResult,
@@ -107,6 +108,11 @@ describe('training workflow (time-skipping server, mocked activities)', function
           tableRef: `trials/${a.searchWorkflowId}.jsonl`,
           rows: a.rows.length,
         }),
+        buildRunReport: async (i: BuildRunReportInput) => ({
+          reportRef: `reports/${i.runId}.html`,
+          bytes: 1,
+          buildMs: 1,
+        }),
         registerModels:
           acts.registerModels ??
           (async (i: RegisterModelsInput) => ({
@@ -162,11 +168,12 @@ describe('training workflow (time-skipping server, mocked activities)', function
       board.slice(0, 2).map((t) => t.trialId),
     );
     expect(result.dataset.datasetHash).to.equal('abc');
+    expect(result.reportRef).to.equal('reports/wf-train-1.html');
 
     if (process.env.RECORD_HISTORY) {
       for (const [id, file] of [
-        ['wf-train-1', 'training-history.json'],
-        ['wf-train-1-search', 'search-history.json'],
+        // The first recordings (training-history.json, search-history.json) predate the run report; keep them.
+        ['wf-train-1', 'training-report-history.json'],
       ]) {
         const history = await env.client.workflow.getHandle(id).fetchHistory();
         fs.writeFileSync(path.join(FIXTURES, file), historyToJSON(history));

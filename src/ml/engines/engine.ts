@@ -34,6 +34,11 @@ export interface TrainedModel {
   readonly bestIteration?: number;
   /** Batch prediction, one value per row. */
   predict(x: DenseMatrix): Float32Array;
+  /**
+   * Exact TreeSHAP contributions, row-major `rows x (cols + 1)`: one value per feature, then the bias; each row
+   * sums to the prediction. Only the native engine computes them (the wasm engine throws ExplanationUnsupportedError).
+   */
+  contributions(x: DenseMatrix): Float32Array;
   /** Serialised model (native: XGBoost JSON that Python's xgboost can load; wasm: ml-xgboost's own format). */
   save(): Buffer;
   /** Frees native memory; the model is unusable afterwards. Safe to call twice. */
@@ -92,4 +97,9 @@ export function assertTrainRequest(request: TrainRequest): void {
   if (!Number.isInteger(rounds) || rounds < 0) {
     throw new RangeError(`earlyStoppingRounds must be a non-negative integer (got ${rounds})`);
   }
+}
+
+/** Raised by engines that cannot compute SHAP contributions (ml-xgboost's XGBoost 0.7 build has no TreeSHAP). */
+export class ExplanationUnsupportedError extends Error {
+  override readonly name = 'ExplanationUnsupportedError';
 }

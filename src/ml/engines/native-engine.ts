@@ -258,6 +258,34 @@ class NativeModel implements TrainedModel {
     }
   }
 
+  contributions(x: DenseMatrix): Float32Array {
+    const booster = this.#booster();
+    assertDenseMatrix(x, 'contributions');
+    const dmatrix = createDMatrix(this.library, x, this.nthread);
+    try {
+      // type 2 = exact TreeSHAP contributions (XGBoost's PredictionType::kContribution), as pred_contribs=True.
+      const config = JSON.stringify({
+        type: 2,
+        training: false,
+        iteration_begin: 0,
+        iteration_end: this.rounds,
+        strict_shape: false,
+      });
+      const shape: Array<bigint | null> = [null];
+      const dim = [0];
+      const result: Array<bigint | null> = [null];
+      const rc = this.library.api.XGBoosterPredictFromDMatrix(booster, dmatrix, config, shape, dim, result);
+      this.library.check(rc, 'XGBoosterPredictFromDMatrix(contributions)');
+      const size = this.library.copyUint64s(shape[0] as bigint, dim[0]).reduce((a, b) => a * b, 1);
+      if (size !== x.rows * (x.cols + 1)) {
+        throw new Error(`XGBoost returned ${size} contributions for ${x.rows} rows x ${x.cols + 1} columns`);
+      }
+      return this.library.copyFloats(result[0] as bigint, size);
+    } finally {
+      freeDMatrix(this.library, dmatrix);
+    }
+  }
+
   save(): Buffer {
     const length = [0];
     const data: Array<bigint | null> = [null];

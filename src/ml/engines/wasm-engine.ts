@@ -9,7 +9,7 @@
  * end); single-threaded (nthread is ignored); row-by-row prediction; its own model format.
  */
 import { isMainThread } from 'node:worker_threads';
-import { assertDenseMatrix, assertTrainRequest } from './engine';
+import { assertDenseMatrix, assertTrainRequest, ExplanationUnsupportedError } from './engine';
 import type { DenseMatrix, Engine, TrainedModel, TrainRequest } from './engine';
 import type { XGBoostParams } from '../types';
 
@@ -152,6 +152,13 @@ class WasmModel implements TrainedModel {
   predict(x: DenseMatrix): Float32Array {
     assertDenseMatrix(x, 'predict');
     return Float32Array.from(this.#live().predict(toRows(x)));
+  }
+
+  contributions(): Float32Array {
+    throw new ExplanationUnsupportedError(
+      'SHAP explanations need the native engine: this model was trained by the wasm engine (ml-xgboost, XGBoost 0.7), ' +
+        'which has no TreeSHAP. Retrain with --engine native (apt-get install libxgboost0).',
+    );
   }
 
   save(): Buffer {

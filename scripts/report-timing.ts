@@ -1,0 +1,52 @@
+/**
+ * Times the run report on the real data: a short training run of the real activities (no server) on
+ * 2012–2016 with 2016 as validation, then the SHAP values of every validation row and the whole report build.
+ * `npm run report:timing [-- --data-dir DIR --trials N --json]`
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { runSampleTraining } from '../src/dev/sample-run-report';
+
+async function main(): Promise<void> {
+  const opts = new Command('report-timing')
+    .option(
+      '--data-dir <dir>',
+      'folder with Metro_Interstate_Traffic_Volume_{year}.csv',
+      process.env.DATA_DIR ?? '../shared/data/metro-traffic/by-year',
+    )
+    .option('--trials <n>', 'trials of the training run', '4')
+    .option('--json', 'print machine-readable JSON')
+    .parse()
+    .opts<{ dataDir: string; trials: string; json?: boolean }>();
+  const artifacts = mkdtempSync(path.join(os.tmpdir(), 'report-timing-'));
+  try {
+    const report = await runSampleTraining({
+      dataUri: `file://${path.resolve(opts.dataDir)}`,
+      artifactsUri: `file://${artifacts}`,
+      years: [2012, 2013, 2014, 2015, 2016],
+      validationYear: 2016,
+      trials: Number(opts.trials),
+      runId: 'timing-run',
+    });
+    const numbers = {
+      validationRows: report.validationRows,
+      shapMs: Math.round(report.shapMs ?? Number.NaN),
+      reportBuildMs: Math.round(report.buildMs),
+      reportBytes: Buffer.byteLength(report.html),
+    };
+    if (opts.json) console.log(JSON.stringify(numbers));
+    else
+      console.log(
+        `SHAP for ${numbers.validationRows} validation rows: ${numbers.shapMs} ms; report build (read, score, SHAP, render): ${numbers.reportBuildMs} ms; ${(numbers.reportBytes / 1024).toFixed(0)} KiB`,
+      );
+  } finally {
+    rmSync(artifacts, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

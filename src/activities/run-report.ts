@@ -1,0 +1,167 @@
+import { performance } from 'node:perf_hooks';
+import { Context } from '@temporalio/activity';
+import { DatasetError, dedupeRows, parseTrafficCsv } from '../ml/dataset';
+import { columnGroups, groupContributions } from '../ml/explain';
+import { targetVector, transformRows, validateFeaturePipeline } from '../ml/features';
+import type { TrialPool } from '../ml/trial-pool';
+import type { DriftReport } from '../monitoring/psi';
+import { renderRunReport } from '../report/render-run-report';
+import type { ReportValidation, RunReportInput } from '../report/report-data';
+import type { BlobStore } from '../storage/blob-store';
+import type { BuildRunReportInput, BuildRunReportResult, TrialResult } from '../workflows/types';
+import { artifactKeys } from './artifact-keys';
+import { nonRetryable } from './errors';
+import { loadRunTrials } from './run-trials';
+
+export interface RunReportDeps {
+  artifacts: BlobStore;
+  openDataStore(uri: string): BlobStore;
+  pool: TrialPool;
+}
+
+/** Where the Web UI lives, for the report's link to the run (the dev server's default unless TEMPORAL_UI_URL). */
+export function webUiRunUrl(namespace: string, workflowId: string): string {
+  const base = (process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Gathers a training run's numbers, the best model's SHAP values and errors on the validation year, and the drift report. */
+export async function collectRunReport(
+  deps: RunReportDeps,
+  input: BuildRunReportInput & { namespace: string; now: Date; heartbeat?: (step: string) => void },
+): Promise<RunReportInput> {
+  const { result, training } = input;
+  const heartbeat = input.heartbeat ?? (() => undefined);
+  const trials = await loadRunTrials(deps, result);
+  const best = result.search?.leaderboard[0];
+  const registration = result.registration;
+  const engine = best ? `${best.engine} ${best.engineVersion}` : 'none (no trial ran)';
+  const report: RunReportInput = {
+    run: {
+      runId: input.runId,
+      modelName: training.modelName,
+      dataUri: training.dataUri,
+      filePrefix: training.filePrefix,
+      years: training.years,
+      validationYear: training.validationYear,
+      trainRows: result.dataset.trainRows,
+      validationRows: result.dataset.validationRows,
+      duplicatesRemoved: result.dataset.duplicatesRemoved,
+      badRows: result.dataset.badRows,
+      engine,
+      trigger: input.parentWorkflowId ? `${training.trigger} (${input.parentWorkflowId})` : training.trigger,
+      startedAt: input.startedAt,
+      durationMs: input.now.getTime() - Date.parse(input.startedAt),
+      webUiUrl: webUiRunUrl(input.namespace, input.runId),
+      datasetHash: result.dataset.datasetHash,
+    },
+    trials,
+    champion: registration?.champion,
+    generatedAt: input.now.toISOString(),
+  };
+  if (best) {
+    heartbeat('scoring the validation year');
+    report.validation = await validationOf(deps, input, best);
+  }
+  if (training.driftReportRef) {
+    const raw = await deps.artifacts.tryGet(training.driftReportRef);
+    if (raw) {
+      const stored = JSON.parse(raw.toString('utf8')) as { drift?: DriftReport };
+      if (stored.drift) report.drift = { reportRef: training.driftReportRef, report: stored.drift };
+    }
+  }
+  return report;
+}
+
+async function validationOf(
+  deps: RunReportDeps,
+  input: BuildRunReportInput,
+  best: TrialResult,
+): Promise<ReportValidation> {
+  const { training, result } = input;
+  const pipeline = validateFeaturePipeline(
+    JSON.parse(
+      (await deps.artifacts.get(artifactKeys.datasetPipeline(result.dataset.datasetHash))).toString('utf8'),
+    ),
+  );
+  // The validation rows as prepareDataset made them: the validation year's file, de-duplicated.
+  const key = `${training.filePrefix}_${training.validationYear}.csv`;
+  const text = (await deps.openDataStore(training.dataUri).get(key)).toString('utf8');
+  let rows;
+  try {
+    rows = dedupeRows(parseTrafficCsv({ text, file: key, schema: training.schema }).rows).filter(
+      (r) => r.date_time.year === training.validationYear,
+    );
+  } catch (err) {
+    if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
+    throw err;
+  }
+  const x = transformRows(pipeline, rows);
+  const actual = targetVector(rows, training.schema);
+  if (!best.modelRef) throw nonRetryable('InvalidInput', `best trial ${best.trialId} has no stored model`);
+  const model = await deps.artifacts.get(best.modelRef);
+  const version = result.registration?.versions.find((v) => v.trialId === best.trialId)?.version;
+  const champion = result.registration?.champion;
+  const role =
+    version === undefined
+      ? 'not registered'
+      : champion?.championVersion === version
+        ? `v${version}, the champion`
+        : `v${version}; the champion stayed v${champion?.championVersion}`;
+  const base = {
+    modelLabel: `this run’s best model, ${best.trialId} (${role})`,
+    times: rows.map((r) => r.date_time),
+    actual,
+  };
+
+  if (best.engine !== 'native') {
+    return {
+      ...base,
+      predicted: await deps.pool.predict({ engine: best.engine, model, rounds: best.rounds, x }),
+      explanationUnavailable: `No SHAP summary: the model was trained by the ${best.engine} engine (ml-xgboost, XGBoost 0.7), which has no TreeSHAP. Explanations need the native engine (apt-get install libxgboost0).`,
+    };
+  }
+  const started = performance.now();
+  const explanation = groupContributions(
+    pipeline,
+    await deps.pool.explain({ engine: best.engine, model, rounds: best.rounds, x }),
+  );
+  const shapMs = performance.now() - started;
+  // Colour for the beeswarm: a column's input value where the column is one feature.
+  const { columns, columnOfFeature } = columnGroups(pipeline);
+  const featureOf = columns.map((_, c) => {
+    const features = columnOfFeature.flatMap((col, f) => (col === c ? [f] : []));
+    return features.length === 1 ? features[0] : -1;
+  });
+  const columnValues = new Float64Array(rows.length * columns.length);
+  for (let r = 0; r < rows.length; r++)
+    for (let c = 0; c < columns.length; c++)
+      columnValues[r * columns.length + c] =
+        featureOf[c] < 0 ? Number.NaN : x.data[r * x.cols + featureOf[c]];
+  return { ...base, predicted: explanation.predictions, explanation, columnValues, shapMs };
+}
+
+/** The buildRunReport activity: collects, renders and stores `reports/<run id>.html`. */
+export async function buildRunReportWith(
+  deps: RunReportDeps,
+  input: BuildRunReportInput,
+): Promise<BuildRunReportResult> {
+  const started = performance.now();
+  const context = Context.current();
+  const data = await collectRunReport(deps, {
+    ...input,
+    namespace: context.info.namespace,
+    now: new Date(),
+    heartbeat: (step) => context.heartbeat({ step }),
+  });
+  context.heartbeat({ step: 'rendering' });
+  const html = await renderRunReport(data);
+  const reportRef = artifactKeys.runReport(input.runId);
+  await deps.artifacts.put(reportRef, html);
+  return {
+    reportRef,
+    bytes: Buffer.byteLength(html),
+    buildMs: Math.round(performance.now() - started),
+    shapMs: data.validation?.shapMs === undefined ? undefined : Math.round(data.validation.shapMs),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * SHAP explanations of a model's predictions, mapped from model features back to the input columns.
+ *
+ * A feature named `column=value` (a one-hot column) belongs to `column`, so the one-hot weather columns sum
+ * into `weather_main`. Every other feature keeps its own name: derived calendar features (hour, month,
+ * day_of_week, …) stay separate rather than being summed into `date_time`, because "the hour" explains a
+ * traffic prediction and "the timestamp" does not. A pipeline that describes its features' sources itself
+ * (`featureSources`: feature → column) overrides the naming rule.
+ */
+import type { DenseMatrix, TrainedModel } from './engines/engine';
+import { transformRows, type FeaturePipeline } from './features';
+import type { TrafficRow } from './types';
+
+/** The columns features are attributed to, and for each feature the index of its column. */
+export interface ColumnGroups {
+  columns: string[];
+  columnOfFeature: number[];
+}
+
+/** Contributions of many rows, column-major per row: `contributions[r * columns.length + c]`. */
+export interface Explanation {
+  columns: string[];
+  rows: number;
+  predictions: Float32Array;
+  /** The expected prediction (XGBoost's bias term); the same for every row of one model. */
+  bias: number;
+  contributions: Float64Array;
+}
+
+/** One row in a form for people and JSON: contributions largest first. */
+export interface RowExplanation {
+  prediction: number;
+  bias: number;
+  contributions: Array<{ column: string; value: number }>;
+}
+
+/** Which column each feature comes from: the pipeline's own `featureSources` if it has them, else the names. */
+export function columnGroups(pipeline: Pick<FeaturePipeline, 'featureNames'>): ColumnGroups {
+  const declared = (pipeline as { featureSources?: Record<string, string> }).featureSources;
+  const columns: string[] = [];
+  const columnOfFeature = pipeline.featureNames.map((feature) => {
+    const column = declared?.[feature] ?? sourceColumnOfName(feature);
+    let index = columns.indexOf(column);
+    if (index < 0) index = columns.push(column) - 1;
+    return index;
+  });
+  return { columns, columnOfFeature };
+}
+
+function sourceColumnOfName(feature: string): string {
+  const cut = feature.indexOf('=');
+  return cut > 0 ? feature.slice(0, cut) : feature;
+}
+
+/** SHAP values of every row of `x` (already transformed by `pipeline`), summed per source column. */
+export function explainMatrix(
+  model: TrainedModel,
+  pipeline: Pick<FeaturePipeline, 'featureNames'>,
+  x: DenseMatrix,
+): Explanation {
+  return groupContributions(pipeline, {
+    predictions: model.predict(x),
+    contributions: model.contributions(x),
+  });
+}
+
+/** Sums per-feature SHAP values (rows x (features + 1), bias last, as XGBoost returns them) per source column. */
+export function groupContributions(
+  pipeline: Pick<FeaturePipeline, 'featureNames'>,
+  model: { predictions: Float32Array; contributions: Float32Array },
+): Explanation {
+  const { columns, columnOfFeature } = columnGroups(pipeline);
+  const cols = pipeline.featureNames.length;
+  const rows = model.predictions.length;
+  const stride = cols + 1;
+  if (model.contributions.length !== rows * stride) {
+    throw new RangeError(
+      `${model.contributions.length} contributions for ${rows} rows of ${cols} features (expected ${rows * stride})`,
+    );
+  }
+  const raw = model.contributions;
+  const contributions = new Float64Array(rows * columns.length);
+  for (let r = 0; r < rows; r++) {
+    const from = r * stride;
+    const to = r * columns.length;
+    for (let f = 0; f < cols; f++) contributions[to + columnOfFeature[f]] += raw[from + f];
+  }
+  return { columns, rows, predictions: model.predictions, bias: rows > 0 ? raw[cols] : 0, contributions };
+}
+
+/** Applies the model's own feature pipeline to raw rows and explains them. */
+export function explainRows(
+  model: TrainedModel,
+  pipeline: FeaturePipeline,
+  rows: readonly TrafficRow[],
+): Explanation {
+  return explainMatrix(model, pipeline, transformRows(pipeline, rows));
+}
+
+/** Per-row explanations, the `top` largest contributions by absolute value first (all when omitted). */
+export function toRowExplanations(explanation: Explanation, top?: number): RowExplanation[] {
+  const { columns } = explanation;
+  const round = (value: number): number => Math.round(value * 100) / 100;
+  return Array.from({ length: explanation.rows }, (_, r) => {
+    const contributions = columns
+      .map((column, c) => ({ column, value: explanation.contributions[r * columns.length + c] }))
+      .sort((a, b) => Math.abs(b.value) - Math.abs(a.value))
+      .slice(0, top ?? columns.length)
+      .map(({ column, value }) => ({ column, value: round(value) }));
+    return { prediction: round(explanation.predictions[r]), bias: round(explanation.bias), contributions };
+  });
+}
+
+/** Mean |SHAP| per column over all rows, largest first. */
+export function meanAbsoluteContributions(
+  explanation: Explanation,
+): Array<{ column: string; value: number }> {
+  const { columns, rows, contributions } = explanation;
+  const sums = new Float64Array(columns.length);
+  for (let i = 0; i < contributions.length; i++) sums[i % columns.length] += Math.abs(contributions[i]);
+  return columns
+    .map((column, c) => ({ column, value: rows > 0 ? sums[c] / rows : 0 }))
+    .sort((a, b) => b.value - a.value);
+}

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parseTrafficCsv } from '../../src/ml/dataset';
+import type { TrainedModel } from '../../src/ml/engines/engine';
+import { loadNativeEngine } from '../../src/ml/engines/native-engine';
+import {
+  columnGroups,
+  explainRows,
+  meanAbsoluteContributions,
+  toRowExplanations,
+} from '../../src/ml/explain';
+import { fitFeaturePipeline, targetVector, transformRows, type FeaturePipeline } from '../../src/ml/features';
+import type { TrafficRow } from '../../src/ml/types';
+import { SAMPLE_DIR } from '../support/data-dirs';
+
+function sampleRows(year: number): TrafficRow[] {
+  const file = `Metro_Interstate_Traffic_Volume_${year}.csv`;
+  return parseTrafficCsv({ text: readFileSync(path.join(SAMPLE_DIR, file), 'utf8'), file }).rows;
+}
+
+describe('explanations mapped to input columns', function () {
+  let pipeline: FeaturePipeline;
+  let model: TrainedModel;
+  let validation: TrafficRow[];
+
+  before(function () {
+    const train = [...sampleRows(2014), ...sampleRows(2015)];
+    validation = sampleRows(2016).slice(0, 300);
+    pipeline = fitFeaturePipeline({ rows: train });
+    model = loadNativeEngine().train({
+      train: transformRows(pipeline, train),
+      trainLabels: targetVector(train),
+      params: {
+        n_estimators: 80,
+        max_depth: 5,
+        learning_rate: 0.2,
+        gamma: 0,
+        reg_alpha: 0,
+        reg_lambda: 1,
+        subsample: 1,
+        colsample_bytree: 1,
+        seed: 1,
+      },
+      nthread: 1,
+    });
+  });
+
+  after(function () {
+    model.free();
+  });
+
+  it('sums the one-hot weather columns into weather_main and keeps calendar features by name', function () {
+    const { columns, columnOfFeature } = columnGroups(pipeline);
+    expect(pipeline.featureNames.filter((f) => f.startsWith('weather_main=')).length).to.be.greaterThan(1);
+    expect(columns).to.deep.equal([
+      'holiday',
+      'temp',
+      'rain_1h',
+      'snow_1h',
+      'clouds_all',
+      'hour',
+      'month',
+      'day_of_week',
+      'weather_main',
+    ]);
+    pipeline.featureNames.forEach((feature, f) => {
+      expect(columns[columnOfFeature[f]]).to.equal(feature.split('=')[0]);
+    });
+  });
+
+  it("follows a pipeline that declares its features' source columns", function () {
+    const declared = {
+      featureNames: ['hour', 'day_of_year', 'working_day', 'weather_main=Rain'],
+      featureSources: { hour: 'date_time', day_of_year: 'date_time', working_day: 'holiday' },
+    };
+    const { columns, columnOfFeature } = columnGroups(declared);
+    expect(columns).to.deep.equal(['date_time', 'holiday', 'weather_main']);
+    expect(columnOfFeature).to.deep.equal([0, 0, 1, 2]);
+  });
+
+  it('per row, bias plus the column contributions equals the prediction', function () {
+    const explanation = explainRows(model, pipeline, validation);
+    expect(explanation.rows).to.equal(validation.length);
+    const k = explanation.columns.length;
+    for (let r = 0; r < explanation.rows; r++) {
+      let sum = explanation.bias;
+      for (let c = 0; c < k; c++) sum += explanation.contributions[r * k + c];
+      expect(sum).to.be.closeTo(explanation.predictions[r], 1e-3 * Math.max(1, explanation.predictions[r]));
+    }
+    // Hour of day drives traffic in the sample as in the real data.
+    expect(meanAbsoluteContributions(explanation)[0].column).to.equal('hour');
+  });
+
+  it('lists the top contributions of each row, largest first', function () {
+    const [first] = toRowExplanations(explainRows(model, pipeline, validation.slice(0, 1)), 3);
+    expect(first.contributions).to.have.length(3);
+    const sizes = first.contributions.map((c) => Math.abs(c.value));
+    expect(sizes).to.deep.equal([...sizes].sort((a, b) => b - a));
+    expect(first.prediction).to.be.a('number');
+  });
+});
