@@ -5,7 +5,7 @@ import { describeError } from './cli/errors';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runPrediction } from './cli/prediction-run';
 import { readPredictionRows } from './cli/prediction-input';
-import { parsePredictionRows } from './ml/dataset';
+import { parsePredictionRows } from './ml/prediction-rows';
 import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
 import { formatRetrainResult, startRetrainCheck } from './cli/retrain-run';
 import { addScheduleCommands } from './cli/schedule';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { DatasetError, dedupeRows, parseTrafficCsv } from '../ml/dataset';
+import { dedupeRows } from '../ml/dedupe';
+import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import { FEATURE_PIPELINE_VERSION, fitFeaturePipeline, targetVector, transformRows } from '../ml/features';
 import { encodePreparedDataset } from '../ml/prepared-dataset';
 import { splitByYear } from '../ml/split';

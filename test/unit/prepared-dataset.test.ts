@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
-import { parseLocalDateTime } from '../../src/ml/dataset';
+import { parseLocalDateTime } from '../../src/ml/local-date-time';
 import { fitFeaturePipeline, transformRows, targetVector } from '../../src/ml/features';
 import {
   PreparedDatasetFormatError,
