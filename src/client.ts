@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
+import { addBacktestCommand } from './cli/backtest-command';
 import { describeError } from './cli/errors';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runPrediction } from './cli/prediction-run';
@@ -72,6 +73,8 @@ export function buildProgram(): Command {
       );
       console.log(flags.json ? JSON.stringify(result, null, 2) : formatTrainingResult(result));
     });
+
+  addBacktestCommand(program, { loadConfig, connect });
 
   const models = program.command('models').description('inspect the model registry');
   models

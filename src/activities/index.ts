@@ -6,16 +6,20 @@ import type {
   CommitDataStateInput,
   InspectDataStateInput,
   PredictInput,
+  FinalizeModelInput,
   PrepareDatasetInput,
   RegisterModelsInput,
   RunTrialInput,
+  ScoreYearInput,
 } from '../workflows/types';
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { assessDriftWith } from './drift';
 import { DatasetCache } from './dataset-cache';
+import { finalizeModelWith } from './finalize-model';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
+import { scoreYearWith } from './score-year';
 import { runTrialWith } from './trial';
 
 export interface ActivityDeps {
@@ -34,6 +38,8 @@ export function createActivities(deps: ActivityDeps) {
     prepareDataset: (input: PrepareDatasetInput) => prepareDatasetWith(all, input),
     runTrial: (input: RunTrialInput) => runTrialWith(all, input),
     registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
+    finalizeModel: (input: FinalizeModelInput) => finalizeModelWith(all, input),
+    scoreYear: (input: ScoreYearInput) => scoreYearWith(all, input),
     predict: (input: PredictInput) => predictWith(all, input),
     inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),
     assessDrift: (input: AssessDriftInput) => assessDriftWith(all, input),

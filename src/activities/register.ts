@@ -7,6 +7,7 @@ import type { ChampionDecision, RegisterModelsInput, RegisterModelsResult } from
 import { artifactKeys } from './artifact-keys';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
+import { predictMatrix } from './score-version';
 
 export interface RegisterDeps {
   artifacts: BlobStore;
@@ -47,6 +48,13 @@ export async function registerModelsWith(
           sourceObjects: input.dataset.sourceObjects,
           trainingWorkflowId: input.trainingWorkflowId,
           trialId: trial.trialId,
+          pipelineVersion: input.dataset.pipelineVersion ?? 1,
+          ...(input.dataset.earlyStopping
+            ? { earlyStopping: { ...input.dataset.earlyStopping, rmse: trial.earlyStoppingRmse } }
+            : {}),
+          ...(trial.modelFormat === undefined ? {} : { modelFormat: trial.modelFormat }),
+          ...(trial.refit === undefined ? {} : { refit: trial.refit }),
+          ...(trial.members === undefined ? {} : { members: trial.members }),
         },
       }),
     );
@@ -156,11 +164,6 @@ async function championRmseOn(
       `champion v${champion.version} uses other features; cannot compare on ${input.dataset.validationYear}`,
     );
   }
-  const predictions = await deps.pool.predict({
-    engine: champion.engine,
-    model: await deps.artifacts.get(champion.modelRef),
-    rounds: champion.rounds,
-    x: dataset.validation,
-  });
+  const predictions = await predictMatrix(deps, champion, dataset.validation);
   return regressionMetrics(dataset.validationLabels, predictions).rmse;
 }

@@ -57,6 +57,7 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
       trialId: input.trialId,
       params,
       metrics: outcome.metrics,
+      ...(outcome.earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse: outcome.earlyStoppingRmse }),
       trainMs: Math.round(outcome.trainMs),
       modelRef,
       rounds: outcome.rounds,

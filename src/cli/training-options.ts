@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_FEATURE_SET, FEATURE_SETS, type FeatureSet } from '../ml/feature-pipeline';
 import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import type { TrainingInput } from '../workflows/types';
@@ -6,6 +7,9 @@ import type { TrainingInput } from '../workflows/types';
 export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
 export const DEFAULT_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
 export const DEFAULT_COLUMNS = ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'];
+/** Chosen from the backtest (README, "Model quality"). */
+export const DEFAULT_REFIT = false;
+export const DEFAULT_ENSEMBLE = 1;
 
 export interface TrainingFlags {
   modelName: string;
@@ -25,6 +29,9 @@ export interface TrainingFlags {
   params?: XGBoostParams;
   fineTuning: boolean;
   register: boolean;
+  features: FeatureSet;
+  refit: boolean;
+  ensemble: number;
 }
 
 export function positiveInt(value: string): number {
@@ -117,13 +124,30 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option(
       '--early-stopping <rounds>',
-      'early-stopping rounds on the validation set (native engine; 0 = off)',
+      'early-stopping rounds on the early-stopping slice of the training years (native engine; 0 = off)',
       nonNegativeInt,
       30,
     )
     .option('--params <json>', 'skip the search: train once with these XGBoost parameters', parseParamsJson)
     .option('--fine-tuning <bool>', 'run the search (seed: IS_RUN_FINE_TUNING)', parseBool, true)
-    .option('--register <bool>', 'register the best models (seed: IS_REGISTER_MODELS)', parseBool, true);
+    .option('--register <bool>', 'register the best models (seed: IS_REGISTER_MODELS)', parseBool, true)
+    .addOption(
+      new Option('--features <version>', 'feature pipeline: v1 (seed parity) or v2 (calendar, cleaning)')
+        .choices([...FEATURE_SETS])
+        .default(DEFAULT_FEATURE_SET),
+    )
+    .option(
+      '--refit [bool]',
+      'refit the selected model on the training + validation years with its selected rounds',
+      parseBool,
+      DEFAULT_REFIT,
+    )
+    .option(
+      '--ensemble <k>',
+      'register the average of the top k trials as one model (1 = off)',
+      positiveInt,
+      DEFAULT_ENSEMBLE,
+    );
   if (opts.withYears) {
     cmd
       .option('--years <years>', 'years to read, e.g. 2012-2016', parseYears, [2012, 2013, 2014, 2015, 2016])
@@ -158,5 +182,8 @@ export function trainingInputFrom(
     runFineTuning: flags.fineTuning,
     registerModels: flags.register,
     trigger: defaults.trigger,
+    features: flags.features,
+    refit: flags.refit,
+    ensemble: flags.ensemble,
   };
 }

@@ -16,4 +16,5 @@ export const DEFAULT_SCHEMA: DatasetSchema = {
 };
 
 export const NUMERIC_FIELDS = ['temp', 'rain_1h', 'snow_1h', 'clouds_all'] as const;
-export const FEATURE_FIELDS = ['holiday', ...NUMERIC_FIELDS, 'weather_main'] as const;
+/** weather_description is used by feature pipeline v2 only (v1 ignores it). */
+export const FEATURE_FIELDS = ['holiday', ...NUMERIC_FIELDS, 'weather_main', 'weather_description'] as const;

@@ -69,6 +69,12 @@ export function parsePredictionRows(objects: unknown[]): TrafficRow[] {
       snow_1h: predictionNumber(o.snow_1h, index, 'snow_1h'),
       clouds_all: predictionNumber(o.clouds_all, index, 'clouds_all'),
       weather_main: predictionString(o.weather_main, index, 'weather_main'),
+      // Optional: only feature pipelines fitted with it use it; absent or empty encodes as unseen.
+      ...(o.weather_description === undefined ||
+      o.weather_description === null ||
+      o.weather_description === ''
+        ? {}
+        : { weather_description: predictionString(o.weather_description, index, 'weather_description') }),
       date_time: dateTime,
     };
   });

@@ -20,6 +20,16 @@ export interface ModelVersion {
   sourceObjects: { key: string; etag: string; size: number }[];
   trainingWorkflowId: string;
   trialId: string;
+  /** `ensemble`: modelRef is an ensemble model (src/ml/ensemble-model.ts); absent means a single model. */
+  modelFormat?: 'single' | 'ensemble';
+  /** Version of the stored feature pipeline (absent on records from before v2: 1). */
+  pipelineVersion?: number;
+  /** The slice early stopping watched and the RMSE there; `metrics` are on the validation year. */
+  earlyStopping?: { from: string; to: string; rows: number; rmse?: number };
+  /** Refitted after selection on the training and validation years with the selected rounds. */
+  refit?: { rounds: number; rows: number };
+  /** Ensemble: the trials averaged. */
+  members?: string[];
 }
 
 /** The current state of an alias: the record with the highest sequence number. */
@@ -76,6 +86,18 @@ export const modelVersionSchema = z.object({
   ),
   trainingWorkflowId: z.string().min(1),
   trialId: z.string().min(1),
+  modelFormat: z.enum(['single', 'ensemble']).optional(),
+  pipelineVersion: z.number().int().positive().optional(),
+  earlyStopping: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      rows: z.number().int().nonnegative(),
+      rmse: z.number().optional(),
+    })
+    .optional(),
+  refit: z.object({ rounds: positiveInt, rows: z.number().int().nonnegative() }).optional(),
+  members: z.array(z.string().min(1)).optional(),
 }) satisfies z.ZodType<ModelVersion>;
 
 export const aliasRecordSchema = z.object({

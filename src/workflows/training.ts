@@ -1,6 +1,7 @@
 import {
   defineQuery,
   executeChild,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -13,6 +14,17 @@ import { BEST_RMSE } from './search-attributes';
 import type { TrainingInput, TrainingResult, TrainingStage } from './types';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
+
+const { finalizeModel } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['InvalidInput'],
+  },
+});
 
 export interface TrainingWorkflowInput extends TrainingInput {
   trialTaskQueue: string;
@@ -41,6 +53,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     years: input.years,
     validationYear: input.validationYear,
     schema: input.schema,
+    ...(input.features === undefined ? {} : { features: input.features }),
   });
   upsertMemo({ datasetHash: dataset.datasetHash, trainRows: dataset.trainRows });
   const result: TrainingResult = { workflowId, modelName: input.modelName, dataset };
@@ -73,11 +86,27 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
   upsertMemo({ bestRmse, trialsSucceeded: search.leaderboard.length, trialsFailed: search.failures.length });
   upsertSearchAttributes([{ key: BEST_RMSE, value: bestRmse }]);
 
+  let toRegister = search.best;
+  const ensemble = Math.min(input.ensemble ?? 1, search.leaderboard.length);
+  // Runs started before refit and ensemble existed never have them set; patched() keeps their replay exact.
+  if ((input.refit === true || ensemble > 1) && patched('refit-ensemble')) {
+    stage = 'finalizing';
+    const finalModel = await finalizeModel({
+      datasetRef: dataset.datasetRef,
+      datasetHash: dataset.datasetHash,
+      trials: search.leaderboard.slice(0, Math.max(1, ensemble)),
+      refit: input.refit === true,
+      engine: input.engine,
+    });
+    result.finalModel = finalModel;
+    toRegister = [finalModel];
+  }
+
   if (input.registerModels) {
     stage = 'registering';
     result.registration = await registerModels({
       modelName: input.modelName,
-      trials: search.best,
+      trials: toRegister,
       dataset,
       trainingWorkflowId: workflowId,
     });

@@ -1,3 +1,5 @@
+import type { FeatureSet } from '../ml/feature-pipeline';
+import type { EarlyStoppingSlice } from '../ml/prepared-dataset';
 import type { EngineChoice, EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
 
 /** Which column names the data set uses (the seed's COLUMNS, DATE_TIME and TARGET variables). */
@@ -22,6 +24,8 @@ export interface PrepareDatasetInput {
   years: number[];
   validationYear: number;
   schema: SchemaInput;
+  /** Feature pipeline; absent (runs started before v2 existed): the default, v2. */
+  features?: FeatureSet;
 }
 
 export interface BadRowReport {
@@ -43,6 +47,12 @@ export interface PreparedDatasetSummary {
   featureNames: string[];
   sourceObjects: SourceObject[];
   validationYear: number;
+  featureSet?: FeatureSet;
+  pipelineVersion?: number;
+  /** The slice of the training years early stopping watched (absent for sets prepared before it existed). */
+  earlyStopping?: EarlyStoppingSlice;
+  /** Impossible values replaced by missing, per raw column. */
+  cleanedValues?: Record<string, number>;
 }
 
 export interface RunTrialInput {
@@ -57,12 +67,19 @@ export interface RunTrialInput {
 export interface TrialResult {
   trialId: string;
   params: XGBoostParams;
+  /** On the validation year. */
   metrics: RegressionMetrics;
+  /** On the early-stopping slice of the training years (absent for prepared sets without one). */
+  earlyStoppingRmse?: number;
   trainMs: number;
   modelRef: string;
   rounds: number;
   engine: EngineName;
   engineVersion: string;
+  /** Set on final models built after the search (see FinalizeModelInput); absent: a single trial's model. */
+  modelFormat?: 'single' | 'ensemble';
+  refit?: { rounds: number; rows: number };
+  members?: string[];
 }
 
 export interface SearchInput {
@@ -103,10 +120,24 @@ export interface SearchResult {
   best: TrialResult[];
 }
 
+/** Builds the model to register from the selected trials (see src/activities/finalize-model.ts). */
+export interface FinalizeModelInput {
+  datasetRef: string;
+  datasetHash: string;
+  /** Best first: one trial, or the top k to average as an ensemble. */
+  trials: TrialResult[];
+  /** Refit each on the training + validation years with its selected rounds. */
+  refit: boolean;
+  engine: EngineChoice;
+}
+
 export interface RegisterModelsInput {
   modelName: string;
   trials: TrialResult[];
-  dataset: Pick<PreparedDatasetSummary, 'datasetRef' | 'datasetHash' | 'validationYear' | 'sourceObjects'>;
+  dataset: Pick<
+    PreparedDatasetSummary,
+    'datasetRef' | 'datasetHash' | 'validationYear' | 'sourceObjects' | 'pipelineVersion' | 'earlyStopping'
+  >;
   trainingWorkflowId: string;
 }
 
@@ -150,15 +181,23 @@ export interface TrainingInput {
   /** The seed's IS_REGISTER_MODELS. */
   registerModels: boolean;
   trigger: RunTrigger;
+  /** Feature pipeline (default v2). */
+  features?: FeatureSet;
+  /** Refit the selected model on train + validation years before registering (default false). */
+  refit?: boolean;
+  /** Register the average of the top k trials as one model (default 1: the best trial alone). */
+  ensemble?: number;
 }
 
-export type TrainingStage = 'preparing' | 'searching' | 'registering' | 'done';
+export type TrainingStage = 'preparing' | 'searching' | 'finalizing' | 'registering' | 'done';
 
 export interface TrainingResult {
   workflowId: string;
   modelName: string;
   dataset: PreparedDatasetSummary;
   search?: { leaderboard: TrialResult[]; failures: TrialFailure[] };
+  /** The refitted or ensemble model registered instead of the search's best trials. */
+  finalModel?: TrialResult;
   registration?: RegisterModelsResult;
 }
 
@@ -254,4 +293,53 @@ export interface RetrainCheckResult {
   trainingWorkflowId?: string;
   training?: { bestRmse?: number; championVersion?: number; championDecision?: string };
   stateCommitted: boolean;
+}
+
+export interface ScoreYearInput {
+  dataUri: string;
+  filePrefix: string;
+  year: number;
+  modelName: string;
+  /** A version number or an alias such as `champion`. */
+  version: number | string;
+  schema: SchemaInput;
+}
+
+export interface ScoreYearResult {
+  year: number;
+  modelName: string;
+  version: number;
+  rows: number;
+  metrics: RegressionMetrics;
+}
+
+/** Rolling-origin backtest: for each origin year, train on the years before it as `train` would, score on it. */
+export interface BacktestInput {
+  /** Training settings shared by every origin; years, validation year and model name are set per origin. */
+  training: Omit<TrainingInput, 'years' | 'validationYear' | 'modelName' | 'registerModels' | 'trigger'>;
+  /** First data year every origin trains from. */
+  firstYear: number;
+  /** Each origin Y trains on firstYear … Y-2, validates (selection, champion) on Y-1, and is scored on Y. */
+  origins: number[];
+  /** Models are registered as `<prefix>-<origin>`, never under the production model's name. */
+  modelNamePrefix: string;
+}
+
+export interface BacktestOrigin {
+  year: number;
+  trainYears: number[];
+  validationYear: number;
+  modelName: string;
+  version: number;
+  validationRmse: number;
+  earlyStoppingRmse?: number;
+  rows: number;
+  test: RegressionMetrics;
+}
+
+export interface BacktestResult {
+  modelNamePrefix: string;
+  origins: BacktestOrigin[];
+  /** Means over the origins of RMSE, MAE and R². */
+  mean: RegressionMetrics;
 }
