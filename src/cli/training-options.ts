@@ -8,8 +8,8 @@ export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
 export const DEFAULT_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
 export const DEFAULT_COLUMNS = ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'];
 /** Chosen from the backtest (README, "Model quality"). */
-export const DEFAULT_REFIT = false;
-export const DEFAULT_ENSEMBLE = 1;
+export const DEFAULT_REFIT = true;
+export const DEFAULT_ENSEMBLE = 5;
 
 export interface TrainingFlags {
   modelName: string;
