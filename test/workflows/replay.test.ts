@@ -12,6 +12,7 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
   for (const [file, workflowId] of [
     ['training-history.json', 'wf-train-1'],
     ['search-history.json', 'wf-train-1-search'],
+    ['training-refit-ensemble-history.json', 'wf-train-refit-ensemble'],
   ]) {
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);
