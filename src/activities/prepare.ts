@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { dedupeRows } from '../ml/dedupe';
 import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import { splitEarlyStopping, EARLY_STOPPING_FRACTION } from '../ml/early-stopping-slice';
+import {
+  EARLY_STOPPING_FRACTION,
+  splitEarlyStopping,
+  type EarlyStoppingSplit,
+} from '../ml/early-stopping-slice';
 import {
   DEFAULT_FEATURE_SET,
   fitPipeline,
@@ -86,20 +90,23 @@ export async function prepareDatasetWith(
       `after validation the split is empty: ${split.train.length} training rows, ${validation.length} validation rows (${input.validationYear})`,
     );
   }
-  let held;
-  try {
-    held = splitEarlyStopping(split.train);
-  } catch (err) {
-    throw nonRetryable('DatasetError', (err as Error).message);
+  let held: EarlyStoppingSplit | undefined;
+  if (input.earlyStoppingSlice !== false) {
+    try {
+      held = splitEarlyStopping(split.train);
+    } catch (err) {
+      throw nonRetryable('DatasetError', (err as Error).message);
+    }
   }
-  const { train, earlyStopping } = held;
+  const train = held?.train ?? split.train;
+  const earlyStopping = held?.earlyStopping ?? [];
   const features = input.features ?? DEFAULT_FEATURE_SET;
   const pipeline = fitPipeline({ features, rows: train, schema: input.schema });
   const encodedTrain = transformWithPipeline(pipeline, train);
   const encodedEarlyStopping = transformWithPipeline(pipeline, earlyStopping);
   const encodedValidation = transformWithPipeline(pipeline, validation);
   const cleanedValues: Record<string, number> = {};
-  for (const part of [encodedTrain, encodedEarlyStopping, encodedValidation]) {
+  for (const part of [encodedTrain, ...(held ? [encodedEarlyStopping] : []), encodedValidation]) {
     for (const [column, n] of Object.entries(part.cleaned))
       cleanedValues[column] = (cleanedValues[column] ?? 0) + n;
   }
@@ -116,7 +123,7 @@ export async function prepareDatasetWith(
     validationYear: input.validationYear,
     featureSet: features,
     pipelineVersion: pipeline.version,
-    earlyStopping: held.slice,
+    ...(held ? { earlyStopping: held.slice } : {}),
     cleanedValues,
   };
   const encoded = encodePreparedDataset({
@@ -127,15 +134,19 @@ export async function prepareDatasetWith(
       trainRows: train.length,
       validationRows: validation.length,
       validationYear: input.validationYear,
-      earlyStopping: held.slice,
+      ...(held ? { earlyStopping: held.slice } : {}),
       cleanedValues,
     },
     train: encodedTrain.matrix,
     trainLabels: targetVector(train, input.schema),
     validation: encodedValidation.matrix,
     validationLabels: targetVector(validation, input.schema),
-    earlyStopping: encodedEarlyStopping.matrix,
-    earlyStoppingLabels: targetVector(earlyStopping, input.schema),
+    ...(held
+      ? {
+          earlyStopping: encodedEarlyStopping.matrix,
+          earlyStoppingLabels: targetVector(earlyStopping, input.schema),
+        }
+      : {}),
   });
   // Data and pipeline first, summary last: the summary's presence marks a complete prepared set.
   await deps.artifacts.put(artifactKeys.datasetData(hash), encoded);
@@ -177,7 +188,7 @@ export function datasetHash(input: PrepareDatasetInput, sources: SourceObject[])
     schema: input.schema,
     pipelineVersion: pipelineVersionOf(input.features ?? DEFAULT_FEATURE_SET),
     format: PREPARED_DATASET_FORMAT_VERSION,
-    earlyStoppingFraction: EARLY_STOPPING_FRACTION,
+    earlyStoppingFraction: input.earlyStoppingSlice === false ? 0 : EARLY_STOPPING_FRACTION,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }

@@ -54,6 +54,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     validationYear: input.validationYear,
     schema: input.schema,
     ...(input.features === undefined ? {} : { features: input.features }),
+    ...(input.earlyStoppingRounds === 0 ? { earlyStoppingSlice: false } : {}),
   });
   upsertMemo({ datasetHash: dataset.datasetHash, trainRows: dataset.trainRows });
   const result: TrainingResult = { workflowId, modelName: input.modelName, dataset };

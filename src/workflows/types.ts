@@ -26,6 +26,8 @@ export interface PrepareDatasetInput {
   schema: SchemaInput;
   /** Feature pipeline; absent (runs started before v2 existed): the default, v2. */
   features?: FeatureSet;
+  /** Hold out the early-stopping slice (default true); false when nothing stops early (seed parity). */
+  earlyStoppingSlice?: boolean;
 }
 
 export interface BadRowReport {
