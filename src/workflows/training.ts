@@ -108,6 +108,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     result.registration = await registerModels({
       modelName: input.modelName,
       trials: toRegister,
+      dataUri: input.dataUri,
       dataset,
       trainingWorkflowId: workflowId,
     });

@@ -141,6 +141,8 @@ export interface RegisterModelsInput {
     'datasetRef' | 'datasetHash' | 'validationYear' | 'sourceObjects' | 'pipelineVersion' | 'earlyStopping'
   >;
   trainingWorkflowId: string;
+  /** Where the source files live: lets a champion with another feature pipeline be re-scored from raw rows. */
+  dataUri?: string;
 }
 
 export interface RegisteredVersion {

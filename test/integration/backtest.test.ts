@@ -1,11 +1,18 @@
 import { Client } from '@temporalio/client';
 import { expect } from 'chai';
 import { formatBacktest } from '../../src/cli/backtest-command';
+import { startTraining, waitForTraining } from '../../src/cli/training-run';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { backtestWorkflow } from '../../src/workflows/backtest';
 import type { BacktestInput } from '../../src/workflows/types';
-import { startTestWorkers, testConfig, trainingInput, useDevServerAndS3 } from '../support/pipeline-harness';
+import {
+  SMALL_PARAMS,
+  startTestWorkers,
+  testConfig,
+  trainingInput,
+  useDevServerAndS3,
+} from '../support/pipeline-harness';
 
 describe('rolling-origin backtest (real dev server, real worker, sample data)', function () {
   this.timeout(600_000);
@@ -59,6 +66,38 @@ describe('rolling-origin backtest (real dev server, real worker, sample data)', 
       expect(registered.earlyStopping?.rmse).to.be.a('number');
       // The production model name is never touched.
       expect(await registry.listVersions('traffic-test')).to.deep.equal([]);
+    } finally {
+      workers.shutdown();
+      await workers.done;
+    }
+  });
+
+  it('compares a v2 candidate with a v1 champion of another validation year by scoring the raw rows', async () => {
+    const config = testConfig({});
+    const workers = await startTestWorkers(infra.env, config);
+    try {
+      const client = infra.env.client as unknown as Client;
+      const run = async (overrides: Parameters<typeof trainingInput>[1], id: string) =>
+        waitForTraining(
+          client,
+          await startTraining(
+            client,
+            config,
+            trainingInput(config, { params: SMALL_PARAMS, ...overrides }),
+            id,
+          ),
+          () => undefined,
+          300,
+        );
+      await run({ features: 'v1', years: [2012, 2013, 2014, 2015], validationYear: 2015 }, 'cross-v1');
+      const second = await run({ features: 'v2', refit: true }, 'cross-v2');
+      const decision = second.registration!.champion;
+      expect(decision.previousChampion?.version).to.equal(1);
+      expect(decision.previousChampion?.rmse).to.be.greaterThan(0);
+      expect(decision.validationYear).to.equal(2016);
+      const registry = new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
+      expect((await registry.resolve('traffic-test', 1)).pipelineVersion).to.equal(1);
+      expect((await registry.resolve('traffic-test', 2)).pipelineVersion).to.equal(2);
     } finally {
       workers.shutdown();
       await workers.done;
