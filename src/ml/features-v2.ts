@@ -26,7 +26,7 @@ const CATEGORICAL_COLUMNS = ['weather_main', 'weather_description'] as const;
 type CategoricalColumn = (typeof CATEGORICAL_COLUMNS)[number];
 
 /** Readings outside these bounds are impossible and become missing values. */
-export const VALID_RANGES: Readonly<Record<NumericColumn, { min: number; max: number }>> = {
+const VALID_RANGES: Readonly<Record<NumericColumn, { min: number; max: number }>> = {
   temp: { min: 200, max: 340 }, // Kelvin: -73 °C … 67 °C
   rain_1h: { min: 0, max: 300 }, // mm in one hour (the world record is about 305)
   snow_1h: { min: 0, max: 300 },
