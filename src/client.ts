@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
-import { addBacktestCommand } from './cli/backtest-command';
+import { addBacktestCommand, backtestSummaryOf } from './cli/backtest-command';
 import { describeError } from './cli/errors';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runPrediction } from './cli/prediction-run';
@@ -55,10 +55,15 @@ export function buildProgram(): Command {
   )
     .option('--wait', 'wait for the result and print it')
     .option('--json', 'print machine-readable JSON')
-    .action(async (flags: TrainingFlags & { wait?: boolean; json?: boolean }) => {
+    .option(
+      '--backtest <workflow-id>',
+      'record this finished backtest of the same settings with the versions',
+    )
+    .action(async (flags: TrainingFlags & { wait?: boolean; json?: boolean; backtest?: string }) => {
       const config = loadConfig();
       const input = trainingInputFrom(flags, { dataUri: config.dataUri, trigger: 'ad-hoc' });
       const client = await connect(config);
+      if (flags.backtest) input.backtest = await backtestSummaryOf(client, flags.backtest, input);
       const handle = await startTraining(client, config, input);
       if (!flags.wait) {
         console.log(

@@ -58,7 +58,8 @@ export async function finalizeModelWith(deps: FinalizeDeps, input: FinalizeModel
       );
       const modelRef = await storeModel(deps.artifacts, Buffer.from(outcome.model), outcome.engine);
       members.push({ engine: outcome.engine, modelRef, rounds: outcome.rounds });
-      refit = { rounds: trial.rounds, rows: all.x.rows };
+      // Recorded for the best member, whose parameters and rounds the registry record shows.
+      refit ??= { rounds: trial.rounds, rows: all.x.rows };
     }
   } else {
     for (const trial of trials)

@@ -58,6 +58,7 @@ export async function registerModelsWith(
           ...(trial.modelFormat === undefined ? {} : { modelFormat: trial.modelFormat }),
           ...(trial.refit === undefined ? {} : { refit: trial.refit }),
           ...(trial.members === undefined ? {} : { members: trial.members }),
+          ...(input.backtest === undefined ? {} : { backtest: input.backtest }),
         },
       }),
     );

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../config';
 import { backtestWorkflow } from '../workflows/backtest';
-import type { BacktestResult } from '../workflows/types';
+import type { BacktestResult, BacktestSettings, BacktestSummary, TrainingInput } from '../workflows/types';
 import {
   addTrainingOptions,
   parseYears,
@@ -87,4 +87,28 @@ export function addBacktestCommand(program: Command, deps: BacktestCommandDeps):
       const result = await handle.result();
       console.log(flags.json ? JSON.stringify(result, null, 2) : formatBacktest(result));
     });
+}
+
+/**
+ * For `train --backtest <id>`: the finished backtest's summary, refused with one line when it tested other
+ * training settings than the run that would record it.
+ */
+export async function backtestSummaryOf(
+  client: Client,
+  workflowId: string,
+  training: TrainingInput,
+): Promise<BacktestSummary> {
+  const result = (await client.workflow.getHandle(workflowId).result()) as BacktestResult;
+  const keys = Object.keys(result.settings) as (keyof BacktestSettings)[];
+  const differ = keys.filter((k) => JSON.stringify(result.settings[k]) !== JSON.stringify(training[k]));
+  if (differ.length > 0) {
+    throw new InvalidArgumentError(
+      `backtest ${workflowId} tested other settings (${differ.map((k) => `${k}: ${JSON.stringify(result.settings[k])} there, ${JSON.stringify(training[k])} here`).join('; ')})`,
+    );
+  }
+  return {
+    workflowId,
+    meanRmse: result.mean.rmse,
+    rmseByYear: Object.fromEntries(result.origins.map((o) => [String(o.year), o.test.rmse])),
+  };
 }

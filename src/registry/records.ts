@@ -30,6 +30,8 @@ export interface ModelVersion {
   refit?: { rounds: number; rows: number };
   /** Ensemble: the trials averaged. */
   members?: string[];
+  /** The rolling-origin backtest of the same training settings (`train --backtest <id>`). */
+  backtest?: { workflowId: string; meanRmse: number; rmseByYear: Record<string, number> };
 }
 
 /** The current state of an alias: the record with the highest sequence number. */
@@ -98,6 +100,13 @@ export const modelVersionSchema = z.object({
     .optional(),
   refit: z.object({ rounds: positiveInt, rows: z.number().int().nonnegative() }).optional(),
   members: z.array(z.string().min(1)).optional(),
+  backtest: z
+    .object({
+      workflowId: z.string().min(1),
+      meanRmse: z.number(),
+      rmseByYear: z.record(z.string(), z.number()),
+    })
+    .optional(),
 }) satisfies z.ZodType<ModelVersion>;
 
 export const aliasRecordSchema = z.object({

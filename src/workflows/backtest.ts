@@ -78,8 +78,19 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
   );
   const mean = (pick: (o: BacktestOrigin) => number) =>
     origins.reduce((sum, o) => sum + pick(o), 0) / Math.max(1, origins.length);
+  const t = input.training;
   return {
     modelNamePrefix: input.modelNamePrefix,
+    settings: {
+      features: t.features,
+      refit: t.refit,
+      ensemble: t.ensemble,
+      trials: t.trials,
+      seed: t.seed,
+      params: t.params,
+      earlyStoppingRounds: t.earlyStoppingRounds,
+      schema: t.schema,
+    },
     origins,
     mean: { rmse: mean((o) => o.test.rmse), mae: mean((o) => o.test.mae), r2: mean((o) => o.test.r2) },
   };

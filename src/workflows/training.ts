@@ -109,6 +109,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       modelName: input.modelName,
       trials: toRegister,
       dataUri: input.dataUri,
+      ...(input.backtest === undefined ? {} : { backtest: input.backtest }),
       dataset,
       trainingWorkflowId: workflowId,
     });

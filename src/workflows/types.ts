@@ -143,6 +143,7 @@ export interface RegisterModelsInput {
   trainingWorkflowId: string;
   /** Where the source files live: lets a champion with another feature pipeline be re-scored from raw rows. */
   dataUri?: string;
+  backtest?: BacktestSummary;
 }
 
 export interface RegisteredVersion {
@@ -191,6 +192,20 @@ export interface TrainingInput {
   refit?: boolean;
   /** Register the average of the top k trials as one model (default 1: the best trial alone). */
   ensemble?: number;
+  /** A backtest of these training settings, recorded with the registered versions. */
+  backtest?: BacktestSummary;
+}
+
+export type BacktestSettings = Pick<
+  TrainingInput,
+  'features' | 'refit' | 'ensemble' | 'trials' | 'seed' | 'params' | 'earlyStoppingRounds' | 'schema'
+>;
+
+/** What a registry record keeps of a backtest (`client backtest`) of its training settings. */
+export interface BacktestSummary {
+  workflowId: string;
+  meanRmse: number;
+  rmseByYear: Record<string, number>;
 }
 
 export type TrainingStage = 'preparing' | 'searching' | 'finalizing' | 'registering' | 'done';
@@ -343,6 +358,8 @@ export interface BacktestOrigin {
 
 export interface BacktestResult {
   modelNamePrefix: string;
+  /** The training settings that decide model quality, to match a later `train --backtest` against. */
+  settings: BacktestSettings;
   origins: BacktestOrigin[];
   /** Means over the origins of RMSE, MAE and R². */
   mean: RegressionMetrics;
