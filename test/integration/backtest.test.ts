@@ -1,6 +1,6 @@
 import { Client } from '@temporalio/client';
 import { expect } from 'chai';
-import { formatBacktest } from '../../src/cli/backtest-command';
+import { backtestSummaryOf, formatBacktest } from '../../src/cli/backtest-command';
 import { startTraining, waitForTraining } from '../../src/cli/training-run';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -57,6 +57,17 @@ describe('rolling-origin backtest (real dev server, real worker, sample data)', 
         1e-9,
       );
       expect(formatBacktest(result)).to.match(/^mean\s+\d+\.\d/m);
+
+      // `train --backtest bt-test` records it only for the same settings.
+      const same = trainingInput(config, { trials: 3, features: 'v2', refit: true, ensemble: 2 });
+      const summary = await backtestSummaryOf(client, 'bt-test', same);
+      expect(summary.meanRmse).to.equal(result.mean.rmse);
+      expect(Object.keys(summary.rmseByYear)).to.deep.equal(['2015', '2016']);
+      let refused: Error | undefined;
+      await backtestSummaryOf(client, 'bt-test', { ...same, features: 'v1' }).catch(
+        (e: Error) => (refused = e),
+      );
+      expect(refused?.message).to.match(/tested other settings \(features: "v2" there, "v1" here\)/);
 
       const registry = new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
       const registered = await registry.resolve('bt-test-2016', 'champion');
