@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
+import { addBacktestCommand, backtestSummaryOf } from './cli/backtest-command';
 import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
 import { addExplainCommand } from './cli/explain-command';
@@ -8,7 +9,7 @@ import { formatTrainingResult, formatVersions } from './cli/format';
 import { runBatchPrediction } from './cli/batch-prediction-run';
 import { PREDICTION_BATCH_ROWS, runPrediction } from './cli/prediction-run';
 import { readInput, readPredictionRows } from './cli/prediction-input';
-import { parsePredictionRows } from './ml/dataset';
+import { parsePredictionRows } from './ml/prediction-rows';
 import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
 import { formatRetrainResult, startRetrainCheck } from './cli/retrain-run';
 import { addScheduleCommands } from './cli/schedule';
@@ -51,10 +52,15 @@ export function buildProgram(): Command {
   )
     .option('--wait', 'wait for the result and print it')
     .option('--json', 'print machine-readable JSON')
-    .action(async (flags: TrainingFlags & { wait?: boolean; json?: boolean }) => {
+    .option(
+      '--backtest <workflow-id>',
+      'record this finished backtest of the same settings with the versions',
+    )
+    .action(async (flags: TrainingFlags & { wait?: boolean; json?: boolean; backtest?: string }) => {
       const config = loadConfig();
       const input = trainingInputFrom(flags, { dataUri: config.dataUri, trigger: 'ad-hoc' });
       const client = await connect(config);
+      if (flags.backtest) input.backtest = await backtestSummaryOf(client, flags.backtest, input);
       const handle = await startTraining(client, config, input);
       if (!flags.wait) {
         console.log(
@@ -69,6 +75,8 @@ export function buildProgram(): Command {
       );
       console.log(flags.json ? JSON.stringify(result, null, 2) : formatTrainingResult(result));
     });
+
+  addBacktestCommand(program, { loadConfig, connect });
 
   const models = program.command('models').description('inspect the model registry');
   models

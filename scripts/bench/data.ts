@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { dedupeRows, parseTrafficCsv } from '../../src/ml/dataset';
+import { dedupeRows } from '../../src/ml/dedupe';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
 import { splitByYear } from '../../src/ml/split';
 import { shareTrialData, type SharedTrialData } from '../../src/ml/trial-pool';

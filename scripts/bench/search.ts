@@ -12,7 +12,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { startTraining } from '../../src/cli/training-run';
 import type { AppConfig } from '../../src/config';
-import { DEFAULT_SCHEMA } from '../../src/ml/dataset';
+import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
 import { createRandomSampler } from '../../src/ml/sampler';
 import { createTrialPool } from '../../src/ml/trial-pool';
 import type { EngineName, XGBoostParams } from '../../src/ml/types';

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { readPredictionRows } from '../cli/prediction-input';
-import { parsePredictionRows } from '../ml/dataset';
+import { parsePredictionRows } from '../ml/prediction-rows';
 import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { DatasetError, parseTrafficCsv } from '../ml/dataset';
+import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import { diffDataState, stateFingerprint, yearOfKey, type DataState } from '../retraining/data-state';
 import { validateDataState } from '../retraining/data-state-schema';
 import type { BlobStore } from '../storage/blob-store';

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { DatasetError, parseTrafficCsv } from '../ml/dataset';
+import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import { regressionMetrics } from '../ml/metrics';
 import type { TrialPool } from '../ml/trial-pool';
 import type { TrafficRow } from '../ml/types';

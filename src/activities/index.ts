@@ -9,9 +9,11 @@ import type {
   CommitDataStateInput,
   InspectDataStateInput,
   PredictInput,
+  FinalizeModelInput,
   PrepareDatasetInput,
   RegisterModelsInput,
   RunTrialInput,
+  ScoreYearInput,
 } from '../workflows/types';
 import type {
   BatchPredictInput,
@@ -23,9 +25,11 @@ import { joinPredictionOutputWith, predictChunkWith, splitPredictionInputWith } 
 import { assessDriftWith } from './drift';
 import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
+import { finalizeModelWith } from './finalize-model';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
+import { scoreYearWith } from './score-year';
 import { runTrialWith } from './trial';
 import { appendTrialTableWith } from './trial-table';
 import { buildRunReportWith } from './run-report';
@@ -49,6 +53,8 @@ export function createActivities(deps: ActivityDeps) {
     runTrial: (input: RunTrialInput) => observeTrial(deps.metrics, () => runTrialWith(all, input)),
     appendTrialTable: (input: AppendTrialTableInput) => appendTrialTableWith(all, input),
     registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
+    finalizeModel: (input: FinalizeModelInput) => finalizeModelWith(all, input),
+    scoreYear: (input: ScoreYearInput) => scoreYearWith(all, input),
     predict: (input: PredictInput) => predictWith(all, input),
     inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),
     assessDrift: (input: AssessDriftInput) => assessDriftWith(all, input),

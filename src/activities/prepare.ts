@@ -1,8 +1,20 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { DatasetError, dedupeRows, parseTrafficCsv } from '../ml/dataset';
-import { FEATURE_PIPELINE_VERSION, fitFeaturePipeline, targetVector, transformRows } from '../ml/features';
-import { encodePreparedDataset } from '../ml/prepared-dataset';
+import { dedupeRows } from '../ml/dedupe';
+import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
+import {
+  EARLY_STOPPING_FRACTION,
+  splitEarlyStopping,
+  type EarlyStoppingSplit,
+} from '../ml/early-stopping-slice';
+import {
+  DEFAULT_FEATURE_SET,
+  fitPipeline,
+  pipelineVersionOf,
+  transformWithPipeline,
+} from '../ml/feature-pipeline';
+import { targetVector } from '../ml/features';
+import { encodePreparedDataset, PREPARED_DATASET_FORMAT_VERSION } from '../ml/prepared-dataset';
 import { splitByYear } from '../ml/split';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
 import type { TrafficRow } from '../ml/types';
@@ -70,14 +82,34 @@ export async function prepareDatasetWith(
   }
 
   const unique = dedupeRows(rows);
-  const { train, validation } = splitByYear({ rows: unique, validationYear: input.validationYear });
-  if (train.length === 0 || validation.length === 0) {
+  const split = splitByYear({ rows: unique, validationYear: input.validationYear });
+  const { validation } = split;
+  if (split.train.length === 0 || validation.length === 0) {
     throw nonRetryable(
       'DatasetError',
-      `after validation the split is empty: ${train.length} training rows, ${validation.length} validation rows (${input.validationYear})`,
+      `after validation the split is empty: ${split.train.length} training rows, ${validation.length} validation rows (${input.validationYear})`,
     );
   }
-  const pipeline = fitFeaturePipeline({ rows: train, schema: input.schema });
+  let held: EarlyStoppingSplit | undefined;
+  if (input.earlyStoppingSlice !== false) {
+    try {
+      held = splitEarlyStopping(split.train);
+    } catch (err) {
+      throw nonRetryable('DatasetError', (err as Error).message);
+    }
+  }
+  const train = held?.train ?? split.train;
+  const earlyStopping = held?.earlyStopping ?? [];
+  const features = input.features ?? DEFAULT_FEATURE_SET;
+  const pipeline = fitPipeline({ features, rows: train, schema: input.schema });
+  const encodedTrain = transformWithPipeline(pipeline, train);
+  const encodedEarlyStopping = transformWithPipeline(pipeline, earlyStopping);
+  const encodedValidation = transformWithPipeline(pipeline, validation);
+  const cleanedValues: Record<string, number> = {};
+  for (const part of [encodedTrain, ...(held ? [encodedEarlyStopping] : []), encodedValidation]) {
+    for (const [column, n] of Object.entries(part.cleaned))
+      cleanedValues[column] = (cleanedValues[column] ?? 0) + n;
+  }
   const summary: PreparedDatasetSummary = {
     datasetRef: artifactKeys.datasetData(hash),
     datasetHash: hash,
@@ -89,6 +121,10 @@ export async function prepareDatasetWith(
     featureNames: pipeline.featureNames,
     sourceObjects,
     validationYear: input.validationYear,
+    featureSet: features,
+    pipelineVersion: pipeline.version,
+    ...(held ? { earlyStopping: held.slice } : {}),
+    cleanedValues,
   };
   const encoded = encodePreparedDataset({
     meta: {
@@ -98,11 +134,19 @@ export async function prepareDatasetWith(
       trainRows: train.length,
       validationRows: validation.length,
       validationYear: input.validationYear,
+      ...(held ? { earlyStopping: held.slice } : {}),
+      cleanedValues,
     },
-    train: transformRows(pipeline, train),
+    train: encodedTrain.matrix,
     trainLabels: targetVector(train, input.schema),
-    validation: transformRows(pipeline, validation),
+    validation: encodedValidation.matrix,
     validationLabels: targetVector(validation, input.schema),
+    ...(held
+      ? {
+          earlyStopping: encodedEarlyStopping.matrix,
+          earlyStoppingLabels: targetVector(earlyStopping, input.schema),
+        }
+      : {}),
   });
   // Data and pipeline first, summary last: the summary's presence marks a complete prepared set.
   await deps.artifacts.put(artifactKeys.datasetData(hash), encoded);
@@ -136,13 +180,15 @@ function parseOrFail(file: string, text: string, input: PrepareDatasetInput) {
   }
 }
 
-/** Content address of a prepared set: the input objects' ETags, the split and the pipeline version. */
+/** Content address of a prepared set: the input objects' ETags, the split, the pipeline and format versions. */
 export function datasetHash(input: PrepareDatasetInput, sources: SourceObject[]): string {
   const identity = {
     sources: sources.map((s) => [s.key, s.etag]),
     validationYear: input.validationYear,
     schema: input.schema,
-    pipelineVersion: FEATURE_PIPELINE_VERSION,
+    pipelineVersion: pipelineVersionOf(input.features ?? DEFAULT_FEATURE_SET),
+    format: PREPARED_DATASET_FORMAT_VERSION,
+    earlyStoppingFraction: input.earlyStoppingSlice === false ? 0 : EARLY_STOPPING_FRACTION,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
+import { dedupeRows } from '../ml/dedupe';
 import { regressionMetrics } from '../ml/metrics';
+import { parseTrafficCsv } from '../ml/traffic-csv';
 import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
@@ -8,8 +10,10 @@ import type { ChampionDecision, RegisterModelsInput, RegisterModelsResult } from
 import { artifactKeys } from './artifact-keys';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
+import { predictMatrix, scoreWithVersion } from './score-version';
 
 export interface RegisterDeps {
+  openDataStore(uri: string): BlobStore;
   artifacts: BlobStore;
   registry: ModelRegistry;
   datasets: DatasetCache;
@@ -52,6 +56,14 @@ export async function registerModelsWith(
           trainingWorkflowId: input.trainingWorkflowId,
           trialId: trial.trialId,
           ...(input.withRunReport ? { reportRef: artifactKeys.runReport(input.trainingWorkflowId) } : {}),
+          pipelineVersion: input.dataset.pipelineVersion ?? 1,
+          ...(input.dataset.earlyStopping
+            ? { earlyStopping: { ...input.dataset.earlyStopping, rmse: trial.earlyStoppingRmse } }
+            : {}),
+          ...(trial.modelFormat === undefined ? {} : { modelFormat: trial.modelFormat }),
+          ...(trial.refit === undefined ? {} : { refit: trial.refit }),
+          ...(trial.members === undefined ? {} : { members: trial.members }),
+          ...(input.backtest === undefined ? {} : { backtest: input.backtest }),
         },
       }),
     );
@@ -165,16 +177,38 @@ async function championRmseOn(
   const dataset = await deps.datasets.get(input.dataset.datasetHash, input.dataset.datasetRef);
   const championPipeline = JSON.parse((await deps.artifacts.get(champion.pipelineRef)).toString('utf8'));
   if (JSON.stringify(championPipeline.featureNames) !== JSON.stringify(dataset.meta.featureNames)) {
+    if (input.dataUri !== undefined) return championRmseFromRawRows(deps, input, input.dataUri, champion);
     throw nonRetryable(
       'RegistryError',
       `champion v${champion.version} uses other features; cannot compare on ${input.dataset.validationYear}`,
     );
   }
-  const predictions = await deps.pool.predict({
-    engine: champion.engine,
-    model: await deps.artifacts.get(champion.modelRef),
-    rounds: champion.rounds,
-    x: dataset.validation,
-  });
+  const predictions = await predictMatrix(deps, champion, dataset.validation);
   return regressionMetrics(dataset.validationLabels, predictions).rmse;
+}
+
+/**
+ * A champion with another feature pipeline (e.g. v1 against a v2 candidate) cannot read the candidate's
+ * prepared matrix: it scores the validation year's raw rows, read and de-duplicated as training reads them.
+ */
+async function championRmseFromRawRows(
+  deps: RegisterDeps,
+  input: RegisterModelsInput,
+  dataUri: string,
+  champion: ModelVersion,
+): Promise<number> {
+  const year = input.dataset.validationYear;
+  const source = input.dataset.sourceObjects.find((s) => s.key.endsWith(`_${year}.csv`));
+  if (!source)
+    throw nonRetryable(
+      'RegistryError',
+      `no source file of the validation year ${year} to score champion v${champion.version} on`,
+    );
+  const text = (await deps.openDataStore(dataUri).get(source.key)).toString('utf8');
+  const rows = dedupeRows(parseTrafficCsv({ text, file: source.key }).rows);
+  const predictions = await scoreWithVersion(deps, champion, rows);
+  return regressionMetrics(
+    Float64Array.from(rows, (r) => r.traffic_volume as number),
+    predictions,
+  ).rmse;
 }

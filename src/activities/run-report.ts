@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
-import { DatasetError, dedupeRows, parseTrafficCsv } from '../ml/dataset';
+import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
+import { dedupeRows } from '../ml/dedupe';
 import { columnGroups, groupContributions } from '../ml/explain';
 import { targetVector, transformRows, validateFeaturePipeline } from '../ml/features';
 import type { TrialPool } from '../ml/trial-pool';

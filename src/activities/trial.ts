@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { resolveEngineName } from '../ml/engines/select-engine';
 import { validateParams } from '../ml/params';
 import type { TrialPool } from '../ml/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
 import type { RunTrialInput, TrialResult } from '../workflows/types';
-import { artifactKeys } from './artifact-keys';
+import { storeModel } from './store-model';
 import type { DatasetCache } from './dataset-cache';
 import { PreparedDatasetFormatError } from '../ml/prepared-dataset';
 import { BlobNotFoundError } from '../storage/blob-store';
@@ -87,11 +86,12 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
       },
     );
     const modelRef =
-      outcome.model && (await storeModel(deps.artifacts, outcome.model, outcome.engine, input.trialId));
+      outcome.model && (await storeTrialModel(deps.artifacts, outcome.model, outcome.engine, input.trialId));
     const result: TrialResult = {
       trialId: input.trialId,
       params,
       metrics: outcome.metrics,
+      ...(outcome.earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse: outcome.earlyStoppingRmse }),
       trainMs: Math.round(outcome.trainMs),
       modelRef,
       rounds: outcome.rounds,
@@ -119,21 +119,18 @@ function classifyDatasetError(input: RunTrialInput, err: unknown): unknown {
   return isTransientStoreError(err) ? infrastructureFault(message, err) : err;
 }
 
-/** Models are content-addressed: a retried trial stores nothing twice. */
-async function storeModel(
+/** Stores the model; an unreachable store is an infrastructure fault the search retries. */
+async function storeTrialModel(
   artifacts: BlobStore,
   model: Uint8Array,
   engine: string,
   trialId: string,
 ): Promise<string> {
-  const modelBytes = Buffer.from(model);
-  const modelRef = artifactKeys.model(createHash('sha256').update(modelBytes).digest('hex'), engine);
   try {
-    if (!(await artifacts.head(modelRef))) await artifacts.put(modelRef, modelBytes);
+    return await storeModel(artifacts, model, engine);
   } catch (err) {
     throw isTransientStoreError(err)
       ? infrastructureFault(`${trialId}: storing the model: ${(err as Error).message}`, err)
       : err;
   }
-  return modelRef;
 }

@@ -63,7 +63,21 @@ export function formatTrainingResult(result: TrainingResult): string {
   ];
   for (const bad of d.badRows)
     lines.push(`  ${bad.file}: ${bad.count} malformed row(s) skipped, e.g. ${bad.examples[0]}`);
+  if (d.featureSet) lines.push(`features ${d.featureSet} (pipeline version ${d.pipelineVersion})`);
+  const cleaned = Object.entries(d.cleanedValues ?? {});
+  if (cleaned.length > 0)
+    lines.push(`impossible values set to missing: ${cleaned.map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  if (d.earlyStopping)
+    lines.push(
+      `early stopping on ${d.earlyStopping.from} … ${d.earlyStopping.to} (${d.earlyStopping.rows} rows held out of training); selection on ${d.validationYear}`,
+    );
   if (result.search) lines.push('', 'leaderboard (validation):', formatLeaderboard(result));
+  const f = result.finalModel;
+  if (f) {
+    const what = [f.modelFormat === 'ensemble' ? `ensemble of ${f.members?.join(', ')}` : f.trialId];
+    if (f.refit) what.push(`refitted on ${f.refit.rows} rows with ${f.refit.rounds} rounds`);
+    lines.push('', `final model: ${what.join(', ')}; validation RMSE ${f.metrics.rmse.toFixed(1)}`);
+  }
   if (result.registration) {
     const r = result.registration;
     lines.push(

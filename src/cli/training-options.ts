@@ -1,6 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_FEATURE_SET, FEATURE_SETS, type FeatureSet } from '../ml/feature-pipeline';
 import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
@@ -12,6 +13,9 @@ import type { SamplerKind } from '../ml/sampler';
 export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
 export const DEFAULT_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
 export const DEFAULT_COLUMNS = ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'];
+/** Chosen from the backtest (README, "Model quality"). */
+export const DEFAULT_REFIT = true;
+export const DEFAULT_ENSEMBLE = 5;
 
 export interface TrainingFlags {
   modelName: string;
@@ -36,6 +40,9 @@ export interface TrainingFlags {
   register: boolean;
   infraRetryWindow?: number;
   maxFailedShare?: number;
+  features: FeatureSet;
+  refit: boolean;
+  ensemble: number;
 }
 
 export function positiveInt(value: string): number {
@@ -162,7 +169,7 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option(
       '--early-stopping <rounds>',
-      'early-stopping rounds on the validation set (native engine; 0 = off)',
+      'early-stopping rounds on the early-stopping slice of the training years (native engine; 0 = off)',
       nonNegativeInt,
       30,
     )
@@ -197,6 +204,23 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       'the search fails, registering nothing, when more than this share of its trials failed (e.g. 10%, 0.05)',
       share,
       DEFAULT_MAX_FAILED_SHARE,
+    )
+    .addOption(
+      new Option('--features <version>', 'feature pipeline: v1 (seed parity) or v2 (calendar, cleaning)')
+        .choices([...FEATURE_SETS])
+        .default(DEFAULT_FEATURE_SET),
+    )
+    .option(
+      '--refit [bool]',
+      'refit the selected model on the training + validation years with its selected rounds',
+      parseBool,
+      DEFAULT_REFIT,
+    )
+    .option(
+      '--ensemble <k>',
+      'register the average of the top k trials as one model (1 = off)',
+      positiveInt,
+      DEFAULT_ENSEMBLE,
     );
   if (opts.withYears) {
     cmd
@@ -235,5 +259,8 @@ export function trainingInputFrom(
     infraRetryWindowMs: flags.infraRetryWindow,
     maxFailedShare: flags.maxFailedShare,
     trigger: defaults.trigger,
+    features: flags.features,
+    refit: flags.refit,
+    ensemble: flags.ensemble,
   };
 }

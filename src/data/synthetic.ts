@@ -3,7 +3,7 @@
  * exact schema, so everything runs and is tested without the real file. Deterministic for a seed.
  */
 import { RAW_COLUMNS } from '../ml/types';
-import { dayOfWeek } from '../ml/dataset';
+import { dayOfWeek } from '../ml/local-date-time';
 import { createRng, type Rng } from '../ml/search-space';
 
 export const SAMPLE_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { collectRunReport } from '../activities/run-report';
-import { DEFAULT_SCHEMA } from '../ml/dataset';
+import { DEFAULT_SCHEMA } from '../ml/dataset-schema';
 import { createRng, sampleParams } from '../ml/search-space';
 import { createTrialPool } from '../ml/trial-pool';
 import { ModelRegistry } from '../registry/model-registry';

@@ -7,8 +7,10 @@ import { runPrediction } from '../cli/prediction-run';
 import { SEED_EXAMPLE_ROWS } from '../cli/prediction-input';
 import {
   DEFAULT_COLUMNS,
+  DEFAULT_ENSEMBLE,
   DEFAULT_FILE_PREFIX,
   DEFAULT_MODEL_NAME,
+  DEFAULT_REFIT,
   positiveInt,
 } from '../cli/training-options';
 import { startTraining, waitForTraining } from '../cli/training-run';
@@ -17,6 +19,7 @@ import { retrainInputFrom } from '../cli/retrain-options';
 import { createRetrainSchedule, DEFAULT_SCHEDULE_ID, describeRetrainSchedule } from '../cli/schedule';
 import { loadConfig } from '../config';
 import { describeEngineAvailability } from '../ml/engines/select-engine';
+import { DEFAULT_FEATURE_SET } from '../ml/feature-pipeline';
 import { ModelRegistry } from '../registry/model-registry';
 import { ensureDevServer } from '../runtime/dev-server';
 import { createWorkers } from '../runtime/workers';
@@ -77,6 +80,9 @@ async function main(): Promise<void> {
     runFineTuning: true,
     registerModels: true,
     trigger: 'ad-hoc',
+    features: DEFAULT_FEATURE_SET,
+    refit: DEFAULT_REFIT,
+    ensemble: DEFAULT_ENSEMBLE,
   });
   const runUrl = `${uiBase}/namespaces/${config.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`;
   log(`training run ${handle.workflowId} on ${config.dataUri}: ${opts.trials} trials`);
@@ -120,6 +126,9 @@ async function main(): Promise<void> {
         earlyStopping: 30,
         fineTuning: true,
         register: true,
+        features: DEFAULT_FEATURE_SET,
+        refit: DEFAULT_REFIT,
+        ensemble: DEFAULT_ENSEMBLE,
         psiThreshold: 0.2,
         decayRatio: 1.25,
         retrainOnDrift: false,

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { DenseMatrix } from './engines/engine';
 import type { TrafficRow } from './types';
-import { DEFAULT_SCHEMA, NUMERIC_FIELDS, dayOfWeek, type DatasetSchema } from './dataset';
+import { DEFAULT_SCHEMA, NUMERIC_FIELDS, type DatasetSchema } from './dataset-schema';
+import { dayOfWeek } from './local-date-time';
 
 /** Bump on any change that alters the matrix produced for the same rows. */
 export const FEATURE_PIPELINE_VERSION = 1;

@@ -7,13 +7,17 @@
  *   4  uint32            format version
  *   8  uint32            header byte length (a multiple of 4: JSON padded with spaces)
  *   12 header JSON       { meta, shapes }
- *   …  float32 bodies    train, trainLabels, validation, validationLabels (row-major, back to back)
+ *   …  float32 bodies    train, trainLabels, validation, validationLabels (row-major, back to back),
+ *                        then (format 2) earlyStopping, earlyStoppingLabels
+ *
+ * Format 2 adds the early-stopping slice; format 1 sets (without it) stay readable.
  */
 import { z } from 'zod';
 import type { DenseMatrix } from './engines/engine';
-import { validateFeaturePipeline, type FeaturePipeline } from './features';
+import { validateAnyFeaturePipeline, type AnyFeaturePipeline } from './feature-pipeline';
 
-export const PREPARED_DATASET_FORMAT_VERSION = 1;
+export const PREPARED_DATASET_FORMAT_VERSION = 2;
+const READABLE_FORMATS = [1, 2];
 const MAGIC = 'TVPD';
 const PREAMBLE_BYTES = 12;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -28,7 +32,7 @@ export interface PreparedDatasetMeta {
   /** Content hash identifying this prepared set (computed by the caller, e.g. over inputs and pipeline version). */
   hash: string;
   featureNames: string[];
-  pipeline: FeaturePipeline;
+  pipeline: AnyFeaturePipeline;
   trainRows: number;
   validationRows: number;
   validationYear: number;
@@ -36,6 +40,17 @@ export interface PreparedDatasetMeta {
   sources?: PreparedSource[];
   duplicatesRemoved?: number;
   badRowCount?: number;
+  /** The time-ordered slice of the training years that early stopping watches (format 2). */
+  earlyStopping?: EarlyStoppingSlice;
+  /** Impossible values replaced by missing, per raw column (feature pipeline v2). */
+  cleanedValues?: Record<string, number>;
+}
+
+export interface EarlyStoppingSlice {
+  /** First and last date-time of the slice (local, `YYYY-MM-DD HH:MM:SS`). */
+  from: string;
+  to: string;
+  rows: number;
 }
 
 export interface PreparedDataset {
@@ -44,6 +59,9 @@ export interface PreparedDataset {
   trainLabels: Float32Array;
   validation: DenseMatrix;
   validationLabels: Float32Array;
+  /** Format 2: rows held out of `train` for early stopping only; absent in format 1 sets. */
+  earlyStopping?: DenseMatrix;
+  earlyStoppingLabels?: Float32Array;
 }
 
 export interface DecodeOptions {
@@ -70,11 +88,13 @@ const metaSchema = z.looseObject({
   sources: z.array(z.object({ file: z.string(), rows: count, badRowCount: count })).optional(),
   duplicatesRemoved: count.optional(),
   badRowCount: count.optional(),
+  earlyStopping: z.object({ from: z.string(), to: z.string(), rows: count }).optional(),
+  cleanedValues: z.record(z.string(), count).optional(),
 });
 const shapeSchema = z.object({ rows: count, cols: count });
 const headerSchema = z.object({
   meta: metaSchema,
-  shapes: z.object({ train: shapeSchema, validation: shapeSchema }),
+  shapes: z.object({ train: shapeSchema, validation: shapeSchema, earlyStopping: shapeSchema.optional() }),
   bodyBytes: count,
 });
 
@@ -91,6 +111,16 @@ function checkShapes(d: PreparedDataset): void {
   if (d.trainLabels.length !== train.rows) problems.push('trainLabels length != train rows');
   if (d.validationLabels.length !== validation.rows)
     problems.push('validationLabels length != validation rows');
+  const es = d.earlyStopping;
+  if ((es === undefined) !== (d.earlyStoppingLabels === undefined))
+    problems.push('earlyStopping and earlyStoppingLabels must be given together');
+  if (es !== undefined) {
+    if (es.data.length !== es.rows * es.cols) problems.push('earlyStopping data length != rows × cols');
+    if (es.cols !== train.cols) problems.push(`train has ${train.cols} columns, earlyStopping ${es.cols}`);
+    if (d.earlyStoppingLabels?.length !== es.rows) problems.push('earlyStoppingLabels length != rows');
+    if (meta.earlyStopping?.rows !== es.rows)
+      problems.push('meta.earlyStopping.rows differs from the matrix');
+  }
   if (meta.trainRows !== train.rows || meta.validationRows !== validation.rows)
     problems.push('meta row counts differ from the matrices');
   const pipelineNames = meta.pipeline.featureNames;
@@ -115,12 +145,15 @@ function writeFloats(target: Buffer, offset: number, values: Float32Array): numb
 export function encodePreparedDataset(dataset: PreparedDataset): Buffer {
   checkShapes(dataset);
   const arrays = [dataset.train.data, dataset.trainLabels, dataset.validation.data, dataset.validationLabels];
+  const es = dataset.earlyStopping;
+  if (es !== undefined) arrays.push(es.data, dataset.earlyStoppingLabels as Float32Array);
   const bodyBytes = arrays.reduce((sum, a) => sum + a.byteLength, 0);
   const header = {
     meta: dataset.meta,
     shapes: {
       train: { rows: dataset.train.rows, cols: dataset.train.cols },
       validation: { rows: dataset.validation.rows, cols: dataset.validation.cols },
+      ...(es === undefined ? {} : { earlyStopping: { rows: es.rows, cols: es.cols } }),
     },
     bodyBytes,
   };
@@ -129,7 +162,7 @@ export function encodePreparedDataset(dataset: PreparedDataset): Buffer {
   if (padding > 0) json = Buffer.concat([json, Buffer.alloc(padding, 0x20)]);
   const out = Buffer.alloc(PREAMBLE_BYTES + json.length + bodyBytes);
   out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(PREPARED_DATASET_FORMAT_VERSION, 4);
+  out.writeUInt32LE(es === undefined ? 1 : PREPARED_DATASET_FORMAT_VERSION, 4);
   out.writeUInt32LE(json.length, 8);
   json.copy(out, PREAMBLE_BYTES);
   let offset = PREAMBLE_BYTES + json.length;
@@ -139,7 +172,11 @@ export function encodePreparedDataset(dataset: PreparedDataset): Buffer {
 
 interface Header {
   meta: PreparedDatasetMeta;
-  shapes: { train: { rows: number; cols: number }; validation: { rows: number; cols: number } };
+  shapes: {
+    train: { rows: number; cols: number };
+    validation: { rows: number; cols: number };
+    earlyStopping?: { rows: number; cols: number };
+  };
   bodyBytes: number;
   bodyOffset: number;
 }
@@ -150,9 +187,9 @@ function readHeader(buffer: Uint8Array): Header {
     throw new PreparedDatasetFormatError('not a prepared data set (bad magic)');
   }
   const version = bytes.readUInt32LE(4);
-  if (version !== PREPARED_DATASET_FORMAT_VERSION) {
+  if (!READABLE_FORMATS.includes(version)) {
     throw new PreparedDatasetFormatError(
-      `format version ${version}, expected ${PREPARED_DATASET_FORMAT_VERSION}`,
+      `format version ${version}, expected one of ${READABLE_FORMATS.join(', ')}`,
     );
   }
   const headerBytes = bytes.readUInt32LE(8);
@@ -169,15 +206,22 @@ function readHeader(buffer: Uint8Array): Header {
   }
   const parsed = headerSchema.safeParse(json);
   if (!parsed.success) throw new PreparedDatasetFormatError(`header: ${z.prettifyError(parsed.error)}`);
-  let pipeline: FeaturePipeline;
+  let pipeline: AnyFeaturePipeline;
   try {
-    pipeline = validateFeaturePipeline(parsed.data.meta.pipeline);
+    pipeline = validateAnyFeaturePipeline(parsed.data.meta.pipeline);
   } catch (error) {
     throw new PreparedDatasetFormatError((error as Error).message);
   }
-  const { train, validation } = parsed.data.shapes;
+  const { train, validation, earlyStopping } = parsed.data.shapes;
+  if ((version === 2) !== (earlyStopping !== undefined)) {
+    throw new PreparedDatasetFormatError(
+      `format ${version} ${version === 2 ? 'needs' : 'has no'} an early-stopping slice`,
+    );
+  }
+  const esValues = earlyStopping === undefined ? 0 : earlyStopping.rows * (earlyStopping.cols + 1);
   const expectedBody =
-    4 * (train.rows * train.cols + train.rows + validation.rows * validation.cols + validation.rows);
+    4 *
+    (train.rows * train.cols + train.rows + validation.rows * validation.cols + validation.rows + esValues);
   const bodyOffset = PREAMBLE_BYTES + headerBytes;
   if (parsed.data.bodyBytes !== expectedBody || bytes.length - bodyOffset !== expectedBody) {
     throw new PreparedDatasetFormatError(
@@ -210,7 +254,7 @@ export function decodePreparedDataset(buffer: Uint8Array, options: DecodeOptions
     offset += length * 4;
     return view;
   };
-  const { train: ts, validation: vs } = header.shapes;
+  const { train: ts, validation: vs, earlyStopping: es } = header.shapes;
   const dataset: PreparedDataset = {
     meta: header.meta,
     train: { rows: ts.rows, cols: ts.cols, data: take(ts.rows * ts.cols) },
@@ -218,6 +262,10 @@ export function decodePreparedDataset(buffer: Uint8Array, options: DecodeOptions
     validation: { rows: vs.rows, cols: vs.cols, data: take(vs.rows * vs.cols) },
     validationLabels: take(vs.rows),
   };
+  if (es !== undefined) {
+    dataset.earlyStopping = { rows: es.rows, cols: es.cols, data: take(es.rows * es.cols) };
+    dataset.earlyStoppingLabels = take(es.rows);
+  }
   checkShapes(dataset);
   return dataset;
 }

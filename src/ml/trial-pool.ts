@@ -19,8 +19,11 @@ import type { EngineName, RegressionMetrics, XGBoostParams } from './types';
 export interface SharedTrialData {
   train: DenseMatrix;
   trainLabels: Float32Array;
+  /** Scores the trial (selection); early stopping watches it only when there is no early-stopping slice. */
   validation: DenseMatrix;
   validationLabels: Float32Array;
+  earlyStopping?: DenseMatrix;
+  earlyStoppingLabels?: Float32Array;
 }
 
 export interface TrialTask {
@@ -43,6 +46,8 @@ export interface TrialProgress {
 export interface TrialOutcome {
   /** On the validation set, predicted in one batch. */
   metrics: RegressionMetrics;
+  /** RMSE on the early-stopping slice, when the data have one. */
+  earlyStoppingRmse?: number;
   /** The engine's saved model (native: XGBoost JSON); absent when saveModelIfRmseAtMost ruled it out. */
   model?: Uint8Array;
   /** Boosting rounds the model predicts with. */
@@ -209,6 +214,12 @@ export function shareTrialData(data: SharedTrialData): SharedTrialData {
     trainLabels: toShared(data.trainLabels),
     validation: { ...data.validation, data: toShared(data.validation.data) },
     validationLabels: toShared(data.validationLabels),
+    ...(data.earlyStopping && data.earlyStoppingLabels
+      ? {
+          earlyStopping: { ...data.earlyStopping, data: toShared(data.earlyStopping.data) },
+          earlyStoppingLabels: toShared(data.earlyStoppingLabels),
+        }
+      : {}),
   };
 }
 

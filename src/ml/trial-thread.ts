@@ -46,11 +46,14 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
     const started = performance.now();
     let model: TrainedModel | undefined;
     try {
+      // Early stopping watches its own slice when the prepared set has one; the validation year only scores.
+      const stopOn = data.earlyStopping ?? data.validation;
+      const stopOnLabels = data.earlyStoppingLabels ?? data.validationLabels;
       model = loaded.train({
         train: data.train,
         trainLabels: data.trainLabels,
-        validation: data.validation,
-        validationLabels: data.validationLabels,
+        validation: stopOn,
+        validationLabels: stopOnLabels,
         params: task.params,
         nthread: task.nthread,
         earlyStoppingRounds: task.earlyStoppingRounds,
@@ -60,8 +63,13 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
       const predictions = model.predict(data.validation);
       const metrics = regressionMetrics(data.validationLabels, predictions);
       const keep = mustStoreModel(metrics.rmse, task.saveModelIfRmseAtMost);
+      const earlyStoppingRmse =
+        data.earlyStopping && data.earlyStoppingLabels
+          ? regressionMetrics(data.earlyStoppingLabels, model.predict(data.earlyStopping)).rmse
+          : undefined;
       return {
         metrics,
+        ...(earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse }),
         // A fresh, exactly sized copy: a pooled Buffer would clone its whole backing store.
         model: keep ? new Uint8Array(model.save()) : undefined,
         rounds: model.rounds,

@@ -1,4 +1,4 @@
-import { parsePredictionRows } from '../ml/dataset';
+import { parsePredictionRows } from '../ml/prediction-rows';
 import type { TrafficRow } from '../ml/types';
 import type { BlobStore } from '../storage/blob-store';
 import { predictionLogPrefix } from './prediction-log-keys';

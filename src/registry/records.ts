@@ -22,6 +22,18 @@ export interface ModelVersion {
   trialId: string;
   /** The report of the training run that produced this version. */
   reportRef?: string;
+  /** `ensemble`: modelRef is an ensemble model (src/ml/ensemble-model.ts); absent means a single model. */
+  modelFormat?: 'single' | 'ensemble';
+  /** Version of the stored feature pipeline (absent on records from before v2: 1). */
+  pipelineVersion?: number;
+  /** The slice early stopping watched and the RMSE there; `metrics` are on the validation year. */
+  earlyStopping?: { from: string; to: string; rows: number; rmse?: number };
+  /** Refitted after selection on the training and validation years with the selected rounds. */
+  refit?: { rounds: number; rows: number };
+  /** Ensemble: the trials averaged. */
+  members?: string[];
+  /** The rolling-origin backtest of the same training settings (`train --backtest <id>`). */
+  backtest?: { workflowId: string; meanRmse: number; rmseByYear: Record<string, number> };
 }
 
 /** How an alias move came about: a promotion (automatic or by hand) or a rollback to the previous holder. */
@@ -87,6 +99,25 @@ export const modelVersionSchema = z.object({
   trainingWorkflowId: z.string().min(1),
   trialId: z.string().min(1),
   reportRef: z.string().min(1).optional(),
+  modelFormat: z.enum(['single', 'ensemble']).optional(),
+  pipelineVersion: z.number().int().positive().optional(),
+  earlyStopping: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      rows: z.number().int().nonnegative(),
+      rmse: z.number().optional(),
+    })
+    .optional(),
+  refit: z.object({ rounds: positiveInt, rows: z.number().int().nonnegative() }).optional(),
+  members: z.array(z.string().min(1)).optional(),
+  backtest: z
+    .object({
+      workflowId: z.string().min(1),
+      meanRmse: z.number(),
+      rmseByYear: z.record(z.string(), z.number()),
+    })
+    .optional(),
 }) satisfies z.ZodType<ModelVersion>;
 
 export const aliasRecordSchema = z.object({

@@ -5,7 +5,7 @@
 import type { Explanation } from '../ml/explain';
 import type { DriftReport } from '../monitoring/psi';
 import type { LocalDateTime, RegressionMetrics, XGBoostParams } from '../ml/types';
-import { dayOfWeek, daysFromCivil } from '../ml/dataset';
+import { dayOfWeek, daysFromCivil } from '../ml/local-date-time';
 
 export interface ReportTrial {
   trialId: string;

@@ -1,4 +1,4 @@
-import { parsePredictionRows, PredictionInputError } from '../ml/dataset';
+import { parsePredictionRows, PredictionInputError } from '../ml/prediction-rows';
 import type { FeaturePipeline } from '../ml/features';
 import type { TrafficRow } from '../ml/types';
 

@@ -3,3 +3,4 @@ export { searchWorkflow, searchProgressQuery } from './search';
 export { predictWorkflow } from './predict';
 export { retrainCheckWorkflow } from './retrain-check';
 export { batchPredictWorkflow } from './batch-predict';
+export { backtestWorkflow } from './backtest';

@@ -16,6 +16,17 @@ import type { TrainingInput, TrainingResult, TrainingStage } from './types';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
 
+const { finalizeModel } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['InvalidInput'],
+  },
+});
+
 export interface TrainingWorkflowInput extends TrainingInput {
   trialTaskQueue: string;
 }
@@ -54,6 +65,8 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     years: input.years,
     validationYear: input.validationYear,
     schema: input.schema,
+    ...(input.features === undefined ? {} : { features: input.features }),
+    ...(input.earlyStoppingRounds === 0 ? { earlyStoppingSlice: false } : {}),
   });
   upsertMemo({ datasetHash: dataset.datasetHash, trainRows: dataset.trainRows });
   const result: TrainingResult = { workflowId, modelName: input.modelName, dataset };
@@ -71,7 +84,8 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
         datasetRef: dataset.datasetRef,
         datasetHash: dataset.datasetHash,
         trials: input.trials,
-        top: input.top,
+        // An ensemble averages the best k trials: the search must keep (store the models of) that many.
+        top: Math.max(input.top, input.ensemble ?? 1),
         parallelism: input.parallelism,
         seed: input.seed,
         engine: input.engine,
@@ -102,11 +116,29 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
   });
   upsertSearchAttributes([{ key: BEST_RMSE, value: bestRmse }]);
 
+  let toRegister = search.best;
+  const ensemble = Math.min(input.ensemble ?? 1, search.leaderboard.length);
+  // Runs started before refit and ensemble existed never have them set; patched() keeps their replay exact.
+  if ((input.refit === true || ensemble > 1) && patched('refit-ensemble')) {
+    stage = 'finalizing';
+    const finalModel = await finalizeModel({
+      datasetRef: dataset.datasetRef,
+      datasetHash: dataset.datasetHash,
+      trials: search.leaderboard.slice(0, Math.max(1, ensemble)),
+      refit: input.refit === true,
+      engine: input.engine,
+    });
+    result.finalModel = finalModel;
+    toRegister = [finalModel];
+  }
+
   if (input.registerModels) {
     stage = 'registering';
     result.registration = await registerModels({
       modelName: input.modelName,
-      trials: search.best,
+      trials: toRegister,
+      dataUri: input.dataUri,
+      ...(input.backtest === undefined ? {} : { backtest: input.backtest }),
       dataset,
       trainingWorkflowId: workflowId,
       ...(patched('run-report') ? { withRunReport: true } : {}),

@@ -1,5 +1,7 @@
 import type { RungCutoffs } from '../ml/asha';
 import type { SamplerKind } from '../ml/sampler';
+import type { FeatureSet } from '../ml/feature-pipeline';
+import type { EarlyStoppingSlice } from '../ml/prepared-dataset';
 import type { EngineChoice, EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
 
 /** Which column names the data set uses (the seed's COLUMNS, DATE_TIME and TARGET variables). */
@@ -24,6 +26,10 @@ export interface PrepareDatasetInput {
   years: number[];
   validationYear: number;
   schema: SchemaInput;
+  /** Feature pipeline; absent (runs started before v2 existed): the default, v2. */
+  features?: FeatureSet;
+  /** Hold out the early-stopping slice (default true); false when nothing stops early (seed parity). */
+  earlyStoppingSlice?: boolean;
 }
 
 export interface BadRowReport {
@@ -45,6 +51,12 @@ export interface PreparedDatasetSummary {
   featureNames: string[];
   sourceObjects: SourceObject[];
   validationYear: number;
+  featureSet?: FeatureSet;
+  pipelineVersion?: number;
+  /** The slice of the training years early stopping watched (absent for sets prepared before it existed). */
+  earlyStopping?: EarlyStoppingSlice;
+  /** Impossible values replaced by missing, per raw column. */
+  cleanedValues?: Record<string, number>;
 }
 
 export interface RunTrialInput {
@@ -63,13 +75,20 @@ export interface RunTrialInput {
 export interface TrialResult {
   trialId: string;
   params: XGBoostParams;
+  /** On the validation year. */
   metrics: RegressionMetrics;
+  /** On the early-stopping slice of the training years (absent for prepared sets without one). */
+  earlyStoppingRmse?: number;
   trainMs: number;
   /** Absent when the trial could no longer reach the top N, so its model was not stored. */
   modelRef?: string;
   rounds: number;
   engine: EngineName;
   engineVersion: string;
+  /** Set on final models built after the search (see FinalizeModelInput); absent: a single trial's model. */
+  modelFormat?: 'single' | 'ensemble';
+  refit?: { rounds: number; rows: number };
+  members?: string[];
   /** Boosting rounds trained (≥ rounds with early stopping). */
   roundsTrained?: number;
   /** Stopped at an ASHA rung: a result (its best score so far), not a failure. */
@@ -171,13 +190,30 @@ export interface SearchResult {
   strategy?: Required<SearchStrategy>;
 }
 
+/** Builds the model to register from the selected trials (see src/activities/finalize-model.ts). */
+export interface FinalizeModelInput {
+  datasetRef: string;
+  datasetHash: string;
+  /** Best first: one trial, or the top k to average as an ensemble. */
+  trials: TrialResult[];
+  /** Refit each on the training + validation years with its selected rounds. */
+  refit: boolean;
+  engine: EngineChoice;
+}
+
 export interface RegisterModelsInput {
   modelName: string;
   trials: TrialResult[];
-  dataset: Pick<PreparedDatasetSummary, 'datasetRef' | 'datasetHash' | 'validationYear' | 'sourceObjects'>;
+  dataset: Pick<
+    PreparedDatasetSummary,
+    'datasetRef' | 'datasetHash' | 'validationYear' | 'sourceObjects' | 'pipelineVersion' | 'earlyStopping'
+  >;
   trainingWorkflowId: string;
   /** Record the run report's key (`reports/<training workflow id>.html`) in each version. */
   withRunReport?: boolean;
+  /** Where the source files live: lets a champion with another feature pipeline be re-scored from raw rows. */
+  dataUri?: string;
+  backtest?: BacktestSummary;
 }
 
 export interface RegisteredVersion {
@@ -225,9 +261,29 @@ export interface TrainingInput {
   trigger: RunTrigger;
   /** For a retraining run: the retraining check's stored drift report, shown in the run report. */
   driftReportRef?: string;
+  /** Feature pipeline (default v2). */
+  features?: FeatureSet;
+  /** Refit the selected model on train + validation years before registering (default false). */
+  refit?: boolean;
+  /** Register the average of the top k trials as one model (default 1: the best trial alone). */
+  ensemble?: number;
+  /** A backtest of these training settings, recorded with the registered versions. */
+  backtest?: BacktestSummary;
 }
 
-export type TrainingStage = 'preparing' | 'searching' | 'registering' | 'reporting' | 'done';
+export type BacktestSettings = Pick<
+  TrainingInput,
+  'features' | 'refit' | 'ensemble' | 'trials' | 'seed' | 'params' | 'earlyStoppingRounds' | 'schema'
+>;
+
+/** What a registry record keeps of a backtest (`client backtest`) of its training settings. */
+export interface BacktestSummary {
+  workflowId: string;
+  meanRmse: number;
+  rmseByYear: Record<string, number>;
+}
+
+export type TrainingStage = 'preparing' | 'searching' | 'finalizing' | 'registering' | 'reporting' | 'done';
 
 export interface TrainingResult {
   workflowId: string;
@@ -240,6 +296,8 @@ export interface TrainingResult {
     trialTableRef?: string;
     strategy?: Required<SearchStrategy>;
   };
+  /** The refitted or ensemble model registered instead of the search's best trials. */
+  finalModel?: TrialResult;
   registration?: RegisterModelsResult;
   /** Artifact-store key of the run report (`reports/<run id>.html`). */
   reportRef?: string;
@@ -372,4 +430,55 @@ export interface RetrainCheckResult {
   trainingWorkflowId?: string;
   training?: { bestRmse?: number; championVersion?: number; championDecision?: string };
   stateCommitted: boolean;
+}
+
+export interface ScoreYearInput {
+  dataUri: string;
+  filePrefix: string;
+  year: number;
+  modelName: string;
+  /** A version number or an alias such as `champion`. */
+  version: number | string;
+  schema: SchemaInput;
+}
+
+export interface ScoreYearResult {
+  year: number;
+  modelName: string;
+  version: number;
+  rows: number;
+  metrics: RegressionMetrics;
+}
+
+/** Rolling-origin backtest: for each origin year, train on the years before it as `train` would, score on it. */
+export interface BacktestInput {
+  /** Training settings shared by every origin; years, validation year and model name are set per origin. */
+  training: Omit<TrainingInput, 'years' | 'validationYear' | 'modelName' | 'registerModels' | 'trigger'>;
+  /** First data year every origin trains from. */
+  firstYear: number;
+  /** Each origin Y trains on firstYear … Y-2, validates (selection, champion) on Y-1, and is scored on Y. */
+  origins: number[];
+  /** Models are registered as `<prefix>-<origin>`, never under the production model's name. */
+  modelNamePrefix: string;
+}
+
+export interface BacktestOrigin {
+  year: number;
+  trainYears: number[];
+  validationYear: number;
+  modelName: string;
+  version: number;
+  validationRmse: number;
+  earlyStoppingRmse?: number;
+  rows: number;
+  test: RegressionMetrics;
+}
+
+export interface BacktestResult {
+  modelNamePrefix: string;
+  /** The training settings that decide model quality, to match a later `train --backtest` against. */
+  settings: BacktestSettings;
+  origins: BacktestOrigin[];
+  /** Means over the origins of RMSE, MAE and R². */
+  mean: RegressionMetrics;
 }

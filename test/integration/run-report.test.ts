@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runSampleTraining, type SampleRunReport } from '../../src/dev/sample-run-report';
-import { parseTrafficCsv } from '../../src/ml/dataset';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import type { TrafficRow } from '../../src/ml/types';
 import { computeDrift } from '../../src/monitoring/psi';
 import { buildReferenceProfile } from '../../src/monitoring/reference-profile';

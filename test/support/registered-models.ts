@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { parseTrafficCsv } from '../../src/ml/dataset';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import { loadNativeEngine } from '../../src/ml/engines/native-engine';
 import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
 import type { TrafficRow } from '../../src/ml/types';

@@ -32,6 +32,14 @@ describe('client CLI', () => {
     expect(client(['train', '--reproducible', 'maybe']).stderr).to.contain('"maybe" is not true or false');
   });
 
+  it('backtest: checks its flags before contacting the server', () => {
+    expect(client(['backtest', '--origins', '2013']).stderr).to.contain(
+      'origin(s) 2013 leave no training year after --first-year 2012',
+    );
+    expect(client(['backtest', '--features', 'v3']).stderr).to.contain('Allowed choices are v1, v2');
+    expect(client(['backtest', '--ensemble', '0']).stderr).to.contain('"0" is not a positive integer');
+  });
+
   it('names the bad row and field of prediction input before contacting the server', () => {
     const out = client(['predict'], JSON.stringify([{ ...SEED_EXAMPLE_ROWS[0], temp: 'warm' }]));
     expect(out.status).to.equal(1);

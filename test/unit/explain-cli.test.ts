@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
-import { parseTrafficCsv } from '../../src/ml/dataset';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import { loadNativeEngine } from '../../src/ml/engines/native-engine';
 import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
 import { ModelRegistry } from '../../src/registry/model-registry';

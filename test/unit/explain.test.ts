@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { parseTrafficCsv } from '../../src/ml/dataset';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import type { TrainedModel } from '../../src/ml/engines/engine';
 import { loadNativeEngine } from '../../src/ml/engines/native-engine';
 import {

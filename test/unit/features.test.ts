@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { dedupeRows, parseLocalDateTime, parseTrafficCsv } from '../../src/ml/dataset';
+import { dedupeRows } from '../../src/ml/dedupe';
+import { parseLocalDateTime } from '../../src/ml/local-date-time';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import {
   FEATURE_PIPELINE_VERSION,
   fitFeaturePipeline,

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
-import { parsePredictionRows } from '../../src/ml/dataset';
+import { parsePredictionRows } from '../../src/ml/prediction-rows';
 import { readLoggedRows } from '../../src/monitoring/prediction-log-reader';
 import { PredictionLog } from '../../src/serve/prediction-log';
 import { openBlobStore } from '../../src/storage/from-uri';

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
-import { parseLocalDateTime } from '../../src/ml/dataset';
+import { parseLocalDateTime } from '../../src/ml/local-date-time';
 import { fitFeaturePipeline, transformRows, targetVector } from '../../src/ml/features';
 import {
   PreparedDatasetFormatError,
@@ -10,6 +10,8 @@ import {
   type PreparedDataset,
 } from '../../src/ml/prepared-dataset';
 import type { TrafficRow } from '../../src/ml/types';
+import { splitEarlyStopping } from '../../src/ml/early-stopping-slice';
+import { fitPipeline, transformWithPipeline } from '../../src/ml/feature-pipeline';
 
 function rows(year: number, count: number): TrafficRow[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -48,7 +50,44 @@ function dataset(): PreparedDataset {
   };
 }
 
+/** Format 2: a v2 pipeline and an early-stopping slice held out of the training rows. */
+function datasetWithEarlyStopping(): PreparedDataset {
+  const all = rows(2015, 60);
+  const held = splitEarlyStopping(all, 0.2);
+  const validation = rows(2016, 17);
+  const pipeline = fitPipeline({ features: 'v2', rows: held.train });
+  return {
+    meta: {
+      hash: 'sha256:def',
+      featureNames: pipeline.featureNames,
+      pipeline,
+      trainRows: held.train.length,
+      validationRows: validation.length,
+      validationYear: 2016,
+      earlyStopping: held.slice,
+      cleanedValues: {},
+    },
+    train: transformWithPipeline(pipeline, held.train).matrix,
+    trainLabels: targetVector(held.train),
+    validation: transformWithPipeline(pipeline, validation).matrix,
+    validationLabels: targetVector(validation),
+    earlyStopping: transformWithPipeline(pipeline, held.earlyStopping).matrix,
+    earlyStoppingLabels: targetVector(held.earlyStopping),
+  };
+}
+
 describe('prepared data set encoding', () => {
+  it('format 2 round-trips the early-stopping slice and a v2 pipeline; format 1 sets stay readable', () => {
+    const d = datasetWithEarlyStopping();
+    const encoded = encodePreparedDataset(d);
+    expect(encoded.readUInt32LE(4)).to.equal(2);
+    expect(decodePreparedDataset(encoded)).to.deep.equal(d);
+    expect(decodePreparedDataset(encoded, { shared: true }).earlyStopping?.rows).to.equal(12);
+    const old = encodePreparedDataset(dataset());
+    expect(old.readUInt32LE(4)).to.equal(1);
+    expect(decodePreparedDataset(old).earlyStopping).to.equal(undefined);
+  });
+
   it('round-trips meta and every float exactly', () => {
     const d = dataset();
     const decoded = decodePreparedDataset(encodePreparedDataset(d));

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseLocalDateTime } from '../../src/ml/dataset';
+import { parseLocalDateTime } from '../../src/ml/local-date-time';
 import type { Explanation } from '../../src/ml/explain';
 import { escapeHtml } from '../../src/report/render-run-report';
 import {

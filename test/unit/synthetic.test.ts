@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { generateYear, generateYearRecords, usHolidays } from '../../src/data/synthetic';
-import { dayOfWeek, parseTrafficCsv } from '../../src/ml/dataset';
+import { dayOfWeek } from '../../src/ml/local-date-time';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import { RAW_COLUMNS } from '../../src/ml/types';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');

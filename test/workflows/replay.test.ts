@@ -15,6 +15,7 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['search-infra-retry-history.json', 'wf-train-infra-search'],
     ['search-tpe-history.json', 'wf-search-tpe'],
     ['training-report-history.json', 'wf-train-1'],
+    ['training-refit-ensemble-history.json', 'wf-train-refit-ensemble'],
   ]) {
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);

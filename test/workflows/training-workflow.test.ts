@@ -12,6 +12,7 @@ import type {
   AppendTrialTableInput,
   BuildRunReportInput,
   PreparedDatasetSummary,
+  FinalizeModelInput,
   RegisterModelsInput,
   RegisterModelsResult,
   RunTrialInput,
@@ -95,6 +96,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
     acts: {
       runTrial: (i: RunTrialInput) => Promise<TrialResult>;
       registerModels?: (i: RegisterModelsInput) => Promise<RegisterModelsResult>;
+      finalizeModel?: (i: FinalizeModelInput) => Promise<TrialResult>;
     },
     fn: () => Promise<T>,
   ): Promise<T> {
@@ -113,6 +115,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
           bytes: 1,
           buildMs: 1,
         }),
+        ...(acts.finalizeModel ? { finalizeModel: acts.finalizeModel } : {}),
         registerModels:
           acts.registerModels ??
           (async (i: RegisterModelsInput) => ({
@@ -178,6 +181,58 @@ describe('training workflow (time-skipping server, mocked activities)', function
         const history = await env.client.workflow.getHandle(id).fetchHistory();
         fs.writeFileSync(path.join(FIXTURES, file), historyToJSON(history));
       }
+    }
+  });
+
+  it('refit + ensemble: the top k trials go to finalizeModel and only the final model is registered', async () => {
+    const finalized: FinalizeModelInput[] = [];
+    const registered: RegisterModelsInput[] = [];
+    const result = await withWorkers(
+      {
+        runTrial: async (input) => fakeTrial(input),
+        finalizeModel: async (input) => {
+          finalized.push(input);
+          return {
+            ...input.trials[0],
+            trialId: 'ensemble-refit',
+            modelRef: 'models/ensemble',
+            modelFormat: 'ensemble',
+            members: input.trials.map((t) => t.trialId),
+          };
+        },
+        registerModels: async (i) => {
+          registered.push(i);
+          return {
+            modelName: i.modelName,
+            versions: [{ version: 1, trialId: i.trials[0].trialId, rmse: i.trials[0].metrics.rmse }],
+            champion: {
+              decision: 'first-champion',
+              championVersion: 1,
+              candidate: { version: 1, rmse: i.trials[0].metrics.rmse },
+              validationYear: 2016,
+              reason: 'first',
+            },
+          };
+        },
+      },
+      () =>
+        env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-refit-ensemble',
+          args: [baseInput({ trials: 6, refit: true, ensemble: 3 })],
+        }),
+    );
+    expect(finalized).to.have.length(1);
+    expect(finalized[0].refit).to.equal(true);
+    expect(finalized[0].trials.map((t) => t.trialId)).to.deep.equal(
+      result.search!.leaderboard.slice(0, 3).map((t) => t.trialId),
+    );
+    expect(registered[0].trials.map((t) => t.trialId)).to.deep.equal(['ensemble-refit']);
+    expect(result.finalModel?.members).to.have.length(3);
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-train-refit-ensemble').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'training-refit-ensemble-history.json'), historyToJSON(history));
     }
   });
 

@@ -1,25 +1,9 @@
-/** Parsing and validation of the traffic CSV files and of prediction input rows. */
+/** Parsing and validation of the traffic CSV files. */
 import { parse } from 'csv-parse/sync';
+import { DEFAULT_SCHEMA, FEATURE_FIELDS, type DatasetSchema } from './dataset-schema';
+import { parseDecimal, parseDecimalAt } from './decimal';
+import { tryParseLocalDateTime } from './local-date-time';
 import type { LocalDateTime, TrafficRow } from './types';
-
-/** Which CSV columns feed the model; `date_time` and the target may be named differently in the file. */
-export interface DatasetSchema {
-  /** Subset of the TrafficRow feature fields, in the order the seed's `COLUMNS` variable gives them. */
-  featureColumns: string[];
-  dateTimeColumn: string;
-  targetColumn: string;
-}
-
-/** The seed's `COLUMNS`, `DATE_TIME` and `TARGET` pipeline variables. */
-export const DEFAULT_SCHEMA: DatasetSchema = {
-  featureColumns: ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'],
-  dateTimeColumn: 'date_time',
-  targetColumn: 'traffic_volume',
-};
-
-export const NUMERIC_FIELDS = ['temp', 'rain_1h', 'snow_1h', 'clouds_all'] as const;
-export type NumericField = (typeof NUMERIC_FIELDS)[number];
-export const FEATURE_FIELDS = ['holiday', ...NUMERIC_FIELDS, 'weather_main'] as const;
 
 export interface BadRow {
   /** 1-based physical line number in the file (the header is line 1). */
@@ -49,18 +33,6 @@ export class DatasetError extends Error {
   }
 }
 
-/** A prediction input row that cannot be used; names the row index and the field. */
-export class PredictionInputError extends Error {
-  constructor(
-    readonly row: number,
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`row ${row}, field ${field}: ${problem}`);
-    this.name = 'PredictionInputError';
-  }
-}
-
 export interface ParseTrafficCsvInput {
   text: string;
   /** Used in error messages only. */
@@ -68,14 +40,6 @@ export interface ParseTrafficCsvInput {
   schema?: DatasetSchema;
   /** Cap on the bad rows listed (all are counted); default 1000. */
   maxBadRows?: number;
-}
-
-const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Parses a finite decimal number; undefined for anything else (empty, hex, Infinity, garbage). */
-export function parseDecimal(text: string): number | undefined {
-  if (!NUMBER_RE.test(text)) return undefined;
-  return Number(text);
 }
 
 export function parseTrafficCsv(input: ParseTrafficCsvInput): ParsedFile {
@@ -190,40 +154,6 @@ function readWithCsvParse(text: string, file: string, reader: RowReader): void {
     throw new DatasetError(file, `unreadable CSV: ${(error as Error).message}`);
   }
   for (const { record, info } of records) reader.record(new ArrayFields(record, reader.labels), info.lines);
-}
-
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/**
- * `parseDecimal(text.slice(start, end))` without the slice. Plain decimals of up to 15 digits take the
- * exact fast path (integer mantissa / power of ten is correctly rounded, so the result equals Number()).
- */
-export function parseDecimalAt(text: string, start: number, end: number): number | undefined {
-  let i = start;
-  let sign = 1;
-  const first = text.charCodeAt(i);
-  if (first === 45 || first === 43) {
-    if (first === 45) sign = -1;
-    i++;
-  }
-  let mantissa = 0;
-  let digitCount = 0;
-  let fraction = -1;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      mantissa = mantissa * 10 + (c - 48);
-      digitCount++;
-      if (fraction >= 0) fraction++;
-    } else if (c === 46 && fraction < 0) {
-      fraction = 0;
-    } else {
-      return parseDecimal(text.slice(start, end));
-    }
-  }
-  if (digitCount === 0) return undefined;
-  if (digitCount > 15) return parseDecimal(text.slice(start, end));
-  return (fraction > 0 ? mantissa / POW10[fraction] : mantissa) * sign;
 }
 
 /** Column positions of the fields a TrafficRow is built from; -1 when the file lacks an optional one. */
@@ -391,205 +321,4 @@ function buildRow(fields: Fields, c: ColumnIndex): TrafficRow | string {
     date_time: dateTime,
     traffic_volume: volume,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Local date-times
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-/** Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil). */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** Day of the week as pandas `dt.dayofweek`: Monday=0 … Sunday=6. */
-export function dayOfWeek(date: { year: number; month: number; day: number }): number {
-  // 1970-01-01 was a Thursday (3).
-  return (((daysFromCivil(date.year, date.month, date.day) + 3) % 7) + 7) % 7;
-}
-
-function digits(text: string, from: number, count: number): number {
-  let value = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
-}
-
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
-
-/**
- * Parses `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DDTHH:MM:SS` or `YYYY-MM-DD HH:MM` as wall-clock time: no time
- * zone is applied (the data are Minneapolis local times). Returns undefined when the text is not one of
- * these forms or names no real calendar time.
- */
-export function tryParseLocalDateTime(text: string): LocalDateTime | undefined {
-  const length = text.length;
-  if (length !== 19 && length !== 16) return undefined;
-  const sep = text.charCodeAt(10);
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 32 && sep !== 84)) return undefined;
-  if (text.charCodeAt(13) !== 58 || (length === 19 && text.charCodeAt(16) !== 58)) return undefined;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = length === 19 ? digits(text, 17, 2) : 0;
-  if (year < 1 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return undefined;
-  if (minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
-  const monthDays = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
-  if (day > monthDays) return undefined;
-  const canonical =
-    length === 19 && sep === 32 ? text : `${text.slice(0, 10)} ${pad2(hour)}:${pad2(minute)}:${pad2(second)}`;
-  return { year, month, day, hour, minute, second, text: canonical };
-}
-
-/** Like `tryParseLocalDateTime`, but throws an Error naming the text. */
-export function parseLocalDateTime(text: string): LocalDateTime {
-  const parsed = tryParseLocalDateTime(text);
-  if (parsed === undefined) {
-    throw new Error(`invalid date_time ${JSON.stringify(text)}: expected YYYY-MM-DD HH:MM:SS`);
-  }
-  return parsed;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Duplicates
-
-function sameRecord(a: TrafficRow, b: TrafficRow): boolean {
-  return (
-    a.temp === b.temp &&
-    a.rain_1h === b.rain_1h &&
-    a.snow_1h === b.snow_1h &&
-    a.clouds_all === b.clouds_all &&
-    a.traffic_volume === b.traffic_volume &&
-    a.holiday === b.holiday &&
-    a.weather_main === b.weather_main
-  );
-}
-
-/**
- * Seed parity: `df[COLUMNS + [TARGET, DATE_TIME]].drop_duplicates(keep="last")`. Rows equal in every
- * selected column (weather_description is not selected) collapse to their last occurrence; survivors keep
- * their order. Rows at the same hour with a different weather_main are NOT duplicates and both stay.
- */
-export function dedupeRows(rows: readonly TrafficRow[]): TrafficRow[] {
-  const n = rows.length;
-  const keys = new Float64Array(n);
-  let sorted = true;
-  for (let i = 0; i < n; i++) {
-    const t = rows[i].date_time;
-    keys[i] = daysFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
-    if (i > 0 && keys[i] < keys[i - 1]) sorted = false;
-  }
-  const keep = sorted ? keepLastInRuns(rows, keys) : keepLastWithMap(rows, keys);
-  const kept: TrafficRow[] = [];
-  for (let i = 0; i < n; i++) if (keep[i] === 1) kept.push(rows[i]);
-  return kept;
-}
-
-/** Time-sorted input (the usual case): rows of one timestamp are adjacent, so no hash map is needed. */
-function keepLastInRuns(rows: readonly TrafficRow[], keys: Float64Array): Uint8Array {
-  const keep = new Uint8Array(rows.length);
-  let runEnd = rows.length;
-  for (let i = rows.length - 1; i >= 0; i--) {
-    if (i + 1 < rows.length && keys[i] !== keys[i + 1]) runEnd = i + 1;
-    keep[i] = 1;
-    for (let j = i + 1; j < runEnd; j++) {
-      if (keep[j] === 1 && sameRecord(rows[j], rows[i])) {
-        keep[i] = 0;
-        break;
-      }
-    }
-  }
-  return keep;
-}
-
-function keepLastWithMap(rows: readonly TrafficRow[], keys: Float64Array): Uint8Array {
-  const keep = new Uint8Array(rows.length);
-  const later = new Map<number, number[]>();
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const kept = later.get(keys[i]);
-    if (kept === undefined) later.set(keys[i], [i]);
-    else if (kept.some((j) => sameRecord(rows[j], rows[i]))) continue;
-    else kept.push(i);
-    keep[i] = 1;
-  }
-  return keep;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Prediction input
-
-function predictionNumber(value: unknown, row: number, field: string): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      throw new PredictionInputError(row, field, `expected a finite number, got ${value}`);
-    return value;
-  }
-  if (typeof value === 'string') {
-    const parsed = parseDecimal(value.trim());
-    if (parsed !== undefined) return parsed;
-  }
-  throw new PredictionInputError(
-    row,
-    field,
-    `expected a number, got ${JSON.stringify(value) ?? String(value)}`,
-  );
-}
-
-function predictionString(value: unknown, row: number, field: string): string {
-  if (typeof value === 'string' && value.length > 0) return value;
-  const hint = field === 'holiday' ? ' (use "None" for an ordinary day)' : '';
-  throw new PredictionInputError(
-    row,
-    field,
-    `expected a non-empty string, got ${JSON.stringify(value) ?? String(value)}${hint}`,
-  );
-}
-
-/**
- * Validates rows given for prediction (e.g. the seed's inference inputs): numbers may be numeric strings
- * ("288.28"), extra keys such as traffic_volume are ignored. Throws PredictionInputError on the first problem.
- */
-export function parsePredictionRows(objects: unknown[]): TrafficRow[] {
-  if (!Array.isArray(objects)) throw new TypeError('prediction input must be an array of objects');
-  return objects.map((value, index) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new PredictionInputError(index, '*', 'expected an object');
-    }
-    const o = value as Record<string, unknown>;
-    const dateText = predictionString(o.date_time, index, 'date_time');
-    const dateTime = tryParseLocalDateTime(dateText.trim());
-    if (dateTime === undefined) {
-      throw new PredictionInputError(
-        index,
-        'date_time',
-        `invalid date_time ${JSON.stringify(dateText)}, expected YYYY-MM-DD HH:MM:SS`,
-      );
-    }
-    return {
-      holiday: predictionString(o.holiday, index, 'holiday'),
-      temp: predictionNumber(o.temp, index, 'temp'),
-      rain_1h: predictionNumber(o.rain_1h, index, 'rain_1h'),
-      snow_1h: predictionNumber(o.snow_1h, index, 'snow_1h'),
-      clouds_all: predictionNumber(o.clouds_all, index, 'clouds_all'),
-      weather_main: predictionString(o.weather_main, index, 'weather_main'),
-      date_time: dateTime,
-    };
-  });
 }

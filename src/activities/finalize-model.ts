@@ -1,0 +1,129 @@
+import { Context } from '@temporalio/activity';
+import { resolveEngineName } from '../ml/engines/select-engine';
+import { averagePredictions, type EnsembleMember, type EnsembleModel } from '../ml/ensemble-model';
+import { regressionMetrics } from '../ml/metrics';
+import type { PreparedDataset } from '../ml/prepared-dataset';
+import { stackRows } from '../ml/stack-rows';
+import type { TrialPool } from '../ml/trial-pool';
+import type { BlobStore } from '../storage/blob-store';
+import type { FinalizeModelInput, TrialResult } from '../workflows/types';
+import { storeModel } from './store-model';
+import type { DatasetCache } from './dataset-cache';
+import { nonRetryable } from './errors';
+import { predictMatrix } from './score-version';
+
+export interface FinalizeDeps {
+  artifacts: BlobStore;
+  datasets: DatasetCache;
+  pool: TrialPool;
+}
+
+/** Trials whose model the search did not store (outside the top N) cannot be refitted from or averaged. */
+function storedModelOf(trial: TrialResult): TrialResult & { modelRef: string } {
+  if (!trial.modelRef) {
+    throw nonRetryable(
+      'InvalidInput',
+      `${trial.trialId} has no stored model (it was outside the search's top N)`,
+    );
+  }
+  return { ...trial, modelRef: trial.modelRef };
+}
+
+/**
+ * The model to register after the search: the selected trial(s), each optionally refitted on the training,
+ * early-stopping and validation rows with its selected number of rounds, averaged into one ensemble model
+ * when more than one is given. Its metrics are the selected (pre-refit) models' on the validation year:
+ * a refitted model has seen that year, so its own score there would flatter it.
+ */
+export async function finalizeModelWith(
+  deps: FinalizeDeps,
+  input: FinalizeModelInput,
+): Promise<TrialResult & { modelRef: string }> {
+  const trials = input.trials.map(storedModelOf);
+  if (trials.length === 0) throw nonRetryable('InvalidInput', 'no trials to finalize');
+  const ctx = Context.current();
+  const dataset = await deps.datasets.get(input.datasetHash, input.datasetRef);
+  const members: EnsembleMember[] = [];
+  let refit: TrialResult['refit'];
+  if (input.refit) {
+    const all = allRows(dataset);
+    for (const trial of trials) {
+      ctx.heartbeat({ step: 'refit', trialId: trial.trialId });
+      const outcome = await deps.pool.runTrial(
+        {
+          engine: resolveEngineName(input.engine),
+          params: { ...trial.params, n_estimators: trial.rounds },
+          earlyStoppingRounds: 0,
+          data: {
+            train: all.x,
+            trainLabels: all.y,
+            validation: dataset.validation,
+            validationLabels: dataset.validationLabels,
+          },
+        },
+        { signal: ctx.cancellationSignal },
+      );
+      if (!outcome.model) throw new Error(`refit of ${trial.trialId} returned no model`);
+      const modelRef = await storeModel(deps.artifacts, outcome.model, outcome.engine);
+      members.push({ engine: outcome.engine, modelRef, rounds: outcome.rounds });
+      // Recorded for the best member, whose parameters and rounds the registry record shows.
+      refit ??= { rounds: trial.rounds, rows: all.x.rows };
+    }
+  } else {
+    for (const trial of trials)
+      members.push({ engine: trial.engine, modelRef: trial.modelRef, rounds: trial.rounds });
+  }
+  const best = trials[0];
+  const suffix = input.refit ? '-refit' : '';
+  if (trials.length === 1) {
+    return {
+      ...best,
+      trialId: `${best.trialId}${suffix}`,
+      modelRef: members[0].modelRef,
+      rounds: members[0].rounds,
+      modelFormat: 'single',
+      ...(refit ? { refit } : {}),
+    };
+  }
+  ctx.heartbeat({ step: 'ensemble', members: trials.length });
+  const ensemble: EnsembleModel = { kind: 'ensemble', members };
+  const modelRef = await storeModel(deps.artifacts, Buffer.from(JSON.stringify(ensemble)), 'ensemble');
+  const validation = await averaged(deps, trials, dataset.validation);
+  const earlyStoppingRmse =
+    dataset.earlyStopping && dataset.earlyStoppingLabels
+      ? regressionMetrics(dataset.earlyStoppingLabels, await averaged(deps, trials, dataset.earlyStopping))
+          .rmse
+      : undefined;
+  return {
+    trialId: `ensemble-${trials.map((t) => t.trialId).join('+')}${suffix}`,
+    params: best.params,
+    metrics: regressionMetrics(dataset.validationLabels, validation),
+    ...(earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse }),
+    trainMs: trials.reduce((sum, t) => sum + t.trainMs, 0),
+    modelRef,
+    rounds: best.rounds,
+    engine: best.engine,
+    engineVersion: best.engineVersion,
+    modelFormat: 'ensemble',
+    members: trials.map((t) => t.trialId),
+    ...(refit ? { refit } : {}),
+  };
+}
+
+/** Mean prediction of the trials' own (selected, not refitted) models. */
+async function averaged(
+  deps: FinalizeDeps,
+  trials: (TrialResult & { modelRef: string })[],
+  x: PreparedDataset['validation'],
+): Promise<Float32Array> {
+  const predictions: Float32Array[] = [];
+  for (const t of trials) predictions.push(await predictMatrix(deps, t, x));
+  return averagePredictions(predictions);
+}
+
+function allRows(d: PreparedDataset) {
+  const parts = [{ x: d.train, y: d.trainLabels }];
+  if (d.earlyStopping && d.earlyStoppingLabels) parts.push({ x: d.earlyStopping, y: d.earlyStoppingLabels });
+  parts.push({ x: d.validation, y: d.validationLabels });
+  return stackRows(parts);
+}

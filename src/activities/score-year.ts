@@ -1,0 +1,51 @@
+import { Context } from '@temporalio/activity';
+import { dedupeRows } from '../ml/dedupe';
+import { regressionMetrics } from '../ml/metrics';
+import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
+import type { TrialPool } from '../ml/trial-pool';
+import type { ModelRegistry } from '../registry/model-registry';
+import type { BlobStore } from '../storage/blob-store';
+import type { ScoreYearInput, ScoreYearResult } from '../workflows/types';
+import { nonRetryable } from './errors';
+import { scoreWithVersion } from './score-version';
+
+export interface ScoreYearDeps {
+  artifacts: BlobStore;
+  registry: ModelRegistry;
+  pool: TrialPool;
+  openDataStore(uri: string): BlobStore;
+}
+
+/** Scores a registered version (e.g. a backtest's champion) on one year's raw file, read and de-duplicated as training reads it. */
+export async function scoreYearWith(deps: ScoreYearDeps, input: ScoreYearInput): Promise<ScoreYearResult> {
+  let version;
+  try {
+    version = await deps.registry.resolve(input.modelName, input.version);
+  } catch (err) {
+    throw nonRetryable('RegistryError', (err as Error).message);
+  }
+  const key = `${input.filePrefix}_${input.year}.csv`;
+  const store = deps.openDataStore(input.dataUri);
+  const raw = await store.tryGet(key);
+  if (!raw) throw nonRetryable('DatasetError', `missing data file ${key} in ${input.dataUri}`);
+  Context.current().heartbeat({ step: 'reading', key });
+  let rows;
+  try {
+    rows = dedupeRows(parseTrafficCsv({ text: raw.toString('utf8'), file: key, schema: input.schema }).rows);
+  } catch (err) {
+    if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
+    throw err;
+  }
+  Context.current().heartbeat({ step: 'scoring', rows: rows.length });
+  const predictions = await scoreWithVersion(deps, version, rows);
+  return {
+    year: input.year,
+    modelName: version.modelName,
+    version: version.version,
+    rows: rows.length,
+    metrics: regressionMetrics(
+      Float64Array.from(rows, (r) => r.traffic_volume as number),
+      predictions,
+    ),
+  };
+}

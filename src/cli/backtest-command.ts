@@ -1,0 +1,114 @@
+import type { Client } from '@temporalio/client';
+import { Command, InvalidArgumentError } from 'commander';
+import type { AppConfig } from '../config';
+import { backtestWorkflow } from '../workflows/backtest';
+import type { BacktestResult, BacktestSettings, BacktestSummary, TrainingInput } from '../workflows/types';
+import {
+  addTrainingOptions,
+  parseYears,
+  positiveInt,
+  trainingInputFrom,
+  type TrainingFlags,
+} from './training-options';
+import { trainingWorkflowId } from './training-run';
+
+interface BacktestFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
+  origins: number[];
+  firstYear: number;
+  json?: boolean;
+}
+
+export interface BacktestCommandDeps {
+  loadConfig(): AppConfig;
+  connect(config: AppConfig): Promise<Client>;
+}
+
+export function formatBacktest(result: BacktestResult): string {
+  const lines = [
+    'origin  trained on   val   early-stop RMSE  val RMSE  test RMSE  test MAE  test R²',
+    ...result.origins.map(
+      (o) =>
+        `${o.year}    ${`${o.trainYears[0]}-${o.trainYears.at(-1)}`.padEnd(11)}  ${o.validationYear}  ${(o.earlyStoppingRmse?.toFixed(1) ?? '-').padStart(15)}  ${o.validationRmse.toFixed(1).padStart(8)}  ${o.test.rmse.toFixed(1).padStart(9)}  ${o.test.mae.toFixed(1).padStart(8)}  ${o.test.r2.toFixed(4)}`,
+    ),
+    `mean${' '.repeat(50)}${result.mean.rmse.toFixed(1).padStart(9)}  ${result.mean.mae.toFixed(1).padStart(8)}  ${result.mean.r2.toFixed(4)}`,
+    `models registered as ${result.modelNamePrefix}-<origin>`,
+  ];
+  return lines.join('\n');
+}
+
+/** `backtest`: a rolling-origin backtest of the training `train` would run, through Temporal. */
+export function addBacktestCommand(program: Command, deps: BacktestCommandDeps): void {
+  addTrainingOptions(
+    program
+      .command('backtest')
+      .description(
+        'rolling-origin backtest: for each origin year Y, train on the years before Y (validating on Y-1) and score the champion on Y',
+      ),
+    { withYears: false },
+  )
+    .option('--origins <years>', 'origin years to score, e.g. 2014-2016', parseYears, [2014, 2015, 2016])
+    .option('--first-year <year>', 'first data year every origin trains from', positiveInt, 2012)
+    .option('--json', 'print machine-readable JSON')
+    .action(async (flags: BacktestFlags) => {
+      const tooEarly = flags.origins.filter((y) => y < flags.firstYear + 2);
+      if (tooEarly.length > 0) {
+        throw new InvalidArgumentError(
+          `origin(s) ${tooEarly.join(', ')} leave no training year after --first-year ${flags.firstYear} and before the validation year`,
+        );
+      }
+      const config = deps.loadConfig();
+      const {
+        years: _years,
+        validationYear: _validationYear,
+        modelName,
+        registerModels: _register,
+        trigger: _trigger,
+        ...training
+      } = trainingInputFrom(
+        { ...flags, years: [flags.firstYear, flags.firstYear + 1], valYear: undefined },
+        { dataUri: config.dataUri, trigger: 'ad-hoc' },
+      );
+      const workflowId = trainingWorkflowId(modelName).replace(/^train-/, 'backtest-');
+      const client = await deps.connect(config);
+      const handle = await client.workflow.start(backtestWorkflow, {
+        taskQueue: config.taskQueue,
+        workflowId,
+        args: [
+          {
+            training,
+            firstYear: flags.firstYear,
+            origins: flags.origins,
+            modelNamePrefix: workflowId,
+            trialTaskQueue: config.trialTaskQueue,
+          },
+        ],
+      });
+      if (!flags.json) console.error(`started ${handle.workflowId}`);
+      const result = await handle.result();
+      console.log(flags.json ? JSON.stringify(result, null, 2) : formatBacktest(result));
+    });
+}
+
+/**
+ * For `train --backtest <id>`: the finished backtest's summary, refused with one line when it tested other
+ * training settings than the run that would record it.
+ */
+export async function backtestSummaryOf(
+  client: Client,
+  workflowId: string,
+  training: TrainingInput,
+): Promise<BacktestSummary> {
+  const result = (await client.workflow.getHandle(workflowId).result()) as BacktestResult;
+  const keys = Object.keys(result.settings) as (keyof BacktestSettings)[];
+  const differ = keys.filter((k) => JSON.stringify(result.settings[k]) !== JSON.stringify(training[k]));
+  if (differ.length > 0) {
+    throw new InvalidArgumentError(
+      `backtest ${workflowId} tested other settings (${differ.map((k) => `${k}: ${JSON.stringify(result.settings[k])} there, ${JSON.stringify(training[k])} here`).join('; ')})`,
+    );
+  }
+  return {
+    workflowId,
+    meanRmse: result.mean.rmse,
+    rmseByYear: Object.fromEntries(result.origins.map((o) => [String(o.year), o.test.rmse])),
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * Feature pipeline v2: what v1 (the seed's) misses about the calendar and the sensors.
+ *
+ * - a holiday covers every hour of its day (the data mark it on the 00:00 row only): a day is a holiday
+ *   when it is an observed US federal holiday or any row of the same batch on that date names one;
+ * - the day before or after a holiday, day of year, working day, and hour × working day as one column;
+ * - impossible readings (0 K, rain beyond any recorded hourly rainfall, cloud cover outside 0–100 %)
+ *   become missing values (NaN, which XGBoost routes by learned default) and are counted;
+ * - `weather_description` may be named as a one-hot input column; rows without it encode as all zeros.
+ *
+ * Every feature records the raw input columns it derives from (`featureInputs`), for explanations that
+ * group contributions by raw column.
+ */
+import { z } from 'zod';
+import type { DenseMatrix } from './engines/engine';
+import { DEFAULT_SCHEMA, NUMERIC_FIELDS, type DatasetSchema } from './dataset-schema';
+import { DEFAULT_CATEGORY_MERGE, holidayFlag } from './features';
+import { dayOfWeek, daysFromCivil } from './local-date-time';
+import type { TrafficRow } from './types';
+import { isFederalHoliday } from './us-holidays';
+
+export const FEATURE_PIPELINE_V2 = 2;
+
+type NumericColumn = (typeof NUMERIC_FIELDS)[number];
+const CATEGORICAL_COLUMNS = ['weather_main', 'weather_description'] as const;
+type CategoricalColumn = (typeof CATEGORICAL_COLUMNS)[number];
+
+/** Readings outside these bounds are impossible and become missing values. */
+const VALID_RANGES: Readonly<Record<NumericColumn, { min: number; max: number }>> = {
+  temp: { min: 200, max: 340 }, // Kelvin: -73 °C … 67 °C
+  rain_1h: { min: 0, max: 300 }, // mm in one hour (the world record is about 305)
+  snow_1h: { min: 0, max: 300 },
+  clouds_all: { min: 0, max: 100 }, // %
+};
+
+const CALENDAR_FEATURES = [
+  'hour',
+  'month',
+  'day_of_week',
+  'day_of_year',
+  'working_day',
+  'hour_by_working_day',
+] as const;
+const HOLIDAY_FEATURES = ['holiday_day', 'holiday_adjacent'] as const;
+
+export interface FeaturePipelineV2 {
+  kind: 'traffic-features';
+  version: typeof FEATURE_PIPELINE_V2;
+  numericColumns: NumericColumn[];
+  /** Whether the schema names `holiday` (the calendar still marks federal holidays without it). */
+  holidayColumn: boolean;
+  categoricalColumns: CategoricalColumn[];
+  /** Applied to weather_main only, as in v1. */
+  categoryMerge: Record<string, string>;
+  /** Values (after merging) seen in training per categorical column, sorted. */
+  vocabularies: Partial<Record<CategoricalColumn, string[]>>;
+  featureNames: string[];
+  /** For every feature name, the raw input columns it is computed from. */
+  featureInputs: Record<string, string[]>;
+}
+
+export interface TransformedRows {
+  matrix: DenseMatrix;
+  /** Impossible values replaced by missing, per raw column. */
+  cleaned: Record<string, number>;
+}
+
+function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function categoryOf(row: TrafficRow, column: CategoricalColumn, merge: Record<string, string>): string {
+  if (column === 'weather_description') return row.weather_description ?? '';
+  const value = row.weather_main;
+  return Object.prototype.hasOwnProperty.call(merge, value) ? merge[value] : value;
+}
+
+function namesAndInputs(
+  p: Pick<FeaturePipelineV2, 'numericColumns' | 'holidayColumn' | 'categoricalColumns' | 'vocabularies'>,
+  dateTimeColumn: string,
+): { featureNames: string[]; featureInputs: Record<string, string[]> } {
+  const featureInputs: Record<string, string[]> = {};
+  for (const column of p.numericColumns) featureInputs[column] = [column];
+  const holidayInputs = p.holidayColumn ? ['holiday', dateTimeColumn] : [dateTimeColumn];
+  for (const name of HOLIDAY_FEATURES) featureInputs[name] = holidayInputs;
+  for (const name of CALENDAR_FEATURES) {
+    featureInputs[name] =
+      name === 'working_day' || name === 'hour_by_working_day' ? holidayInputs : [dateTimeColumn];
+  }
+  for (const column of p.categoricalColumns) {
+    for (const value of p.vocabularies[column] ?? []) featureInputs[`${column}=${value}`] = [column];
+  }
+  return { featureNames: Object.keys(featureInputs), featureInputs };
+}
+
+export function fitFeaturePipelineV2(input: {
+  rows: readonly TrafficRow[];
+  schema?: DatasetSchema;
+}): FeaturePipelineV2 {
+  const schema = input.schema ?? DEFAULT_SCHEMA;
+  const numericColumns: NumericColumn[] = [];
+  const categoricalColumns: CategoricalColumn[] = [];
+  let holidayColumn = false;
+  for (const column of schema.featureColumns) {
+    if (column === 'holiday') holidayColumn = true;
+    else if ((NUMERIC_FIELDS as readonly string[]).includes(column))
+      numericColumns.push(column as NumericColumn);
+    else if ((CATEGORICAL_COLUMNS as readonly string[]).includes(column)) {
+      categoricalColumns.push(column as CategoricalColumn);
+    } else throw new Error(`unsupported feature column ${JSON.stringify(column)}`);
+  }
+  const categoryMerge = { ...DEFAULT_CATEGORY_MERGE };
+  const vocabularies: Partial<Record<CategoricalColumn, string[]>> = {};
+  for (const column of categoricalColumns) {
+    vocabularies[column] = sortedUnique(
+      input.rows.map((row) => categoryOf(row, column, categoryMerge)).filter((v) => v !== ''),
+    );
+  }
+  const parts = { numericColumns, holidayColumn, categoricalColumns, vocabularies };
+  return {
+    kind: 'traffic-features',
+    version: FEATURE_PIPELINE_V2,
+    ...parts,
+    categoryMerge,
+    ...namesAndInputs(parts, schema.dateTimeColumn),
+  };
+}
+
+/** Days (since 1970-01-01) that are holidays for these rows: observed federal ones, and any date a row marks. */
+function holidayDays(
+  rows: readonly TrafficRow[],
+  useHolidayColumn: boolean,
+): (day: number, year: number) => boolean {
+  const marked = new Set<number>();
+  if (useHolidayColumn) {
+    for (const row of rows) {
+      if (holidayFlag(row.holiday) === 1) {
+        const t = row.date_time;
+        marked.add(daysFromCivil(t.year, t.month, t.day));
+      }
+    }
+  }
+  return (day, year) => marked.has(day) || isFederalHoliday(day, year);
+}
+
+/** Row-major float32 matrix; impossible readings are NaN (missing) and counted per column. */
+export function transformRowsV2(pipeline: FeaturePipelineV2, rows: readonly TrafficRow[]): TransformedRows {
+  const cols = pipeline.featureNames.length;
+  const data = new Float32Array(rows.length * cols);
+  const cleaned: Record<string, number> = {};
+  const index = new Map(pipeline.featureNames.map((name, i) => [name, i]));
+  const at = (name: string): number => index.get(name) as number;
+  const numeric = pipeline.numericColumns.map((column) => ({
+    column,
+    col: at(column),
+    range: VALID_RANGES[column],
+  }));
+  const categorical = pipeline.categoricalColumns.map((column) => {
+    const columns = new Map<string, number>();
+    for (const value of pipeline.vocabularies[column] ?? []) columns.set(value, at(`${column}=${value}`));
+    return { column, columns };
+  });
+  const isHoliday = holidayDays(rows, pipeline.holidayColumn);
+  const [hour, month, weekday, dayOfYear, working, hourWorking, holiday, adjacent] = [
+    ...CALENDAR_FEATURES,
+    ...HOLIDAY_FEATURES,
+  ].map(at);
+
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const base = r * cols;
+    for (const { column, col, range } of numeric) {
+      const value = row[column];
+      if (value < range.min || value > range.max) {
+        data[base + col] = Number.NaN;
+        cleaned[column] = (cleaned[column] ?? 0) + 1;
+      } else data[base + col] = value;
+    }
+    const t = row.date_time;
+    const day = daysFromCivil(t.year, t.month, t.day);
+    const dow = dayOfWeek(t);
+    const holidayToday = isHoliday(day, t.year);
+    const nearHoliday = isHoliday(day - 1, t.year) || isHoliday(day + 1, t.year);
+    const workingDay = dow < 5 && !holidayToday ? 1 : 0;
+    data[base + hour] = t.hour;
+    data[base + month] = t.month;
+    data[base + weekday] = dow;
+    data[base + dayOfYear] = day - daysFromCivil(t.year, 1, 1) + 1;
+    data[base + working] = workingDay;
+    data[base + hourWorking] = t.hour + (workingDay === 1 ? 0 : 24);
+    data[base + holiday] = holidayToday ? 1 : 0;
+    data[base + adjacent] = !holidayToday && nearHoliday ? 1 : 0;
+    for (const { column, columns } of categorical) {
+      const col = columns.get(categoryOf(row, column, pipeline.categoryMerge));
+      if (col !== undefined) data[base + col] = 1;
+    }
+  }
+  return { matrix: { data, rows: rows.length, cols }, cleaned };
+}
+
+const pipelineV2Schema = z.object({
+  kind: z.literal('traffic-features'),
+  version: z.literal(FEATURE_PIPELINE_V2),
+  numericColumns: z.array(z.enum(NUMERIC_FIELDS)),
+  holidayColumn: z.boolean(),
+  categoricalColumns: z.array(z.enum(CATEGORICAL_COLUMNS)),
+  categoryMerge: z.record(z.string(), z.string()),
+  vocabularies: z.partialRecord(z.enum(CATEGORICAL_COLUMNS), z.array(z.string())),
+  featureNames: z.array(z.string()).min(1),
+  featureInputs: z.record(z.string(), z.array(z.string()).min(1)),
+});
+
+/** Checks a stored v2 pipeline: shape, and that its feature names are exactly what its definition produces. */
+export function validateFeaturePipelineV2(json: unknown): FeaturePipelineV2 {
+  const result = pipelineV2Schema.safeParse(json);
+  if (!result.success) throw new Error(`invalid feature pipeline v2: ${z.prettifyError(result.error)}`);
+  const p = result.data;
+  const expected = Object.keys(p.featureInputs);
+  const derived = namesAndInputs(p, 'date_time').featureNames;
+  if (
+    expected.length !== p.featureNames.length ||
+    expected.some((name, i) => name !== p.featureNames[i] || name !== derived[i])
+  ) {
+    throw new Error(
+      `invalid feature pipeline v2: featureNames ${JSON.stringify(p.featureNames)} do not match its definition`,
+    );
+  }
+  return p;
+}

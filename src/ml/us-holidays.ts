@@ -1,0 +1,52 @@
+/**
+ * US federal holidays by rule, on the dates they are observed (a Saturday holiday on the Friday before, a
+ * Sunday one on the Monday after), as days since 1970-01-01. The data set marks a holiday only on the
+ * 00:00 row of its day; the calendar lets every hour of the day, and rows given for prediction, know it.
+ */
+import { dayOfWeek, daysFromCivil } from './local-date-time';
+
+const cache = new Map<number, ReadonlySet<number>>();
+
+/** The n-th (1-based) given weekday (Monday=0 … Sunday=6) of a month; n = -1 for the last one. */
+function nthWeekday(year: number, month: number, weekday: number, n: number): number {
+  if (n > 0) {
+    const first = daysFromCivil(year, month, 1);
+    const offset = (weekday - dayOfWeek({ year, month, day: 1 }) + 7) % 7;
+    return first + offset + (n - 1) * 7;
+  }
+  const nextMonthFirst = month === 12 ? daysFromCivil(year + 1, 1, 1) : daysFromCivil(year, month + 1, 1);
+  const last = nextMonthFirst - 1;
+  const lastWeekday = (((last + 3) % 7) + 7) % 7;
+  return last - ((lastWeekday - weekday + 7) % 7);
+}
+
+function observed(year: number, month: number, day: number): number {
+  const date = daysFromCivil(year, month, day);
+  const weekday = dayOfWeek({ year, month, day });
+  return weekday === 5 ? date - 1 : weekday === 6 ? date + 1 : date;
+}
+
+/** Observed federal holidays of a year (New Year's Day observed on Dec 31 of the year before is included there). */
+export function federalHolidays(year: number): ReadonlySet<number> {
+  const known = cache.get(year);
+  if (known) return known;
+  const days = new Set<number>([
+    observed(year, 1, 1),
+    nthWeekday(year, 1, 0, 3), // Martin Luther King Jr Day
+    nthWeekday(year, 2, 0, 3), // Washington's Birthday
+    nthWeekday(year, 5, 0, -1), // Memorial Day
+    observed(year, 7, 4),
+    nthWeekday(year, 9, 0, 1), // Labor Day
+    nthWeekday(year, 10, 0, 2), // Columbus Day
+    observed(year, 11, 11),
+    nthWeekday(year, 11, 3, 4), // Thanksgiving Day
+    observed(year, 12, 25),
+  ]);
+  if (dayOfWeek({ year: year + 1, month: 1, day: 1 }) === 5) days.add(daysFromCivil(year, 12, 31));
+  cache.set(year, days);
+  return days;
+}
+
+export function isFederalHoliday(day: number, year: number): boolean {
+  return federalHolidays(year).has(day);
+}

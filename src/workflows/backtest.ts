@@ -1,0 +1,97 @@
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { trainingWorkflow } from './training';
+import type { BacktestInput, BacktestOrigin, BacktestResult } from './types';
+
+export interface BacktestWorkflowInput extends BacktestInput {
+  trialTaskQueue: string;
+}
+
+const { scoreYear } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['DatasetError', 'RegistryError', 'InvalidInput'],
+  },
+});
+
+/**
+ * Rolling-origin backtest. Every origin runs the same training as `train` (a child training workflow, its
+ * trials fanned out over the trial workers) on the years before it, under its own model name, and scores
+ * that run's champion on the origin year, which no step of the training saw.
+ */
+export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<BacktestResult> {
+  const { workflowId } = workflowInfo();
+  const origins = await Promise.all(
+    input.origins.map(async (year): Promise<BacktestOrigin> => {
+      const validationYear = year - 1;
+      const trainYears: number[] = [];
+      for (let y = input.firstYear; y < validationYear; y++) trainYears.push(y);
+      if (trainYears.length === 0) {
+        throw new Error(
+          `origin ${year}: no training year between ${input.firstYear} and ${validationYear - 1}`,
+        );
+      }
+      const modelName = `${input.modelNamePrefix}-${year}`;
+      const training = await executeChild(trainingWorkflow, {
+        workflowId: `${workflowId}-${year}`,
+        args: [
+          {
+            ...input.training,
+            modelName,
+            years: [...trainYears, validationYear],
+            validationYear,
+            registerModels: true,
+            trigger: 'ad-hoc',
+            trialTaskQueue: input.trialTaskQueue,
+          },
+        ],
+      });
+      const registration = training.registration;
+      if (!registration) throw new Error(`origin ${year}: the training registered no model`);
+      const scored = await scoreYear({
+        dataUri: input.training.dataUri,
+        filePrefix: input.training.filePrefix,
+        year,
+        modelName,
+        version: registration.champion.championVersion,
+        schema: input.training.schema,
+      });
+      const registered = training.finalModel ?? training.search?.leaderboard[0];
+      return {
+        year,
+        trainYears,
+        validationYear,
+        modelName,
+        version: scored.version,
+        validationRmse: registration.champion.candidate.rmse,
+        ...(registered?.earlyStoppingRmse === undefined
+          ? {}
+          : { earlyStoppingRmse: registered.earlyStoppingRmse }),
+        rows: scored.rows,
+        test: scored.metrics,
+      };
+    }),
+  );
+  const mean = (pick: (o: BacktestOrigin) => number) =>
+    origins.reduce((sum, o) => sum + pick(o), 0) / Math.max(1, origins.length);
+  const t = input.training;
+  return {
+    modelNamePrefix: input.modelNamePrefix,
+    settings: {
+      features: t.features,
+      refit: t.refit,
+      ensemble: t.ensemble,
+      trials: t.trials,
+      seed: t.seed,
+      params: t.params,
+      earlyStoppingRounds: t.earlyStoppingRounds,
+      schema: t.schema,
+    },
+    origins,
+    mean: { rmse: mean((o) => o.test.rmse), mae: mean((o) => o.test.mae), r2: mean((o) => o.test.r2) },
+  };
+}

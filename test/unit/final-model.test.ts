@@ -1,0 +1,217 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { expect } from 'chai';
+import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
+import { artifactKeys } from '../../src/activities/artifact-keys';
+import { DatasetCache } from '../../src/activities/dataset-cache';
+import { finalizeModelWith } from '../../src/activities/finalize-model';
+import { predictMatrix, scoreWithVersion } from '../../src/activities/score-version';
+import { splitEarlyStopping } from '../../src/ml/early-stopping-slice';
+import { averagePredictions } from '../../src/ml/ensemble-model';
+import { fitPipeline, transformWithPipeline, type FeatureSet } from '../../src/ml/feature-pipeline';
+import { targetVector } from '../../src/ml/features';
+import { dedupeRows } from '../../src/ml/dedupe';
+import { encodePreparedDataset } from '../../src/ml/prepared-dataset';
+import { parsePredictionRows } from '../../src/ml/prediction-rows';
+import { splitByYear } from '../../src/ml/split';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
+import { createTrialPool, type TrialPool } from '../../src/ml/trial-pool';
+import type { ModelVersion } from '../../src/registry/model-registry';
+import { openBlobStore } from '../../src/storage/from-uri';
+import type { BlobStore } from '../../src/storage/blob-store';
+import type { TrialResult } from '../../src/workflows/types';
+import { SAMPLE_DIR } from '../support/data-dirs';
+
+const PARAMS = {
+  n_estimators: 40,
+  max_depth: 4,
+  learning_rate: 0.3,
+  gamma: 0,
+  reg_alpha: 0,
+  reg_lambda: 1,
+  subsample: 0.8,
+  colsample_bytree: 0.8,
+};
+
+/** Prepares the sample's 2014–2016 (validation 2016) as the prepare activity does, with either pipeline. */
+async function prepare(artifacts: BlobStore, features: FeatureSet) {
+  const rows = dedupeRows(
+    [2014, 2015, 2016].flatMap(
+      (y) =>
+        parseTrafficCsv({
+          text: fs.readFileSync(path.join(SAMPLE_DIR, `Metro_Interstate_Traffic_Volume_${y}.csv`), 'utf8'),
+          file: `${y}`,
+        }).rows,
+    ),
+  );
+  const split = splitByYear({ rows, validationYear: 2016 });
+  const held = splitEarlyStopping(split.train);
+  const pipeline = fitPipeline({ features, rows: held.train });
+  const hash = `test-${features}`;
+  const encoded = encodePreparedDataset({
+    meta: {
+      hash,
+      featureNames: pipeline.featureNames,
+      pipeline,
+      trainRows: held.train.length,
+      validationRows: split.validation.length,
+      validationYear: 2016,
+      earlyStopping: held.slice,
+    },
+    train: transformWithPipeline(pipeline, held.train).matrix,
+    trainLabels: targetVector(held.train),
+    validation: transformWithPipeline(pipeline, split.validation).matrix,
+    validationLabels: targetVector(split.validation),
+    earlyStopping: transformWithPipeline(pipeline, held.earlyStopping).matrix,
+    earlyStoppingLabels: targetVector(held.earlyStopping),
+  });
+  await artifacts.put(artifactKeys.datasetData(hash), encoded);
+  await artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
+  return {
+    hash,
+    ref: artifactKeys.datasetData(hash),
+    rows: held.train.length + held.earlyStopping.length + split.validation.length,
+  };
+}
+
+/** A trial whose model the search stored (every trial here). */
+type StoredTrial = TrialResult & { modelRef: string };
+
+describe('final models: refit, ensemble, and one scoring function for both', function () {
+  this.timeout(120_000);
+  let pool: TrialPool;
+  let artifacts: BlobStore;
+  let datasets: DatasetCache;
+  const env = new MockActivityEnvironment();
+
+  before(() => {
+    pool = createTrialPool({ threads: 1 });
+    artifacts = openBlobStore(`file://${fs.mkdtempSync(path.join(os.tmpdir(), 'final-model-'))}`, {
+      forcePathStyle: true,
+    });
+    datasets = new DatasetCache(artifacts);
+  });
+  after(() => pool.close());
+
+  async function trial(features: FeatureSet, trialId: string, seed: number): Promise<StoredTrial> {
+    const { hash, ref } = await prepare(artifacts, features);
+    const data = await datasets.get(hash, ref);
+    const outcome = await pool.runTrial({
+      engine: 'native',
+      params: { ...PARAMS, seed },
+      earlyStoppingRounds: 5,
+      data,
+    });
+    if (!outcome.model) throw new Error('the trial returned no model');
+    const modelRef = artifactKeys.model(`${trialId}-${features}`, 'native');
+    await artifacts.put(modelRef, Buffer.from(outcome.model));
+    return {
+      trialId,
+      params: { ...PARAMS, seed },
+      metrics: outcome.metrics,
+      earlyStoppingRmse: outcome.earlyStoppingRmse,
+      trainMs: 1,
+      modelRef,
+      rounds: outcome.rounds,
+      engine: 'native',
+      engineVersion: outcome.engineVersion,
+    };
+  }
+
+  function versionOf(features: FeatureSet, model: StoredTrial): ModelVersion {
+    return {
+      modelName: 'm',
+      version: 1,
+      createdAt: new Date().toISOString(),
+      modelRef: model.modelRef,
+      pipelineRef: artifactKeys.datasetPipeline(`test-${features}`),
+      engine: model.engine,
+      engineVersion: model.engineVersion,
+      rounds: model.rounds,
+      params: model.params,
+      metrics: model.metrics,
+      validationYear: 2016,
+      datasetHash: `test-${features}`,
+      sourceObjects: [],
+      trainingWorkflowId: 'wf',
+      trialId: model.trialId,
+      ...(model.modelFormat ? { modelFormat: model.modelFormat } : {}),
+    };
+  }
+
+  it('early stopping watches the early-stopping slice; the trial is scored on the validation year', async () => {
+    const t = await trial('v2', 'a', 1);
+    expect(t.earlyStoppingRmse).to.be.a('number');
+    expect(t.metrics.rmse).to.not.equal(t.earlyStoppingRmse);
+  });
+
+  it('ensemble: one stored model whose predictions are the mean of its members, scored through scoreWithVersion', async () => {
+    const members = [await trial('v2', 'a', 1), await trial('v2', 'b', 2), await trial('v2', 'c', 3)];
+    const { hash, ref } = await prepare(artifacts, 'v2');
+    const ensemble = (await env.run(() =>
+      finalizeModelWith(
+        { artifacts, datasets, pool },
+        { datasetRef: ref, datasetHash: hash, trials: members, refit: false, engine: 'native' },
+      ),
+    )) as StoredTrial;
+    expect(ensemble.modelFormat).to.equal('ensemble');
+    expect(ensemble.members).to.deep.equal(['a', 'b', 'c']);
+    const rows = parsePredictionRows(SEED_EXAMPLE_ROWS);
+    const together = await scoreWithVersion({ artifacts, pool }, versionOf('v2', ensemble), rows);
+    const each = await Promise.all(
+      members.map((m) => scoreWithVersion({ artifacts, pool }, versionOf('v2', m), rows)),
+    );
+    expect(Array.from(together)).to.deep.equal(Array.from(averagePredictions(each)));
+    expect(each[0][0]).to.not.equal(each[1][0]);
+    // Its validation metrics are the averaged members' on the validation year.
+    const data = await datasets.get(hash, ref);
+    const mean = averagePredictions(
+      await Promise.all(members.map((m) => predictMatrix({ artifacts, pool }, m, data.validation))),
+    );
+    const rmse = Math.sqrt(
+      mean.reduce((s, p, i) => s + (p - data.validationLabels[i]) ** 2, 0) / mean.length,
+    );
+    expect(ensemble.metrics.rmse).to.be.closeTo(rmse, 1e-3);
+  });
+
+  it('refit: the selected rounds, trained on the training, early-stopping and validation rows', async () => {
+    const selected = await trial('v2', 'a', 1);
+    const { hash, ref, rows } = await prepare(artifacts, 'v2');
+    const refit = (await env.run(() =>
+      finalizeModelWith(
+        { artifacts, datasets, pool },
+        { datasetRef: ref, datasetHash: hash, trials: [selected], refit: true, engine: 'native' },
+      ),
+    )) as StoredTrial;
+    expect(refit.trialId).to.equal('a-refit');
+    expect(refit.refit).to.deep.equal({ rounds: selected.rounds, rows });
+    expect(refit.rounds).to.equal(selected.rounds);
+    expect(refit.modelRef).to.not.equal(selected.modelRef);
+    expect(refit.metrics).to.deep.equal(selected.metrics); // the selected model's honest score, not the refit's in-sample one
+    const data = await datasets.get(hash, ref);
+    const refitRmse = (await predictMatrix({ artifacts, pool }, refit, data.validation)).reduce(
+      (s, p, i) => s + (p - data.validationLabels[i]) ** 2,
+      0,
+    );
+    const selectedRmse = (await predictMatrix({ artifacts, pool }, selected, data.validation)).reduce(
+      (s, p, i) => s + (p - data.validationLabels[i]) ** 2,
+      0,
+    );
+    expect(refitRmse).to.be.lessThan(selectedRmse); // it has seen the validation year
+  });
+
+  it('v1 and v2 models both predict the seed rows through the one scoring function', async () => {
+    for (const features of ['v1', 'v2'] as const) {
+      const t = await trial(features, 'p', 7);
+      const predictions = await scoreWithVersion(
+        { artifacts, pool },
+        versionOf(features, t),
+        parsePredictionRows(SEED_EXAMPLE_ROWS),
+      );
+      expect(predictions).to.have.length(2);
+      expect(predictions[0], features).to.be.greaterThan(predictions[1]); // weekday 09:00 vs Thanksgiving midnight
+    }
+  });
+});
