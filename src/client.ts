@@ -166,12 +166,15 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module) {
+/** Runs the CLI on `argv` and exits; the entry point of `bin/traffic-ml.js` and of `node dist/src/client.js`. */
+export function main(argv: string[] = process.argv): void {
   buildProgram()
-    .parseAsync()
+    .parseAsync(argv)
     .then(() => process.exit(0))
     .catch((err: unknown) => {
       console.error(`error: ${describeError(err)}`);
       process.exit(1);
     });
 }
+
+if (require.main === module) main();

@@ -70,6 +70,9 @@ export class S3BlobStore implements BlobStore {
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
     if (options.region !== undefined) config.region = options.region;
+    // The SDK's documented switch (aws/aws-sdk-js-v3#7983) for its 7-line notice that releases after
+    // January 2027 need Node >= 22; the README says so once. An explicit value is left alone.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(config);
     this.listPageSize = options.listPageSize;
   }
