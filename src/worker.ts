@@ -1,14 +1,12 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { loadConfig } from './config';
 import { describeEngineAvailability } from './ml/engines/select-engine';
+import { positiveInt } from './runtime/arguments';
 import { registerSearchAttributes } from './runtime/dev-server';
+import { configureLogging, logger, verbosityOf } from './runtime/logger';
+import { installTemporalRuntime } from './runtime/temporal-runtime';
+import { connectWorker } from './runtime/temporal-connection';
 import { createWorkers } from './runtime/workers';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
 async function main(): Promise<void> {
   const program = new Command('worker')
@@ -25,32 +23,44 @@ async function main(): Promise<void> {
         .choices(['all', 'main', 'trials'])
         .default('all'),
     )
+    .addOption(new Option('--quiet', 'warnings and errors only').conflicts('verbose'))
+    .option('--verbose', 'debug logs (XGBoost, SDK and storage diagnostics)')
     .showHelpAfterError()
     .parse();
-  const opts = program.opts<{ threads?: number; nthread: number; concurrency: number; queues: string }>();
+  const opts = program.opts<{
+    threads?: number;
+    nthread: number;
+    concurrency: number;
+    queues: string;
+    quiet?: boolean;
+    verbose?: boolean;
+  }>();
+  configureLogging(verbosityOf(opts));
   const config = loadConfig();
+  installTemporalRuntime();
+  const connection = await connectWorker(config);
   // Idempotent: lets the Web UI filter runs by model, trigger and RMSE on any server this worker joins.
-  await registerSearchAttributes(config.temporalAddress, config.namespace).catch((err: Error) =>
-    console.warn(`worker: could not register search attributes (${err.message}); runs will still work`),
-  );
+  await registerSearchAttributes(config).catch((err: Error) => logger.warn(err.message));
   const running = await createWorkers({
     config,
+    connection,
     trainingThreads: opts.threads,
     nthreadPerTrial: opts.nthread,
     maxConcurrentActivities: opts.concurrency,
     serveMain: opts.queues !== 'trials',
     serveTrials: opts.queues !== 'main',
   });
-  console.log(
-    `worker: ${config.temporalAddress} namespace=${config.namespace} queues=${running.workers.map((w) => w.options.taskQueue).join(',')} ` +
+  logger.info(
+    `worker: ${config.temporalAddress} namespace=${config.namespace}${config.temporalTls ? ' (TLS)' : ''} queues=${running.workers.map((w) => w.options.taskQueue).join(',')} ` +
       `training threads=${running.trainingThreads} engine: ${describeEngineAvailability()}`,
   );
-  console.log('worker: running; Ctrl-C (SIGINT) or SIGTERM stops it after in-flight tasks finish');
+  logger.info('worker: running; Ctrl-C (SIGINT) or SIGTERM stops it after in-flight tasks finish');
   await running.run();
-  console.log('worker: stopped');
+  await connection.close();
+  logger.info('worker: stopped');
 }
 
 main().catch((err) => {
-  console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+  logger.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

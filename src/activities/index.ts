@@ -1,6 +1,6 @@
 import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
-import type { BlobStore } from '../storage/blob-store';
+import { StoreLocationError, type BlobStore } from '../storage/blob-store';
 import type {
   AssessDriftInput,
   CommitDataStateInput,
@@ -13,6 +13,7 @@ import type {
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { assessDriftWith } from './drift';
 import { DatasetCache } from './dataset-cache';
+import { nonRetryable } from './errors';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
@@ -31,13 +32,25 @@ export function createActivities(deps: ActivityDeps) {
   const datasets = deps.datasets ?? new DatasetCache(deps.artifacts);
   const all = { ...deps, datasets };
   return {
-    prepareDataset: (input: PrepareDatasetInput) => prepareDatasetWith(all, input),
-    runTrial: (input: RunTrialInput) => runTrialWith(all, input),
-    registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
-    predict: (input: PredictInput) => predictWith(all, input),
-    inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),
-    assessDrift: (input: AssessDriftInput) => assessDriftWith(all, input),
-    commitDataState: (input: CommitDataStateInput) => commitDataStateWith(all, input),
+    prepareDataset: failFastOnBadStore((input: PrepareDatasetInput) => prepareDatasetWith(all, input)),
+    runTrial: failFastOnBadStore((input: RunTrialInput) => runTrialWith(all, input)),
+    registerModels: failFastOnBadStore((input: RegisterModelsInput) => registerModelsWith(all, input)),
+    predict: failFastOnBadStore((input: PredictInput) => predictWith(all, input)),
+    inspectDataState: failFastOnBadStore((input: InspectDataStateInput) => inspectDataStateWith(all, input)),
+    assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(all, input)),
+    commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
+  };
+}
+
+/** A store that cannot exist (missing bucket, unsupported URI) fails the activity at once instead of retrying. */
+function failFastOnBadStore<I, O>(activity: (input: I) => Promise<O>): (input: I) => Promise<O> {
+  return async (input) => {
+    try {
+      return await activity(input);
+    } catch (err) {
+      if (err instanceof StoreLocationError) throw nonRetryable('InvalidInput', err.message);
+      throw err;
+    }
   };
 }
 

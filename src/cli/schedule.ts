@@ -17,6 +17,7 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../config';
+import { withSearchAttributeFallback } from '../runtime/search-attribute-fallback';
 import { MODEL_NAME, RUN_TRIGGER } from '../workflows/search-attributes';
 import type { RetrainCheckInput } from '../workflows/types';
 import { addRetrainOptions, type RetrainFlags } from './retrain-options';
@@ -59,7 +60,10 @@ export interface CreateRetrainScheduleResult {
   updated: boolean;
 }
 
-function scheduleDefinition(o: CreateRetrainScheduleOptions): Omit<ScheduleOptions, 'state'> {
+function scheduleDefinition(
+  o: CreateRetrainScheduleOptions,
+  withSearchAttributes = true,
+): Omit<ScheduleOptions, 'state'> {
   const cron = o.cron ?? DEFAULT_CRON;
   const timezone = o.timezone ?? DEFAULT_TIMEZONE;
   const input: RetrainCheckInput = { ...o.input, trigger: 'schedule' };
@@ -78,10 +82,12 @@ function scheduleDefinition(o: CreateRetrainScheduleOptions): Omit<ScheduleOptio
         trigger: 'schedule',
         scheduleId: o.scheduleId,
       },
-      typedSearchAttributes: [
-        { key: RUN_TRIGGER, value: 'schedule' },
-        { key: MODEL_NAME, value: input.training.modelName },
-      ],
+      typedSearchAttributes: withSearchAttributes
+        ? [
+            { key: RUN_TRIGGER, value: 'schedule' },
+            { key: MODEL_NAME, value: input.training.modelName },
+          ]
+        : undefined,
     },
     policies: {
       // A check still running when the next one is due is not doubled up (Mage's skip_if_previous_running).
@@ -98,9 +104,12 @@ function scheduleDefinition(o: CreateRetrainScheduleOptions): Omit<ScheduleOptio
 export async function createRetrainSchedule(
   o: CreateRetrainScheduleOptions,
 ): Promise<CreateRetrainScheduleResult> {
-  const definition = scheduleDefinition(o);
+  let definition = scheduleDefinition(o);
   try {
-    await o.client.schedule.create({ ...definition, state: { paused: o.paused ?? false, note: o.note } });
+    await withSearchAttributeFallback(o.client.options.namespace, async (withSearchAttributes) => {
+      definition = scheduleDefinition(o, withSearchAttributes);
+      await o.client.schedule.create({ ...definition, state: { paused: o.paused ?? false, note: o.note } });
+    });
     return { scheduleId: o.scheduleId, created: true, updated: false };
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
@@ -315,7 +324,7 @@ export async function deleteRetrainSchedule(t: ScheduleTarget): Promise<void> {
 
 export interface ScheduleCommandDeps {
   getClient(): Promise<{ client: Client; config: AppConfig }>;
-  buildInput(flags: ScheduleCreateFlags): RetrainCheckInput;
+  buildInput(flags: ScheduleCreateFlags, config: AppConfig): RetrainCheckInput;
 }
 
 interface CommonFlags {
@@ -414,7 +423,7 @@ export function addScheduleCommands(program: Command, deps: ScheduleCommandDeps)
         scheduleId: flags.scheduleId,
         taskQueue: config.taskQueue,
         trialTaskQueue: config.trialTaskQueue,
-        input: deps.buildInput(flags),
+        input: deps.buildInput(flags, config),
         cron: flags.cron,
         timezone: flags.timezone,
         catchupWindow: flags.catchupWindow as Duration,

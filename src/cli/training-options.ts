@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { nonNegativeInt, parseBool, positiveInt, storageUri } from '../runtime/arguments';
 import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import type { TrainingInput } from '../workflows/types';
@@ -20,24 +21,11 @@ export interface TrainingFlags {
   top: number;
   parallelism: number;
   seed: number;
-  engine: EngineChoice;
+  engine?: EngineChoice;
   earlyStopping: number;
   params?: XGBoostParams;
   fineTuning: boolean;
   register: boolean;
-}
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`"${value}" is not a non-negative integer`);
-  return n;
 }
 
 /** `2012-2016`, `2012,2014,2016` or `2016`. */
@@ -70,12 +58,6 @@ function parseParamsJson(value: string): XGBoostParams {
   }
 }
 
-function parseBool(value: string): boolean {
-  if (/^(true|1|yes)$/i.test(value)) return true;
-  if (/^(false|0|no)$/i.test(value)) return false;
-  throw new InvalidArgumentError(`"${value}" is not true or false`);
-}
-
 function columnList(value: string): string[] {
   const cols = value
     .split(',')
@@ -95,7 +77,8 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option(
       '--data-uri <uri>',
-      'where the {prefix}_{year}.csv files live (seed: BUCKET_NAME); default $DATA_URI',
+      'where the {prefix}_{year}.csv files live: s3://bucket/prefix or file://dir (seed: BUCKET_NAME); default $DATA_URI',
+      storageUri,
     )
     .option('--file-prefix <prefix>', 'object name prefix (seed: FILE_PATH_PREFIX)', DEFAULT_FILE_PREFIX)
     .option(
@@ -111,9 +94,10 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     .option('--parallelism <n>', 'trials pending at once (sliding window)', positiveInt, 16)
     .option('--seed <n>', 'seed of the parameter sampler', nonNegativeInt, 42)
     .addOption(
-      new Option('--engine <engine>', 'XGBoost engine for trials')
-        .choices(['auto', 'native', 'wasm'])
-        .default(process.env.XGBOOST_ENGINE ?? 'auto'),
+      new Option(
+        '--engine <engine>',
+        'XGBoost engine for trials (default: $XGBOOST_ENGINE, else auto)',
+      ).choices(['auto', 'native', 'wasm']),
     )
     .option(
       '--early-stopping <rounds>',
@@ -134,7 +118,7 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
 
 export function trainingInputFrom(
   flags: TrainingFlags,
-  defaults: { dataUri: string; trigger: TrainingInput['trigger'] },
+  defaults: { dataUri: string; engine: EngineChoice; trigger: TrainingInput['trigger'] },
 ): TrainingInput {
   const years = flags.years;
   const validationYear = flags.valYear ?? years[years.length - 1];
@@ -152,7 +136,7 @@ export function trainingInputFrom(
     top: flags.top,
     parallelism: flags.parallelism,
     seed: flags.seed,
-    engine: flags.engine,
+    engine: flags.engine ?? defaults.engine,
     earlyStoppingRounds: flags.earlyStopping,
     params: flags.params,
     runFineTuning: flags.fineTuning,
