@@ -4,6 +4,8 @@
  * errors as one line. The SDK packages load on first use, so commands that never connect start faster.
  */
 import fs from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
 import type { Client, Connection, TLSConfig } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
@@ -55,12 +57,67 @@ export function connectFailureReason(err: unknown): string {
 
 export class TemporalUnreachableError extends Error {
   override name = 'TemporalUnreachableError';
-  constructor(address: string, cause: unknown) {
+  /** The SDK's error; not `cause`, since this message already says what it means. */
+  readonly sdkError: unknown;
+  constructor(address: string, sdkError: unknown, reason = connectFailureReason(sdkError)) {
     super(
-      `cannot reach Temporal at ${address}: ${connectFailureReason(cause)}; start it with \`npm start\` or set TEMPORAL_ADDRESS`,
-      { cause },
+      `cannot reach Temporal at ${address}: ${reason}; start it with \`npm start\` or set TEMPORAL_ADDRESS`,
     );
+    this.sdkError = sdkError;
   }
+}
+
+/**
+ * Why a connection failed, found by opening the socket (and the TLS session) ourselves: the client SDK
+ * reports every failure as "Failed to connect before the deadline".
+ */
+export async function diagnoseConnection(
+  target: TemporalTarget,
+  timeoutMs = 5000,
+): Promise<string | undefined> {
+  const [host, portText] = target.temporalAddress.split(':');
+  const port = Number(portText);
+  const settings = target.temporalTls;
+  // With TLS 1.3 the server checks the client certificate after the client's handshake is done: `settleMs`
+  // waits for its refusal.
+  const probe = (connect: () => net.Socket, ready: string, settleMs = 0) =>
+    new Promise<string | undefined>((resolve) => {
+      const socket = connect();
+      const done = (reason: string | undefined) => {
+        socket.destroy();
+        resolve(reason);
+      };
+      socket.setTimeout(timeoutMs, () => done('timed out'));
+      socket.once(ready, () => setTimeout(() => done(undefined), settleMs));
+      socket.once('error', (err: NodeJS.ErrnoException) => done(socketFailure(err, settings !== undefined)));
+      socket.once('end', () => done(settings ? 'the server closed the TLS session' : undefined));
+    });
+  const tcp = await probe(() => net.connect(port, host), 'connect');
+  if (tcp || !settings) return tcp;
+  const tlsFailure = await probe(
+    () =>
+      tls.connect({
+        host,
+        port,
+        servername: settings?.serverName ?? (net.isIP(host) ? undefined : host),
+        ca: settings?.caPath ? fs.readFileSync(settings.caPath) : undefined,
+        cert: settings?.certPath ? fs.readFileSync(settings.certPath) : undefined,
+        key: settings?.keyPath ? fs.readFileSync(settings.keyPath) : undefined,
+        ALPNProtocols: ['h2'],
+      }),
+    'secureConnect',
+    1000,
+  );
+  return tlsFailure;
+}
+
+function socketFailure(err: NodeJS.ErrnoException, usingTls: boolean): string {
+  if (err.code === 'ECONNREFUSED') return 'connection refused';
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return 'host not found';
+  if (!usingTls) return err.message;
+  if (/certificate required|handshake failure|ECONNRESET|socket hang up/i.test(`${err.code} ${err.message}`))
+    return 'the server refused the TLS session (it wants a client certificate: set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY)';
+  return `TLS handshake failed: ${err.message} (check TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME)`;
 }
 
 /** A client connection (the CLI, `npm start`); fails within 5 s with one line when the server does not answer. */
@@ -70,7 +127,15 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
   try {
     connection = await Connection.connect({ ...temporalConnectionOptions(target), connectTimeout: '5s' });
   } catch (err) {
-    throw new TemporalUnreachableError(target.temporalAddress, err);
+    const reason = await diagnoseConnection(target);
+    throw new TemporalUnreachableError(
+      target.temporalAddress,
+      err,
+      reason ??
+        (target.temporalTls
+          ? 'no gRPC answer over TLS'
+          : 'no gRPC answer over plain text (if the server uses TLS, set TEMPORAL_TLS=true or TEMPORAL_TLS_CA)'),
+    );
   }
   return new Client({ connection, namespace: target.namespace });
 }
