@@ -1,6 +1,7 @@
 /**
  * Wall time of the CLI as a user starts it: `npm run client -- …` and the `traffic-ml` bin, for `--help`
- * and `models list` (a local registry, no Temporal server needed). Median of several runs after one warm-up.
+ * and `models list` (a local registry, no Temporal server needed). Median wall and CPU time of several runs
+ * after one warm-up (needs GNU time, /usr/bin/time).
  *
  *   node dist/scripts/cli-start-time.js [--runs 5] [--json]
  */
@@ -28,32 +29,41 @@ const cases: { name: string; command: string[] }[] = [
   { name: 'node dist/src/client.js models list', command: ['node', 'dist/src/client.js', 'models', 'list'] },
 ];
 
-function timeOnce(command: string[]): number | undefined {
+interface Sample {
+  wallMs: number;
+  /** User + system CPU time of the command and its children (GNU time): less sensitive to a busy machine. */
+  cpuMs: number;
+}
+
+function timeOnce(command: string[]): Sample | undefined {
   const start = process.hrtime.bigint();
-  const out = spawnSync(command[0], command.slice(1), { cwd: root, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (out.status !== 0) {
-    progress(`${command.join(' ')} failed (exit ${out.status}): ${out.stderr.trim().split('\n')[0]}`);
+  const out = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', ...command], { cwd: root, encoding: 'utf8' });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpu = /cpu (\d+\.\d+) (\d+\.\d+)\s*$/.exec(out.stderr ?? '');
+  if (out.status !== 0 || !cpu) {
+    progress(`${command.join(' ')} failed (exit ${out.status}): ${(out.stderr ?? '').trim().split('\n')[0]}`);
     return undefined;
   }
-  return ms;
+  return { wallMs, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000 };
 }
 
 const results = cases.map(({ name, command }) => {
   timeOnce(command); // warm-up: page cache, and a stale build is rebuilt here rather than measured
-  const samples: number[] = [];
+  const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    const ms = timeOnce(command);
-    if (ms === undefined) break;
-    samples.push(ms);
+    const sample = timeOnce(command);
+    if (sample === undefined) break;
+    samples.push(sample);
   }
+  const complete = samples.length === runs;
   const result = {
     name,
     runs: samples.length,
-    medianS: samples.length === runs ? round(median(samples) / 1000, 2) : null,
-    samplesS: samples.map((ms) => round(ms / 1000, 2)),
+    medianWallS: complete ? round(median(samples.map((s) => s.wallMs)) / 1000, 2) : null,
+    medianCpuS: complete ? round(median(samples.map((s) => s.cpuMs)) / 1000, 2) : null,
+    wallS: samples.map((s) => round(s.wallMs / 1000, 2)),
   };
-  progress(`${name}: median ${result.medianS ?? 'failed'} s over ${samples.length} runs`);
+  progress(`${name}: median ${result.medianWallS ?? 'failed'} s wall, ${result.medianCpuS ?? '-'} s CPU`);
   return result;
 });
 
@@ -62,6 +72,7 @@ const loadAverage = os.loadavg().map((l) => round(l, 1));
 if (values.json)
   console.log(JSON.stringify({ runs, cores: os.availableParallelism(), loadAverage, results }, null, 2));
 else {
-  for (const r of results) console.log(`${r.name.padEnd(40)} ${r.medianS ?? 'failed'} s`);
+  for (const r of results)
+    console.log(`${r.name.padEnd(40)} ${r.medianWallS ?? 'failed'} s wall  ${r.medianCpuS ?? '-'} s CPU`);
   console.log(`(${os.availableParallelism()} cores, load average ${loadAverage.join(' ')})`);
 }

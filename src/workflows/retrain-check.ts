@@ -10,7 +10,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { chooseYears, decideRetraining } from '../retraining/policy';
 import { MODEL_NAME, RETRAIN_DECISION, RUN_TRIGGER } from './search-attributes';
-import { hasTypedSearchAttributes } from './typed-attributes';
+import { shouldSetSearchAttributes } from './typed-attributes';
 import { trainingWorkflow } from './training';
 import type { DriftSummary, RetrainCheckInput, RetrainCheckResult } from './types';
 
@@ -50,7 +50,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   }
 
   const decision = decideRetraining({ diff, drift, decay: drift?.decay, policy: input.policy });
-  const typedAttributes = hasTypedSearchAttributes();
+  const typedAttributes = shouldSetSearchAttributes();
   if (typedAttributes) upsertSearchAttributes([{ key: RETRAIN_DECISION, value: decision.decision }]);
   upsertMemo({ decision: decision.decision, reasons: decision.reasons.join('; ') });
   const base = { diff, drift, reasons: decision.reasons };

@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities';
 import { searchWorkflow } from './search';
 import { BEST_RMSE } from './search-attributes';
-import { hasTypedSearchAttributes } from './typed-attributes';
+import { shouldSetSearchAttributes } from './typed-attributes';
 import type { TrainingInput, TrainingResult, TrainingStage } from './types';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
@@ -72,7 +72,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
   result.search = { leaderboard: search.leaderboard, failures: search.failures };
   const bestRmse = search.best[0].metrics.rmse;
   upsertMemo({ bestRmse, trialsSucceeded: search.leaderboard.length, trialsFailed: search.failures.length });
-  if (hasTypedSearchAttributes()) upsertSearchAttributes([{ key: BEST_RMSE, value: bestRmse }]);
+  if (shouldSetSearchAttributes()) upsertSearchAttributes([{ key: BEST_RMSE, value: bestRmse }]);
 
   if (input.registerModels) {
     stage = 'registering';
