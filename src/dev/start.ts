@@ -7,7 +7,8 @@ import { DEFAULT_COLUMNS, DEFAULT_FILE_PREFIX, DEFAULT_MODEL_NAME } from '../cli
 import { startTraining, waitForTraining } from '../cli/training-run';
 import { describeError } from '../cli/errors';
 import { retrainInputFrom } from '../cli/retrain-options';
-import { createRetrainSchedule, DEFAULT_SCHEDULE_ID, describeRetrainSchedule } from '../cli/schedule';
+import { createRetrainSchedule, describeRetrainSchedule } from '../scheduling/retrain-schedule';
+import { DEFAULT_SCHEDULE_ID } from '../scheduling/schedule-defaults';
 import { loadConfig } from '../config';
 import { describeEngineAvailability } from '../ml/engines/select-engine';
 import { ModelRegistry } from '../registry/model-registry';
