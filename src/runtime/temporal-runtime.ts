@@ -20,9 +20,12 @@ function sdkLevel(): SdkLogLevel {
   }
 }
 
+/** Expected by design: the trial queue's worker has activities only. */
+const ROUTINE = new Set(['No workflows registered, not polling for workflow tasks']);
+
 function forward(entry: LogEntry): void {
   const meta = entry.meta ?? {};
-  switch (entry.level) {
+  switch (ROUTINE.has(entry.message) ? 'DEBUG' : entry.level) {
     case 'TRACE':
       return sdkLog.trace(meta, entry.message);
     case 'DEBUG':
