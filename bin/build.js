@@ -92,7 +92,9 @@ function ensureBuilt(entry) {
   );
   if (build() && fs.existsSync(entryPath)) return true;
   process.stderr.write(
-    `traffic-ml: dist/${entry} is missing; fix the errors above and run \`npm run build\`\n`,
+    built
+      ? 'traffic-ml: the build failed; fix the errors above (dist/ still holds the previous build)\n'
+      : `traffic-ml: dist/${entry} is missing; fix the errors above and run \`npm run build\`\n`,
   );
   return false;
 }
