@@ -5,9 +5,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY bin ./bin
 COPY src ./src
 COPY scripts ./scripts
 COPY test ./test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+# bin/build.js stamps dist/, so `node bin/traffic-ml.js` in the image runs the build without a compiler.
+RUN npm run build && npm prune --omit=dev
 COPY data ./data
 ENV NODE_ENV=production

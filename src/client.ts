@@ -1,5 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { addBacktestCommand, backtestSummaryOf } from './cli/backtest-command';
 import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
@@ -21,60 +20,64 @@ import {
 } from './cli/training-options';
 import { startTraining, waitForTraining } from './cli/training-run';
 import { loadConfig, type AppConfig } from './config';
+import { runId } from './runtime/arguments';
+import { configureLogging, progress, verbosityOf } from './runtime/logger';
+import { connectClient as connect } from './runtime/temporal-connection';
 import { ModelRegistry } from './registry/model-registry';
 import { openBlobStore } from './storage/from-uri';
-
-async function connect(config: AppConfig): Promise<Client> {
-  const connection = await Connection.connect({
-    address: config.temporalAddress,
-    connectTimeout: '5s',
-  }).catch((err: Error) => {
-    throw new Error(
-      `cannot reach Temporal at ${config.temporalAddress} (${err.message}); start it with \`npm start\` or set TEMPORAL_ADDRESS`,
-    );
-  });
-  return new Client({ connection, namespace: config.namespace });
-}
 
 function registryOf(config: AppConfig): ModelRegistry {
   return new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
 }
 
+const RUN_ID_HELP =
+  'workflow id of the run (letters, digits, ._:@-); default <kind>-<UTC time in ms>-<random>; a taken id is refused';
+
 export function buildProgram(): Command {
-  const program = new Command('client')
+  const program = new Command('traffic-ml')
     .description('Traffic-volume MLOps pipeline on Temporal: train, inspect models, predict.')
     .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .addOption(
+      new Option('--quiet', 'results and errors only: no progress lines or info logs').conflicts('verbose'),
+    )
+    .option('--verbose', 'debug logs on stderr (XGBoost, SDK and storage diagnostics)')
+    .hook('preAction', (command) => configureLogging(verbosityOf(command.optsWithGlobals())));
 
   addTrainingOptions(
     program.command('train').description('start an ad-hoc training run (prepare → search → register)'),
     { withYears: true },
   )
+    .option('--run-id <id>', RUN_ID_HELP, runId)
     .option('--wait', 'wait for the result and print it')
     .option('--json', 'print machine-readable JSON')
     .option(
       '--backtest <workflow-id>',
       'record this finished backtest of the same settings with the versions',
     )
-    .action(async (flags: TrainingFlags & { wait?: boolean; json?: boolean; backtest?: string }) => {
-      const config = loadConfig();
-      const input = trainingInputFrom(flags, { dataUri: config.dataUri, trigger: 'ad-hoc' });
-      const client = await connect(config);
-      if (flags.backtest) input.backtest = await backtestSummaryOf(client, flags.backtest, input);
-      const handle = await startTraining(client, config, input);
-      if (!flags.wait) {
-        console.log(
-          flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`,
-        );
-        return;
-      }
-      const result = await waitForTraining(
-        client,
-        handle,
-        flags.json ? () => undefined : (l) => console.error(l),
-      );
-      console.log(flags.json ? JSON.stringify(result, null, 2) : formatTrainingResult(result));
-    });
+    .action(
+      async (
+        flags: TrainingFlags & { runId?: string; wait?: boolean; json?: boolean; backtest?: string },
+      ) => {
+        const config = loadConfig();
+        const input = trainingInputFrom(flags, {
+          dataUri: config.dataUri,
+          engine: config.xgboostEngine,
+          trigger: 'ad-hoc',
+        });
+        const client = await connect(config);
+        if (flags.backtest) input.backtest = await backtestSummaryOf(client, flags.backtest, input);
+        const handle = await startTraining(client, config, input, flags.runId);
+        if (!flags.wait) {
+          console.log(
+            flags.json ? JSON.stringify({ workflowId: handle.workflowId }) : `started ${handle.workflowId}`,
+          );
+          return;
+        }
+        const result = await waitForTraining(client, handle, flags.json ? () => undefined : progress);
+        console.log(flags.json ? JSON.stringify(result, null, 2) : formatTrainingResult(result));
+      },
+    );
 
   addBacktestCommand(program, { loadConfig, connect });
 
@@ -146,15 +149,17 @@ export function buildProgram(): Command {
   addRetrainOptions(
     program.command('retrain-check').description('run the retraining check once, outside the schedule'),
   )
+    .option('--run-id <id>', RUN_ID_HELP, runId)
     .option('--wait', 'wait for the result and print it')
     .option('--json', 'print machine-readable JSON')
-    .action(async (flags: RetrainFlags & { wait?: boolean; json?: boolean }) => {
+    .action(async (flags: RetrainFlags & { runId?: string; wait?: boolean; json?: boolean }) => {
       const config = loadConfig();
       const client = await connect(config);
       const handle = await startRetrainCheck(
         client,
         config,
-        retrainInputFrom(flags, { dataUri: config.dataUri, trigger: 'ad-hoc' }),
+        retrainInputFrom(flags, { dataUri: config.dataUri, engine: config.xgboostEngine, trigger: 'ad-hoc' }),
+        flags.runId,
       );
       if (!flags.wait) {
         console.log(
@@ -173,17 +178,21 @@ export function buildProgram(): Command {
       const config = loadConfig();
       return { client: await connect(config), config };
     },
-    buildInput: (flags) => retrainInputFrom(flags, { dataUri: loadConfig().dataUri, trigger: 'schedule' }),
+    buildInput: (flags, config) =>
+      retrainInputFrom(flags, { dataUri: config.dataUri, engine: config.xgboostEngine, trigger: 'schedule' }),
   });
   return program;
 }
 
-if (require.main === module) {
+/** Runs the CLI on `argv` and exits; the entry point of `bin/traffic-ml.js` and of `node dist/src/client.js`. */
+export function main(argv: string[] = process.argv): void {
   buildProgram()
-    .parseAsync()
+    .parseAsync(argv)
     .then(() => process.exit(0))
     .catch((err: unknown) => {
       console.error(`error: ${describeError(err)}`);
       process.exit(1);
     });
 }
+
+if (require.main === module) main();

@@ -1,5 +1,20 @@
+import fs from 'node:fs';
 import { z } from 'zod';
+import { LOG_LEVELS } from './runtime/logger';
+import type { EngineChoice } from './ml/types';
 import type { S3Options } from './storage/s3-store';
+import { STORAGE_URI, STORAGE_URI_EXPECTED } from './storage/storage-uri';
+
+/** TLS towards Temporal (Temporal Cloud, a secured cluster): PEM file paths, named as the Temporal CLI does. */
+export interface TemporalTlsSettings {
+  /** TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: the client certificate pair (mTLS). */
+  certPath?: string;
+  keyPath?: string;
+  /** TEMPORAL_TLS_CA: the server's CA when it is not a public one (self-signed, private CA). */
+  caPath?: string;
+  /** TEMPORAL_TLS_SERVER_NAME: when the certificate's name differs from the address's host. */
+  serverName?: string;
+}
 
 /** Settings shared by the worker, the client and the dev launcher; read once from the environment. */
 export interface AppConfig {
@@ -14,6 +29,12 @@ export interface AppConfig {
   /** Where prepared data sets, models and the registry live. */
   artifactsUri: string;
   s3: S3Options;
+  /** Undefined: plain connection. Set by any TEMPORAL_TLS_* variable, TEMPORAL_TLS=true or an API key. */
+  temporalTls?: TemporalTlsSettings;
+  /** TEMPORAL_API_KEY (Temporal Cloud API keys); implies TLS. */
+  temporalApiKey?: string;
+  /** XGBOOST_ENGINE: the default of `--engine`. */
+  xgboostEngine: EngineChoice;
 }
 
 export const DEFAULTS = {
@@ -29,9 +50,16 @@ const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const storageUri = z
-  .string()
-  .regex(/^(s3:\/\/[a-z0-9.-]{3,63}(\/.*)?|file:\/\/.+)$/, 'must look like s3://bucket/prefix or file://dir');
+const readableFile = z.string().refine((file) => {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}, 'must be the path of a readable PEM file');
+
+const storageUri = z.string().regex(STORAGE_URI, STORAGE_URI_EXPECTED);
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z
@@ -46,6 +74,21 @@ const envSchema = z.object({
   S3_ENDPOINT: z.string().url('must be a URL such as http://localhost:9000').optional(),
   S3_FORCE_PATH_STYLE: booleanText.optional(),
   AWS_REGION: z.string().optional(),
+  TEMPORAL_TLS: booleanText.optional(),
+  TEMPORAL_TLS_CERT: readableFile.optional(),
+  TEMPORAL_TLS_KEY: readableFile.optional(),
+  TEMPORAL_TLS_CA: readableFile.optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  XGBOOST_ENGINE: z
+    .enum(['auto', 'native', 'wasm'], { message: 'must be auto, native or wasm' })
+    .default('auto'),
+  LOG_LEVEL: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }))
+    .optional(),
+  LOG_FORMAT: z.enum(['text', 'json'], { message: 'must be text or json' }).optional(),
 });
 
 export class ConfigError extends Error {
@@ -61,6 +104,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
+    throw new ConfigError(
+      'invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (client certificate and its key)',
+    );
+  }
+  const tlsSettings: TemporalTlsSettings = {
+    certPath: e.TEMPORAL_TLS_CERT,
+    keyPath: e.TEMPORAL_TLS_KEY,
+    caPath: e.TEMPORAL_TLS_CA,
+    serverName: e.TEMPORAL_TLS_SERVER_NAME,
+  };
+  const tlsOn =
+    e.TEMPORAL_TLS ??
+    (Object.values(tlsSettings).some((v) => v !== undefined) || e.TEMPORAL_API_KEY !== undefined);
   return {
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
@@ -74,5 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
       region: e.AWS_REGION,
     },
+    temporalTls: tlsOn ? tlsSettings : undefined,
+    temporalApiKey: e.TEMPORAL_API_KEY,
+    xgboostEngine: e.XGBOOST_ENGINE,
   };
 }

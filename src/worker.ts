@@ -1,18 +1,15 @@
-import { Runtime } from '@temporalio/worker';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from './config';
 import { startMetricsServer } from './metrics/metrics-server';
 import { sdkPrometheusExporter } from './metrics/sdk-exporter';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { describeEngineAvailability } from './ml/engines/select-engine';
+import { positiveInt } from './runtime/arguments';
 import { registerSearchAttributes } from './runtime/dev-server';
+import { configureLogging, logger, verbosityOf } from './runtime/logger';
+import { installTemporalRuntime } from './runtime/temporal-runtime';
+import { connectWorker } from './runtime/temporal-connection';
 import { createWorkers } from './runtime/workers';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
 function portNumber(value: string): number {
   const n = Number(value);
@@ -43,6 +40,8 @@ async function main(): Promise<void> {
         .env('METRICS_PORT')
         .argParser(portNumber),
     )
+    .addOption(new Option('--quiet', 'warnings and errors only').conflicts('verbose'))
+    .option('--verbose', 'debug logs (XGBoost, SDK and storage diagnostics)')
     .showHelpAfterError()
     .parse();
   const opts = program.opts<{
@@ -51,20 +50,23 @@ async function main(): Promise<void> {
     concurrency: number;
     queues: string;
     metricsPort?: number;
+    quiet?: boolean;
+    verbose?: boolean;
   }>();
+  configureLogging(verbosityOf(opts));
   const config = loadConfig();
   // The SDK's exporter is part of the Runtime, which must be installed before any connection exists.
   const telemetry =
     opts.metricsPort === undefined
       ? undefined
       : { port: opts.metricsPort, sdk: await sdkPrometheusExporter(), metrics: new WorkerMetrics() };
-  if (telemetry) Runtime.install({ telemetryOptions: { metrics: telemetry.sdk.metrics } });
+  installTemporalRuntime(telemetry ? { telemetryOptions: { metrics: telemetry.sdk.metrics } } : {});
+  const connection = await connectWorker(config);
   // Idempotent: lets the Web UI filter runs by model, trigger and RMSE on any server this worker joins.
-  await registerSearchAttributes(config.temporalAddress, config.namespace).catch((err: Error) =>
-    console.warn(`worker: could not register search attributes (${err.message}); runs will still work`),
-  );
+  await registerSearchAttributes(config).catch((err: Error) => logger.warn(err.message));
   const running = await createWorkers({
     config,
+    connection,
     trainingThreads: opts.threads,
     nthreadPerTrial: opts.nthread,
     maxConcurrentActivities: opts.concurrency,
@@ -80,18 +82,19 @@ async function main(): Promise<void> {
       sdkMetricsUrl: telemetry.sdk.url,
       health: () => running.health(),
     }));
-  console.log(
-    `worker: ${config.temporalAddress} namespace=${config.namespace} queues=${running.workers.map((w) => w.options.taskQueue).join(',')} ` +
+  logger.info(
+    `worker: ${config.temporalAddress} namespace=${config.namespace}${config.temporalTls ? ' (TLS)' : ''} queues=${running.workers.map((w) => w.options.taskQueue).join(',')} ` +
       `training threads=${running.trainingThreads} engine: ${describeEngineAvailability()}`,
   );
-  if (metricsServer) console.log(`worker: metrics on ${metricsServer.url}`);
-  console.log('worker: running; Ctrl-C (SIGINT) or SIGTERM stops it after in-flight tasks finish');
+  if (metricsServer) logger.info(`worker: metrics on ${metricsServer.url}`);
+  logger.info('worker: running; Ctrl-C (SIGINT) or SIGTERM stops it after in-flight tasks finish');
   await running.run();
   await metricsServer?.close();
-  console.log('worker: stopped');
+  await connection.close();
+  logger.info('worker: stopped');
 }
 
 main().catch((err) => {
-  console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+  logger.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -355,6 +355,7 @@ export async function temporalSearch(
     dataUri: pathToFileURL(source.dir).href,
     artifactsUri: pathToFileURL(artifactsDir).href,
     s3: { forcePathStyle: true },
+    xgboostEngine: 'auto',
   };
   const workers: (WorkerChild & { report: WorkerProcessReport })[] = [];
   try {

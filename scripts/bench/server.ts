@@ -62,13 +62,13 @@ export async function startDevServer(): Promise<BenchServer> {
   const unregister = onCleanup('Temporal dev server', stop);
   try {
     const deadline = Date.now() + START_TIMEOUT_MS;
-    while (!(await temporalAnswers(address))) {
+    while (!(await temporalAnswers({ temporalAddress: address, namespace: 'default' }))) {
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(`the dev server exited (${child.exitCode ?? child.signalCode}) while starting`);
       if (Date.now() > deadline) throw new Error(`the dev server did not answer at ${address} in time`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    await registerSearchAttributes(address, 'default');
+    await registerSearchAttributes({ temporalAddress: address, namespace: 'default' });
     connection = await Connection.connect({ address });
     const client = new Client({ connection, namespace: 'default' });
     return { address, pid: child.pid as number, client, stop: unregister };

@@ -1,7 +1,7 @@
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { TrialPool } from '../ml/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
-import type { BlobStore } from '../storage/blob-store';
+import { StoreLocationError, type BlobStore } from '../storage/blob-store';
 import type {
   AppendTrialTableInput,
   AssessDriftInput,
@@ -26,6 +26,7 @@ import { assessDriftWith } from './drift';
 import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
 import { finalizeModelWith } from './finalize-model';
+import { nonRetryable } from './errors';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
@@ -49,20 +50,38 @@ export function createActivities(deps: ActivityDeps) {
   const datasets = deps.datasets ?? new DatasetCache(deps.artifacts, { metrics: deps.metrics });
   const all = { ...deps, datasets };
   return {
-    prepareDataset: (input: PrepareDatasetInput) => prepareDatasetWith(all, input),
-    runTrial: (input: RunTrialInput) => observeTrial(deps.metrics, () => runTrialWith(all, input)),
-    appendTrialTable: (input: AppendTrialTableInput) => appendTrialTableWith(all, input),
-    registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
-    finalizeModel: (input: FinalizeModelInput) => finalizeModelWith(all, input),
-    scoreYear: (input: ScoreYearInput) => scoreYearWith(all, input),
-    predict: (input: PredictInput) => predictWith(all, input),
-    inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),
-    assessDrift: (input: AssessDriftInput) => assessDriftWith(all, input),
-    commitDataState: (input: CommitDataStateInput) => commitDataStateWith(all, input),
-    splitPredictionInput: (input: BatchPredictInput) => splitPredictionInputWith(all, input),
-    predictChunk: (input: PredictChunkInput) => predictChunkWith(all, input),
-    joinPredictionOutput: (input: JoinPredictionOutputInput) => joinPredictionOutputWith(all, input),
-    buildRunReport: (input: BuildRunReportInput) => buildRunReportWith(all, input),
+    prepareDataset: failFastOnBadStore((input: PrepareDatasetInput) => prepareDatasetWith(all, input)),
+    runTrial: failFastOnBadStore((input: RunTrialInput) =>
+      observeTrial(deps.metrics, () => runTrialWith(all, input)),
+    ),
+    appendTrialTable: failFastOnBadStore((input: AppendTrialTableInput) => appendTrialTableWith(all, input)),
+    registerModels: failFastOnBadStore((input: RegisterModelsInput) => registerModelsWith(all, input)),
+    finalizeModel: failFastOnBadStore((input: FinalizeModelInput) => finalizeModelWith(all, input)),
+    scoreYear: failFastOnBadStore((input: ScoreYearInput) => scoreYearWith(all, input)),
+    predict: failFastOnBadStore((input: PredictInput) => predictWith(all, input)),
+    inspectDataState: failFastOnBadStore((input: InspectDataStateInput) => inspectDataStateWith(all, input)),
+    assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(all, input)),
+    commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
+    splitPredictionInput: failFastOnBadStore((input: BatchPredictInput) =>
+      splitPredictionInputWith(all, input),
+    ),
+    predictChunk: failFastOnBadStore((input: PredictChunkInput) => predictChunkWith(all, input)),
+    joinPredictionOutput: failFastOnBadStore((input: JoinPredictionOutputInput) =>
+      joinPredictionOutputWith(all, input),
+    ),
+    buildRunReport: failFastOnBadStore((input: BuildRunReportInput) => buildRunReportWith(all, input)),
+  };
+}
+
+/** A store that cannot exist (missing bucket, unsupported URI) fails the activity at once instead of retrying. */
+function failFastOnBadStore<I, O>(activity: (input: I) => Promise<O>): (input: I) => Promise<O> {
+  return async (input) => {
+    try {
+      return await activity(input);
+    } catch (err) {
+      if (err instanceof StoreLocationError) throw nonRetryable('InvalidInput', err.message);
+      throw err;
+    }
   };
 }
 

@@ -64,6 +64,13 @@ export async function prepareDatasetWith(
   for (const source of sourceObjects) {
     Context.current().heartbeat({ step: 'reading', file: source.key });
     const parsed = parseOrFail(source.key, (await data.get(source.key)).toString('utf8'), input);
+    if (parsed.rows.length === 0 && parsed.badRowCount > 0) {
+      const example = parsed.badRows[0];
+      throw nonRetryable(
+        'DatasetError',
+        `every row of ${source.key} was malformed: ${parsed.badRowCount.toLocaleString('en-US')} rows, e.g. line ${example.line}: ${example.reason}`,
+      );
+    }
     rows.push(...parsed.rows);
     if (parsed.badRowCount > 0) {
       badRows.push({

@@ -3,14 +3,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../config';
 import { backtestWorkflow } from '../workflows/backtest';
 import type { BacktestResult, BacktestSettings, BacktestSummary, TrainingInput } from '../workflows/types';
-import {
-  addTrainingOptions,
-  parseYears,
-  positiveInt,
-  trainingInputFrom,
-  type TrainingFlags,
-} from './training-options';
-import { trainingWorkflowId } from './training-run';
+import { positiveInt } from '../runtime/arguments';
+import { newRunId } from '../runtime/run-id';
+import { addTrainingOptions, parseYears, trainingInputFrom, type TrainingFlags } from './training-options';
 
 interface BacktestFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
   origins: number[];
@@ -66,9 +61,9 @@ export function addBacktestCommand(program: Command, deps: BacktestCommandDeps):
         ...training
       } = trainingInputFrom(
         { ...flags, years: [flags.firstYear, flags.firstYear + 1], valYear: undefined },
-        { dataUri: config.dataUri, trigger: 'ad-hoc' },
+        { dataUri: config.dataUri, engine: config.xgboostEngine, trigger: 'ad-hoc' },
       );
-      const workflowId = trainingWorkflowId(modelName).replace(/^train-/, 'backtest-');
+      const workflowId = newRunId(`backtest-${modelName}`);
       const client = await deps.connect(config);
       const handle = await client.workflow.start(backtestWorkflow, {
         taskQueue: config.taskQueue,

@@ -1,6 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import type { EngineChoice } from '../ml/types';
+import { positiveInt, positiveNumber } from '../runtime/arguments';
 import type { RetrainCheckInput, RunTrigger } from '../workflows/types';
-import { addTrainingOptions, positiveInt, trainingInputFrom, type TrainingFlags } from './training-options';
+import { addTrainingOptions, trainingInputFrom, type TrainingFlags } from './training-options';
 
 export interface RetrainFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
   valYear?: number;
@@ -9,12 +11,6 @@ export interface RetrainFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
   retrainOnDrift: boolean;
   retrainOnDecay: boolean;
   driftFromPredictions?: number;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number`);
-  return n;
 }
 
 /** Training flags plus the retraining policy; shared by `retrain-check` and `schedule create`. */
@@ -43,12 +39,12 @@ export function addRetrainOptions(cmd: Command): Command {
 
 export function retrainInputFrom(
   flags: RetrainFlags,
-  defaults: { dataUri: string; trigger: RunTrigger },
+  defaults: { dataUri: string; engine: EngineChoice; trigger: RunTrigger },
 ): RetrainCheckInput {
   // Years are chosen per check from the data present; 2000 is a placeholder for the shared parser only.
   const training = trainingInputFrom(
     { ...flags, years: [2000], valYear: 2000 },
-    { dataUri: defaults.dataUri, trigger: 'retrain' },
+    { dataUri: defaults.dataUri, engine: defaults.engine, trigger: 'retrain' },
   );
   const { dataUri, filePrefix, years: _y, validationYear: _v, trigger: _t, ...rest } = training;
   return {

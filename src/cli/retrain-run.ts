@@ -1,5 +1,8 @@
 import type { Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { AppConfig } from '../config';
+import { newRunId } from '../runtime/run-id';
+import { startRun } from '../runtime/start-run';
 import { retrainCheckWorkflow } from '../workflows/retrain-check';
 import { MODEL_NAME, RUN_TRIGGER } from '../workflows/search-attributes';
 import type { RetrainCheckInput, RetrainCheckResult } from '../workflows/types';
@@ -8,23 +11,23 @@ export async function startRetrainCheck(
   client: Client,
   config: AppConfig,
   input: RetrainCheckInput,
-  workflowId?: string,
+  workflowId = newRunId('retrain-check-adhoc'),
 ) {
-  return client.workflow.start(retrainCheckWorkflow, {
-    taskQueue: config.taskQueue,
-    workflowId:
-      workflowId ??
-      `retrain-check-adhoc-${new Date()
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d+Z$/, 'Z')}`,
-    args: [{ ...input, trialTaskQueue: config.trialTaskQueue }],
-    memo: { dataUri: input.dataUri, policy: JSON.stringify(input.policy) },
-    typedSearchAttributes: [
-      { key: MODEL_NAME, value: input.training.modelName },
-      { key: RUN_TRIGGER, value: input.trigger },
-    ],
-  });
+  return startRun(client, workflowId, (withSearchAttributes) =>
+    client.workflow.start(retrainCheckWorkflow, {
+      taskQueue: config.taskQueue,
+      workflowId,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [{ ...input, trialTaskQueue: config.trialTaskQueue }],
+      memo: { dataUri: input.dataUri, policy: JSON.stringify(input.policy) },
+      typedSearchAttributes: withSearchAttributes
+        ? [
+            { key: MODEL_NAME, value: input.training.modelName },
+            { key: RUN_TRIGGER, value: input.trigger },
+          ]
+        : undefined,
+    }),
+  );
 }
 
 export function formatRetrainResult(r: RetrainCheckResult): string {

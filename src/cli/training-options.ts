@@ -1,7 +1,6 @@
-import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FEATURE_SET, FEATURE_SETS, type FeatureSet } from '../ml/feature-pipeline';
+import { durationMs, nonNegativeInt, parseBool, positiveInt, share, storageUri } from '../runtime/arguments';
 import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
@@ -30,7 +29,7 @@ export interface TrainingFlags {
   top: number;
   parallelism: number;
   seed: number;
-  engine: EngineChoice;
+  engine?: EngineChoice;
   earlyStopping: number;
   params?: XGBoostParams;
   sampler?: SamplerKind;
@@ -45,23 +44,10 @@ export interface TrainingFlags {
   ensemble: number;
 }
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
-  return n;
-}
-
 function trialCount(value: string): number {
   const n = positiveInt(value);
   if (n > MAX_TRIALS)
     throw new InvalidArgumentError(`${n} is above the limit of ${MAX_TRIALS} trials per search`);
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`"${value}" is not a non-negative integer`);
   return n;
 }
 
@@ -95,34 +81,6 @@ function parseParamsJson(value: string): XGBoostParams {
   }
 }
 
-/** `30m`, `2h`, `90s`, `1 day`: milliseconds. */
-function durationMs(value: string): number {
-  let ms: number;
-  try {
-    ms = msToNumber(value as Duration);
-  } catch {
-    throw new InvalidArgumentError(`"${value}" is not a duration such as "30m", "2h" or "90s"`);
-  }
-  if (!(ms > 0)) throw new InvalidArgumentError(`"${value}" is not a positive duration`);
-  return ms;
-}
-
-/** `10%` or `0.1`: a share in [0, 1]. */
-function share(value: string): number {
-  const percent = /^\s*([\d.]+)\s*%\s*$/.exec(value);
-  const n = percent ? Number(percent[1]) / 100 : Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new InvalidArgumentError(`"${value}" is not a share such as 10% or 0.1`);
-  }
-  return n;
-}
-
-function parseBool(value: string): boolean {
-  if (/^(true|1|yes)$/i.test(value)) return true;
-  if (/^(false|0|no)$/i.test(value)) return false;
-  throw new InvalidArgumentError(`"${value}" is not true or false`);
-}
-
 function columnList(value: string): string[] {
   const cols = value
     .split(',')
@@ -142,7 +100,8 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option(
       '--data-uri <uri>',
-      'where the {prefix}_{year}.csv files live (seed: BUCKET_NAME); default $DATA_URI',
+      'where the {prefix}_{year}.csv files live: s3://bucket/prefix or file://dir (seed: BUCKET_NAME); default $DATA_URI',
+      storageUri,
     )
     .option('--file-prefix <prefix>', 'object name prefix (seed: FILE_PATH_PREFIX)', DEFAULT_FILE_PREFIX)
     .option(
@@ -163,9 +122,10 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     .option('--parallelism <n>', 'trials pending at once (sliding window)', positiveInt, 16)
     .option('--seed <n>', 'seed of the parameter sampler', nonNegativeInt, 42)
     .addOption(
-      new Option('--engine <engine>', 'XGBoost engine for trials')
-        .choices(['auto', 'native', 'wasm'])
-        .default(process.env.XGBOOST_ENGINE ?? 'auto'),
+      new Option(
+        '--engine <engine>',
+        'XGBoost engine for trials (default: $XGBOOST_ENGINE, else auto)',
+      ).choices(['auto', 'native', 'wasm']),
     )
     .option(
       '--early-stopping <rounds>',
@@ -232,7 +192,7 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
 
 export function trainingInputFrom(
   flags: TrainingFlags,
-  defaults: { dataUri: string; trigger: TrainingInput['trigger'] },
+  defaults: { dataUri: string; engine: EngineChoice; trigger: TrainingInput['trigger'] },
 ): TrainingInput {
   const years = flags.years;
   const validationYear = flags.valYear ?? years[years.length - 1];
@@ -250,7 +210,7 @@ export function trainingInputFrom(
     top: flags.top,
     parallelism: flags.parallelism,
     seed: flags.seed,
-    engine: flags.engine,
+    engine: flags.engine ?? defaults.engine,
     earlyStoppingRounds: flags.earlyStopping,
     params: flags.params,
     strategy: { sampler: flags.sampler, pruning: flags.pruning, reproducible: flags.reproducible },

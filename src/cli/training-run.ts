@@ -1,41 +1,41 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { AppConfig } from '../config';
+import { newRunId } from '../runtime/run-id';
+import { startRun } from '../runtime/start-run';
 import { MODEL_NAME, RUN_TRIGGER } from '../workflows/search-attributes';
 import { searchProgressQuery } from '../workflows/search';
 import { trainingStageQuery, trainingWorkflow } from '../workflows/training';
 import type { SearchProgress, TrainingInput, TrainingResult, TrainingStage } from '../workflows/types';
 
-export function trainingWorkflowId(modelName: string, now = new Date()): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `train-${modelName}-${stamp}`;
-}
-
 export async function startTraining(
   client: Client,
   config: AppConfig,
   input: TrainingInput,
-  workflowId = trainingWorkflowId(input.modelName),
+  workflowId = newRunId(`train-${input.modelName}`),
 ): Promise<WorkflowHandle<typeof trainingWorkflow>> {
-  return client.workflow.start(trainingWorkflow, {
-    taskQueue: config.taskQueue,
-    workflowId,
-    args: [{ ...input, trialTaskQueue: config.trialTaskQueue }],
-    memo: {
-      dataUri: input.dataUri,
-      years: input.years.join(','),
-      validationYear: input.validationYear,
-      trials: input.params ? 1 : input.trials,
-      engine: input.engine,
-      trigger: input.trigger,
-    },
-    typedSearchAttributes: [
-      { key: MODEL_NAME, value: input.modelName },
-      { key: RUN_TRIGGER, value: input.trigger },
-    ],
-  });
+  return startRun(client, workflowId, (withSearchAttributes) =>
+    client.workflow.start(trainingWorkflow, {
+      taskQueue: config.taskQueue,
+      workflowId,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [{ ...input, trialTaskQueue: config.trialTaskQueue }],
+      memo: {
+        dataUri: input.dataUri,
+        years: input.years.join(','),
+        validationYear: input.validationYear,
+        trials: input.params ? 1 : input.trials,
+        engine: input.engine,
+        trigger: input.trigger,
+      },
+      typedSearchAttributes: withSearchAttributes
+        ? [
+            { key: MODEL_NAME, value: input.modelName },
+            { key: RUN_TRIGGER, value: input.trigger },
+          ]
+        : undefined,
+    }),
+  );
 }
 
 export function describeProgress(stage: TrainingStage, p?: SearchProgress): string {

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { formatTrainingResult, formatVersions } from '../cli/format';
 import { runPrediction } from '../cli/prediction-run';
 import { SEED_EXAMPLE_ROWS } from '../cli/prediction-input';
@@ -11,17 +9,21 @@ import {
   DEFAULT_FILE_PREFIX,
   DEFAULT_MODEL_NAME,
   DEFAULT_REFIT,
-  positiveInt,
 } from '../cli/training-options';
 import { startTraining, waitForTraining } from '../cli/training-run';
 import { describeError } from '../cli/errors';
 import { retrainInputFrom } from '../cli/retrain-options';
-import { createRetrainSchedule, DEFAULT_SCHEDULE_ID, describeRetrainSchedule } from '../cli/schedule';
+import { createRetrainSchedule, describeRetrainSchedule } from '../scheduling/retrain-schedule';
+import { DEFAULT_SCHEDULE_ID } from '../scheduling/schedule-defaults';
 import { loadConfig } from '../config';
 import { describeEngineAvailability } from '../ml/engines/select-engine';
 import { DEFAULT_FEATURE_SET } from '../ml/feature-pipeline';
 import { ModelRegistry } from '../registry/model-registry';
+import { positiveInt } from '../runtime/arguments';
 import { ensureDevServer } from '../runtime/dev-server';
+import { configureLogging, logger, progress, verbosityOf } from '../runtime/logger';
+import { connectClient, connectWorker } from '../runtime/temporal-connection';
+import { installTemporalRuntime } from '../runtime/temporal-runtime';
 import { createWorkers } from '../runtime/workers';
 import { fileUriToRoot } from '../storage/file-store';
 import { openBlobStore } from '../storage/from-uri';
@@ -34,20 +36,19 @@ async function main(): Promise<void> {
   const opts = new Command('start')
     .option('--once', 'exit when the demo run is done instead of serving the Web UI until Ctrl-C')
     .option('--trials <n>', 'trials in the demo search', positiveInt, 12)
+    .addOption(new Option('--quiet', 'results and errors only: no progress lines').conflicts('verbose'))
+    .option('--verbose', 'debug logs on stderr (XGBoost, SDK and storage diagnostics)')
     .showHelpAfterError()
     .parse()
-    .opts<{ once?: boolean; trials: number }>();
+    .opts<{ once?: boolean; trials: number; quiet?: boolean; verbose?: boolean }>();
+  configureLogging(verbosityOf(opts));
   const config = loadConfig();
-  // The demo prints its own progress; the SDK's INFO lines about worker states would drown it.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const log = (line: string) => console.log(`[start] ${line}`);
+  // The demo prints its own progress; the SDK's routine INFO lines show with --verbose only.
+  installTemporalRuntime();
+  const log = (line: string) => progress(`[start] ${line}`);
 
   log(`Temporal: looking for a server at ${config.temporalAddress}…`);
-  const server = await ensureDevServer({
-    address: config.temporalAddress,
-    namespace: config.namespace,
-    dbDir: path.resolve('.temporal'),
-  });
+  const server = await ensureDevServer({ target: config, dbDir: path.resolve('.temporal') });
   log(
     server.started
       ? `started a dev server (SQLite in .temporal/, Web UI ${server.uiUrl})`
@@ -56,13 +57,12 @@ async function main(): Promise<void> {
   const uiBase = server.uiUrl ?? process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
   process.env.TEMPORAL_UI_URL = uiBase; // the run report's link to the run (built by this process's worker)
 
-  const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
+  const nativeConnection = await connectWorker(config);
   const workers = await createWorkers({ config, connection: nativeConnection });
   const workersDone = workers.run();
   log(`worker: ${workers.trainingThreads} training thread(s); engine ${describeEngineAvailability()}`);
 
-  const connection = await Connection.connect({ address: config.temporalAddress });
-  const client = new Client({ connection, namespace: config.namespace });
+  const client = await connectClient(config);
   const started = Date.now();
   const handle = await startTraining(client, config, {
     modelName: DEFAULT_MODEL_NAME,
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     top: 2,
     parallelism: workers.trainingThreads * 2,
     seed: 42,
-    engine: (process.env.XGBOOST_ENGINE as 'auto' | 'native' | 'wasm' | undefined) ?? 'auto',
+    engine: config.xgboostEngine,
     earlyStoppingRounds: 30,
     runFineTuning: true,
     registerModels: true,
@@ -122,7 +122,6 @@ async function main(): Promise<void> {
         top: 2,
         parallelism: workers.trainingThreads * 2,
         seed: 42,
-        engine: 'auto',
         earlyStopping: 30,
         fineTuning: true,
         register: true,
@@ -134,7 +133,7 @@ async function main(): Promise<void> {
         retrainOnDrift: false,
         retrainOnDecay: false,
       },
-      { dataUri: config.dataUri, trigger: 'schedule' },
+      { dataUri: config.dataUri, engine: config.xgboostEngine, trigger: 'schedule' },
     ),
   });
   const view = await describeRetrainSchedule({ client, scheduleId: DEFAULT_SCHEDULE_ID });
@@ -148,7 +147,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     workers.shutdown();
     await workersDone;
-    await connection.close();
+    await client.connection.close();
     await nativeConnection.close();
     await server.teardown();
   };
@@ -164,7 +163,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(`[start] error: ${describeError(err)}`);
+    logger.error(`[start] ${describeError(err)}`);
     process.exit(1);
   },
 );

@@ -5,7 +5,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { logger } from './logger';
+import { missingSearchAttributesHelp } from './search-attribute-fallback';
 import { findTemporalCli } from './temporal-binary';
+import { connectClient, temporalConnectionOptions, type TemporalTarget } from './temporal-connection';
 
 export interface DevServer {
   address: string;
@@ -16,11 +19,14 @@ export interface DevServer {
 }
 
 /** Is a Temporal frontend answering at `address`? */
-export async function temporalAnswers(address: string, namespace = 'default'): Promise<boolean> {
+export async function temporalAnswers(target: TemporalTarget): Promise<boolean> {
   try {
-    const connection = await Connection.connect({ address, connectTimeout: '2s' });
+    const connection = await Connection.connect({
+      ...temporalConnectionOptions(target),
+      connectTimeout: '2s',
+    });
     try {
-      await connection.workflowService.describeNamespace({ namespace });
+      await connection.workflowService.describeNamespace({ namespace: target.namespace });
       return true;
     } finally {
       await connection.close();
@@ -35,16 +41,21 @@ export async function temporalAnswers(address: string, namespace = 'default'): P
  * (SQLite under `dbDir`, Web UI on port+1000). Without a local CLI, @temporalio/testing downloads one.
  */
 export async function ensureDevServer(opts: {
-  address: string;
-  namespace: string;
+  target: TemporalTarget;
   dbDir: string;
   ui?: boolean;
 }): Promise<DevServer> {
-  if (await temporalAnswers(opts.address, opts.namespace)) {
-    await registerSearchAttributes(opts.address, opts.namespace);
-    return { address: opts.address, started: false, teardown: async () => undefined };
+  const { temporalAddress: address, namespace } = opts.target;
+  if (await temporalAnswers(opts.target)) {
+    await registerSearchAttributes(opts.target).catch((err: Error) => logger.warn(err.message));
+    return { address, started: false, teardown: async () => undefined };
   }
-  const [host, portText] = opts.address.split(':');
+  if (opts.target.temporalTls) {
+    throw new Error(
+      `no Temporal server answers at ${address} over TLS; a local dev server is started only without TLS`,
+    );
+  }
+  const [host, portText] = address.split(':');
   const port = Number(portText);
   fs.mkdirSync(opts.dbDir, { recursive: true });
   const cli = findTemporalCli();
@@ -53,7 +64,7 @@ export async function ensureDevServer(opts: {
       executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
       ip: host === 'localhost' ? '127.0.0.1' : host,
       port,
-      namespace: opts.namespace,
+      namespace,
       dbFilename: path.join(opts.dbDir, 'temporal.db'),
       ui: opts.ui ?? true,
       uiPort: port + 1000,
@@ -62,7 +73,7 @@ export async function ensureDevServer(opts: {
     },
   });
   return {
-    address: opts.address,
+    address,
     uiUrl: opts.ui === false ? undefined : `http://localhost:${port + 1000}`,
     started: true,
     teardown: () => env.teardown(),
@@ -79,17 +90,27 @@ const INDEXED_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedVa
   [SearchAttributeType.KEYWORD_LIST]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
-/** Registers the project's search attributes on a server we did not start (idempotent). */
-export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+/**
+ * Registers the project's search attributes on a server we did not start (idempotent). Temporal Cloud
+ * refuses this (attributes are created in its console or with `tcld`): the error then names what to create.
+ */
+export async function registerSearchAttributes(target: TemporalTarget): Promise<void> {
+  const client = await connectClient(target);
   try {
-    await registerSearchAttributesOn(connection, namespace);
+    await registerSearchAttributesOn(client.connection, target.namespace);
+  } catch (err) {
+    throw new Error(`${missingSearchAttributesHelp(target.namespace)} (${(err as Error).message})`, {
+      cause: err,
+    });
   } finally {
-    await connection.close();
+    await client.connection.close();
   }
 }
 
-export async function registerSearchAttributesOn(connection: Connection, namespace: string): Promise<void> {
+export async function registerSearchAttributesOn(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<void> {
   // The time-skipping test server can add search attributes but cannot list them.
   const existing = await connection.operatorService
     .listSearchAttributes({ namespace })

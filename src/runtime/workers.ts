@@ -1,11 +1,12 @@
 import os from 'node:os';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AppConfig } from '../config';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { createTrialPool, type TrialPool } from '../ml/trial-pool';
 import { ModelRegistry } from '../registry/model-registry';
 import { openBlobStore } from '../storage/from-uri';
+import { connectWorker } from './temporal-connection';
 import { workflowBundle } from './workflow-bundle';
 
 export interface WorkerPoolOptions {
@@ -44,8 +45,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
   const cores = os.availableParallelism();
   const nthreadPerTrial = Math.max(1, options.nthreadPerTrial ?? 1);
   const trainingThreads = Math.max(1, options.trainingThreads ?? Math.floor(cores / nthreadPerTrial));
-  const connection =
-    options.connection ?? (await NativeConnection.connect({ address: config.temporalAddress }));
+  const connection = options.connection ?? (await connectWorker(config));
   const artifacts = openBlobStore(config.artifactsUri, config.s3);
   const pool = createTrialPool({ threads: trainingThreads, nthreadPerTrial });
   const activities = createActivities({

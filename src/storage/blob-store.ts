@@ -37,3 +37,8 @@ export class BlobNotFoundError extends Error {
     this.name = 'BlobNotFoundError';
   }
 }
+
+/** The store itself cannot be used (a bucket that does not exist, an unsupported URI): no retry can help. */
+export class StoreLocationError extends Error {
+  override name = 'StoreLocationError';
+}

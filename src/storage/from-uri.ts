@@ -1,4 +1,4 @@
-import { BlobStore } from './blob-store';
+import { BlobStore, StoreLocationError } from './blob-store';
 import { FileBlobStore } from './file-store';
 import { S3BlobStore, S3Options } from './s3-store';
 
@@ -8,7 +8,7 @@ export type { S3Options } from './s3-store';
 export function openBlobStore(uri: string, s3?: S3Options): BlobStore {
   if (uri.startsWith('s3://')) return new S3BlobStore(uri, s3);
   if (uri.startsWith('file://')) return new FileBlobStore(uri);
-  throw new Error(`unsupported storage URI "${uri}": use s3://bucket/prefix or file://dir`);
+  throw new StoreLocationError(`unsupported storage URI "${uri}": use s3://bucket/prefix or file://dir`);
 }
 
 /** Joins key parts with single '/' separators: joinKey('a/', '/b', '', 'c') === 'a/b/c'. */

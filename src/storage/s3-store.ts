@@ -1,6 +1,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListObjectsV2CommandOutput,
@@ -8,7 +9,7 @@ import {
   S3Client,
   S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { BlobInfo, BlobNotFoundError, BlobStore } from './blob-store';
+import { BlobInfo, BlobNotFoundError, BlobStore, StoreLocationError } from './blob-store';
 
 /** Only what differs from the SDK's own resolution (credentials, profile and region come from env/profile). */
 export interface S3Options {
@@ -44,7 +45,10 @@ function httpStatus(err: unknown): number | undefined {
   return metadata?.httpStatusCode;
 }
 
-/** A missing key; a missing bucket (also a 404) is a configuration error and must not read as "no object". */
+/**
+ * A 404. HEAD responses have no body, so a missing key and a missing bucket look alike there: callers
+ * check the bucket (`assertBucket`) before reporting "no object".
+ */
 function isNotFound(err: unknown): boolean {
   const name = errorName(err);
   if (name === 'NoSuchBucket') return false;
@@ -70,6 +74,9 @@ export class S3BlobStore implements BlobStore {
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
     if (options.region !== undefined) config.region = options.region;
+    // The SDK's documented switch (aws/aws-sdk-js-v3#7983) for its 7-line notice that releases after
+    // January 2027 need Node >= 22; the README says so once. An explicit value is left alone.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(config);
     this.listPageSize = options.listPageSize;
   }
@@ -82,7 +89,10 @@ export class S3BlobStore implements BlobStore {
       const bytes = await out.Body.transformToByteArray();
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (err) {
-      if (isNotFound(err)) throw new BlobNotFoundError(this.uri, key);
+      if (isNotFound(err)) {
+        await this.assertBucket();
+        throw new BlobNotFoundError(this.uri, key);
+      }
       throw this.wrap('GetObject', Key, err);
     }
   }
@@ -107,8 +117,9 @@ export class S3BlobStore implements BlobStore {
         lastModified: (out.LastModified ?? new Date(0)).toISOString(),
       };
     } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw this.wrap('HeadObject', Key, err);
+      if (!isNotFound(err)) throw this.wrap('HeadObject', Key, err);
+      await this.assertBucket();
+      return undefined;
     }
   }
 
@@ -198,7 +209,26 @@ export class S3BlobStore implements BlobStore {
     return this.prefix === '' ? key : `${this.prefix}/${key}`;
   }
 
+  private bucketChecked = false;
+
+  /** Throws StoreLocationError when the bucket does not exist; checked once per store. */
+  private async assertBucket(): Promise<void> {
+    if (this.bucketChecked) return;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      if (errorName(err) === 'NoSuchBucket' || isNotFound(err)) throw this.missingBucket(err);
+      throw this.wrap('HeadBucket', '', err);
+    }
+    this.bucketChecked = true;
+  }
+
+  private missingBucket(cause: unknown): StoreLocationError {
+    return new StoreLocationError(`bucket "${this.bucket}" does not exist (${this.uri})`, { cause });
+  }
+
   private wrap(operation: string, fullKey: string, err: unknown): Error {
+    if (errorName(err) === 'NoSuchBucket') return this.missingBucket(err);
     const name = errorName(err) ?? 'Error';
     const message = err instanceof Error ? err.message : String(err);
     return new Error(`S3 ${operation} s3://${this.bucket}/${fullKey} failed: ${name}: ${message}`, {

@@ -11,6 +11,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { chooseYears, decideRetraining } from '../retraining/policy';
 import { MODEL_NAME, RETRAIN_DECISION, RUN_TRIGGER } from './search-attributes';
+import { shouldSetSearchAttributes } from './typed-attributes';
 import { trainingWorkflow } from './training';
 import type { DriftSummary, RetrainCheckInput, RetrainCheckResult } from './types';
 
@@ -52,7 +53,8 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   }
 
   const decision = decideRetraining({ diff, drift, decay: drift?.decay, policy: input.policy });
-  upsertSearchAttributes([{ key: RETRAIN_DECISION, value: decision.decision }]);
+  const typedAttributes = shouldSetSearchAttributes();
+  if (typedAttributes) upsertSearchAttributes([{ key: RETRAIN_DECISION, value: decision.decision }]);
   upsertMemo({ decision: decision.decision, reasons: decision.reasons.join('; ') });
   const base = { diff, drift, reasons: decision.reasons };
   if (!decision.retrain)
@@ -70,10 +72,12 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     training = await executeChild(trainingWorkflow, {
       workflowId: trainingWorkflowId,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      typedSearchAttributes: [
-        { key: MODEL_NAME, value: modelName },
-        { key: RUN_TRIGGER, value: 'retrain' },
-      ],
+      typedSearchAttributes: typedAttributes
+        ? [
+            { key: MODEL_NAME, value: modelName },
+            { key: RUN_TRIGGER, value: 'retrain' },
+          ]
+        : undefined,
       memo: { dataUri: input.dataUri, years: years.join(','), validationYear, startedBy: workflowId },
       args: [
         {

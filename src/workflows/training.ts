@@ -12,6 +12,7 @@ import {
 import type { Activities } from '../activities';
 import { searchWorkflow } from './search';
 import { BEST_RMSE } from './search-attributes';
+import { shouldSetSearchAttributes } from './typed-attributes';
 import type { TrainingInput, TrainingResult, TrainingStage } from './types';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
@@ -114,7 +115,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     trialsFailed: search.counts?.failed ?? search.failures.length,
     ...(search.strategy ? { sampler: search.strategy.sampler, pruning: search.strategy.pruning } : {}),
   });
-  upsertSearchAttributes([{ key: BEST_RMSE, value: bestRmse }]);
+  if (shouldSetSearchAttributes()) upsertSearchAttributes([{ key: BEST_RMSE, value: bestRmse }]);
 
   let toRegister = search.best;
   const ensemble = Math.min(input.ensemble ?? 1, search.leaderboard.length);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { BlobNotFoundError, BlobStore } from '../../src/storage/blob-store';
+import { BlobNotFoundError, BlobStore, StoreLocationError } from '../../src/storage/blob-store';
 import { FileBlobStore } from '../../src/storage/file-store';
 import { joinKey, openBlobStore } from '../../src/storage/from-uri';
 import { S3BlobStore } from '../../src/storage/s3-store';
@@ -281,18 +281,21 @@ describe('S3BlobStore specifics', function () {
     await s3?.stop();
   });
 
-  it('reports a missing bucket as an error naming bucket and key, not as a missing object', async () => {
+  it('reports a missing bucket as a StoreLocationError naming the bucket, not as a missing object', async () => {
     const store = new S3BlobStore('s3://no-such-bucket-here/p', s3.options);
     try {
       for (const attempt of [
-        store.get('k.json'),
-        store.tryGet('k.json'),
-        store.list('x/'),
-        store.put('k', 'v'),
+        () => store.get('k.json'),
+        () => store.tryGet('k.json'),
+        () => store.head('k.json'), // HEAD responses have no body: the store asks for the bucket itself
+        () => store.list('x/'),
+        () => store.put('k', 'v'),
       ]) {
-        const err = await rejection(attempt);
-        expect(err).not.to.be.instanceOf(BlobNotFoundError);
-        expect(err.message).to.contain('s3://no-such-bucket-here/p/');
+        const err = await rejection(attempt());
+        expect(err).to.be.instanceOf(StoreLocationError);
+        expect(err.message).to.equal(
+          'bucket "no-such-bucket-here" does not exist (s3://no-such-bucket-here/p)',
+        );
       }
     } finally {
       store.destroy();

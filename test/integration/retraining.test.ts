@@ -7,7 +7,7 @@ import {
   createRetrainSchedule,
   describeRetrainSchedule,
   triggerRetrainSchedule,
-} from '../../src/cli/schedule';
+} from '../../src/scheduling/retrain-schedule';
 import type { AppConfig } from '../../src/config';
 import { generateYear } from '../../src/data/synthetic';
 import { openBlobStore } from '../../src/storage/from-uri';

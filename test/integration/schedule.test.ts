@@ -3,19 +3,18 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { Command } from 'commander';
 import { loadConfig } from '../../src/config';
+import { addScheduleCommands, type ScheduleCreateFlags } from '../../src/cli/schedule';
+import { formatRetrainSchedule } from '../../src/cli/schedule-format';
 import {
-  addScheduleCommands,
   backfillRetrainSchedule,
   createRetrainSchedule,
   deleteRetrainSchedule,
   describeRetrainSchedule,
-  formatRetrainSchedule,
   pauseRetrainSchedule,
   triggerRetrainSchedule,
   unpauseRetrainSchedule,
   type RetrainScheduleView,
-  type ScheduleCreateFlags,
-} from '../../src/cli/schedule';
+} from '../../src/scheduling/retrain-schedule';
 import type { RetrainCheckInput } from '../../src/workflows/types';
 import { devServerEnv } from '../support/temporal';
 

@@ -8,7 +8,7 @@ import {
   createRetrainSchedule,
   describeRetrainSchedule,
   triggerRetrainSchedule,
-} from '../../src/cli/schedule';
+} from '../../src/scheduling/retrain-schedule';
 import type { RetrainCheckResult } from '../../src/workflows/types';
 import { launchBrowser } from '../support/browser';
 import {

@@ -25,6 +25,7 @@ export function testConfig(overrides: Partial<AppConfig>): AppConfig {
     dataUri: `file://${SAMPLE_DIR}`,
     artifactsUri: `file://${tempDir('artifacts')}`,
     s3: { forcePathStyle: true },
+    xgboostEngine: 'auto',
     ...overrides,
   };
 }

@@ -13,13 +13,18 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-/** A real dev server (the `temporal` CLI) on a free port, with the project's search attributes; `uiPort` enables the Web UI. */
-export function devServerEnv(opts: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
+/**
+ * A real dev server (the `temporal` CLI) on a free port, with the project's search attributes unless
+ * `searchAttributes` is false (a namespace like a fresh Temporal Cloud one); `uiPort` enables the Web UI.
+ */
+export function devServerEnv(
+  opts: { uiPort?: number; searchAttributes?: boolean } = {},
+): Promise<TestWorkflowEnvironment> {
   const path = findTemporalCli();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
-      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      searchAttributes: opts.searchAttributes === false ? [] : CUSTOM_SEARCH_ATTRIBUTES,
       ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
       log: { format: 'pretty', level: 'error' },
     },

@@ -91,7 +91,7 @@ describe('client CLI', () => {
       fineTuning: false,
       register: false,
     } as TrainingFlags;
-    const input = trainingInputFrom(flags, { dataUri: 'file://d', trigger: 'ad-hoc' });
+    const input = trainingInputFrom(flags, { dataUri: 'file://d', engine: 'auto', trigger: 'ad-hoc' });
     expect(input).to.include({
       validationYear: 2013,
       runFineTuning: false,
@@ -99,7 +99,10 @@ describe('client CLI', () => {
       dataUri: 'file://d',
     });
     expect(() =>
-      trainingInputFrom({ ...flags, valYear: 2020 }, { dataUri: 'file://d', trigger: 'ad-hoc' }),
+      trainingInputFrom(
+        { ...flags, valYear: 2020 },
+        { dataUri: 'file://d', engine: 'auto', trigger: 'ad-hoc' },
+      ),
     ).to.throw(/not among/);
   });
 });

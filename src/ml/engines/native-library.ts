@@ -9,6 +9,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 // koffi ships ESM typings only; the CommonJS build (index.cjs) has the same shape.
 import type { LibraryHandle } from 'koffi' with { 'resolution-mode': 'import' };
+import { logger } from '../../runtime/logger';
 
 export const NATIVE_INSTALL_HINT =
   'Install it with `apt-get install libxgboost0` (Debian/Ubuntu) or `pip install xgboost`, ' +
@@ -142,6 +143,7 @@ export function openXGBoostLibrary(libraryPath: string): XGBoostLibrary {
     }
   }
   const bound = api as unknown as XGBoostApi;
+  routeLogToLogger(koffi, lib);
   const version = readVersion(bound);
   if (compareVersion(version, MIN_VERSION) < 0) {
     lib.unload();
@@ -162,6 +164,28 @@ export function openXGBoostLibrary(libraryPath: string): XGBoostLibrary {
   };
   opened.set(libraryPath, library);
   return library;
+}
+
+type Koffi = typeof import('koffi', { with: { 'resolution-mode': 'import' } });
+const xgboostLog = logger.child({ component: 'xgboost' });
+/** Registered callbacks stay referenced: the library calls them for as long as the thread lives. */
+const logCallbacks: unknown[] = [];
+
+/**
+ * Sends XGBoost's own log lines (e.g. "Tree method is selected to be 'hist'") to the project's logger at
+ * debug level instead of the library printing them on stderr. The registry is per thread in XGBoost, as the
+ * library binding is here.
+ */
+function routeLogToLogger(koffi: Koffi, lib: LibraryHandle): void {
+  try {
+    const callbackType = koffi.pointer(koffi.proto(null, 'void', ['const char *']));
+    const register = lib.func('XGBRegisterLogCallback', 'int', [callbackType]) as (cb: unknown) => number;
+    const callback = koffi.register((message: string) => xgboostLog.debug(message.trim()), callbackType);
+    logCallbacks.push(callback);
+    if (register(callback) !== 0) throw new Error('it returned an error');
+  } catch (err) {
+    xgboostLog.debug(`XGBRegisterLogCallback failed (${(err as Error).message}); XGBoost logs to stderr`);
+  }
 }
 
 function readVersion(api: XGBoostApi): string {

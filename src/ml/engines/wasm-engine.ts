@@ -12,6 +12,9 @@ import { isMainThread } from 'node:worker_threads';
 import { assertDenseMatrix, assertTrainRequest, ExplanationUnsupportedError } from './engine';
 import type { DenseMatrix, Engine, TrainedModel, TrainRequest } from './engine';
 import type { XGBoostParams } from '../types';
+import { logger } from '../../runtime/logger';
+
+const wasmLog = logger.child({ component: 'ml-xgboost' });
 
 export const WASM_ENGINE_VERSION = '0.7-wasm (ml-xgboost 1.1.2)';
 const MODEL_FORMAT = 'ml-xgboost';
@@ -58,8 +61,11 @@ export async function loadWasmEngine(options: { allowMainThread?: boolean } = {}
       'The wasm engine must be loaded inside a worker thread: ml-xgboost installs a global uncaughtException handler',
     );
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loading ??= require('ml-xgboost') as Promise<MlXGBoostClass>;
+  if (!loading) {
+    routeLibraryOutputToDebugLog();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loading = require('ml-xgboost') as Promise<MlXGBoostClass>;
+  }
   const XGBoost = await loading;
   return {
     name: 'wasm',
@@ -67,6 +73,27 @@ export async function loadWasmEngine(options: { allowMainThread?: boolean } = {}
     train: (request) => train(XGBoost, request),
     load: (model, rounds) => load(XGBoost, model, rounds),
   };
+}
+
+/**
+ * What ml-xgboost prints through console.log/warn: emscripten's loader messages on every load in Node
+ * (fetch() cannot read a file path, so it falls back) and XGBoost's own `[hh:mm:ss] …` log lines.
+ */
+const LIBRARY_MESSAGE =
+  /^(wasm streaming compile failed|falling back to ArrayBuffer instantiation|\[\d\d:\d\d:\d\d\] )/;
+
+/**
+ * Sends the library's messages to the debug log for the rest of this thread's life (the engine only
+ * runs in trial threads, so nothing else prints here); other console output passes through.
+ */
+function routeLibraryOutputToDebugLog(): void {
+  for (const method of ['log', 'warn'] as const) {
+    const original = console[method];
+    console[method] = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && LIBRARY_MESSAGE.test(args[0])) wasmLog.debug(args[0].trim());
+      else original(...args);
+    };
+  }
 }
 
 /** ml-xgboost option names for the scikit-learn style names of a trial. */
