@@ -1,34 +1,42 @@
-import { ExplanationUnsupportedError } from '../ml/engines/engine';
+import { ExplanationUnsupportedError, type TrainedModel } from '../ml/engines/engine';
 import { loadNativeEngine } from '../ml/engines/native-engine';
+import { parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
 import { explainRows, type Explanation } from '../ml/explain';
-import { validateFeaturePipeline } from '../ml/features';
+import { validateAnyFeaturePipeline } from '../ml/feature-pipeline';
 import type { TrafficRow } from '../ml/types';
 import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 
 /**
- * SHAP explanations of rows by a registered version: its own stored feature pipeline, then exact TreeSHAP
- * from the native library, in the calling thread (fine for request-sized batches; the run report explains
- * a whole validation set the same way inside its activity).
+ * SHAP explanations of rows by a registered version: its own stored feature pipeline (any version), then
+ * exact TreeSHAP from the native library for its model, or for every member of an ensemble (averaged), in
+ * the calling thread (fine for request-sized batches).
  */
 export async function explainWithVersion(
   deps: { artifacts: BlobStore },
   version: ModelVersion,
   rows: readonly TrafficRow[],
 ): Promise<Explanation> {
-  if (version.engine !== 'native') {
+  const members: Pick<EnsembleMember, 'engine' | 'modelRef' | 'rounds'>[] =
+    version.modelFormat === 'ensemble'
+      ? parseEnsembleModel(JSON.parse((await deps.artifacts.get(version.modelRef)).toString('utf8'))).members
+      : [version];
+  const wasm = members.find((m) => m.engine !== 'native');
+  if (wasm) {
     throw new ExplanationUnsupportedError(
       `SHAP explanations need the native engine: ${version.modelName} v${version.version} was trained by the ` +
-        `${version.engine} engine, which has no TreeSHAP. Retrain with --engine native (apt-get install libxgboost0).`,
+        `${wasm.engine} engine, which has no TreeSHAP. Retrain with --engine native (apt-get install libxgboost0).`,
     );
   }
-  const pipeline = validateFeaturePipeline(
+  const pipeline = validateAnyFeaturePipeline(
     JSON.parse((await deps.artifacts.get(version.pipelineRef)).toString('utf8')),
   );
-  const model = loadNativeEngine().load(await deps.artifacts.get(version.modelRef), version.rounds);
+  const engine = loadNativeEngine();
+  const models: TrainedModel[] = [];
   try {
-    return explainRows(model, pipeline, rows);
+    for (const m of members) models.push(engine.load(await deps.artifacts.get(m.modelRef), m.rounds));
+    return explainRows(models, pipeline, rows);
   } finally {
-    model.free();
+    for (const model of models) model.free();
   }
 }

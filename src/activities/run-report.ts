@@ -3,7 +3,10 @@ import { Context } from '@temporalio/activity';
 import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import { dedupeRows } from '../ml/dedupe';
 import { columnGroups, groupContributions } from '../ml/explain';
-import { targetVector, transformRows, validateFeaturePipeline } from '../ml/features';
+import { parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
+import { transformWithPipeline, validateAnyFeaturePipeline } from '../ml/feature-pipeline';
+import { targetVector } from '../ml/features';
+import type { DenseMatrix } from '../ml/engines/engine';
 import type { TrialPool } from '../ml/trial-pool';
 import type { DriftReport } from '../monitoring/psi';
 import { renderRunReport } from '../report/render-run-report';
@@ -13,6 +16,7 @@ import type { BuildRunReportInput, BuildRunReportResult, TrialResult } from '../
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import { loadRunTrials } from './run-trials';
+import { predictMatrix } from './score-version';
 
 export interface RunReportDeps {
   artifacts: BlobStore;
@@ -35,6 +39,8 @@ export async function collectRunReport(
   const heartbeat = input.heartbeat ?? (() => undefined);
   const trials = await loadRunTrials(deps, result);
   const best = result.search?.leaderboard[0];
+  // The model this run registers: the refitted or ensemble model when there is one, else the best trial.
+  const registered = result.finalModel ?? best;
   const registration = result.registration;
   const engine = best ? `${best.engine} ${best.engineVersion}` : 'none (no trial ran)';
   const report: RunReportInput = {
@@ -60,9 +66,9 @@ export async function collectRunReport(
     champion: registration?.champion,
     generatedAt: input.now.toISOString(),
   };
-  if (best) {
+  if (registered) {
     heartbeat('scoring the validation year');
-    report.validation = await validationOf(deps, input, best);
+    report.validation = await validationOf(deps, input, registered);
   }
   if (training.driftReportRef) {
     const raw = await deps.artifacts.tryGet(training.driftReportRef);
@@ -80,7 +86,7 @@ async function validationOf(
   best: TrialResult,
 ): Promise<ReportValidation> {
   const { training, result } = input;
-  const pipeline = validateFeaturePipeline(
+  const pipeline = validateAnyFeaturePipeline(
     JSON.parse(
       (await deps.artifacts.get(artifactKeys.datasetPipeline(result.dataset.datasetHash))).toString('utf8'),
     ),
@@ -97,10 +103,11 @@ async function validationOf(
     if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
     throw err;
   }
-  const x = transformRows(pipeline, rows);
+  const x = transformWithPipeline(pipeline, rows).matrix;
   const actual = targetVector(rows, training.schema);
-  if (!best.modelRef) throw nonRetryable('InvalidInput', `best trial ${best.trialId} has no stored model`);
-  const model = await deps.artifacts.get(best.modelRef);
+  const modelRef = best.modelRef;
+  if (!modelRef) throw nonRetryable('InvalidInput', `${best.trialId} has no stored model`);
+  const members = await membersOf(deps, { ...best, modelRef });
   const version = result.registration?.versions.find((v) => v.trialId === best.trialId)?.version;
   const champion = result.registration?.champion;
   const role =
@@ -115,18 +122,15 @@ async function validationOf(
     actual,
   };
 
-  if (best.engine !== 'native') {
+  if (members.some((m) => m.engine !== 'native')) {
     return {
       ...base,
-      predicted: await deps.pool.predict({ engine: best.engine, model, rounds: best.rounds, x }),
+      predicted: await predictMatrix(deps, { ...best, modelRef }, x),
       explanationUnavailable: `No SHAP summary: the model was trained by the ${best.engine} engine (ml-xgboost, XGBoost 0.7), which has no TreeSHAP. Explanations need the native engine (apt-get install libxgboost0).`,
     };
   }
   const started = performance.now();
-  const explanation = groupContributions(
-    pipeline,
-    await deps.pool.explain({ engine: best.engine, model, rounds: best.rounds, x }),
-  );
+  const explanation = groupContributions(pipeline, await averagedContributions(deps, members, x));
   const shapMs = performance.now() - started;
   // Colour for the beeswarm: a column's input value where the column is one feature.
   const { columns, columnOfFeature } = columnGroups(pipeline);
@@ -140,6 +144,36 @@ async function validationOf(
       columnValues[r * columns.length + c] =
         featureOf[c] < 0 ? Number.NaN : x.data[r * x.cols + featureOf[c]];
   return { ...base, predicted: explanation.predictions, explanation, columnValues, shapMs };
+}
+
+/** The models behind a stored model: itself, or the members of an ensemble. */
+async function membersOf(
+  deps: RunReportDeps,
+  model: TrialResult & { modelRef: string },
+): Promise<EnsembleMember[]> {
+  if (model.modelFormat !== 'ensemble') return [model];
+  return parseEnsembleModel(JSON.parse((await deps.artifacts.get(model.modelRef)).toString('utf8'))).members;
+}
+
+/** SHAP values of the (mean of the) members, in a pool thread: additive, so an ensemble's are its members' mean. */
+async function averagedContributions(
+  deps: RunReportDeps,
+  members: EnsembleMember[],
+  x: DenseMatrix,
+): Promise<{ predictions: Float32Array; contributions: Float32Array }> {
+  const predictions = new Float32Array(x.rows);
+  const contributions = new Float32Array(x.rows * (x.cols + 1));
+  for (const m of members) {
+    const one = await deps.pool.explain({
+      engine: m.engine,
+      model: await deps.artifacts.get(m.modelRef),
+      rounds: m.rounds,
+      x,
+    });
+    for (let i = 0; i < x.rows; i++) predictions[i] += one.predictions[i] / members.length;
+    for (let i = 0; i < contributions.length; i++) contributions[i] += one.contributions[i] / members.length;
+  }
+  return { predictions, contributions };
 }
 
 /** The buildRunReport activity: collects, renders and stores `reports/<run id>.html`. */

@@ -8,7 +8,7 @@
  * (`featureSources`: feature → column) overrides the naming rule.
  */
 import type { DenseMatrix, TrainedModel } from './engines/engine';
-import { transformRows, type FeaturePipeline } from './features';
+import { transformWithPipeline, type AnyFeaturePipeline } from './feature-pipeline';
 import type { TrafficRow } from './types';
 
 /** The columns features are attributed to, and for each feature the index of its column. */
@@ -35,7 +35,7 @@ export interface RowExplanation {
 }
 
 /** Which column each feature comes from: the pipeline's own `featureSources` if it has them, else the names. */
-export function columnGroups(pipeline: Pick<FeaturePipeline, 'featureNames'>): ColumnGroups {
+export function columnGroups(pipeline: Pick<AnyFeaturePipeline, 'featureNames'>): ColumnGroups {
   const declared = (pipeline as { featureSources?: Record<string, string> }).featureSources;
   const columns: string[] = [];
   const columnOfFeature = pipeline.featureNames.map((feature) => {
@@ -52,21 +52,31 @@ function sourceColumnOfName(feature: string): string {
   return cut > 0 ? feature.slice(0, cut) : feature;
 }
 
-/** SHAP values of every row of `x` (already transformed by `pipeline`), summed per source column. */
+/**
+ * SHAP values of every row of `x` (already transformed by `pipeline`), summed per source column. Several
+ * models are an ensemble that averages its members: SHAP values are additive, so the ensemble's values are
+ * the mean of its members' (and still sum, with the mean bias, to its prediction).
+ */
 export function explainMatrix(
-  model: TrainedModel,
-  pipeline: Pick<FeaturePipeline, 'featureNames'>,
+  models: readonly TrainedModel[],
+  pipeline: Pick<AnyFeaturePipeline, 'featureNames'>,
   x: DenseMatrix,
 ): Explanation {
-  return groupContributions(pipeline, {
-    predictions: model.predict(x),
-    contributions: model.contributions(x),
-  });
+  if (models.length === 0) throw new RangeError('no model to explain');
+  const predictions = new Float32Array(x.rows);
+  const contributions = new Float32Array(x.rows * (x.cols + 1));
+  for (const model of models) {
+    const p = model.predict(x);
+    const c = model.contributions(x);
+    for (let i = 0; i < p.length; i++) predictions[i] += p[i] / models.length;
+    for (let i = 0; i < c.length; i++) contributions[i] += c[i] / models.length;
+  }
+  return groupContributions(pipeline, { predictions, contributions });
 }
 
 /** Sums per-feature SHAP values (rows x (features + 1), bias last, as XGBoost returns them) per source column. */
 export function groupContributions(
-  pipeline: Pick<FeaturePipeline, 'featureNames'>,
+  pipeline: Pick<AnyFeaturePipeline, 'featureNames'>,
   model: { predictions: Float32Array; contributions: Float32Array },
 ): Explanation {
   const { columns, columnOfFeature } = columnGroups(pipeline);
@@ -90,11 +100,11 @@ export function groupContributions(
 
 /** Applies the model's own feature pipeline to raw rows and explains them. */
 export function explainRows(
-  model: TrainedModel,
-  pipeline: FeaturePipeline,
+  models: readonly TrainedModel[],
+  pipeline: AnyFeaturePipeline,
   rows: readonly TrafficRow[],
 ): Explanation {
-  return explainMatrix(model, pipeline, transformRows(pipeline, rows));
+  return explainMatrix(models, pipeline, transformWithPipeline(pipeline, rows).matrix);
 }
 
 /** Per-row explanations, the `top` largest contributions by absolute value first (all when omitted). */

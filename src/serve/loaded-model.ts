@@ -1,20 +1,29 @@
+import { ExplanationUnsupportedError, type TrainedModel } from '../ml/engines/engine';
 import { loadNativeEngine } from '../ml/engines/native-engine';
 import { probeNativeLibrary } from '../ml/engines/native-library';
-import { transformRows, validateFeaturePipeline, type FeaturePipeline } from '../ml/features';
+import { averagePredictions, parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
+import { explainRows, type Explanation } from '../ml/explain';
+import {
+  transformWithPipeline,
+  validateAnyFeaturePipeline,
+  type AnyFeaturePipeline,
+} from '../ml/feature-pipeline';
 import type { TrialPool } from '../ml/trial-pool';
 import type { EngineName, TrafficRow } from '../ml/types';
 import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 
-/** A registered version ready to score: its stored feature pipeline and its booster, loaded once. */
+/** A registered version ready to score: its stored feature pipeline and its booster(s), loaded once. */
 export interface LoadedModel {
   readonly modelName: string;
   readonly version: number;
   readonly engine: EngineName;
-  readonly pipeline: FeaturePipeline;
+  readonly pipeline: AnyFeaturePipeline;
   /** Raw model outputs, one per row, in row order. */
   score(rows: readonly TrafficRow[]): Promise<Float32Array>;
-  /** Releases the booster; only after no request can reach this model any more. */
+  /** Exact TreeSHAP by input column (native models only: ExplanationUnsupportedError otherwise). */
+  explain(rows: readonly TrafficRow[]): Explanation;
+  /** Releases the boosters; only after no request can reach this model any more. */
   free(): void;
 }
 
@@ -25,34 +34,57 @@ export interface ModelLoaderDeps {
 }
 
 /**
- * Loads a version as the batch path does (score-version.ts): its own stored pipeline, then its model.
- * Native models are loaded in this thread and predict synchronously: no thread hop on the request path.
+ * Loads a version as the batch path does (score-version.ts): its own stored pipeline (any version), then its
+ * model, or every member of an ensemble (predictions averaged). Native models are loaded in this thread and
+ * predict synchronously: no thread hop on the request path.
  */
 export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): Promise<LoadedModel> {
   const [pipelineBytes, modelBytes] = await Promise.all([
     deps.artifacts.get(version.pipelineRef),
     deps.artifacts.get(version.modelRef),
   ]);
-  const pipeline = validateFeaturePipeline(JSON.parse(pipelineBytes.toString('utf8')));
+  const pipeline = validateAnyFeaturePipeline(JSON.parse(pipelineBytes.toString('utf8')));
+  const members: (Pick<EnsembleMember, 'engine' | 'rounds'> & { bytes: Buffer })[] =
+    version.modelFormat === 'ensemble'
+      ? await Promise.all(
+          parseEnsembleModel(JSON.parse(modelBytes.toString('utf8'))).members.map(async (m) => ({
+            engine: m.engine,
+            rounds: m.rounds,
+            bytes: await deps.artifacts.get(m.modelRef),
+          })),
+        )
+      : [{ engine: version.engine, rounds: version.rounds, bytes: modelBytes }];
   const base = { modelName: version.modelName, version: version.version, engine: version.engine, pipeline };
-  if (version.engine === 'native') {
-    const booster = nativeEngine().load(modelBytes, version.rounds);
+  const features = (rows: readonly TrafficRow[]) => transformWithPipeline(pipeline, rows).matrix;
+  if (members.every((m) => m.engine === 'native')) {
+    const boosters: TrainedModel[] = members.map((m) => nativeEngine().load(m.bytes, m.rounds));
     return {
       ...base,
-      score: async (rows) => booster.predict(transformRows(pipeline, rows)),
-      free: () => booster.free(),
+      score: async (rows) => {
+        const x = features(rows);
+        return boosters.length === 1
+          ? boosters[0].predict(x)
+          : averagePredictions(boosters.map((b) => b.predict(x)));
+      },
+      explain: (rows) => explainRows(boosters, pipeline, rows),
+      free: () => boosters.forEach((b) => b.free()),
     };
   }
   const pool = deps.wasmPool();
   return {
     ...base,
-    score: (rows) =>
-      pool.predict({
-        engine: 'wasm',
-        model: modelBytes,
-        rounds: version.rounds,
-        x: transformRows(pipeline, rows),
-      }),
+    score: async (rows) => {
+      const x = features(rows);
+      const predictions = await Promise.all(
+        members.map((m) => pool.predict({ engine: m.engine, model: m.bytes, rounds: m.rounds, x })),
+      );
+      return averagePredictions(predictions);
+    },
+    explain: () => {
+      throw new ExplanationUnsupportedError(
+        `SHAP explanations need the native engine: ${version.modelName} v${version.version} was trained by the wasm engine`,
+      );
+    },
     free: () => undefined,
   };
 }

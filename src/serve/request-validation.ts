@@ -1,5 +1,5 @@
 import { parsePredictionRows, PredictionInputError } from '../ml/prediction-rows';
-import type { FeaturePipeline } from '../ml/features';
+import type { AnyFeaturePipeline } from '../ml/feature-pipeline';
 import type { TrafficRow } from '../ml/types';
 
 /** One problem with one field of one row, as the 400 answer lists it. */
@@ -63,7 +63,10 @@ export interface ValidatedRows {
 }
 
 /** Parses and checks every row; lists every problem instead of stopping at the first. */
-export function validateRequestRows(objects: readonly unknown[], pipeline: FeaturePipeline): ValidatedRows {
+export function validateRequestRows(
+  objects: readonly unknown[],
+  pipeline: AnyFeaturePipeline,
+): ValidatedRows {
   let rows: TrafficRow[];
   try {
     rows = parsePredictionRows(objects as unknown[]);
@@ -149,15 +152,21 @@ function rangeProblem(
 }
 
 /** weather_main values the pipeline encodes (its vocabulary and the merged aliases); undefined when it has none. */
-function knownCategories(pipeline: FeaturePipeline): Set<string> | undefined {
-  if (pipeline.categoricalColumn === null) return undefined;
+function knownCategories(pipeline: AnyFeaturePipeline): Set<string> | undefined {
+  const vocabulary =
+    'vocabularies' in pipeline
+      ? pipeline.vocabularies.weather_main
+      : pipeline.categoricalColumn === null
+        ? undefined
+        : pipeline.vocabulary;
+  if (vocabulary === undefined) return undefined;
   let known = cache.get(pipeline);
   if (!known) {
-    known = new Set(pipeline.vocabulary);
+    known = new Set(vocabulary);
     for (const [from, to] of Object.entries(pipeline.categoryMerge)) if (known.has(to)) known.add(from);
     cache.set(pipeline, known);
   }
   return known;
 }
 
-const cache = new WeakMap<FeaturePipeline, Set<string>>();
+const cache = new WeakMap<AnyFeaturePipeline, Set<string>>();

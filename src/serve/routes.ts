@@ -6,6 +6,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { readPredictionRows } from '../cli/prediction-input';
+import { ExplanationUnsupportedError } from '../ml/engines/engine';
+import { toRowExplanations } from '../ml/explain';
 import type { TrafficRow } from '../ml/types';
 import { CHAMPION_ALIAS } from '../registry/champion';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -40,6 +42,8 @@ export interface RowsRequest {
   rows: TrafficRow[];
   flags: RowFlag[];
 }
+
+const explainTop = z.coerce.number().int().min(1).max(100);
 
 const modelQuery = z.object({
   version: z.string().regex(/^\d+$/, 'must be a version number').transform(Number).optional(),
@@ -129,6 +133,28 @@ const mageRunBody = z.object({
 
 export function registerRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post('/predict', async (request) => predict(ctx, request, await rowsRequest(ctx, request)));
+
+  app.post('/explain', async (request) => {
+    const { model, rows } = await rowsRequest(ctx, request);
+    const top = explainTop.safeParse((request.query as { top?: unknown } | undefined)?.top ?? '5');
+    if (!top.success) throw new RequestError(400, 'invalid query: top must be a whole number from 1 to 100');
+    let explanation;
+    try {
+      explanation = model.explain(rows);
+    } catch (err) {
+      if (err instanceof ExplanationUnsupportedError) throw new RequestError(422, err.message);
+      throw err;
+    }
+    return {
+      model: model.modelName,
+      version: model.version,
+      explanations: toRowExplanations(explanation, top.data).map((e) => ({
+        prediction: Math.max(0, Math.round(e.prediction * 100) / 100),
+        bias: e.bias,
+        contributions: e.contributions,
+      })),
+    };
+  });
 
   app.post('/api/runs', async (request) => {
     let body: unknown;

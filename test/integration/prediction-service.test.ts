@@ -134,6 +134,36 @@ describe('prediction service over HTTP', function () {
       for (const p of array.body.predictions) expect(p).to.be.a('number').and.at.least(0);
     });
 
+    it('POST /explain answers each row with its prediction and its top SHAP contributions by input column', async () => {
+      const predicted = await post(`${service.url}/predict`, SEED_EXAMPLE_ROWS);
+      const response = await fetch(`${service.url}/explain?top=3`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: SEED_EXAMPLE_ROWS }),
+      });
+      expect(response.status).to.equal(200);
+      const body = (await response.json()) as {
+        model: string;
+        version: number;
+        explanations: {
+          prediction: number;
+          bias: number;
+          contributions: { column: string; value: number }[];
+        }[];
+      };
+      expect(body).to.include({ model: MODEL, version: 1 });
+      expect(body.explanations).to.have.length(2);
+      body.explanations.forEach((e, i) => {
+        expect(e.prediction).to.be.closeTo(predicted.body.predictions[i], 0.02);
+        expect(e.contributions).to.have.length(3);
+        const sizes = e.contributions.map((c) => Math.abs(c.value));
+        expect(sizes).to.deep.equal([...sizes].sort((a, b) => b - a));
+        for (const c of e.contributions) expect(c.column).to.not.include('=');
+      });
+      const bad = await post(`${service.url}/explain`, [{ ...ROW, temp: 'hot' }]);
+      expect(bad.status).to.equal(400);
+    });
+
     it("POST /api/runs takes the seed's exact Mage body and answers with the predictions", async () => {
       const mage = {
         run: { pipeline_uuid: 'predict', block_uuid: 'inference', variables: { inputs: SEED_EXAMPLE_ROWS } },
@@ -310,6 +340,9 @@ describe('prediction service over HTTP', function () {
       engine: 'native',
       pipeline: validateFeaturePipeline(JSON.parse((await store.get(PIPELINE_REF)).toString('utf8'))),
       score: async (rows) => Float32Array.from(rows, (_r, i) => (i === 0 ? -12.5 : 3.456)),
+      explain: () => {
+        throw new Error('not used');
+      },
       free: () => undefined,
     };
     holder.swapChampion(fake);

@@ -80,7 +80,7 @@ describe('explanations mapped to input columns', function () {
   });
 
   it('per row, bias plus the column contributions equals the prediction', function () {
-    const explanation = explainRows(model, pipeline, validation);
+    const explanation = explainRows([model], pipeline, validation);
     expect(explanation.rows).to.equal(validation.length);
     const k = explanation.columns.length;
     for (let r = 0; r < explanation.rows; r++) {
@@ -92,8 +92,48 @@ describe('explanations mapped to input columns', function () {
     expect(meanAbsoluteContributions(explanation)[0].column).to.equal('hour');
   });
 
+  it('explains an ensemble as the mean of its members: contributions plus bias sum to the mean prediction', function () {
+    const train = [...sampleRows(2014), ...sampleRows(2015)];
+    const other = loadNativeEngine().train({
+      train: transformRows(pipeline, train),
+      trainLabels: targetVector(train),
+      params: {
+        n_estimators: 40,
+        max_depth: 3,
+        learning_rate: 0.3,
+        gamma: 0,
+        reg_alpha: 0,
+        reg_lambda: 1,
+        subsample: 1,
+        colsample_bytree: 1,
+        seed: 2,
+      },
+      nthread: 1,
+    });
+    try {
+      const rows = validation.slice(0, 50);
+      const one = explainRows([model], pipeline, rows);
+      const two = explainRows([other], pipeline, rows);
+      const both = explainRows([model, other], pipeline, rows);
+      const k = both.columns.length;
+      for (let r = 0; r < rows.length; r++) {
+        const mean = (one.predictions[r] + two.predictions[r]) / 2;
+        expect(both.predictions[r]).to.be.closeTo(mean, 1e-2);
+        let sum = both.bias;
+        for (let c = 0; c < k; c++) sum += both.contributions[r * k + c];
+        expect(sum).to.be.closeTo(mean, 1e-3 * Math.max(1, mean));
+        expect(both.contributions[r * k]).to.be.closeTo(
+          (one.contributions[r * k] + two.contributions[r * k]) / 2,
+          1e-2,
+        );
+      }
+    } finally {
+      other.free();
+    }
+  });
+
   it('lists the top contributions of each row, largest first', function () {
-    const [first] = toRowExplanations(explainRows(model, pipeline, validation.slice(0, 1)), 3);
+    const [first] = toRowExplanations(explainRows([model], pipeline, validation.slice(0, 1)), 3);
     expect(first.contributions).to.have.length(3);
     const sizes = first.contributions.map((c) => Math.abs(c.value));
     expect(sizes).to.deep.equal([...sizes].sort((a, b) => b - a));
