@@ -4,6 +4,8 @@ import type { BlobStore } from '../storage/blob-store';
 import type {
   AssessDriftInput,
   CommitDataStateInput,
+  DescribeTrainingDataInput,
+  FindTrainingInput,
   InspectDataStateInput,
   PredictInput,
   PrepareDatasetInput,
@@ -13,9 +15,11 @@ import type {
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { assessDriftWith } from './drift';
 import { DatasetCache } from './dataset-cache';
+import { findTrainingWith } from './find-training';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
+import { describeTrainingDataWith } from './training-data';
 import { runTrialWith } from './trial';
 
 export interface ActivityDeps {
@@ -23,6 +27,9 @@ export interface ActivityDeps {
   registry: ModelRegistry;
   openDataStore(uri: string): BlobStore;
   pool: TrialPool;
+  /** Threads for the light scoring work (predict, champion re-scoring, drift), apart from the trials' threads
+   * so that long trials never starve it; default: the trial pool. */
+  scoringPool?: TrialPool;
   datasets?: DatasetCache;
 }
 
@@ -30,14 +37,17 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const datasets = deps.datasets ?? new DatasetCache(deps.artifacts);
   const all = { ...deps, datasets };
+  const light = { ...all, pool: deps.scoringPool ?? deps.pool };
   return {
     prepareDataset: (input: PrepareDatasetInput) => prepareDatasetWith(all, input),
     runTrial: (input: RunTrialInput) => runTrialWith(all, input),
-    registerModels: (input: RegisterModelsInput) => registerModelsWith(all, input),
-    predict: (input: PredictInput) => predictWith(all, input),
+    registerModels: (input: RegisterModelsInput) => registerModelsWith(light, input),
+    predict: (input: PredictInput) => predictWith(light, input),
     inspectDataState: (input: InspectDataStateInput) => inspectDataStateWith(all, input),
-    assessDrift: (input: AssessDriftInput) => assessDriftWith(all, input),
+    assessDrift: (input: AssessDriftInput) => assessDriftWith(light, input),
     commitDataState: (input: CommitDataStateInput) => commitDataStateWith(all, input),
+    describeTrainingData: (input: DescribeTrainingDataInput) => describeTrainingDataWith(all, input),
+    findTraining: (input: FindTrainingInput) => findTrainingWith(input),
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { resolveEngineName } from '../ml/engines/select-engine';
 import { validateParams } from '../ml/params';
 import type { TrialPool } from '../ml/trial-pool';
@@ -16,6 +16,9 @@ export interface TrialDeps {
 }
 
 const HEARTBEAT_EVERY_MS = 5_000;
+
+/** The failure type of a trial cut short by its worker's own shutdown (after the grace time). */
+export const WORKER_SHUTDOWN_FAILURE = 'WorkerShutdown';
 
 /** One hyperparameter trial: train on the prepared set in a training thread, score on validation, store the model. */
 export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promise<TrialResult> {
@@ -64,6 +67,13 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
       engineVersion: outcome.engineVersion,
     };
   } catch (err) {
+    if (ctx.cancellationDetails?.workerShutdown) {
+      // Not the trial's fault: retryable, and the search re-runs it rather than filing a failure.
+      throw ApplicationFailure.retryable(
+        `trial ${input.trialId} interrupted: its worker shut down`,
+        WORKER_SHUTDOWN_FAILURE,
+      );
+    }
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`trial ${input.trialId} cancelled`);
     throw err;
   } finally {

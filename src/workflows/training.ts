@@ -41,8 +41,13 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     years: input.years,
     validationYear: input.validationYear,
     schema: input.schema,
+    maxBadRowShare: input.maxBadRowShare,
   });
-  upsertMemo({ datasetHash: dataset.datasetHash, trainRows: dataset.trainRows });
+  upsertMemo({
+    datasetHash: dataset.datasetHash,
+    trainRows: dataset.trainRows,
+    badRows: dataset.badRows.map((b) => `${b.file}: ${b.count}`).join('; '),
+  });
   const result: TrainingResult = { workflowId, modelName: input.modelName, dataset };
 
   if (!input.runFineTuning && !input.params) {
@@ -80,6 +85,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       trials: search.best,
       dataset,
       trainingWorkflowId: workflowId,
+      onlyIfBetterThanChampion: input.registerOnlyIfBetter,
     });
     upsertMemo({ championVersion: result.registration.champion.championVersion });
   }
