@@ -10,6 +10,7 @@ export const artifactKeys = {
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
   /** Create-only entries, one per commit: the highest seq is the current state. */
   dataStatePrefix: (stateKey: string) => `data-state/${stateKey}/`,
-  dataStateEntry: (stateKey: string, seq: number) => `data-state/${stateKey}/${String(seq).padStart(10, '0')}.json`,
+  dataStateEntry: (stateKey: string, seq: number) =>
+    `data-state/${stateKey}/${String(seq).padStart(10, '0')}.json`,
   checkReport: (dataUriHash: string, id: string) => `retrain-checks/${dataUriHash}/${id}.json`,
 };

@@ -99,7 +99,11 @@ export async function inspectDataStateWith(
     const bytes = await store.get(object.key);
     object.sha256 = createHash('sha256').update(bytes).digest('hex');
     try {
-      const parsed = parseTrafficCsv({ text: bytes.toString('utf8'), file: object.key, schema: input.schema });
+      const parsed = parseTrafficCsv({
+        text: bytes.toString('utf8'),
+        file: object.key,
+        schema: input.schema,
+      });
       if (parsed.rows.some((r) => r.date_time.month === 12)) completeYears.push(object.year);
     } catch (err) {
       if (!(err instanceof DatasetError)) throw err;

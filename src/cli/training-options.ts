@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_MAX_BAD_ROW_SHARE, parseBadRowShare } from '../ml/bad-row-limit';
 import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import type { TrainingInput } from '../workflows/types';
@@ -25,6 +26,7 @@ export interface TrainingFlags {
   params?: XGBoostParams;
   fineTuning: boolean;
   register: boolean;
+  maxBadRows?: number;
 }
 
 export function positiveInt(value: string): number {
@@ -76,6 +78,14 @@ function parseBool(value: string): boolean {
   throw new InvalidArgumentError(`"${value}" is not true or false`);
 }
 
+function badRowShare(value: string, source: string): number {
+  try {
+    return parseBadRowShare(value, source);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 function columnList(value: string): string[] {
   const cols = value
     .split(',')
@@ -123,7 +133,12 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option('--params <json>', 'skip the search: train once with these XGBoost parameters', parseParamsJson)
     .option('--fine-tuning <bool>', 'run the search (seed: IS_RUN_FINE_TUNING)', parseBool, true)
-    .option('--register <bool>', 'register the best models (seed: IS_REGISTER_MODELS)', parseBool, true);
+    .option('--register <bool>', 'register the best models (seed: IS_REGISTER_MODELS)', parseBool, true)
+    .option(
+      '--max-bad-rows <share>',
+      `largest share of malformed rows per file, e.g. 0.01 or 1% (default: $MAX_BAD_ROWS or ${DEFAULT_MAX_BAD_ROW_SHARE * 100}%)`,
+      (value: string) => badRowShare(value, '--max-bad-rows'),
+    );
   if (opts.withYears) {
     cmd
       .option('--years <years>', 'years to read, e.g. 2012-2016', parseYears, [2012, 2013, 2014, 2015, 2016])
@@ -158,5 +173,8 @@ export function trainingInputFrom(
     runFineTuning: flags.fineTuning,
     registerModels: flags.register,
     trigger: defaults.trigger,
+    maxBadRowShare:
+      flags.maxBadRows ??
+      (process.env.MAX_BAD_ROWS ? badRowShare(process.env.MAX_BAD_ROWS, 'MAX_BAD_ROWS') : undefined),
   };
 }

@@ -151,9 +151,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   const trainingWorkflowId = dataTriggered
     ? `retrain-${modelName}-${inspection.fingerprint}`
     : `retrain-${modelName}-${inspection.fingerprint}-${verdict.decision}-${workflowId}`;
-  const seed = dataTriggered
-    ? input.training.seed
-    : cyrb53(workflowId, input.training.seed) % 2 ** 31;
+  const seed = dataTriggered ? input.training.seed : cyrb53(workflowId, input.training.seed) % 2 ** 31;
   decide(verdict.decision, verdict.reasons);
 
   let training: TrainingResult | undefined;
