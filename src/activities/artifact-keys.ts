@@ -4,9 +4,15 @@ export const artifactKeys = {
   datasetSummary: (hash: string) => `datasets/${hash}/summary.json`,
   datasetPipeline: (hash: string) => `datasets/${hash}/pipeline.json`,
   datasetProfile: (hash: string) => `datasets/${hash}/profile.json`,
+  datasetValidationRows: (hash: string) => `datasets/${hash}/validation-rows.json`,
   model: (sha256: string, engine: string) => `models/${sha256}.${engine}.json`,
+  /** The state of checks before states were keyed by model and prefix (read as the starting point). */
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
   trialTable: (searchWorkflowId: string) => `trials/${searchWorkflowId}.jsonl`,
+  /** Create-only entries, one per commit: the highest seq is the current state. */
+  dataStatePrefix: (stateKey: string) => `data-state/${stateKey}/`,
+  dataStateEntry: (stateKey: string, seq: number) =>
+    `data-state/${stateKey}/${String(seq).padStart(10, '0')}.json`,
   checkReport: (dataUriHash: string, id: string) => `retrain-checks/${dataUriHash}/${id}.json`,
   runReport: (runId: string) => `reports/${runId}.html`,
 };

@@ -42,7 +42,8 @@ export async function assessDriftWith(
   for (const key of input.keys) {
     Context.current().heartbeat({ step: 'reading', key });
     try {
-      rows.push(...parseTrafficCsv({ text: (await store.get(key)).toString('utf8'), file: key }).rows);
+      const text = (await store.get(key)).toString('utf8');
+      rows.push(...parseTrafficCsv({ text, file: key, schema: input.schema }).rows);
     } catch (err) {
       // Monitoring reports a bad file; the training it may start fails on it with the full error.
       if (!(err instanceof DatasetError)) throw err;

@@ -7,6 +7,8 @@ import type {
   AssessDriftInput,
   BuildRunReportInput,
   CommitDataStateInput,
+  DescribeTrainingDataInput,
+  FindTrainingInput,
   InspectDataStateInput,
   PredictInput,
   FinalizeModelInput,
@@ -31,6 +33,8 @@ import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
 import { scoreYearWith } from './score-year';
+import { findTrainingWith } from './find-training';
+import { describeTrainingDataWith } from './training-data';
 import { runTrialWith } from './trial';
 import { appendTrialTableWith } from './trial-table';
 import { buildRunReportWith } from './run-report';
@@ -40,6 +44,9 @@ export interface ActivityDeps {
   registry: ModelRegistry;
   openDataStore(uri: string): BlobStore;
   pool: TrialPool;
+  /** Threads for the light scoring work (predict, champion re-scoring, drift), apart from the trials' threads
+   * so that long trials never starve it; default: the trial pool. */
+  scoringPool?: TrialPool;
   datasets?: DatasetCache;
   /** Counts trials, data-set cache lookups and registry versions when the worker serves metrics. */
   metrics?: WorkerMetrics;
@@ -49,27 +56,32 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const datasets = deps.datasets ?? new DatasetCache(deps.artifacts, { metrics: deps.metrics });
   const all = { ...deps, datasets };
+  const light = { ...all, pool: deps.scoringPool ?? deps.pool };
   return {
     prepareDataset: failFastOnBadStore((input: PrepareDatasetInput) => prepareDatasetWith(all, input)),
     runTrial: failFastOnBadStore((input: RunTrialInput) =>
       observeTrial(deps.metrics, () => runTrialWith(all, input)),
     ),
     appendTrialTable: failFastOnBadStore((input: AppendTrialTableInput) => appendTrialTableWith(all, input)),
-    registerModels: failFastOnBadStore((input: RegisterModelsInput) => registerModelsWith(all, input)),
+    registerModels: failFastOnBadStore((input: RegisterModelsInput) => registerModelsWith(light, input)),
     finalizeModel: failFastOnBadStore((input: FinalizeModelInput) => finalizeModelWith(all, input)),
-    scoreYear: failFastOnBadStore((input: ScoreYearInput) => scoreYearWith(all, input)),
-    predict: failFastOnBadStore((input: PredictInput) => predictWith(all, input)),
+    scoreYear: failFastOnBadStore((input: ScoreYearInput) => scoreYearWith(light, input)),
+    predict: failFastOnBadStore((input: PredictInput) => predictWith(light, input)),
     inspectDataState: failFastOnBadStore((input: InspectDataStateInput) => inspectDataStateWith(all, input)),
-    assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(all, input)),
+    assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(light, input)),
     commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
     splitPredictionInput: failFastOnBadStore((input: BatchPredictInput) =>
       splitPredictionInputWith(all, input),
     ),
-    predictChunk: failFastOnBadStore((input: PredictChunkInput) => predictChunkWith(all, input)),
+    predictChunk: failFastOnBadStore((input: PredictChunkInput) => predictChunkWith(light, input)),
     joinPredictionOutput: failFastOnBadStore((input: JoinPredictionOutputInput) =>
       joinPredictionOutputWith(all, input),
     ),
     buildRunReport: failFastOnBadStore((input: BuildRunReportInput) => buildRunReportWith(all, input)),
+    describeTrainingData: failFastOnBadStore((input: DescribeTrainingDataInput) =>
+      describeTrainingDataWith(all, input),
+    ),
+    findTraining: (input: FindTrainingInput) => findTrainingWith(input),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import { assertBadRowShare, DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
 import { dedupeRows } from '../ml/dedupe';
 import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import {
@@ -50,31 +51,43 @@ export async function prepareDatasetWith(
     throw nonRetryable('InvalidInput', `no training year before the validation year ${input.validationYear}`);
   }
   const data = deps.openDataStore(input.dataUri);
-  const sourceObjects = await describeSources(data, input);
+  const sources = await readSources(data, input);
+  const sourceObjects = sources.map((s) => s.object);
   const hash = datasetHash(input, sourceObjects);
 
   const existing = await deps.artifacts.tryGet(artifactKeys.datasetSummary(hash));
-  if (existing && (await deps.artifacts.head(artifactKeys.datasetData(hash)))) {
+  if (
+    existing &&
+    (await deps.artifacts.head(artifactKeys.datasetData(hash))) &&
+    (await deps.artifacts.head(artifactKeys.datasetValidationRows(hash)))
+  ) {
     const summary = JSON.parse(existing.toString('utf8')) as PreparedDatasetSummary;
     return { ...summary, reused: true };
   }
 
+  const maxShare = input.maxBadRowShare ?? DEFAULT_MAX_BAD_ROW_SHARE;
   const rows: TrafficRow[] = [];
   const badRows: BadRowReport[] = [];
-  for (const source of sourceObjects) {
-    Context.current().heartbeat({ step: 'reading', file: source.key });
-    const parsed = parseOrFail(source.key, (await data.get(source.key)).toString('utf8'), input);
+  for (const source of sources) {
+    const file = source.object.key;
+    Context.current().heartbeat({ step: 'parsing', file });
+    const parsed = asNonRetryable(() =>
+      parseTrafficCsv({ text: source.bytes.toString('utf8'), file, schema: input.schema }),
+    );
     if (parsed.rows.length === 0 && parsed.badRowCount > 0) {
       const example = parsed.badRows[0];
       throw nonRetryable(
         'DatasetError',
-        `every row of ${source.key} was malformed: ${parsed.badRowCount.toLocaleString('en-US')} rows, e.g. line ${example.line}: ${example.reason}`,
+        `every row of ${file} was malformed: ${parsed.badRowCount.toLocaleString('en-US')} rows, e.g. line ${example.line}: ${example.reason}`,
       );
     }
+    asNonRetryable(() =>
+      assertBadRowShare({ file, badRows: parsed.badRowCount, records: parsed.recordCount, maxShare }),
+    );
     rows.push(...parsed.rows);
     if (parsed.badRowCount > 0) {
       badRows.push({
-        file: source.key,
+        file,
         count: parsed.badRowCount,
         examples: parsed.badRows.slice(0, BAD_ROW_EXAMPLES).map((b) => `line ${b.line}: ${b.reason}`),
       });
@@ -158,6 +171,8 @@ export async function prepareDatasetWith(
   // Data and pipeline first, summary last: the summary's presence marks a complete prepared set.
   await deps.artifacts.put(artifactKeys.datasetData(hash), encoded);
   await deps.artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
+  // Raw validation rows: a champion is re-scored on them through its own stored pipeline.
+  await deps.artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(validation));
   await deps.artifacts.put(
     artifactKeys.datasetProfile(hash),
     JSON.stringify(buildReferenceProfile({ rows: train })),
@@ -166,31 +181,50 @@ export async function prepareDatasetWith(
   return summary;
 }
 
-async function describeSources(data: BlobStore, input: PrepareDatasetInput): Promise<SourceObject[]> {
-  const sources: SourceObject[] = [];
+/** Reads each year's file once; the lineage and the content address come from these bytes, not a listing. */
+async function readSources(
+  data: BlobStore,
+  input: PrepareDatasetInput,
+): Promise<{ object: SourceObject; bytes: Buffer }[]> {
+  const sources: { object: SourceObject; bytes: Buffer }[] = [];
   for (const year of [...input.years].sort((a, b) => a - b)) {
     const key = `${input.filePrefix}_${year}.csv`;
+    Context.current().heartbeat({ step: 'reading', file: key });
     const info = await data.head(key);
     if (!info) throw nonRetryable('DatasetError', `missing data file ${key} in ${input.dataUri}`);
-    if (info.size === 0) throw nonRetryable('DatasetError', `${key}: the file is empty`);
-    sources.push({ key, etag: info.etag, size: info.size });
+    const bytes = await data.get(key);
+    if (bytes.length === 0) throw nonRetryable('DatasetError', `${key}: the file is empty`);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // The ETag is the one listed before the read; when the object was replaced in between it names another
+    // version, so lineage records the size and SHA-256 of what was read.
+    sources.push({ object: { key, etag: info.etag, size: bytes.length, sha256 }, bytes });
   }
   return sources;
 }
 
-function parseOrFail(file: string, text: string, input: PrepareDatasetInput) {
+/** A DatasetError (a file that cannot be used) can never succeed on retry. */
+function asNonRetryable<T>(step: () => T): T {
   try {
-    return parseTrafficCsv({ text, file, schema: input.schema });
+    return step();
   } catch (err) {
     if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
     throw err;
   }
 }
 
-/** Content address of a prepared set: the input objects' ETags, the split, the pipeline and format versions. */
-export function datasetHash(input: PrepareDatasetInput, sources: SourceObject[]): string {
+/**
+ * Content address of a prepared set: the SHA-256 of the bytes read, the split, schema, feature pipeline,
+ * prepared-set format and early-stopping slice.
+ */
+export function datasetHash(
+  input: Pick<PrepareDatasetInput, 'validationYear' | 'schema' | 'features' | 'earlyStoppingSlice'>,
+  sources: readonly SourceObject[],
+): string {
   const identity = {
-    sources: sources.map((s) => [s.key, s.etag]),
+    sources: sources.map((s) => {
+      if (!s.sha256) throw new Error(`no content hash for ${s.key}`);
+      return [s.key, s.sha256];
+    }),
     validationYear: input.validationYear,
     schema: input.schema,
     pipelineVersion: pipelineVersionOf(input.features ?? DEFAULT_FEATURE_SET),

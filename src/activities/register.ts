@@ -1,16 +1,15 @@
 import { Context } from '@temporalio/activity';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
-import { dedupeRows } from '../ml/dedupe';
 import { regressionMetrics } from '../ml/metrics';
-import { parseTrafficCsv } from '../ml/traffic-csv';
 import type { TrialPool } from '../ml/trial-pool';
+import type { TrafficRow } from '../ml/types';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type { ChampionDecision, RegisterModelsInput, RegisterModelsResult } from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
-import { predictMatrix, scoreWithVersion } from './score-version';
+import { scoreWithVersion } from './score-version';
 
 export interface RegisterDeps {
   openDataStore(uri: string): BlobStore;
@@ -32,6 +31,10 @@ export async function registerModelsWith(
   input: RegisterModelsInput,
 ): Promise<RegisterModelsResult> {
   if (input.trials.length === 0) throw nonRetryable('InvalidInput', 'no trials to register');
+  if (input.onlyIfBetterThanChampion) {
+    const unbeaten = await unbeatenChampion(deps, input);
+    if (unbeaten) return { modelName: input.modelName, versions: [], champion: unbeaten };
+  }
   const createdAt = new Date().toISOString();
   const registered: ModelVersion[] = [];
   for (const trial of [...input.trials].sort((a, b) => a.metrics.rmse - b.metrics.rmse)) {
@@ -165,47 +168,40 @@ async function electChampion(
   }
 }
 
-/** The champion's validation RMSE on the candidate's validation year: recorded if it matches, else re-scored. */
+/** For a run that may register only a better model: the champion's decision when no trial beats it. */
+async function unbeatenChampion(
+  deps: RegisterDeps,
+  input: RegisterModelsInput,
+): Promise<ChampionDecision | undefined> {
+  const alias = await deps.registry.getAlias(input.modelName, CHAMPION);
+  if (!alias) return undefined;
+  const best = [...input.trials].sort((a, b) => a.metrics.rmse - b.metrics.rmse)[0];
+  const current = await deps.registry.resolve(input.modelName, alias.version);
+  const currentRmse = await championRmseOn(deps, input, current);
+  if (best.metrics.rmse < currentRmse) return undefined;
+  const validationYear = input.dataset.validationYear;
+  return {
+    decision: 'not-registered',
+    championVersion: current.version,
+    previousChampion: { version: current.version, rmse: currentRmse },
+    candidate: { version: 0, rmse: best.metrics.rmse },
+    validationYear,
+    reason: `nothing registered: best trial ${best.trialId} (RMSE ${best.metrics.rmse.toFixed(2)}) does not beat champion v${current.version} (${currentRmse.toFixed(2)}) on the same ${validationYear} rows`,
+  };
+}
+
+/**
+ * The champion's RMSE on the candidate's validation rows, always re-scored through the champion's own stored
+ * pipeline: its recorded RMSE belongs to another validation set whenever a file changed, and its features may
+ * differ from the candidate's (another `weather_main` vocabulary, other `--columns`).
+ */
 async function championRmseOn(
   deps: RegisterDeps,
   input: RegisterModelsInput,
   champion: ModelVersion,
 ): Promise<number> {
-  if (champion.validationYear === input.dataset.validationYear) {
-    return champion.metrics.rmse;
-  }
-  const dataset = await deps.datasets.get(input.dataset.datasetHash, input.dataset.datasetRef);
-  const championPipeline = JSON.parse((await deps.artifacts.get(champion.pipelineRef)).toString('utf8'));
-  if (JSON.stringify(championPipeline.featureNames) !== JSON.stringify(dataset.meta.featureNames)) {
-    if (input.dataUri !== undefined) return championRmseFromRawRows(deps, input, input.dataUri, champion);
-    throw nonRetryable(
-      'RegistryError',
-      `champion v${champion.version} uses other features; cannot compare on ${input.dataset.validationYear}`,
-    );
-  }
-  const predictions = await predictMatrix(deps, champion, dataset.validation);
-  return regressionMetrics(dataset.validationLabels, predictions).rmse;
-}
-
-/**
- * A champion with another feature pipeline (e.g. v1 against a v2 candidate) cannot read the candidate's
- * prepared matrix: it scores the validation year's raw rows, read and de-duplicated as training reads them.
- */
-async function championRmseFromRawRows(
-  deps: RegisterDeps,
-  input: RegisterModelsInput,
-  dataUri: string,
-  champion: ModelVersion,
-): Promise<number> {
-  const year = input.dataset.validationYear;
-  const source = input.dataset.sourceObjects.find((s) => s.key.endsWith(`_${year}.csv`));
-  if (!source)
-    throw nonRetryable(
-      'RegistryError',
-      `no source file of the validation year ${year} to score champion v${champion.version} on`,
-    );
-  const text = (await deps.openDataStore(dataUri).get(source.key)).toString('utf8');
-  const rows = dedupeRows(parseTrafficCsv({ text, file: source.key }).rows);
+  const key = artifactKeys.datasetValidationRows(input.dataset.datasetHash);
+  const rows = JSON.parse((await deps.artifacts.get(key)).toString('utf8')) as TrafficRow[];
   const predictions = await scoreWithVersion(deps, champion, rows);
   return regressionMetrics(
     Float64Array.from(rows, (r) => r.traffic_volume as number),

@@ -30,6 +30,9 @@ const HEARTBEAT_EVERY_MS = 8_000;
  */
 const TRIAL_FAILURE_ATTEMPTS = 3;
 
+/** The failure type of a trial cut short by its worker's own shutdown (after the grace time). */
+export const WORKER_SHUTDOWN_FAILURE = 'WorkerShutdown';
+
 /** One hyperparameter trial: train on the prepared set in a training thread, score on validation, store the model. */
 export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promise<TrialResult> {
   try {
@@ -103,6 +106,13 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
     if (outcome.rungScores.length > 0) result.rungScores = outcome.rungScores;
     return result;
   } catch (err) {
+    if (ctx.cancellationDetails?.workerShutdown) {
+      // Not the trial's fault: retryable, and the search re-runs it rather than filing a failure.
+      throw ApplicationFailure.retryable(
+        `trial ${input.trialId} interrupted: its worker shut down`,
+        WORKER_SHUTDOWN_FAILURE,
+      );
+    }
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`trial ${input.trialId} cancelled`);
     throw err;
   } finally {

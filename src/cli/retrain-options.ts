@@ -18,7 +18,7 @@ export function addRetrainOptions(cmd: Command): Command {
   return addTrainingOptions(cmd, { withYears: false })
     .option(
       '--val-year <year>',
-      'validation year of the retraining (default: the newest complete year)',
+      'validation year of the retraining; must be the newest year present (default: the newest year, complete or not)',
       positiveInt,
     )
     .option('--psi-threshold <psi>', 'PSI above which a feature counts as drifted', positiveNumber, 0.2)

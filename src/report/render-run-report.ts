@@ -107,9 +107,12 @@ function leaderboardTable(trials: readonly ReportTrial[]): string {
 function championCard(input: RunReportInput): string {
   const c = input.champion;
   if (!c) return '<p class="note">Registration was off for this run: no champion decision.</p>';
-  const label = { promoted: 'Promoted', kept: 'Champion kept', 'first-champion': 'First champion' }[
-    c.decision
-  ];
+  const label = {
+    promoted: 'Promoted',
+    kept: 'Champion kept',
+    'first-champion': 'First champion',
+    'not-registered': 'Not registered (champion not beaten)',
+  }[c.decision];
   const previous = c.previousChampion
     ? `<div class="versus"><div class="who">current champion v${c.previousChampion.version}</div><div class="big">${fmt(c.previousChampion.rmse, 1)}</div></div>`
     : '<div class="versus"><div class="who">no champion before</div><div class="big">—</div></div>';

@@ -36,7 +36,7 @@ export interface ReportRunSummary {
 }
 
 export interface ReportChampion {
-  decision: 'promoted' | 'kept' | 'first-champion';
+  decision: 'promoted' | 'kept' | 'first-champion' | 'not-registered';
   championVersion: number;
   candidate: { version: number; rmse: number };
   previousChampion?: { version: number; rmse: number };

@@ -6,6 +6,10 @@ const dataStateSchema = z.object({
   objects: z.record(z.string().min(1), z.object({ etag: z.string(), size: z.number().int().nonnegative() })),
   committedAt: z.string().optional(),
   trainingWorkflowId: z.string().optional(),
+  datasetHash: z.string().optional(),
+  seq: z.number().int().positive().optional(),
+  modelName: z.string().optional(),
+  filePrefix: z.string().optional(),
 });
 
 /** Parses a data state read back from the artifact store; kept apart from data-state.ts so workflows need no zod. */

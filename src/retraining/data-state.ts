@@ -13,6 +13,12 @@ export interface DataState {
   objects: Record<string, ObjectVersion>;
   committedAt?: string;
   trainingWorkflowId?: string;
+  /** Prepared-set hash of the training this state records. */
+  datasetHash?: string;
+  /** Position in the state's create-only sequence (keyed states only). */
+  seq?: number;
+  modelName?: string;
+  filePrefix?: string;
 }
 
 export interface DataDiff {
@@ -54,8 +60,8 @@ export function diffDataState(
   return diff;
 }
 
-/** cyrb53 (public domain, bryc): a fast 53-bit string hash, deterministic in any JS runtime. */
-function cyrb53(text: string, seed = 0): number {
+/** cyrb53 (public domain, bryc): a fast 53-bit string hash, deterministic in any JS runtime (workflows too). */
+export function cyrb53(text: string, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < text.length; i++) {

@@ -174,3 +174,42 @@ export function chooseYears(input: ChooseYearsInput): YearChoice {
   }
   return { years: [...training, validationYear], validationYear };
 }
+
+/** A check's configuration cannot work with the data present; no retry can fix it. */
+export class RetrainPolicyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetrainPolicyError';
+  }
+}
+
+/**
+ * Every year present is used: the newest year (complete or partial) is the validation period and every
+ * earlier year trains. A partial current year is thus never left out while its fingerprint is committed: its
+ * rows are the freshest labelled data, and the champion is re-scored on the same rows before any promotion.
+ * An explicit validation year must be the newest year present, for the same reason.
+ */
+export function chooseTrainingYears(input: { years: number[]; validationYear?: number }): YearChoice {
+  const present = [...new Set(input.years)].sort((a, b) => a - b);
+  if (present.length === 0) throw new RetrainPolicyError('no data files found: nothing to train on');
+  const newest = present[present.length - 1];
+  const validationYear = input.validationYear ?? newest;
+  if (!present.includes(validationYear)) {
+    throw new RetrainPolicyError(
+      `validation year ${validationYear} has no data file (years present: ${present.join(', ')})`,
+    );
+  }
+  const later = present.filter((y) => y > validationYear);
+  if (later.length > 0) {
+    throw new RetrainPolicyError(
+      `year${later.length === 1 ? '' : 's'} ${later.join(', ')} after validation year ${validationYear} would not be trained on; drop --val-year or give the newest year`,
+    );
+  }
+  const training = present.filter((y) => y < validationYear);
+  if (training.length === 0) {
+    throw new RetrainPolicyError(
+      `only ${validationYear} is present: a training needs a year before the validation year`,
+    );
+  }
+  return { years: [...training, validationYear], validationYear };
+}

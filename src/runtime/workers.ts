@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AppConfig } from '../config';
@@ -23,6 +24,8 @@ export interface WorkerPoolOptions {
   connection?: NativeConnection;
   /** The pipeline's own metrics (trials, data-set cache, registry versions); none when absent. */
   metrics?: WorkerMetrics;
+  /** How long a stopping worker lets in-flight tasks (trials) finish before cancelling them; default 30 minutes. */
+  shutdownGraceTime?: Duration;
 }
 
 export interface RunningWorkers {
@@ -42,22 +45,27 @@ export interface RunningWorkers {
  */
 export async function createWorkers(options: WorkerPoolOptions): Promise<RunningWorkers> {
   const { config } = options;
+  const shutdownGraceTime = options.shutdownGraceTime ?? '30 minutes';
   const cores = os.availableParallelism();
   const nthreadPerTrial = Math.max(1, options.nthreadPerTrial ?? 1);
   const trainingThreads = Math.max(1, options.trainingThreads ?? Math.floor(cores / nthreadPerTrial));
   const connection = options.connection ?? (await connectWorker(config));
   const artifacts = openBlobStore(config.artifactsUri, config.s3);
   const pool = createTrialPool({ threads: trainingThreads, nthreadPerTrial });
+  const serveMain = options.serveMain ?? true;
+  // One thread of its own for predict, champion re-scoring and drift: never queued behind 30-minute trials.
+  const scoringPool = serveMain ? createTrialPool({ threads: 1 }) : undefined;
   const activities = createActivities({
     artifacts,
     registry: new ModelRegistry(artifacts),
     openDataStore: (uri) => openBlobStore(uri, config.s3),
     pool,
     metrics: options.metrics,
+    scoringPool,
   });
 
   const workers: Worker[] = [];
-  if (options.serveMain ?? true) {
+  if (serveMain) {
     const { runTrial: _trialsRunOnTheirOwnQueue, ...light } = activities;
     workers.push(
       await Worker.create({
@@ -67,6 +75,10 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
         workflowBundle: await workflowBundle(),
         activities: light,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
+        shutdownGraceTime,
+        // A check is a daily, restartable run: any error thrown by its workflow code fails it with the
+        // reason instead of retrying the workflow task forever (with overlap SKIP that would block the schedule).
+        workflowFailureErrorTypes: { '*': [], retrainCheckWorkflow: ['Error'] },
       }),
     );
   }
@@ -78,6 +90,8 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
         taskQueue: config.trialTaskQueue,
         activities: { runTrial: activities.runTrial },
         maxConcurrentActivityTaskExecutions: trainingThreads,
+        // SIGINT/SIGTERM: in-flight trials get this long to finish before they are cancelled.
+        shutdownGraceTime,
       }),
     );
   }
@@ -90,6 +104,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
         await Promise.all(workers.map((w) => w.run()));
       } finally {
         await pool.close();
+        await scoringPool?.close();
         if (!options.connection) await connection.close();
       }
     },

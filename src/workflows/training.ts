@@ -68,8 +68,13 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     schema: input.schema,
     ...(input.features === undefined ? {} : { features: input.features }),
     ...(input.earlyStoppingRounds === 0 ? { earlyStoppingSlice: false } : {}),
+    maxBadRowShare: input.maxBadRowShare,
   });
-  upsertMemo({ datasetHash: dataset.datasetHash, trainRows: dataset.trainRows });
+  upsertMemo({
+    datasetHash: dataset.datasetHash,
+    trainRows: dataset.trainRows,
+    badRows: dataset.badRows.map((b) => `${b.file}: ${b.count}`).join('; '),
+  });
   const result: TrainingResult = { workflowId, modelName: input.modelName, dataset };
 
   if (!input.runFineTuning && !input.params) {
@@ -143,6 +148,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       dataset,
       trainingWorkflowId: workflowId,
       ...(patched('run-report') ? { withRunReport: true } : {}),
+      onlyIfBetterThanChampion: input.registerOnlyIfBetter,
     });
     upsertMemo({ championVersion: result.registration.champion.championVersion });
   }

@@ -11,12 +11,15 @@ export interface SchemaInput {
   targetColumn: string;
 }
 
-export type RunTrigger = 'ad-hoc' | 'schedule' | 'retrain';
+/** `retrain-drift` / `retrain-decay`: a training a check started on drift or decay alone, with unchanged files. */
+export type RunTrigger = 'ad-hoc' | 'schedule' | 'retrain' | 'retrain-drift' | 'retrain-decay';
 
 export interface SourceObject {
   key: string;
   etag: string;
   size: number;
+  /** SHA-256 of the bytes actually read (the ETag may belong to a later version of the object). */
+  sha256?: string;
 }
 
 export interface PrepareDatasetInput {
@@ -30,6 +33,8 @@ export interface PrepareDatasetInput {
   features?: FeatureSet;
   /** Hold out the early-stopping slice (default true); false when nothing stops early (seed parity). */
   earlyStoppingSlice?: boolean;
+  /** Largest share of malformed rows per file (0.01 = 1 %) before the preparation fails; default 1 %. */
+  maxBadRowShare?: number;
 }
 
 export interface BadRowReport {
@@ -214,6 +219,8 @@ export interface RegisterModelsInput {
   /** Where the source files live: lets a champion with another feature pipeline be re-scored from raw rows. */
   dataUri?: string;
   backtest?: BacktestSummary;
+  /** Register nothing unless the best trial beats the champion (drift- or decay-triggered trainings). */
+  onlyIfBetterThanChampion?: boolean;
 }
 
 export interface RegisteredVersion {
@@ -223,7 +230,8 @@ export interface RegisteredVersion {
 }
 
 export interface ChampionDecision {
-  decision: 'promoted' | 'kept' | 'first-champion';
+  /** `not-registered`: onlyIfBetterThanChampion and the champion was not beaten. */
+  decision: 'promoted' | 'kept' | 'first-champion' | 'not-registered';
   championVersion: number;
   previousChampion?: { version: number; rmse: number };
   candidate: { version: number; rmse: number };
@@ -269,6 +277,10 @@ export interface TrainingInput {
   ensemble?: number;
   /** A backtest of these training settings, recorded with the registered versions. */
   backtest?: BacktestSummary;
+  /** See PrepareDatasetInput.maxBadRowShare. */
+  maxBadRowShare?: number;
+  /** See RegisterModelsInput.onlyIfBetterThanChampion. */
+  registerOnlyIfBetter?: boolean;
 }
 
 export type BacktestSettings = Pick<
@@ -363,11 +375,13 @@ export interface RetrainCheckInput {
   /** Training settings for a retrain; years and validation year are derived from the data present. */
   training: Omit<TrainingInput, 'dataUri' | 'filePrefix' | 'years' | 'validationYear' | 'trigger'>;
   policy: RetrainPolicy;
-  /** Explicit validation year; default: the newest complete year present. */
+  /** Explicit validation year; default: the newest year present, complete or not (see chooseTrainingYears). */
   validationYear?: number;
   trigger: RunTrigger;
   /** Drift compares the rows the prediction service logged over this many days, not the new files. */
   driftFromPredictionLogDays?: number;
+  /** A training the check starts fails after this long (e.g. no worker on the trial queue); default 6 hours. */
+  trainingTimeoutMinutes?: number;
 }
 
 export interface DataObject extends SourceObject {
@@ -377,6 +391,15 @@ export interface DataObject extends SourceObject {
 export interface InspectDataStateInput {
   dataUri: string;
   filePrefix: string;
+  /** With the model name the state is keyed by (model, data URI, prefix); without it by data URI alone (old checks). */
+  modelName?: string;
+  schema?: SchemaInput;
+}
+
+/** A data file the check could not parse (e.g. its header lacks a column). */
+export interface UnreadableObject {
+  key: string;
+  error: string;
 }
 
 export interface DataStateInspection {
@@ -387,6 +410,40 @@ export interface DataStateInspection {
   /** Fingerprint of the current objects (keys, ETags, sizes). */
   fingerprint: string;
   previousCommittedAt?: string;
+  /** The committed state's sequence number as read (0: none); the compare in the commit's compare-and-set. */
+  stateSeq?: number;
+  /** Prepared-set hash of the last committed training. */
+  previousDatasetHash?: string;
+  unreadable?: UnreadableObject[];
+}
+
+export interface DescribeTrainingDataInput {
+  dataUri: string;
+  filePrefix: string;
+  modelName: string;
+  years: number[];
+  validationYear: number;
+  schema: SchemaInput;
+  /** The objects as inspected, with the SHA-256 of their bytes. */
+  objects: DataObject[];
+  /** As the training will prepare the set: they are part of its content address. */
+  features?: FeatureSet;
+  earlyStoppingSlice?: boolean;
+}
+
+export interface TrainingDataDescription {
+  /** The hash prepareDataset will give the set, when the files are still what the check read. */
+  datasetHash: string;
+  champion?: { version: number; datasetHash: string };
+}
+
+export interface FindTrainingInput {
+  workflowId: string;
+}
+
+export interface TrainingLookup {
+  status: 'running' | 'completed' | 'failed' | 'not-found';
+  result?: TrainingResult;
 }
 
 export interface AssessDriftInput {
@@ -397,6 +454,8 @@ export interface AssessDriftInput {
   checkId: string;
   /** When set, the PSI's "current" rows are the prediction log's of this many days (decay still uses `keys`). */
   predictionLogDays?: number;
+  /** The data's column names; default the seed's. */
+  schema?: SchemaInput;
 }
 
 export interface DriftSummary {
@@ -419,17 +478,44 @@ export interface CommitDataStateInput {
   dataUri: string;
   objects: DataObject[];
   trainingWorkflowId: string;
+  /** With modelName and filePrefix: keyed state, committed by compare-and-set against expectedSeq. */
+  modelName?: string;
+  filePrefix?: string;
+  expectedSeq?: number;
+  datasetHash?: string;
+}
+
+export interface CommitDataStateResult {
+  stateRef: string;
+  /** False when another check committed first (the state moved past expectedSeq); nothing was written. */
+  committed?: boolean;
+  seq?: number;
 }
 
 export interface RetrainCheckResult {
-  decision: 'new-data' | 'changed-data' | 'drift' | 'decay' | 'no-new-data' | 'already-training';
+  decision:
+    | 'new-data'
+    | 'changed-data'
+    | 'drift'
+    | 'decay'
+    | 'no-new-data'
+    | 'already-training'
+    | 'unchanged-training-data';
   retrained: boolean;
   reasons: string[];
   diff: DataStateInspection['diff'];
   drift?: DriftSummary;
   trainingWorkflowId?: string;
-  training?: { bestRmse?: number; championVersion?: number; championDecision?: string };
+  training?: {
+    bestRmse?: number;
+    championVersion?: number;
+    championDecision?: string;
+    datasetHash?: string;
+    versions?: number[];
+  };
   stateCommitted: boolean;
+  /** Why the state was not committed although a training ran or was found (e.g. `--register false`). */
+  commitNote?: string;
 }
 
 export interface ScoreYearInput {

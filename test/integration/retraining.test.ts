@@ -119,8 +119,9 @@ describe('retraining check (real dev server, real worker)', function () {
           const chain: string[] = [];
           for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause)
             chain.push(e.message);
+          // The check reads every file first: an unreadable one fails the check before any training starts.
           expect(chain.join(' | '))
-            .to.contain('Child Workflow execution failed')
+            .to.contain('cannot read 1 data file(s)')
             .and.contain('missing column(s) temp');
         };
         await failure();

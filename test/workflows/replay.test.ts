@@ -16,6 +16,11 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['search-tpe-history.json', 'wf-search-tpe'],
     ['training-report-history.json', 'wf-train-1'],
     ['training-refit-ensemble-history.json', 'wf-train-refit-ensemble'],
+    // Recorded with the retrain-check workflow code before the `retrain-check-v2` patch (commit b0d7cce):
+    // old checks still in flight replay through retrainCheckV1.
+    ['retrain-check-v1-history.json', 'rc-legacy-1'],
+    // RECORD_HISTORY=1 in retrain-check-workflow.test.ts.
+    ['retrain-check-v2-history.json', 'rc-first'],
   ]) {
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);
