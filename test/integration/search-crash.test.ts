@@ -28,11 +28,16 @@ function startWorkerProcess(env: TestWorkflowEnvironment, config: AppConfig): Pr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    // The worker logs its status lines (diagnostics) on stderr.
+    const ready = (d: Buffer) => {
       if (d.toString().includes('worker: running')) resolve(child);
+    };
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      ready(d);
     });
+    child.stdout!.on('data', ready);
     child.once('exit', (code) => reject(new Error(`worker exited with ${code} before polling: ${stderr}`)));
   });
 }
@@ -79,7 +84,10 @@ describe('search survives a SIGKILLed worker process (real dev server, file stor
     for (;;) {
       const progress = await search.query(searchProgressQuery).catch(() => undefined);
       if (progress && progress.done + progress.failed >= 3 && progress.running > 0) break;
-      await new Promise((r) => setTimeout(r, 250));
+      if (progress && progress.done + progress.failed >= trials) {
+        throw new Error('the search finished before the worker could be killed mid-search');
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
     children[0].kill('SIGKILL');
     await stopped(children[0]);
