@@ -200,6 +200,9 @@ async function championRmseOn(
   input: RegisterModelsInput,
   champion: ModelVersion,
 ): Promise<number> {
+  // Same data set: the champion's recorded score is on these very validation rows, and honest; a refitted
+  // champion re-scored here would be scored on rows it was trained on.
+  if (champion.datasetHash === input.dataset.datasetHash) return champion.metrics.rmse;
   const key = artifactKeys.datasetValidationRows(input.dataset.datasetHash);
   const rows = JSON.parse((await deps.artifacts.get(key)).toString('utf8')) as TrafficRow[];
   const predictions = await scoreWithVersion(deps, champion, rows);
