@@ -4,6 +4,7 @@
  * workflow's own code (src/ml/trial-plan.ts: sampler, ASHA cut-offs, model bound; reproducible window).
  *
  *   npm run bench:search [-- --json] [--budgets 30,100] [--seeds 5] [--window 2] [--methods random,tpe,tpe-asha]
+ *                        [--skip-python]
  *
  * One search per (method, seed) runs the largest budget; a smaller budget's numbers are those of its first
  * trials (in reproducible mode trial i never depends on later trials, so this is exactly that search), with
@@ -264,7 +265,7 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '5' },
       window: { type: 'string', default: '2' },
       methods: { type: 'string', default: Object.keys(METHODS).join(',') },
-      python: { type: 'boolean', default: true },
+      'skip-python': { type: 'boolean', default: false },
     },
   });
   const budgets = values.budgets.split(',').map(Number);
@@ -294,9 +295,9 @@ async function main(): Promise<void> {
     await pool.close();
   }
   const ours = budgets.flatMap((b) => methods.map((m) => summarise(runs, m, b)));
-  const python = values.python
-    ? pythonTunerRows(prepared.data, budgets, seeds)
-    : { rows: [], note: 'hyperopt/Optuna not run (--no-python)' };
+  const python = values['skip-python']
+    ? { rows: [], note: 'hyperopt/Optuna not run (--skip-python)' }
+    : pythonTunerRows(prepared.data, budgets, seeds);
   const rows = [...ours, ...python.rows];
   const report = {
     data: {
