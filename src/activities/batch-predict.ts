@@ -36,10 +36,7 @@ export async function splitPredictionInputWith(
   const chunkRows = input.chunkRows ?? DEFAULT_CHUNK_ROWS;
   let version;
   try {
-    version = await deps.registry.resolve(
-      input.modelName,
-      /^\d+$/.test(input.version) ? Number(input.version) : input.version,
-    );
+    version = await deps.registry.resolve(input.modelName, input.version);
   } catch (err) {
     throw nonRetryable('RegistryError', (err as Error).message);
   }

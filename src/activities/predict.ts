@@ -22,10 +22,7 @@ export async function predictWith(deps: PredictDeps, input: PredictInput): Promi
   }
   let version;
   try {
-    version = await deps.registry.resolve(
-      input.modelName,
-      /^\d+$/.test(input.version) ? Number(input.version) : input.version,
-    );
+    version = await deps.registry.resolve(input.modelName, input.version);
   } catch (err) {
     throw nonRetryable('RegistryError', (err as Error).message);
   }

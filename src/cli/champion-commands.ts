@@ -62,7 +62,7 @@ export function addChampionCommands(models: Command, registryOf: () => ModelRegi
 
 /** What `models show <ref>` prints: the version, plus the champion history when the ref is the champion. */
 export async function showVersion(registry: ModelRegistry, modelName: string, ref: string): Promise<unknown> {
-  const version = await registry.resolve(modelName, /^\d+$/.test(ref) ? Number(ref) : ref);
+  const version = await registry.resolve(modelName, ref);
   if (ref !== CHAMPION_ALIAS) return version;
   return { ...version, championHistory: await registry.aliasHistory(modelName, CHAMPION_ALIAS) };
 }

@@ -41,8 +41,7 @@ export function addExplainCommand(program: Command): void {
       const rows = parsePredictionRows(raw);
       const config = loadConfig();
       const artifacts = openBlobStore(config.artifactsUri, config.s3);
-      const ref = /^\d+$/.test(flags.version) ? Number(flags.version) : flags.version;
-      const version = await new ModelRegistry(artifacts).resolve(flags.modelName, ref);
+      const version = await new ModelRegistry(artifacts).resolve(flags.modelName, flags.version);
       const explanation = await explainWithVersion({ artifacts }, version, rows);
       const header = { modelName: version.modelName, version: version.version, engine: version.engine };
       if (flags.json) {

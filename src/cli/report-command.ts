@@ -22,10 +22,7 @@ export function addReportCommand(program: Command): void {
       let runId = run;
       let reportRef = artifactKeys.runReport(run);
       if (/^\d+$/.test(run) || run === 'champion') {
-        const version = await new ModelRegistry(artifacts).resolve(
-          flags.modelName,
-          /^\d+$/.test(run) ? Number(run) : run,
-        );
+        const version = await new ModelRegistry(artifacts).resolve(flags.modelName, run);
         runId = version.trainingWorkflowId;
         reportRef = version.reportRef ?? artifactKeys.runReport(runId);
       }
