@@ -95,15 +95,20 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses configuration from environment variables; invalid values fail with one message naming each variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/** Environment variables through `schema` (unset and empty alike count as absent); one error naming each bad variable. */
+export function parseEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Parses configuration from environment variables; invalid values fail with one message naming each variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = parseEnvironment(envSchema, env);
   if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
     throw new ConfigError(
       'invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (client certificate and its key)',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../config';
+import { parseEnvironment } from '../config';
 
 /** Settings of the prediction service: environment variables, overridable by flags of `npm run serve`. */
 export interface ServeConfig {
@@ -32,13 +32,7 @@ const envSchema = z.object({
 });
 
 export function loadServeConfig(env: NodeJS.ProcessEnv = process.env): ServeConfig {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
-    throw new ConfigError(`invalid configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(envSchema, env);
   return {
     host: e.HOST,
     port: e.PORT,
