@@ -234,12 +234,22 @@ class NativeModel implements TrainedModel {
   }
 
   predict(x: DenseMatrix): Float32Array {
+    return this.#predictFromDMatrix(x, 0, x.rows, 'predictions');
+  }
+
+  /** Exact TreeSHAP contributions (type 2, as pred_contribs=True): rows x (features + 1), bias last. */
+  contributions(x: DenseMatrix): Float32Array {
+    return this.#predictFromDMatrix(x, 2, x.rows * (x.cols + 1), 'contributions');
+  }
+
+  /** `type`: XGBoost's PredictionType (0 values, 2 contributions); `expected` values are checked for. */
+  #predictFromDMatrix(x: DenseMatrix, type: 0 | 2, expected: number, what: string): Float32Array {
     const booster = this.#booster();
-    assertDenseMatrix(x, 'predict');
+    assertDenseMatrix(x, what);
     const dmatrix = createDMatrix(this.library, x, this.nthread);
     try {
       const config = JSON.stringify({
-        type: 0,
+        type,
         training: false,
         iteration_begin: 0,
         iteration_end: this.rounds,
@@ -250,36 +260,9 @@ class NativeModel implements TrainedModel {
       const result: Array<bigint | null> = [null];
       const rc = this.library.api.XGBoosterPredictFromDMatrix(booster, dmatrix, config, shape, dim, result);
       this.library.check(rc, 'XGBoosterPredictFromDMatrix');
-      const size = this.library.copyUint64s(shape[0] as bigint, dim[0]).reduce((a, b) => a * b, 1);
-      if (size !== x.rows) throw new Error(`XGBoost returned ${size} predictions for ${x.rows} rows`);
-      return this.library.copyFloats(result[0] as bigint, size);
-    } finally {
-      freeDMatrix(this.library, dmatrix);
-    }
-  }
-
-  contributions(x: DenseMatrix): Float32Array {
-    const booster = this.#booster();
-    assertDenseMatrix(x, 'contributions');
-    const dmatrix = createDMatrix(this.library, x, this.nthread);
-    try {
-      // type 2 = exact TreeSHAP contributions (XGBoost's PredictionType::kContribution), as pred_contribs=True.
-      const config = JSON.stringify({
-        type: 2,
-        training: false,
-        iteration_begin: 0,
-        iteration_end: this.rounds,
-        strict_shape: false,
-      });
-      const shape: Array<bigint | null> = [null];
-      const dim = [0];
-      const result: Array<bigint | null> = [null];
-      const rc = this.library.api.XGBoosterPredictFromDMatrix(booster, dmatrix, config, shape, dim, result);
-      this.library.check(rc, 'XGBoosterPredictFromDMatrix(contributions)');
-      const size = this.library.copyUint64s(shape[0] as bigint, dim[0]).reduce((a, b) => a * b, 1);
-      if (size !== x.rows * (x.cols + 1)) {
-        throw new Error(`XGBoost returned ${size} contributions for ${x.rows} rows x ${x.cols + 1} columns`);
-      }
+      const size = this.library.copyUint64s(shape[0] as bigint, dim[0]).reduce((c, d) => c * d, 1);
+      if (size !== expected)
+        throw new Error(`XGBoost returned ${size} ${what} for ${x.rows} rows, expected ${expected}`);
       return this.library.copyFloats(result[0] as bigint, size);
     } finally {
       freeDMatrix(this.library, dmatrix);
