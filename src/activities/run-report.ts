@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
 import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import { dedupeRows } from '../ml/dedupe';
-import { columnGroups, groupContributions } from '../ml/explain';
+import { columnGroups, groupContributions, meanOutputs, type ModelOutputs } from '../ml/explain';
 import { parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
 import { transformWithPipeline, validateAnyFeaturePipeline } from '../ml/feature-pipeline';
 import { targetVector } from '../ml/features';
@@ -155,25 +155,18 @@ async function membersOf(
   return parseEnsembleModel(JSON.parse((await deps.artifacts.get(model.modelRef)).toString('utf8'))).members;
 }
 
-/** SHAP values of the (mean of the) members, in a pool thread: additive, so an ensemble's are its members' mean. */
+/** SHAP values of the (mean of the) members, each in a pool thread. */
 async function averagedContributions(
   deps: RunReportDeps,
   members: EnsembleMember[],
   x: DenseMatrix,
-): Promise<{ predictions: Float32Array; contributions: Float32Array }> {
-  const predictions = new Float32Array(x.rows);
-  const contributions = new Float32Array(x.rows * (x.cols + 1));
+): Promise<ModelOutputs> {
+  const outputs: ModelOutputs[] = [];
   for (const m of members) {
-    const one = await deps.pool.explain({
-      engine: m.engine,
-      model: await deps.artifacts.get(m.modelRef),
-      rounds: m.rounds,
-      x,
-    });
-    for (let i = 0; i < x.rows; i++) predictions[i] += one.predictions[i] / members.length;
-    for (let i = 0; i < contributions.length; i++) contributions[i] += one.contributions[i] / members.length;
+    const model = await deps.artifacts.get(m.modelRef);
+    outputs.push(await deps.pool.explain({ engine: m.engine, model, rounds: m.rounds, x }));
   }
-  return { predictions, contributions };
+  return meanOutputs(outputs);
 }
 
 /** The buildRunReport activity: collects, renders and stores `reports/<run id>.html`. */

@@ -63,21 +63,32 @@ export function explainMatrix(
   x: DenseMatrix,
 ): Explanation {
   if (models.length === 0) throw new RangeError('no model to explain');
-  const predictions = new Float32Array(x.rows);
-  const contributions = new Float32Array(x.rows * (x.cols + 1));
-  for (const model of models) {
-    const p = model.predict(x);
-    const c = model.contributions(x);
-    for (let i = 0; i < p.length; i++) predictions[i] += p[i] / models.length;
-    for (let i = 0; i < c.length; i++) contributions[i] += c[i] / models.length;
+  const outputs = models.map((m) => ({ predictions: m.predict(x), contributions: m.contributions(x) }));
+  return groupContributions(pipeline, meanOutputs(outputs));
+}
+
+/** The mean of several models' predictions and SHAP values (an ensemble's, since SHAP values are additive). */
+export function meanOutputs(outputs: readonly ModelOutputs[]): ModelOutputs {
+  const [first] = outputs;
+  const predictions = new Float32Array(first.predictions.length);
+  const contributions = new Float32Array(first.contributions.length);
+  for (const o of outputs) {
+    for (let i = 0; i < predictions.length; i++) predictions[i] += o.predictions[i] / outputs.length;
+    for (let i = 0; i < contributions.length; i++) contributions[i] += o.contributions[i] / outputs.length;
   }
-  return groupContributions(pipeline, { predictions, contributions });
+  return { predictions, contributions };
+}
+
+/** A model's predictions and its per-feature SHAP values (rows x (features + 1), bias last). */
+export interface ModelOutputs {
+  predictions: Float32Array;
+  contributions: Float32Array;
 }
 
 /** Sums per-feature SHAP values (rows x (features + 1), bias last, as XGBoost returns them) per source column. */
 export function groupContributions(
   pipeline: Pick<AnyFeaturePipeline, 'featureNames'>,
-  model: { predictions: Float32Array; contributions: Float32Array },
+  model: ModelOutputs,
 ): Explanation {
   const { columns, columnOfFeature } = columnGroups(pipeline);
   const cols = pipeline.featureNames.length;
