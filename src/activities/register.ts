@@ -7,15 +7,12 @@ import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type { ChampionDecision, RegisterModelsInput, RegisterModelsResult } from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
-import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
 
 export interface RegisterDeps {
-  openDataStore(uri: string): BlobStore;
   artifacts: BlobStore;
   registry: ModelRegistry;
-  datasets: DatasetCache;
   pool: TrialPool;
   metrics?: WorkerMetrics;
 }

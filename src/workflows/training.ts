@@ -143,7 +143,6 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     result.registration = await registerModels({
       modelName: input.modelName,
       trials: toRegister,
-      dataUri: input.dataUri,
       ...(input.backtest === undefined ? {} : { backtest: input.backtest }),
       dataset,
       trainingWorkflowId: workflowId,

@@ -216,8 +216,6 @@ export interface RegisterModelsInput {
   trainingWorkflowId: string;
   /** Record the run report's key (`reports/<training workflow id>.html`) in each version. */
   withRunReport?: boolean;
-  /** Where the source files live: lets a champion with another feature pipeline be re-scored from raw rows. */
-  dataUri?: string;
   backtest?: BacktestSummary;
   /** Register nothing unless the best trial beats the champion (drift- or decay-triggered trainings). */
   onlyIfBetterThanChampion?: boolean;

@@ -63,7 +63,6 @@ describe('worker metrics', () => {
       registry: new ModelRegistry(artifacts),
       datasets: new DatasetCache(artifacts),
       pool: {} as TrialPool, // only re-scoring a champion of another validation year uses it
-      openDataStore: () => artifacts, // likewise: re-scoring a champion from raw rows
       metrics,
     };
     const trial = (trialId: string, rmse: number): TrialResult => ({
