@@ -9,7 +9,7 @@ import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { searchProgressQuery } from '../../src/workflows/search';
 import type { TrainingResult, TrialTableRow } from '../../src/workflows/types';
-import { testConfig, trainingInput } from '../support/pipeline-harness';
+import { testConfig, trainingInput, workerProcessEnv } from '../support/pipeline-harness';
 import { devServerEnv } from '../support/temporal';
 
 const WORKER = path.resolve(__dirname, '../../src/worker.js');
@@ -17,14 +17,7 @@ const WORKER = path.resolve(__dirname, '../../src/worker.js');
 /** A real worker process, as an operator runs one: `node dist/src/worker.js`. */
 function startWorkerProcess(env: TestWorkflowEnvironment, config: AppConfig): Promise<ChildProcess> {
   const child = spawn(process.execPath, [WORKER, '--threads', '2'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      TASK_QUEUE: config.taskQueue,
-      TRIAL_TASK_QUEUE: config.trialTaskQueue,
-      DATA_URI: config.dataUri,
-      ARTIFACTS_URI: config.artifactsUri,
-    },
+    env: workerProcessEnv(env, config),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

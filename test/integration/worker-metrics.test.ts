@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startTraining, waitForTraining } from '../../src/cli/training-run';
 import type { TrainingResult } from '../../src/workflows/types';
-import { testConfig, trainingInput } from '../support/pipeline-harness';
+import { testConfig, trainingInput, workerProcessEnv } from '../support/pipeline-harness';
 import { duplicateFamilies, parsePromText, sumOf, type PromSample } from '../support/prometheus-text';
 import { devServerEnv, freePort } from '../support/temporal';
 
@@ -40,14 +40,7 @@ describe('worker metrics (real dev server, worker process with --metrics-port)',
       process.execPath,
       [WORKER, '--threads', String(THREADS), '--metrics-port', String(metricsPort)],
       {
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: env.address,
-          TASK_QUEUE: config.taskQueue,
-          TRIAL_TASK_QUEUE: config.trialTaskQueue,
-          DATA_URI: config.dataUri,
-          ARTIFACTS_URI: config.artifactsUri,
-        },
+        env: workerProcessEnv(env, config),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -16,6 +16,18 @@ export function tempDir(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
 }
 
+/** The environment of a `node dist/src/worker.js` child process serving `config`'s queues and stores on `env`. */
+export function workerProcessEnv(env: TestWorkflowEnvironment, config: AppConfig): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: env.address,
+    TASK_QUEUE: config.taskQueue,
+    TRIAL_TASK_QUEUE: config.trialTaskQueue,
+    DATA_URI: config.dataUri,
+    ARTIFACTS_URI: config.artifactsUri,
+  };
+}
+
 export function testConfig(overrides: Partial<AppConfig>): AppConfig {
   return {
     temporalAddress: 'unused',
