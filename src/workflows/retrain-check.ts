@@ -153,10 +153,17 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   // Drift or decay on unchanged files is its own intended run: its own id and seed, and it registers only a
   // model that beats the champion. New or changed files get one training per data state.
   const trigger: RunTrigger = dataTriggered ? 'retrain' : `retrain-${verdict.decision as 'drift' | 'decay'}`;
+  // One drift (or decay) training per data state: unchanged files that stay drifted would otherwise retrain
+  // every day, each run on the same data with a new seed.
+  const oncePerState = patched('drift-retrain-once-per-data-state');
   const trainingWorkflowId = dataTriggered
     ? `retrain-${modelName}-${inspection.fingerprint}`
-    : `retrain-${modelName}-${inspection.fingerprint}-${verdict.decision}-${workflowId}`;
-  const seed = dataTriggered ? input.training.seed : cyrb53(workflowId, input.training.seed) % 2 ** 31;
+    : oncePerState
+      ? `retrain-${modelName}-${inspection.fingerprint}-${verdict.decision}`
+      : `retrain-${modelName}-${inspection.fingerprint}-${verdict.decision}-${workflowId}`;
+  const seed = dataTriggered
+    ? input.training.seed
+    : cyrb53(oncePerState ? trainingWorkflowId : workflowId, input.training.seed) % 2 ** 31;
   decide(verdict.decision, verdict.reasons);
 
   let training: TrainingResult | undefined;
@@ -207,6 +214,22 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
       return {
         ...base,
         decision: 'already-training',
+        retrained: false,
+        trainingWorkflowId,
+        reasons,
+        stateCommitted: false,
+      };
+    }
+    if (!dataTriggered && oncePerState) {
+      const registered = found.result.registration?.versions.map((v) => `v${v.version}`).join(', ');
+      const reasons = [
+        ...verdict.reasons,
+        `a ${verdict.decision}-triggered training of this data state already ran (${trainingWorkflowId}, ${registered ? `registered ${registered}` : 'registered nothing: it did not beat the champion'}); the next one waits for new data`,
+      ];
+      decide('already-retrained', reasons);
+      return {
+        ...base,
+        decision: 'already-retrained',
         retrained: false,
         trainingWorkflowId,
         reasons,

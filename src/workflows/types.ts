@@ -498,6 +498,7 @@ export interface RetrainCheckResult {
     | 'decay'
     | 'no-new-data'
     | 'already-training'
+    | 'already-retrained'
     | 'unchanged-training-data';
   retrained: boolean;
   reasons: string[];

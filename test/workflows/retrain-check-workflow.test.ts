@@ -446,9 +446,12 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
     const a = await withWorkers(() => run('rc-drift-1', { policy }));
     const b = await withWorkers(() => run('rc-drift-2', { policy }));
     expect(a).to.include({ decision: 'drift', retrained: true });
-    expect(a.trainingWorkflowId).to.match(/-drift-rc-drift-1$/);
-    expect(b.trainingWorkflowId).to.match(/-drift-rc-drift-2$/);
-    expect(world.prepared, 'three trainings: first sight and two drift runs').to.have.length(3);
+    expect(a.trainingWorkflowId).to.match(/-drift$/);
+    // Still drifted the next day, same files: the drift run of this data state already ran.
+    expect(b).to.include({ decision: 'already-retrained', retrained: false, stateCommitted: false });
+    expect(b.trainingWorkflowId).to.equal(a.trainingWorkflowId);
+    expect(b.reasons.join(' ')).to.contain('drift-triggered training of this data state already ran');
+    expect(world.prepared, 'two trainings: first sight and one drift run').to.have.length(2);
     const described = await env.client.workflow.getHandle(a.trainingWorkflowId!).describe();
     expect(described.memo).to.include({ retrainTrigger: 'drift' });
     const started = (await env.client.workflow.getHandle(a.trainingWorkflowId!).fetchHistory()).events![0]
@@ -463,6 +466,13 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
     // Equal RMSE: the drift runs registered nothing.
     expect(world.versions).to.have.length(1);
     expect(a.training?.championDecision).to.equal('not-registered');
+    // New data trains as usual; a drift persisting on that new state earns one more drift run.
+    world.put(2017, 'c');
+    expect((await withWorkers(() => run('rc-drift-3', { policy }))).decision).to.equal('new-data');
+    const c = await withWorkers(() => run('rc-drift-4', { policy }));
+    expect(c).to.include({ decision: 'drift', retrained: true });
+    expect(c.trainingWorkflowId).to.not.equal(a.trainingWorkflowId);
+    expect(world.prepared).to.have.length(4);
   });
 
   it('does not commit the state with --register false or --fine-tuning false (12)', async () => {
