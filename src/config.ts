@@ -73,6 +73,11 @@ const envSchema = z.object({
   ARTIFACTS_URI: storageUri.default(DEFAULTS.artifactsUri),
   S3_ENDPOINT: z.string().url('must be a URL such as http://localhost:9000').optional(),
   S3_FORCE_PATH_STYLE: booleanText.optional(),
+  S3_REQUEST_TIMEOUT_MS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of milliseconds, e.g. 30000')
+    .transform(Number)
+    .optional(),
   AWS_REGION: z.string().optional(),
   TEMPORAL_TLS: booleanText.optional(),
   TEMPORAL_TLS_CERT: readableFile.optional(),
@@ -135,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       // MinIO and moto need path-style addressing; AWS itself does not.
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
       region: e.AWS_REGION,
+      requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS,
     },
     temporalTls: tlsOn ? tlsSettings : undefined,
     temporalApiKey: e.TEMPORAL_API_KEY,

@@ -20,7 +20,16 @@ export interface S3Options {
   region?: string;
   /** MaxKeys per ListObjectsV2 page; unset means the server's default (1000 on AWS). Small values suit tests. */
   listPageSize?: number;
+  /**
+   * Milliseconds a request may go without a byte from the store before it fails as a retryable timeout
+   * (default 30 s). Without it a store that accepts connections but never answers (a hung or paused
+   * server) would hold every attempt until its activity's own timeout.
+   */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTION_TIMEOUT_MS = 5_000;
 
 export interface S3Location {
   bucket: string;
@@ -74,6 +83,12 @@ export class S3BlobStore implements BlobStore {
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
     if (options.region !== undefined) config.region = options.region;
+    config.requestHandler = {
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      // Otherwise the handler only logs a warning and the request keeps waiting.
+      throwOnRequestTimeout: true,
+    };
     // The SDK's documented switch (aws/aws-sdk-js-v3#7983) for its 7-line notice that releases after
     // January 2027 need Node >= 22; the README says so once. An explicit value is left alone.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
