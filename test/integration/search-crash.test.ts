@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
@@ -9,38 +8,9 @@ import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { searchProgressQuery } from '../../src/workflows/search';
 import type { TrainingResult, TrialTableRow } from '../../src/workflows/types';
-import { testConfig, trainingInput, workerProcessEnv } from '../support/pipeline-harness';
+import { testConfig, trainingInput } from '../support/pipeline-harness';
+import { startWorkerProcess, stopped } from '../support/worker-process';
 import { devServerEnv } from '../support/temporal';
-
-const WORKER = path.resolve(__dirname, '../../src/worker.js');
-
-/** A real worker process, as an operator runs one: `node dist/src/worker.js`. */
-function startWorkerProcess(env: TestWorkflowEnvironment, config: AppConfig): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER, '--threads', '2'], {
-    env: workerProcessEnv(env, config),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    // The worker logs its status lines (diagnostics) on stderr.
-    const ready = (d: Buffer) => {
-      if (d.toString().includes('worker: running')) resolve(child);
-    };
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      ready(d);
-    });
-    child.stdout!.on('data', ready);
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before polling: ${stderr}`)));
-  });
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-  });
-}
 
 describe('search survives a SIGKILLed worker process (real dev server, file storage, sample data)', function () {
   this.timeout(1_200_000);

@@ -152,6 +152,28 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A moto server of the caller's own, which the caller can pause (SIGSTOP) and resume: an outage without refusals. */
+export interface PausableS3 extends TestS3 {
+  pause(): void;
+  resume(): void;
+}
+
+export async function startPausableS3(): Promise<PausableS3> {
+  useTestCredentials();
+  if (!onPath('moto_server')) {
+    throw new Error('a pausable S3 server needs moto_server on PATH (pip install "moto[server]")');
+  }
+  const { child, url } = await spawnMoto();
+  const handle = await withFreshBucket(url, 'moto', async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    await exited;
+  });
+  return { ...handle, pause: () => child.kill('SIGSTOP'), resume: () => child.kill('SIGCONT') };
+}
+
 // ---- moto: one child process per test process, reference counted ----
 
 interface MotoProcess {
