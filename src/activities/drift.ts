@@ -93,6 +93,7 @@ export async function assessDriftWith(
     maxPsi: report.maxPsi,
     drifted: report.drifted,
     smallSample: report.smallSample,
+    seasonMatched: report.seasonMatched,
     unreadable,
     psi: Object.fromEntries(report.features.map((f) => [f.feature, Math.round(f.psi * 10000) / 10000])),
     decay,

@@ -41,7 +41,7 @@ export function formatRetrainResult(r: RetrainCheckResult): string {
       .map(([f, v]) => `${f} ${v.toFixed(3)}`)
       .join(', ');
     lines.push(
-      `drift vs champion v${r.drift.championVersion} on ${r.drift.rows} rows${r.drift.smallSample ? ' (small sample: PSI is noisy)' : ''}: ${psi}`,
+      `drift vs champion v${r.drift.championVersion} on ${r.drift.rows} rows${r.drift.seasonMatched ? ' (season-matched)' : ''}${r.drift.smallSample ? ' (small sample: PSI is noisy)' : ''}: ${psi}`,
     );
     if (r.drift.decay) {
       const d = r.drift.decay;

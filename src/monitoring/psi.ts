@@ -10,6 +10,7 @@ import {
   type FeatureProfile,
   type ReferenceProfile,
 } from './reference-profile';
+import { monthCounts, seasonMatchedProportions } from './season-matched';
 
 export const DEFAULT_PSI_THRESHOLD = 0.2;
 export const OTHER_CATEGORY = 'other';
@@ -27,6 +28,7 @@ export interface FeatureDrift {
   kind: 'numeric' | 'categorical';
   psi: number;
   drifted: boolean;
+  /** The reference's proportions the PSI compared with: season-matched ones when the report says so. */
   expected: number[];
   actual: number[];
   bins: string[];
@@ -40,6 +42,11 @@ export interface DriftReport {
   /** Features whose PSI exceeds the threshold, worst first. */
   drifted: string[];
   smallSample: boolean;
+  /**
+   * True when `expected` is the reference's for the batch's own calendar months (season-matched.ts), false when it
+   * is the whole training data's (a profile stored without per-month shares). Absent in reports stored before.
+   */
+  seasonMatched?: boolean;
 }
 
 /**
@@ -68,17 +75,26 @@ export interface ComputeDriftInput {
   minRows?: number;
 }
 
+/** The reference's proportions for the months of `rows` when the profile has them, else its overall ones. */
+function expectedProportions(feature: FeatureProfile, rows: readonly TrafficRow[]): number[] {
+  if (!feature.byMonth) return feature.proportions;
+  return seasonMatchedProportions(feature.proportions, feature.byMonth, monthCounts(rows));
+}
+
 function actualBins(
   feature: FeatureProfile,
   rows: readonly TrafficRow[],
 ): Omit<FeatureDrift, 'psi' | 'drifted'> {
   if (feature.kind === 'numeric') {
-    const values = rows.map((r) => numericValue(r, feature.feature));
+    const counted = rows.filter((r) => Number.isFinite(numericValue(r, feature.feature)));
     return {
       feature: feature.feature,
       kind: 'numeric',
-      expected: feature.proportions,
-      actual: binProportions(feature.edges, values),
+      expected: expectedProportions(feature, counted),
+      actual: binProportions(
+        feature.edges,
+        counted.map((r) => numericValue(r, feature.feature)),
+      ),
       bins: feature.bins,
     };
   }
@@ -91,7 +107,8 @@ function actualBins(
     else if (!feature.closed) counts[bins.length - 1]++;
   }
   // The reference saw no unseen category by definition: its "other" share is 0 (floored to epsilon by psi()).
-  const expected = feature.closed ? feature.proportions : [...feature.proportions, 0];
+  const reference = expectedProportions(feature, rows);
+  const expected = feature.closed ? reference : [...reference, 0];
   return {
     feature: feature.feature,
     kind: 'categorical',
@@ -120,5 +137,6 @@ export function computeDrift(input: ComputeDriftInput): DriftReport {
     maxPsi: features.reduce((m, f) => Math.max(m, f.psi), 0),
     drifted,
     smallSample: rows.length < minRows,
+    seasonMatched: profile.features.every((f) => f.byMonth !== undefined),
   };
 }

@@ -27,6 +27,8 @@ export interface NumericFeatureProfile {
   /** Share of training rows per bin; `edges.length + 1` entries. */
   proportions: number[];
   bins: string[];
+  /** Per calendar month, months without rows left out. Absent in profiles stored before it was recorded. */
+  byMonth?: MonthProportions[];
 }
 
 export interface CategoricalFeatureProfile {
@@ -36,9 +38,24 @@ export interface CategoricalFeatureProfile {
   proportions: number[];
   /** True when every value maps to a listed category (holiday); otherwise unseen values go to an "other" bin. */
   closed: boolean;
+  /** Per calendar month, months without rows left out. Absent in profiles stored before it was recorded. */
+  byMonth?: MonthProportions[];
 }
 
 export type FeatureProfile = NumericFeatureProfile | CategoricalFeatureProfile;
+
+/**
+ * A feature's bin shares among the training rows of one calendar month (all years together), so a batch of
+ * some months can be compared with the same months of the reference (psi.ts).
+ */
+export interface MonthProportions {
+  /** 1–12. */
+  month: number;
+  /** Rows of that month counted for the feature (for a numeric feature, those with a finite value). */
+  rows: number;
+  /** Same bins as the feature's `proportions`. */
+  proportions: number[];
+}
 
 export interface ReferenceProfile {
   kind: 'traffic-reference-profile';
@@ -138,16 +155,37 @@ export function binProportions(edges: readonly number[], values: readonly number
   return counts.map((c) => (total === 0 ? 0 : c / total));
 }
 
+/** The rows of each calendar month present, in month order. */
+function rowsByMonth(rows: readonly TrafficRow[]): [number, TrafficRow[]][] {
+  const months = new Map<number, TrafficRow[]>();
+  for (const row of rows) {
+    const m = row.date_time.month;
+    const list = months.get(m);
+    if (list) list.push(row);
+    else months.set(m, [row]);
+  }
+  return [...months.entries()].sort((a, b) => a[0] - b[0]);
+}
+
 function numericProfile(feature: NumericProfileFeature, rows: readonly TrafficRow[]): NumericFeatureProfile {
-  const values = rows.map((r) => numericValue(r, feature)).filter(Number.isFinite);
+  const finiteValues = (of: readonly TrafficRow[]) =>
+    of.map((r) => numericValue(r, feature)).filter(Number.isFinite);
+  const values = finiteValues(rows);
   const sorted = Float64Array.from(values).sort();
   const edges = quantileEdges(Array.from(sorted));
+  const byMonth: MonthProportions[] = [];
+  for (const [month, monthRows] of rowsByMonth(rows)) {
+    const monthValues = finiteValues(monthRows);
+    if (monthValues.length > 0)
+      byMonth.push({ month, rows: monthValues.length, proportions: binProportions(edges, monthValues) });
+  }
   return {
     feature,
     kind: 'numeric',
     edges,
     proportions: binProportions(edges, values),
     bins: binLabels(edges),
+    byMonth,
   };
 }
 
@@ -177,9 +215,26 @@ function categoricalProfile(
     feature,
     kind: 'categorical',
     categories,
-    proportions: categories.map((c) => (counts.get(c) ?? 0) / rows.length),
+    proportions: categoryShares(feature, categories, rows),
     closed: feature === 'holiday',
+    byMonth: rowsByMonth(rows).map(([month, monthRows]) => ({
+      month,
+      rows: monthRows.length,
+      proportions: categoryShares(feature, categories, monthRows),
+    })),
   };
+}
+
+/** Share of `rows` in each of `categories` (which must hold every category the rows have). */
+function categoryShares(
+  feature: CategoricalProfileFeature,
+  categories: readonly string[],
+  rows: readonly TrafficRow[],
+): number[] {
+  const index = new Map(categories.map((c, i) => [c, i]));
+  const counts = new Array<number>(categories.length).fill(0);
+  for (const row of rows) counts[index.get(categoryOf(row, feature)) as number]++;
+  return counts.map((c) => c / rows.length);
 }
 
 export function buildReferenceProfile(input: BuildReferenceProfileInput): ReferenceProfile {
@@ -199,6 +254,40 @@ export function buildReferenceProfile(input: BuildReferenceProfileInput): Refere
 const proportion = z.number().min(0).max(1);
 const sumsToOne = (p: number[]) => p.length > 0 && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-6;
 
+const byMonthSchema = z.array(
+  z.object({
+    month: z.number().int().min(1).max(12),
+    rows: z.number().int().positive(),
+    proportions: z.array(proportion),
+  }),
+);
+
+/** byMonth must use the feature's bins, name each month once, and hold shares that sum to 1. */
+function checkByMonth(
+  f: { proportions: number[]; byMonth?: MonthProportions[] },
+  ctx: z.RefinementCtx,
+): void {
+  if (!f.byMonth) return;
+  const seen = new Set<number>();
+  f.byMonth.forEach((m, i) => {
+    const path = ['byMonth', i];
+    if (seen.has(m.month)) ctx.addIssue({ code: 'custom', path, message: `month ${m.month} appears twice` });
+    seen.add(m.month);
+    if (m.proportions.length !== f.proportions.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'proportions'],
+        message: `month ${m.month} has ${m.proportions.length} proportions but the feature has ${f.proportions.length} bins`,
+      });
+    else if (!sumsToOne(m.proportions))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'proportions'],
+        message: `month ${m.month}: proportions must sum to 1`,
+      });
+  });
+}
+
 const numericSchema = z
   .object({
     feature: z.enum(NUMERIC_PROFILE_FEATURES),
@@ -206,6 +295,7 @@ const numericSchema = z
     edges: z.array(z.number()).min(1),
     proportions: z.array(proportion),
     bins: z.array(z.string()),
+    byMonth: byMonthSchema.optional(),
   })
   .refine((f) => f.edges.every((e, i) => i === 0 || e > f.edges[i - 1]), {
     message: 'edges must increase strictly',
@@ -213,7 +303,8 @@ const numericSchema = z
   .refine((f) => f.proportions.length === f.edges.length + 1 && f.bins.length === f.proportions.length, {
     message: 'needs one proportion and one label per bin (edges + 1)',
   })
-  .refine((f) => sumsToOne(f.proportions), { message: 'proportions must sum to 1' });
+  .refine((f) => sumsToOne(f.proportions), { message: 'proportions must sum to 1' })
+  .superRefine(checkByMonth);
 
 const categoricalSchema = z
   .object({
@@ -222,19 +313,41 @@ const categoricalSchema = z
     categories: z.array(z.string()).min(1),
     proportions: z.array(proportion),
     closed: z.boolean(),
+    byMonth: byMonthSchema.optional(),
   })
   .refine((f) => f.proportions.length === f.categories.length, {
     message: 'needs one proportion per category',
   })
   .refine((f) => new Set(f.categories).size === f.categories.length, { message: 'categories must be unique' })
-  .refine((f) => sumsToOne(f.proportions), { message: 'proportions must sum to 1' });
+  .refine((f) => sumsToOne(f.proportions), { message: 'proportions must sum to 1' })
+  .superRefine(checkByMonth);
 
-const profileSchema = z.object({
-  kind: z.literal('traffic-reference-profile'),
-  version: z.literal(REFERENCE_PROFILE_VERSION),
-  rows: z.number().int().positive(),
-  features: z.array(z.union([numericSchema, categoricalSchema])).min(1),
-});
+// byMonth is optional so that profiles stored before it still load (and are compared on whole years).
+const profileSchema = z
+  .object({
+    kind: z.literal('traffic-reference-profile'),
+    version: z.literal(REFERENCE_PROFILE_VERSION),
+    rows: z.number().int().positive(),
+    features: z.array(z.union([numericSchema, categoricalSchema])).min(1),
+  })
+  .superRefine((p, ctx) => {
+    const withMonths = p.features.filter((f) => f.byMonth !== undefined).length;
+    if (withMonths !== 0 && withMonths !== p.features.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features'],
+        message: 'byMonth must be on every feature or on none',
+      });
+    p.features.forEach((f, i) => {
+      const monthRows = (f.byMonth ?? []).reduce((n, m) => n + m.rows, 0);
+      if (monthRows > p.rows)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['features', i, 'byMonth'],
+          message: `months hold ${monthRows} rows, more than the profile's ${p.rows}`,
+        });
+    });
+  });
 
 export function validateReferenceProfile(json: unknown): ReferenceProfile {
   const parsed = profileSchema.safeParse(json);

@@ -186,7 +186,7 @@ async function driftSection(input: RunReportInput): Promise<string> {
   if (!input.drift) return '';
   const { report, reportRef } = input.drift;
   return `<section><h2>The drift that triggered this run</h2>
-<p class="lead">PSI of each input on ${fmt(report.rows)} new rows against the champion’s training data; the dashed line is the alarm threshold ${report.threshold}${report.smallSample ? ' (small sample: drift does not trigger retraining)' : ''}. Full report: <code>${escapeHtml(reportRef)}</code>.</p>
+<p class="lead">PSI of each input on ${fmt(report.rows)} new rows against the champion’s training data${report.seasonMatched ? ' of the same calendar months' : ''}; the dashed line is the alarm threshold ${report.threshold}${report.smallSample ? ' (small sample: drift does not trigger retraining)' : ''}. Full report: <code>${escapeHtml(reportRef)}</code>.</p>
 ${await figure('drift', 'Population stability index per input', report.drifted.length ? `Drifted: ${escapeHtml(report.drifted.join(', '))}.` : 'No input above the threshold.', driftChart(report))}
 </section>`;
 }

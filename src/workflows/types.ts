@@ -463,6 +463,8 @@ export interface DriftSummary {
   maxPsi: number;
   drifted: string[];
   smallSample: boolean;
+  /** The PSI compared with the same calendar months of the training data (see DriftReport.seasonMatched). */
+  seasonMatched?: boolean;
   /** Files that could not be parsed (the training started on them will fail and say why). */
   unreadable: string[];
   psi: Record<string, number>;
