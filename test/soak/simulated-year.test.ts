@@ -295,7 +295,13 @@ function countBy(keys: string[]): Map<string, number> {
 }
 
 /** Temporal's wrappers around the failure that says what went wrong. */
-const WRAPPERS = new Set(['WorkflowFailedError', 'ChildWorkflowFailure', 'ActivityFailure', 'TemporalFailure', 'ApplicationFailure']);
+const WRAPPERS = new Set([
+  'WorkflowFailedError',
+  'ChildWorkflowFailure',
+  'ActivityFailure',
+  'TemporalFailure',
+  'ApplicationFailure',
+]);
 
 /** The failure's innermost type (ApplicationFailure type or error name) and every message along the chain. */
 function failureChain(err: unknown): { type: string; text: string } {
