@@ -16,6 +16,8 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startRetrainCheck } from '../../src/cli/retrain-run';
+import { DEFAULT_ENSEMBLE, DEFAULT_REFIT } from '../../src/cli/training-options';
+import { DEFAULT_FEATURE_SET } from '../../src/ml/feature-pipeline';
 import type { AppConfig } from '../../src/config';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -88,7 +90,16 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
     const { params: _fixed, ...training } = base.training;
     return {
       ...base,
-      training: { ...training, trials: 2, top: 1, parallelism: 2 },
+      // The defaults a user's `retrain-check` gets (v2 features, refit, ensemble), with a tiny search.
+      training: {
+        ...training,
+        trials: 2,
+        top: 1,
+        parallelism: 2,
+        features: DEFAULT_FEATURE_SET,
+        refit: DEFAULT_REFIT,
+        ensemble: DEFAULT_ENSEMBLE,
+      },
       policy: { retrainOnDrift: true, retrainOnDecay: false, psiThreshold: 0.2, decayRatio: 1.25 },
       trigger: 'schedule',
     };
@@ -223,6 +234,8 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
         faults.push(`day ${day}: worker SIGKILLed with trials of ${search} running; a new worker started`);
       }
       records.push(await settle(checkId, day, label));
+      if (event || fault || day % 30 === 0)
+        console.log(`  day ${day}: ${records[records.length - 1].decision}`);
     }
 
     const trainings = await completedTrainings(client);
