@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { createActivities } from '../../src/activities';
 import { artifactKeys } from '../../src/activities/artifact-keys';
 import { commitDataStateWith, inspectDataStateWith } from '../../src/activities/data-state';
+import { predictWith } from '../../src/activities/predict';
 import { datasetHash, prepareDatasetWith } from '../../src/activities/prepare';
 import { registerModelsWith } from '../../src/activities/register';
 import { generateYear } from '../../src/data/synthetic';
@@ -295,7 +296,8 @@ describe('retraining activities on real stores', function () {
       const rows = sampleRows([2016]);
       // The candidate's data set: same validation year, other bytes (another hash), its raw validation rows.
       await artifacts.put(artifactKeys.datasetValidationRows('candidate'), JSON.stringify(rows));
-      const rescored = await act(activities().predict, {
+      // The champion's RMSE on these rows, scored directly on the scoring threads.
+      const rescored = await act((i) => predictWith({ artifacts, registry, pool: scoring }, i), {
         modelName: 'champ',
         version: '1',
         rows: rows.map((r) => ({ ...r, date_time: r.date_time.text })),
