@@ -14,6 +14,7 @@ import { commitDataStateWith, inspectDataStateWith } from '../../src/activities/
 import { predictWith } from '../../src/activities/predict';
 import { datasetHash, prepareDatasetWith } from '../../src/activities/prepare';
 import { registerModelsWith } from '../../src/activities/register';
+import { describeTrainingDataWith } from '../../src/activities/training-data';
 import { generateYear } from '../../src/data/synthetic';
 import { createTrialPool, type TrialPool } from '../../src/ml/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
@@ -23,6 +24,7 @@ import type {
   CommitDataStateInput,
   CommitDataStateResult,
   DataObject,
+  DescribeTrainingDataInput,
   PrepareDatasetInput,
   SchemaInput,
 } from '../../src/workflows/types';
@@ -244,6 +246,26 @@ describe('retraining activities on real stores', function () {
           { key: 'T_2016.csv', etag: 'unused', size: 0, sha256: sha256(after2016) },
         ]),
       ).to.equal(racy.datasetHash);
+    });
+    it('the check predicts the exact hash the training will give its prepared set, so identical data is recognised (4)', async () => {
+      const data = path.join(dir, 'same');
+      fs.mkdirSync(data, { recursive: true });
+      fs.writeFileSync(path.join(data, 'T_2015.csv'), sample(2015));
+      fs.writeFileSync(path.join(data, 'T_2016.csv'), before2016);
+      const stores = { artifacts, openDataStore: (u: string) => openBlobStore(u) };
+      const inspection = await act((i) => inspectDataStateWith(stores, i), {
+        dataUri: `file://${data}`,
+        filePrefix: 'T',
+        modelName: 'm',
+        schema: SCHEMA,
+      });
+      const described = await act(
+        (i: DescribeTrainingDataInput) =>
+          describeTrainingDataWith({ registry: new ModelRegistry(artifacts) }, i),
+        { ...input(data), modelName: 'm', objects: inspection.objects },
+      );
+      const prepared = await act((i) => prepareDatasetWith(stores, i), input(data));
+      expect(described.datasetHash).to.equal(prepared.datasetHash);
     });
   });
 
