@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -129,7 +130,10 @@ function activitiesFor(world: World, env: TestWorkflowEnvironment) {
       return { stateRef: 's', committed: true, seq: world.commits.length };
     },
     findTraining: async ({ workflowId }: { workflowId: string }): Promise<TrainingLookup> => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      // A plain client, as the real activity has: the test environment's client would unlock time skipping
+      // while it waits for the result, a second time inside the test's own wait, and the server could then
+      // skip past the check's run timeout while this activity runs.
+      const handle = new Client({ connection: env.connection }).workflow.getHandle(workflowId);
       const status = (await handle.describe()).status.name;
       if (status === 'RUNNING') return { status: 'running' };
       if (status !== 'COMPLETED') return { status: 'failed' };
