@@ -9,6 +9,7 @@ import type { DatasetCache } from './dataset-cache';
 import { PreparedDatasetFormatError } from '../ml/prepared-dataset';
 import { BlobNotFoundError } from '../storage/blob-store';
 import { isTransientStoreError } from '../storage/transient-errors';
+import { WORKER_SHUTDOWN_FAILURE } from '../workflows/trial-retry';
 import { infrastructureFault, nonRetryable } from './errors';
 
 export interface TrialDeps {
@@ -30,8 +31,7 @@ const HEARTBEAT_EVERY_MS = 8_000;
  */
 const TRIAL_FAILURE_ATTEMPTS = 3;
 
-/** The failure type of a trial cut short by its worker's own shutdown (after the grace time). */
-export const WORKER_SHUTDOWN_FAILURE = 'WorkerShutdown';
+export { WORKER_SHUTDOWN_FAILURE };
 
 /** One hyperparameter trial: train on the prepared set in a training thread, score on validation, store the model. */
 export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promise<TrialResult> {

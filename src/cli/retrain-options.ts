@@ -11,6 +11,7 @@ export interface RetrainFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
   retrainOnDrift: boolean;
   retrainOnDecay: boolean;
   driftFromPredictions?: number;
+  trainingTimeout?: number;
 }
 
 /** Training flags plus the retraining policy; shared by `retrain-check` and `schedule create`. */
@@ -33,6 +34,11 @@ export function addRetrainOptions(cmd: Command): Command {
     .option(
       '--drift-from-predictions <days>',
       "drift compares the prediction service's logged rows of the last <days> days instead of the new files",
+      positiveInt,
+    )
+    .option(
+      '--training-timeout <minutes>',
+      'a training the check starts fails after this many minutes (e.g. no worker serves the trial queue) (default: 360)',
       positiveInt,
     );
 }
@@ -62,5 +68,6 @@ export function retrainInputFrom(
     ...(flags.driftFromPredictions === undefined
       ? {}
       : { driftFromPredictionLogDays: flags.driftFromPredictions }),
+    ...(flags.trainingTimeout === undefined ? {} : { trainingTimeoutMinutes: flags.trainingTimeout }),
   };
 }

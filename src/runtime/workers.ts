@@ -28,6 +28,12 @@ export interface WorkerPoolOptions {
   shutdownGraceTime?: Duration;
 }
 
+/**
+ * A check is a daily, restartable run: any error thrown by its workflow code fails it with the reason instead
+ * of retrying the workflow task forever (with overlap SKIP that would block the schedule).
+ */
+export const WORKFLOW_FAILURE_ERROR_TYPES = { '*': [], retrainCheckWorkflow: ['Error'] };
+
 export interface RunningWorkers {
   workers: Worker[];
   pool: TrialPool;
@@ -76,9 +82,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
         activities: light,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
         shutdownGraceTime,
-        // A check is a daily, restartable run: any error thrown by its workflow code fails it with the
-        // reason instead of retrying the workflow task forever (with overlap SKIP that would block the schedule).
-        workflowFailureErrorTypes: { '*': [], retrainCheckWorkflow: ['Error'] },
+        workflowFailureErrorTypes: WORKFLOW_FAILURE_ERROR_TYPES,
       }),
     );
   }

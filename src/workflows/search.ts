@@ -17,7 +17,7 @@ import { observationWindowFor, planTrial, visibleTo } from '../ml/trial-plan';
 import type { XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE, assertFailureBudget } from './failure-budget';
 import { MAX_TRIALS, resolveStrategy } from './search-strategy';
-import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
+import { DEFAULT_INFRA_RETRY_WINDOW_MS, WORKER_SHUTDOWN_FAILURE, trialRetryPolicy } from './trial-retry';
 import type {
   SearchInput,
   SearchProgress,
@@ -172,7 +172,7 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
     const { params } = plan;
     const trialId = trialIdOf(index);
     running++;
-    void runTrial({
+    const trialInput = {
       datasetRef: input.datasetRef,
       datasetHash: input.datasetHash,
       trialId,
@@ -181,7 +181,15 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       earlyStoppingRounds: input.earlyStoppingRounds,
       pruning: plan.pruning,
       storeModelIfRmseAtMost: plan.storeModelIfRmseAtMost,
-    }).then(
+    };
+    // A trial whose last attempt was cut short by its worker's shutdown did not fail: it runs again, same
+    // id and parameters. (Histories recorded before the patch filed it as failed, and replay so.)
+    const runToEnd = (): Promise<TrialResult> =>
+      runTrial(trialInput).catch((err: unknown) => {
+        if (isWorkerShutdown(err) && patched('worker-shutdown-reruns-trial')) return runToEnd();
+        throw err;
+      });
+    void runToEnd().then(
       (result) => {
         if (result.pruned) counts.pruned++;
         else counts.succeeded++;
@@ -334,6 +342,14 @@ function insertSorted(board: TrialResult[], result: TrialResult, limit = Number.
   const at = board.findIndex((t) => t.metrics.rmse > result.metrics.rmse);
   board.splice(at === -1 ? board.length : at, 0, result);
   if (board.length > limit) board.length = limit;
+}
+
+function isWorkerShutdown(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === WORKER_SHUTDOWN_FAILURE
+  );
 }
 
 function describeFailure(err: unknown): string {

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
+import { WORKFLOW_FAILURE_ERROR_TYPES } from '../../src/runtime/workers';
 import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { retrainCheckWorkflow, type RetrainCheckWorkflowInput } from '../../src/workflows/retrain-check';
 import type {
@@ -49,6 +51,8 @@ class World {
   driftInputs: AssessDriftInput[] = [];
   trialRmse = 100;
   blockTrials?: Promise<void>;
+  /** The inspection returns no object list (a bug or a changed activity): workflow code meets a TypeError. */
+  corruptInspection = false;
 
   put(year: number, content: string, etag = `${content}-${Math.random().toString(36).slice(2, 6)}`): void {
     this.files.set(year, { etag, sha256: `sha(${content})` });
@@ -83,9 +87,14 @@ function activitiesFor(world: World, env: TestWorkflowEnvironment) {
         else if (before.get(o.key) === o.etag) diff.unchanged.push(o.key);
         else diff.changed.push(o.key);
       }
+      if (world.corruptInspection) return { diff } as unknown as DataStateInspection;
       return {
         objects,
-        completeYears: [],
+        // A year is complete when its file has December rows; here: any content not named partial (jan-sep).
+        completeYears: [...world.files.entries()]
+          .filter(([, f]) => !f.sha256.startsWith('sha(jan-'))
+          .map(([year]) => year)
+          .sort((a, b) => a - b),
         diff,
         fingerprint: objects
           .map((o) => `${o.year}${o.etag}`)
@@ -114,13 +123,17 @@ function activitiesFor(world: World, env: TestWorkflowEnvironment) {
       if (world.storeDown) throw new Error('artifact store unreachable');
       world.beforeCommit?.();
       world.beforeCommit = undefined;
-      if (input.expectedSeq !== world.commits.length)
+      // Without expectedSeq (checks before compare-and-set) a commit is a blind put, as the activity does.
+      if (input.expectedSeq !== undefined && input.expectedSeq !== world.commits.length)
         return { stateRef: 's', committed: false, seq: world.commits.length };
       world.commits.push(input);
       return { stateRef: 's', committed: true, seq: world.commits.length };
     },
     findTraining: async ({ workflowId }: { workflowId: string }): Promise<TrainingLookup> => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      // A plain client, as the real activity has: the test environment's client would unlock time skipping
+      // while it waits for the result, a second time inside the test's own wait, and the server could then
+      // skip past the check's run timeout while this activity runs.
+      const handle = new Client({ connection: env.connection }).workflow.getHandle(workflowId);
       const status = (await handle.describe()).status.name;
       if (status === 'RUNNING') return { status: 'running' };
       if (status !== 'COMPLETED') return { status: 'failed' };
@@ -254,7 +267,7 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
       taskQueue: queue,
       workflowBundle: await workflowBundle(),
       activities: activitiesFor(world, env),
-      workflowFailureErrorTypes: { '*': [], retrainCheckWorkflow: ['Error'] },
+      workflowFailureErrorTypes: WORKFLOW_FAILURE_ERROR_TYPES,
     });
     if (opts.trials === false) return main.runUntil(fn);
     const trials = await Worker.create({
@@ -510,5 +523,37 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
       return child.raw.executionConfig?.workflowExecutionTimeout;
     });
     expect(Number(timeout?.seconds)).to.equal(30 * 60);
+  });
+  it('fails the check on any other error in its workflow code, with no workflow-task retries (2)', async () => {
+    world.put(2015, 'a');
+    world.put(2016, 'b');
+    world.corruptInspection = true;
+    const failure = await withWorkers(() => runFailing('rc-bug'));
+    expect(failure).to.contain('TypeError');
+    expect(await taskFailures('rc-bug')).to.equal(0);
+    expect(world.commits).to.have.length(0);
+  });
+
+  it('retrains on decay as a distinct run of its own that registers only if better (3)', async () => {
+    world.put(2015, 'a');
+    world.put(2016, 'b');
+    await withWorkers(() => run('rc-decay-0'));
+    const policy = { retrainOnDrift: false, retrainOnDecay: true, psiThreshold: 0.2, decayRatio: 1.25 };
+    world.drift = {
+      reportRef: 'r',
+      championVersion: 1,
+      rows: 5000,
+      maxPsi: 0.01,
+      drifted: [],
+      smallSample: false,
+      unreadable: [],
+      psi: { temp: 0.01 },
+      decay: { rmse: 300, validationRmse: 100, ratio: 3 },
+    };
+    const result = await withWorkers(() => run('rc-decay-1', { policy }));
+    expect(result).to.include({ decision: 'decay', retrained: true });
+    expect(result.trainingWorkflowId).to.match(/-decay-rc-decay-1$/);
+    expect(world.prepared).to.have.length(2);
+    expect(world.versions, 'equal RMSE: nothing registered').to.have.length(1);
   });
 });

@@ -170,6 +170,40 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
     ).to.be.greaterThan(10);
   });
 
+  it('re-runs a trial whose final failure is its worker’s shutdown (same id, same params) instead of filing it as failed', async () => {
+    let interrupted = 0;
+    const run = await runSearch(
+      'wf-search-worker-shutdown',
+      searchInput({
+        trials: 8,
+        parallelism: 2,
+        strategy: { sampler: 'random', pruning: 'none', reproducible: true },
+      }),
+      async (i) => {
+        if (i.trialId === 'trial-003' && interrupted < 2) {
+          interrupted++;
+          // As trial.ts reports a trial cut short by its worker's shutdown, here with its retries exhausted.
+          throw ApplicationFailure.create({
+            message: `trial ${i.trialId} interrupted: its worker shut down`,
+            type: 'WorkerShutdown',
+            nonRetryable: true,
+          });
+        }
+        return curveTrial(i);
+      },
+    );
+    const { counts, failures } = run.result;
+    expect(interrupted).to.equal(2);
+    expect(counts).to.include({ failed: 0, succeeded: 8 });
+    expect(failures).to.deep.equal([]);
+    const attempts = run.inputs.filter((i) => i.trialId === 'trial-003');
+    expect(attempts, 'the interrupted trial ran again, twice').to.have.length(3);
+    for (const a of attempts) expect(a.params).to.deep.equal(attempts[0].params);
+    expect(run.table.filter((r) => r.trialId === 'trial-003').map((r) => r.status)).to.deep.equal([
+      'succeeded',
+    ]);
+  });
+
   it('non-reproducible mode proposes from whatever has finished, within the window', async () => {
     let running = 0;
     let maxRunning = 0;
