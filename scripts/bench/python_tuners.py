@@ -1,8 +1,9 @@
 """hyperopt's and Optuna's TPE, for the benchmarks that compare the project's TPE with them.
 
 Run it with the interpreter of the benchmark's virtual environment (`.venv-bench/bin/python`, created by
-`npm run bench:tpe` on first use with `pip install hyperopt optuna xgboost pandas`). Prints one JSON object
-on stdout; progress and library logs go to stderr.
+`.ci/run` or by the benchmarks on first use with `pip install -r scripts/bench/requirements.txt`, which pins
+xgboost to the native library's version). Prints one JSON object on stdout; progress and library logs go to
+stderr.
 
 Test functions (the algorithm check of `npm run bench:tpe`):
 

@@ -4,11 +4,11 @@
  * workflow's own code (src/ml/trial-plan.ts: sampler, ASHA cut-offs, model bound; reproducible window).
  *
  *   npm run bench:search [-- --json] [--budgets 30,100] [--seeds 5] [--window 2] [--methods random,tpe,tpe-asha]
- *                        [--skip-python]
+ *                        [--skip-python] [--asha MIN_ROUNDS:ETA] [--asha-spare-startup]
  *
- * One search per (method, seed) runs the largest budget; a smaller budget's numbers are those of its first
- * trials (in reproducible mode trial i never depends on later trials, so this is exactly that search), with
- * CPU and wall time taken when trials 0 … budget − 1 have finished.
+ * One search per (budget, method, seed), as `train --trials <budget>` runs it: the sampler knows the budget
+ * (TPE's default start-up count depends on it, as in the search workflow), so a 30-trial search is not the
+ * first 30 trials of a 100-trial one. hyperopt and Optuna run one search per budget and seed likewise.
  *
  * Data: $DATA_DIR, else ../shared/data/metro-traffic/by-year, else data/sample; years up to 2016,
  * validation 2016.
@@ -17,10 +17,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_ASHA, rungRounds, type AshaSettings } from '../../src/ml/asha';
 import { createSampler } from '../../src/ml/create-sampler';
 import type { SearchObservation } from '../../src/ml/observation-window';
 import type { SamplerKind } from '../../src/ml/sampler';
 import { createTrialPool, type SharedTrialData, type TrialPool } from '../../src/ml/trial-pool';
+import { defaultStartupTrials } from '../../src/ml/tpe';
 import { planTrial, visibleTo } from '../../src/ml/trial-plan';
 import { locateData, prepare } from './data';
 import { writeTrialMatrices } from './matrix-files';
@@ -48,6 +50,7 @@ interface TrialRecord {
 interface SearchRun {
   method: Method;
   seed: number;
+  budget: number;
   trials: TrialRecord[];
   /** CPU and wall ms (from the search's start) when trials 0 … k − 1 had all finished, by k. */
   cpuMsAt: number[];
@@ -62,9 +65,11 @@ async function loopSearch(
   seed: number,
   budget: number,
   window: number,
+  ashaSettings: AshaSettings,
+  spareStartup = false,
 ): Promise<SearchRun> {
   const { sampler: kind, asha } = METHODS[method];
-  const sampler = createSampler(kind, seed);
+  const sampler = createSampler(kind, seed, { tpe: { budget } });
   const observations: SearchObservation[] = [];
   const trials: TrialRecord[] = [];
   const cpuMsAt: number[] = [];
@@ -86,13 +91,18 @@ async function loopSearch(
         seen: visibleTo(index, observations, window, true),
         top: TOP,
         asha,
+        ashaSettings,
       });
       const outcome = await pool.runTrial({
         engine: 'native',
         params: plan.params,
         earlyStoppingRounds: EARLY_STOPPING,
         data,
-        pruning: plan.pruning,
+        // --asha-spare-startup (an experiment): TPE's random start-up trials run to the end.
+        pruning:
+          spareStartup && plan.pruning && index < defaultStartupTrials(budget)
+            ? { ...plan.pruning, cutoffs: plan.pruning.cutoffs.map(() => null) }
+            : plan.pruning,
         saveModelIfRmseAtMost: plan.storeModelIfRmseAtMost,
       });
       trials[index] = {
@@ -121,7 +131,7 @@ async function loopSearch(
     }
   };
   await Promise.all(Array.from({ length: window }, lane));
-  return { method, seed, trials, cpuMsAt, wallMsAt };
+  return { method, seed, budget, trials, cpuMsAt, wallMsAt };
 }
 
 interface BudgetSummary {
@@ -144,20 +154,19 @@ function spread(values: number[], digits = 2) {
 }
 
 function summarise(runs: SearchRun[], method: Method, budget: number): BudgetSummary {
-  const mine = runs.filter((r) => r.method === method && r.trials.length >= budget);
-  const prefix = (r: SearchRun) => r.trials.slice(0, budget);
+  const mine = runs.filter((r) => r.method === method && r.budget === budget);
   return {
     method,
     budget,
     seeds: mine.length,
-    bestRmse: spread(mine.map((r) => Math.min(...prefix(r).map((t) => t.rmse)))),
+    bestRmse: spread(mine.map((r) => Math.min(...r.trials.map((t) => t.rmse)))),
     rounds: spread(
-      mine.map((r) => prefix(r).reduce((s, t) => s + t.roundsTrained, 0)),
+      mine.map((r) => r.trials.reduce((s, t) => s + t.roundsTrained, 0)),
       0,
     ),
     cpuS: { median: round(median(mine.map((r) => r.cpuMsAt[budget] / 1000))) },
     wallS: { median: round(median(mine.map((r) => r.wallMsAt[budget] / 1000))) },
-    pruned: { median: median(mine.map((r) => prefix(r).filter((t) => t.pruned).length)) },
+    pruned: { median: median(mine.map((r) => r.trials.filter((t) => t.pruned).length)) },
   };
 }
 
@@ -236,9 +245,13 @@ function checkTargets(rows: BudgetSummary[], budgets: number[]) {
     const random = row('random', b);
     const tpe = row('tpe', b);
     const asha = row('tpe-asha', b);
+    const hyperopt = row('hyperopt TPE', b);
+    const optuna = row('optuna TPE', b);
     return {
       budget: b,
       tpeBeatsRandom: tpe && random ? tpe.bestRmse.median <= random.bestRmse.median : undefined,
+      tpeBeatsHyperopt: tpe && hyperopt ? tpe.bestRmse.median <= hyperopt.bestRmse.median : undefined,
+      tpeBeatsOptuna: tpe && optuna ? tpe.bestRmse.median <= optuna.bestRmse.median : undefined,
       ashaWithinHalfPercent: tpe && asha ? asha.bestRmse.median <= tpe.bestRmse.median * 1.005 : undefined,
       ashaRoundsRatio: tpe && asha ? round(asha.rounds.median / tpe.rounds.median, 3) : undefined,
     };
@@ -266,8 +279,12 @@ async function main(): Promise<void> {
       window: { type: 'string', default: '2' },
       methods: { type: 'string', default: Object.keys(METHODS).join(',') },
       'skip-python': { type: 'boolean', default: false },
+      asha: { type: 'string', default: `${DEFAULT_ASHA.minRounds}:${DEFAULT_ASHA.eta}` },
+      'asha-spare-startup': { type: 'boolean', default: false },
     },
   });
+  const [minRounds, eta] = values.asha.split(':').map(Number);
+  const ashaSettings: AshaSettings = { ...DEFAULT_ASHA, minRounds, eta };
   const budgets = values.budgets.split(',').map(Number);
   const seeds = Number(values.seeds);
   const window = Number(values.window);
@@ -282,13 +299,25 @@ async function main(): Promise<void> {
   const prepared = prepare(files, VALIDATION_YEAR);
   const pool = createTrialPool({ threads: window });
   const runs: SearchRun[] = [];
-  const largest = Math.max(...budgets);
   try {
     // Seed-major, so that drifting load on the shared machine hits every method alike.
     for (let seed = 0; seed < seeds; seed++) {
-      for (const method of methods) {
-        progress(`seed ${seed}, ${method}: ${largest} trials`);
-        runs.push(await loopSearch(pool, prepared.data, method, seed, largest, window));
+      for (const budget of budgets) {
+        for (const method of methods) {
+          progress(`seed ${seed}, ${method}: ${budget} trials`);
+          runs.push(
+            await loopSearch(
+              pool,
+              prepared.data,
+              method,
+              seed,
+              budget,
+              window,
+              ashaSettings,
+              values['asha-spare-startup'],
+            ),
+          );
+        }
       }
     }
   } finally {
@@ -307,7 +336,16 @@ async function main(): Promise<void> {
       validationRows: prepared.validationRows,
       validationYear: prepared.validationYear,
     },
-    settings: { budgets, seeds, window, earlyStopping: EARLY_STOPPING, reproducible: true, engine: 'native' },
+    settings: {
+      budgets,
+      seeds,
+      window,
+      earlyStopping: EARLY_STOPPING,
+      reproducible: true,
+      engine: 'native',
+      asha: ashaSettings,
+      ashaSpareStartup: values['asha-spare-startup'],
+    },
     rows,
     targets: checkTargets(rows, budgets),
     python: { note: python.note },
@@ -316,7 +354,8 @@ async function main(): Promise<void> {
   else {
     console.log(
       `${source.kind} data ${report.data.years.join(',')} (validation ${report.data.validationYear}), ` +
-        `${seeds} seeds, window ${window}, early stopping ${EARLY_STOPPING}`,
+        `${seeds} seeds, window ${window}, early stopping ${EARLY_STOPPING}, ` +
+        `ASHA rungs ${rungRounds(ashaSettings).join(', ')} (η = ${ashaSettings.eta})`,
     );
     console.log(table(rows));
     console.log('targets:', JSON.stringify(report.targets));

@@ -3,7 +3,7 @@
  * all from the same view of the finished trials. Shared by the search workflow and the benchmark's plain
  * loop, so both run the same search. Imported by Temporal workflow code: pure, no runtime imports.
  */
-import { DEFAULT_ASHA, rungCutoffs, type RungCutoffs } from './asha';
+import { DEFAULT_ASHA, rungCutoffs, type AshaSettings, type RungCutoffs } from './asha';
 import { modelStoreBound } from './model-bound';
 import {
   compactObservations,
@@ -26,6 +26,8 @@ export interface TrialPlanInput {
   seen: readonly SearchObservation[];
   top: number;
   asha: boolean;
+  /** Rung placement; default DEFAULT_ASHA (the benchmark compares others). */
+  ashaSettings?: AshaSettings;
   /** Fixed parameters (no search). */
   params?: XGBoostParams;
 }
@@ -35,13 +37,21 @@ export function observationWindowFor(top: number) {
   return { ...DEFAULT_OBSERVATION_WINDOW, best: Math.max(top, DEFAULT_OBSERVATION_WINDOW.best) };
 }
 
-export function planTrial({ sampler, index, seen, top, asha, params }: TrialPlanInput): TrialPlan {
+export function planTrial({
+  sampler,
+  index,
+  seen,
+  top,
+  asha,
+  ashaSettings,
+  params,
+}: TrialPlanInput): TrialPlan {
   const view = compactObservations(seen, observationWindowFor(top));
   return {
     params: params ?? sampler.propose(index, view),
     pruning: asha
       ? rungCutoffs(
-          DEFAULT_ASHA,
+          ashaSettings ?? DEFAULT_ASHA,
           view.map((o) => o.rungScores ?? []),
         )
       : undefined,
