@@ -37,6 +37,8 @@ export const WORKFLOW_FAILURE_ERROR_TYPES = { '*': [], retrainCheckWorkflow: ['E
 export interface RunningWorkers {
   workers: Worker[];
   pool: TrialPool;
+  /** The main-queue worker's own thread for predict, champion re-scoring and drift (none without the main queue). */
+  scoringPool?: TrialPool;
   trainingThreads: number;
   /** Resolves when every worker has stopped (after shutdown() or a signal). */
   run(): Promise<void>;
@@ -102,6 +104,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
   return {
     workers,
     pool,
+    scoringPool,
     trainingThreads,
     async run() {
       try {

@@ -36,6 +36,28 @@ describe('worker shutdown (real dev server, real trial)', function () {
     await env?.teardown();
   });
 
+  it('gives the main-queue activities (predict, re-score, drift) a scoring pool apart from the trial pool (8)', async () => {
+    const config = testConfig({ dataUri: `file://${SAMPLE_DIR}` });
+    const workers = await createWorkers({ config, connection: env.nativeConnection, trainingThreads: 1 });
+    try {
+      expect(workers.scoringPool, 'a scoring pool').to.not.equal(undefined);
+      expect(workers.scoringPool).to.not.equal(workers.pool);
+      const trialsOnly = await createWorkers({
+        config: testConfig({ dataUri: `file://${SAMPLE_DIR}` }),
+        connection: env.nativeConnection,
+        serveMain: false,
+      });
+      expect(trialsOnly.scoringPool, 'a trials-only process needs none').to.equal(undefined);
+      const trialsStopped = trialsOnly.run();
+      trialsOnly.shutdown();
+      await trialsStopped;
+    } finally {
+      const stopped = workers.run();
+      workers.shutdown();
+      await stopped;
+    }
+  });
+
   it('lets an in-flight trial finish within the grace time; the trial is completed, not failed (9)', async () => {
     const config = testConfig({ dataUri: `file://${SAMPLE_DIR}` });
     const artifacts = openBlobStore(config.artifactsUri);
