@@ -21,6 +21,9 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['retrain-check-v1-history.json', 'rc-legacy-1'],
     // RECORD_HISTORY=1 in retrain-check-workflow.test.ts.
     ['retrain-check-v2-history.json', 'rc-first'],
+    // A drift-triggered run and the next day's `already-retrained` (patch 'drift-retrain-once-per-data-state').
+    ['retrain-check-drift-once-history.json', 'rc-drift-1'],
+    ['retrain-check-already-retrained-history.json', 'rc-drift-2'],
   ]) {
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);

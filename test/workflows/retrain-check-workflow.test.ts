@@ -479,6 +479,15 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
     // Equal RMSE: the drift runs registered nothing.
     expect(world.versions).to.have.length(1);
     expect(a.training?.championDecision).to.equal('not-registered');
+    if (process.env.RECORD_HISTORY) {
+      for (const [id, file] of [
+        ['rc-drift-1', 'retrain-check-drift-once-history.json'],
+        ['rc-drift-2', 'retrain-check-already-retrained-history.json'],
+      ]) {
+        const history = await env.client.workflow.getHandle(id).fetchHistory();
+        fs.writeFileSync(path.join(FIXTURES, file), historyToJSON(history));
+      }
+    }
     // New data trains as usual; a drift persisting on that new state earns one more drift run.
     world.put(2017, 'c');
     expect((await withWorkers(() => run('rc-drift-3', { policy }))).decision).to.equal('new-data');
