@@ -561,8 +561,12 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
     };
     const result = await withWorkers(() => run('rc-decay-1', { policy }));
     expect(result).to.include({ decision: 'decay', retrained: true });
-    expect(result.trainingWorkflowId).to.match(/-decay-rc-decay-1$/);
+    // One decay run per data state: its id is the state's, not the check's.
+    expect(result.trainingWorkflowId).to.match(/-decay$/);
     expect(world.prepared).to.have.length(2);
     expect(world.versions, 'equal RMSE: nothing registered').to.have.length(1);
+    const again = await withWorkers(() => run('rc-decay-2', { policy }));
+    expect(again).to.include({ decision: 'already-retrained', retrained: false });
+    expect(world.prepared).to.have.length(2);
   });
 });
