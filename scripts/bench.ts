@@ -307,6 +307,14 @@ async function main(): Promise<void> {
     'workers' in run
       ? temporalCpu(run) / run.workers.reduce((sum, w) => sum + (w.cpuByThreadMs?.training ?? 0), 0)
       : run.cpuMs / run.cpuByThreadMs.training;
+  /** All CPU (workers and dev server) per training-thread CPU until the search completed. */
+  const searchPhaseCpuPerTrainingCpu = (run: TemporalRun): number => {
+    const phase = run.searchPhase;
+    if (!phase) return Number.NaN;
+    const workersCpu = phase.workers.reduce((sum, w) => sum + (w.cpuMs ?? 0), 0);
+    const training = phase.workers.reduce((sum, w) => sum + (w.cpuByThreadMs?.training ?? 0), 0);
+    return (workersCpu + (phase.serverCpuMs ?? 0)) / training;
+  };
   /** CPU of everything a Temporal run used: worker processes, dev server, and this client. */
   const temporalCpu = (run: TemporalRun): number =>
     run.workers.reduce((sum, w) => sum + (w.cpuMs ?? 0), 0) + (run.serverCpuMs ?? 0) + run.clientCpuMs;
@@ -351,6 +359,12 @@ async function main(): Promise<void> {
     wasm_loop_best_rmse: wasmLoop && round(wasmLoop.bestRmse, 3),
     overhead_ratio: ratio(oneMs, loopMs),
     cpu_overhead_ratio: ratio(medianBy(ones, cpuPerTrainingCpu, 4), medianBy(loops, cpuPerTrainingCpu, 4)),
+    // The same, counting only until the search child completed (prepare + search: the loop's work).
+    search_phase_cpu_overhead_ratio: ratio(
+      medianBy(ones, searchPhaseCpuPerTrainingCpu, 4),
+      medianBy(loops, cpuPerTrainingCpu, 4),
+    ),
+    search_phase: ones.map((r) => r.searchPhase),
     cpu_overhead_ratio_2_workers: ratio(
       medianBy(twos, cpuPerTrainingCpu, 4),
       medianBy(loops, cpuPerTrainingCpu, 4),

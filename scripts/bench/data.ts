@@ -4,7 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
 import { dedupeRows } from '../../src/ml/dedupe';
+import { splitEarlyStopping } from '../../src/ml/early-stopping-slice';
+import { DEFAULT_FEATURE_SET, fitPipeline, transformWithPipeline } from '../../src/ml/feature-pipeline';
 import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
 import { splitByYear } from '../../src/ml/split';
@@ -145,4 +148,34 @@ export function prepare(files: readonly { file: string }[], validationYear?: num
     },
     totalMs: t6 - t0,
   };
+}
+
+/**
+ * The data exactly as the pipeline's prepareDataset activity prepares it with its defaults (feature set
+ * v2, early stopping on the latest 15 % of the training years, the default schema), in-process: what the
+ * orchestration-overhead loop trains on, so that it runs the very trials the Temporal path runs.
+ */
+export function preparePipelineData(
+  files: readonly { file: string }[],
+  validationYear: number,
+): { data: SharedTrialData; ms: number } {
+  const t0 = performance.now();
+  const rows: TrafficRow[] = [];
+  for (const { file } of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const row of parseTrafficCsv({ text, file: path.basename(file), schema: DEFAULT_SCHEMA }).rows)
+      rows.push(row);
+  }
+  const split = splitByYear({ rows: dedupeRows(rows), validationYear });
+  const held = splitEarlyStopping(split.train);
+  const pipeline = fitPipeline({ features: DEFAULT_FEATURE_SET, rows: held.train, schema: DEFAULT_SCHEMA });
+  const data = shareTrialData({
+    train: transformWithPipeline(pipeline, held.train).matrix,
+    trainLabels: targetVector(held.train),
+    validation: transformWithPipeline(pipeline, split.validation).matrix,
+    validationLabels: targetVector(split.validation),
+    earlyStopping: transformWithPipeline(pipeline, held.earlyStopping).matrix,
+    earlyStoppingLabels: targetVector(held.earlyStopping),
+  });
+  return { data, ms: performance.now() - t0 };
 }

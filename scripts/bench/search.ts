@@ -19,7 +19,7 @@ import type { EngineName, XGBoostParams } from '../../src/ml/types';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { SearchStrategy, TrainingInput, TrainingResult, TrialTableRow } from '../../src/workflows/types';
 import { onCleanup, trackChild } from './cleanup';
-import { FILE_PREFIX, prepare, type DataSource } from './data';
+import { FILE_PREFIX, preparePipelineData, type DataSource } from './data';
 import type { BenchServer } from './server';
 import {
   breakdownCpu,
@@ -98,8 +98,9 @@ export async function loopSearch(
     const machine = machineCpuMs();
     const threadsBefore = threadCpuMs(process.pid);
     const started = performance.now();
-    const prepared = prepare(files, settings.validationYear);
-    const prepMs = performance.now() - started;
+    // As the pipeline prepares it (v2 features, early-stopping slice): the same trials as the Temporal run.
+    const prepared = preparePipelineData(files, settings.validationYear);
+    const prepMs = prepared.ms;
     const rmses: number[] = new Array<number>(plan.length);
     let trainMsSum = 0;
     let modelBytes = 0;
@@ -286,6 +287,15 @@ export interface TemporalRun extends SearchRunSummary {
   serverCpuMs?: number;
   /** CPU this (client) process used during the run. */
   clientCpuMs: number;
+  /**
+   * CPU from the start until the search child workflow completed (prepare + search, the work the loop
+   * does), leaving out registration and the run report that the training workflow runs after it.
+   */
+  searchPhase?: {
+    ms: number;
+    serverCpuMs?: number;
+    workers: { cpuMs?: number; cpuByThreadMs?: ThreadCpuBreakdown }[];
+  };
 }
 
 export interface TemporalSearchOptions {
@@ -402,6 +412,37 @@ export async function temporalSearch(
     progress(`${label}: trainingWorkflow with ${settings.trials} trials`);
     const t0 = performance.now();
     const handle = await startTraining(server.client, config, input, `bench-${suffix}`);
+    const searchPhase = (async (): Promise<TemporalRun['searchPhase']> => {
+      const child = server.client.workflow.getHandle(`${handle.workflowId}-search`);
+      // Until prepare has finished the child does not exist; then one long poll for its result.
+      for (;;) {
+        try {
+          await child.describe();
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+      await child.result();
+      const after = procCpuMs(server.pid);
+      return {
+        ms: round(performance.now() - t0),
+        serverCpuMs: serverCpu === undefined || after === undefined ? undefined : round(after - serverCpu),
+        workers: workers.map((w, i) => {
+          const before = workerCpu[i];
+          const now = procCpuMs(w.pid);
+          return {
+            cpuMs: before === undefined || now === undefined ? undefined : round(now - before),
+            cpuByThreadMs: breakdownCpu(
+              w.pid,
+              workerThreads[i],
+              threadCpuMs(w.pid),
+              w.report.trainingThreads,
+            ),
+          };
+        }),
+      };
+    })().catch(() => undefined);
     const ticker = setInterval(
       () => progress(`  ${label}: ${((performance.now() - t0) / 1000).toFixed(0)} s`),
       30_000,
@@ -440,6 +481,7 @@ export async function temporalSearch(
       w.report.rssAfterRunMb = procStatusMb(w.pid, 'VmRSS');
     });
 
+    const searchPhaseCpu = await searchPhase;
     const trainingHistory = await handle.fetchHistory();
     const searchHistory = await server.client.workflow
       .getHandle(`${handle.workflowId}-search`)
@@ -486,6 +528,7 @@ export async function temporalSearch(
       ),
       serverCpuMs: serverCpuMs === undefined ? undefined : round(serverCpuMs),
       clientCpuMs: round((clientUsed.user + clientUsed.system) / 1000),
+      searchPhase: searchPhaseCpu,
       workers: workers.map((w) => w.report),
     };
   } finally {

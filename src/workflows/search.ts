@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { DEFAULT_ASHA, LEGACY_ASHA, type AshaSettings } from '../ml/asha';
 import { createSampler } from '../ml/create-sampler';
 import { compactObservations, type SearchObservation } from '../ml/observation-window';
 import { createRng, sampleParams } from '../ml/search-space';
@@ -39,6 +40,8 @@ export interface SearchCarry {
   leaderboard: TrialResult[];
   failures: TrialFailure[];
   counts: TrialCounts;
+  /** The search's ASHA rungs (absent: carried by a run from before patch 'asha-rungs-20-eta-4', LEGACY_ASHA). */
+  asha?: AshaSettings;
 }
 
 export interface SearchWorkflowInput extends SearchInput {
@@ -99,6 +102,12 @@ export async function searchWorkflow(input: SearchWorkflowInput): Promise<Search
 async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> {
   const infraFaults = patched('infra-faults-are-not-trial-failures');
   const { runTrial } = trialActivities(input, infraFaults);
+  // One rung placement for the whole search: the rung scores carried across continue-as-new were taken at it.
+  const asha = input.carried
+    ? (input.carried.asha ?? LEGACY_ASHA)
+    : patched('asha-rungs-20-eta-4')
+      ? DEFAULT_ASHA
+      : LEGACY_ASHA;
   const total = input.params ? 1 : input.trials;
   if (!Number.isInteger(total) || total < 1 || total > MAX_TRIALS) {
     throw ApplicationFailure.nonRetryable(
@@ -167,6 +176,7 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       seen: visibleTo(index, observations, window, strategy.reproducible),
       top,
       asha: strategy.pruning === 'asha',
+      ashaSettings: asha,
       params: input.params,
     });
     const { params } = plan;
@@ -230,6 +240,7 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
         leaderboard,
         failures,
         counts,
+        asha,
       },
     });
   }

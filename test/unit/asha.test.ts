@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { DEFAULT_ASHA, rungCutoffs, rungRounds, stopsAtRung } from '../../src/ml/asha';
+import { DEFAULT_ASHA, LEGACY_ASHA, rungCutoffs, rungRounds, stopsAtRung } from '../../src/ml/asha';
 
 describe('ASHA rung arithmetic', () => {
   it('puts rungs at r·η^k rounds below the maximum', () => {
-    expect(rungRounds(DEFAULT_ASHA)).to.deep.equal([25, 75, 225, 675]);
+    expect(rungRounds(DEFAULT_ASHA)).to.deep.equal([20, 80, 320]);
+    expect(rungRounds(LEGACY_ASHA)).to.deep.equal([25, 75, 225, 675]);
     expect(rungRounds({ minRounds: 10, eta: 2, maxRounds: 100 })).to.deep.equal([10, 20, 40, 80]);
     expect(() => rungRounds({ minRounds: 0, eta: 3, maxRounds: 100 })).to.throw(/minRounds/);
     expect(() => rungRounds({ minRounds: 5, eta: 1, maxRounds: 100 })).to.throw(/eta/);

@@ -228,6 +228,27 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
     expect(run.result.counts).to.deep.equal({ succeeded: 20, pruned: 0, failed: 0 });
   });
 
+  it('hands trials each search its own ASHA rungs: 20/80/320 when new, 25/75/225/675 in runs carried from before the patch', async () => {
+    const rungs = (run: Run) => [...new Set(run.inputs.map((i) => JSON.stringify(i.pruning?.rounds)))];
+    const fresh = await runSearch('wf-search-rungs-new', searchInput({ trials: 6 }));
+    expect(rungs(fresh)).to.deep.equal([JSON.stringify([20, 80, 320])]);
+    // A continue-as-new input written by the code before 'asha-rungs-20-eta-4' carries no `asha`.
+    const legacy = await runSearch(
+      'wf-search-rungs-legacy',
+      searchInput({
+        trials: 6,
+        carried: {
+          nextIndex: 0,
+          observations: [],
+          leaderboard: [],
+          failures: [],
+          counts: { succeeded: 0, pruned: 0, failed: 0 },
+        },
+      }),
+    );
+    expect(rungs(legacy)).to.deep.equal([JSON.stringify([25, 75, 225, 675])]);
+  });
+
   it('refuses more than 100,000 trials with a clear error', async () => {
     const err = await runSearch('wf-search-too-many', searchInput({ trials: 100_001 })).then(
       () => undefined,
