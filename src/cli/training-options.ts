@@ -1,7 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FEATURE_SET, FEATURE_SETS, type FeatureSet } from '../ml/feature-pipeline';
-import { durationMs, nonNegativeInt, parseBool, positiveInt, share, storageUri } from '../runtime/arguments';
-import { DEFAULT_MAX_BAD_ROW_SHARE, parseBadRowShare } from '../ml/bad-row-limit';
+import {
+  durationMs,
+  nonNegativeInt,
+  parseBool,
+  positiveInt,
+  namedShare,
+  share,
+  storageUri,
+} from '../runtime/arguments';
+import { DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
 import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
@@ -80,14 +88,6 @@ function parseParamsJson(value: string): XGBoostParams {
     throw new InvalidArgumentError(
       (err as Error).message.replace(/\s*\n\s*(→\s*)?/g, ' ').replace(/✖/g, ';'),
     );
-  }
-}
-
-function badRowShare(value: string, source: string): number {
-  try {
-    return parseBadRowShare(value, source);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
   }
 }
 
@@ -195,7 +195,7 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     .option(
       '--max-bad-rows <share>',
       `largest share of malformed rows per file, e.g. 0.01 or 1% (default: $MAX_BAD_ROWS or ${DEFAULT_MAX_BAD_ROW_SHARE * 100}%)`,
-      (value: string) => badRowShare(value, '--max-bad-rows'),
+      (value: string) => namedShare(value, '--max-bad-rows'),
     );
   if (opts.withYears) {
     cmd
@@ -239,6 +239,6 @@ export function trainingInputFrom(
     ensemble: flags.ensemble,
     maxBadRowShare:
       flags.maxBadRows ??
-      (process.env.MAX_BAD_ROWS ? badRowShare(process.env.MAX_BAD_ROWS, 'MAX_BAD_ROWS') : undefined),
+      (process.env.MAX_BAD_ROWS ? namedShare(process.env.MAX_BAD_ROWS, 'MAX_BAD_ROWS') : undefined),
   };
 }

@@ -4,16 +4,6 @@ import { DatasetError } from './traffic-csv';
 /** 1 %: the seed's files have none; a share above this means a broken export, not noise. */
 export const DEFAULT_MAX_BAD_ROW_SHARE = 0.01;
 
-/** Parses a share given as `0.01`, `1%` or `2.5 %`; throws naming the source on anything else. */
-export function parseBadRowShare(text: string, source: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(%?)\s*$/.exec(text);
-  const value = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  if (!Number.isFinite(value) || value < 0 || value > 1) {
-    throw new Error(`${source} must be a share between 0 and 1 or a percentage such as 1%, got "${text}"`);
-  }
-  return value;
-}
-
 /** Throws a DatasetError naming the file and the count when the share of bad records exceeds `maxShare`. */
 export function assertBadRowShare(input: {
   file: string;

@@ -66,12 +66,27 @@ export function durationMs(value: string): number {
   return ms;
 }
 
-/** `10%` or `0.1`: a share in [0, 1]. */
-export function share(value: string): number {
+/** `10%`, `2.5 %` or `0.1`: a share in [0, 1]; undefined for anything else. */
+function parseShare(value: string): number | undefined {
   const percent = /^\s*([\d.]+)\s*%\s*$/.exec(value);
   const n = percent ? Number(percent[1]) / 100 : Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new InvalidArgumentError(`"${value}" is not a share such as 10% or 0.1`);
+  return value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1 ? undefined : n;
+}
+
+/** `10%` or `0.1`: a share in [0, 1]. */
+export function share(value: string): number {
+  const n = parseShare(value);
+  if (n === undefined) throw new InvalidArgumentError(`"${value}" is not a share such as 10% or 0.1`);
+  return n;
+}
+
+/** A share read from `source` (a flag or an environment variable), named in the error. */
+export function namedShare(value: string, source: string): number {
+  const n = parseShare(value);
+  if (n === undefined) {
+    throw new InvalidArgumentError(
+      `${source} must be a share between 0 and 1 or a percentage such as 1%, got "${value}"`,
+    );
   }
   return n;
 }

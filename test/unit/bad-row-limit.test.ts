@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { assertBadRowShare, parseBadRowShare } from '../../src/ml/bad-row-limit';
+import { assertBadRowShare } from '../../src/ml/bad-row-limit';
+import { namedShare } from '../../src/runtime/arguments';
 
 describe('bad-row share limit', () => {
   it('passes at or below the limit and fails above it naming the file and the count', () => {
@@ -13,9 +14,9 @@ describe('bad-row share limit', () => {
   });
 
   it('parses shares and percentages and rejects anything else', () => {
-    expect(parseBadRowShare('0.05', 'x')).to.equal(0.05);
-    expect(parseBadRowShare('2.5%', 'x')).to.equal(0.025);
-    expect(() => parseBadRowShare('lots', 'MAX_BAD_ROWS')).to.throw('MAX_BAD_ROWS must be');
-    expect(() => parseBadRowShare('150%', '--max-bad-rows')).to.throw('--max-bad-rows must be');
+    expect(namedShare('0.05', 'x')).to.equal(0.05);
+    expect(namedShare('2.5%', 'x')).to.equal(0.025);
+    expect(() => namedShare('lots', 'MAX_BAD_ROWS')).to.throw('MAX_BAD_ROWS must be');
+    expect(() => namedShare('150%', '--max-bad-rows')).to.throw('--max-bad-rows must be');
   });
 });
