@@ -115,32 +115,31 @@ function throwIfCancelled(cancel: Int32Array): void {
   if (Atomics.load(cancel, 0) !== 0) throw new TrialCancelledError('Trial cancelled');
 }
 
-/** Named piscina task (see PREDICT_TASK_NAME). */
-export async function predictTask(task: PredictTask): Promise<Float32Array> {
+/** Loads the task's model in this thread, runs `use` on it, and frees it. */
+async function withTaskModel<T>(task: PredictTask, use: (model: TrainedModel) => T): Promise<T> {
   const engine = await engineFor(task.engine);
   const model = engine.load(
     Buffer.from(task.model.buffer, task.model.byteOffset, task.model.byteLength),
     task.rounds,
   );
   try {
-    return model.predict(task.x);
+    return use(model);
   } finally {
     model.free();
   }
 }
 
+/** Named piscina task (see PREDICT_TASK_NAME). */
+export function predictTask(task: PredictTask): Promise<Float32Array> {
+  return withTaskModel(task, (model) => model.predict(task.x));
+}
+
 /** Named piscina task (see EXPLAIN_TASK_NAME): SHAP off the caller's event loop, which a whole validation set would block. */
-export async function explainTask(task: PredictTask): Promise<ModelContributions> {
-  const engine = await engineFor(task.engine);
-  const model = engine.load(
-    Buffer.from(task.model.buffer, task.model.byteOffset, task.model.byteLength),
-    task.rounds,
-  );
-  try {
-    return { predictions: model.predict(task.x), contributions: model.contributions(task.x) };
-  } finally {
-    model.free();
-  }
+export function explainTask(task: PredictTask): Promise<ModelContributions> {
+  return withTaskModel(task, (model) => ({
+    predictions: model.predict(task.x),
+    contributions: model.contributions(task.x),
+  }));
 }
 
 function engineFor(name: EngineName): Promise<Engine> {
