@@ -13,6 +13,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startRetrainCheck } from '../../src/cli/retrain-run';
@@ -330,11 +331,7 @@ function failureChain(err: unknown): { type: string; text: string } {
   return { type, text: parts.join(' ← ') };
 }
 
-type HistoryEvent = NonNullable<
-  Awaited<ReturnType<Client['workflowService']['getWorkflowExecutionHistory']>>['history']
->['events'] extends (infer E)[] | null | undefined
-  ? E
-  : never;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /** Long-polls a workflow's history until an event matches: it returns as soon as the server appends one. */
 async function waitForEvent(
