@@ -176,6 +176,9 @@ export async function startPausableS3(): Promise<PausableS3> {
 
 // ---- moto: one child process per test process, reference counted ----
 
+/** moto_server with its requests serialised, so `If-None-Match: *` is atomic as on S3 (see the script). */
+const MOTO_SERVER = path.resolve(__dirname, '../../../test/support/moto-server.py');
+
 interface MotoProcess {
   child: ChildProcess;
   url: string;
@@ -215,7 +218,7 @@ async function releaseMoto(): Promise<void> {
 async function spawnMoto(): Promise<MotoProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn('python3', [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
