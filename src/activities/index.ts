@@ -17,6 +17,7 @@ import type {
   RunTrialInput,
   ScoreYearInput,
 } from '../workflows/types';
+import type { MonitorDaysInput } from '../workflows/monitor-types';
 import type {
   BatchPredictInput,
   JoinPredictionOutputInput,
@@ -25,6 +26,7 @@ import type {
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { joinPredictionOutputWith, predictChunkWith, splitPredictionInputWith } from './batch-predict';
 import { assessDriftWith } from './drift';
+import { monitorDaysWith, monitorSettingsFromEnv, type MonitorSettings } from './monitor';
 import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
 import { finalizeModelWith } from './finalize-model';
@@ -50,6 +52,8 @@ export interface ActivityDeps {
   datasets?: DatasetCache;
   /** Counts trials, data-set cache lookups and registry versions when the worker serves metrics. */
   metrics?: WorkerMetrics;
+  /** Monitoring database and alert webhook; default: MONITORING_DATABASE_URL and ALERT_WEBHOOK_URL. */
+  monitoring?: MonitorSettings;
 }
 
 /** Builds the activities bound to this worker's storage, registry and training-thread pool. */
@@ -82,6 +86,9 @@ export function createActivities(deps: ActivityDeps) {
       describeTrainingDataWith(all, input),
     ),
     findTraining: (input: FindTrainingInput) => findTrainingWith(input),
+    monitorDays: failFastOnBadStore((input: MonitorDaysInput) =>
+      monitorDaysWith({ ...light, monitoring: deps.monitoring ?? monitorSettingsFromEnv() }, input),
+    ),
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   executeChild,
+  isCancellation,
   patched,
   proxyActivities,
   upsertMemo,
@@ -10,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
+import type { CheckEvent } from '../monitoring/alerts';
 import { cyrb53 } from '../retraining/data-state';
 import { chooseTrainingYears, decideRetraining, RetrainPolicyError } from '../retraining/policy';
 import { retrainCheckV1 } from './retrain-check-v1';
@@ -56,6 +58,21 @@ const { inspectDataState, assessDrift, commitDataState, describeTrainingData, fi
  */
 export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Promise<RetrainCheckResult> {
   if (!patched('retrain-check-v2')) return retrainCheckV1(input);
+  let result: RetrainCheckResult;
+  try {
+    result = await checkData(input);
+  } catch (err) {
+    if (!isCancellation(err) && patched(MONITORING_PATCH)) {
+      const error = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      await monitorAfterCheck(input, [{ kind: 'check-failed', checkId: workflowInfo().workflowId, error }]);
+    }
+    throw err;
+  }
+  if (patched(MONITORING_PATCH)) result.monitoring = await monitorAfterCheck(input, eventsOf(result));
+  return result;
+}
+
+async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheckResult> {
   const { workflowId } = workflowInfo();
   const modelName = input.training.modelName;
   const schema = input.training.schema;
@@ -261,6 +278,66 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     stateCommitted: commit.committed,
     commitNote: commit.note,
   };
+}
+
+/** The check writes the day's monitoring record and sends its alerts, on every run (new data or not). */
+const MONITORING_PATCH = 'retrain-check-monitoring-record';
+
+const { monitorDays } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: ['InvalidInput', 'DatasetError'],
+  },
+});
+
+/** Yesterday in UTC by the workflow's clock: the last whole day of served predictions and labels. */
+function defaultMonitorDay(): string {
+  return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+}
+
+function eventsOf(result: RetrainCheckResult): CheckEvent[] {
+  const checkId = workflowInfo().workflowId;
+  const events: CheckEvent[] = [];
+  if (result.decision === 'decay' && result.drift?.decay) events.push({ kind: 'decay', ...result.drift.decay });
+  const t = result.training;
+  if (t?.championDecision === 'promoted' && t.championVersion !== undefined) {
+    events.push({ kind: 'promoted', version: t.championVersion, checkId });
+  } else if (t?.championDecision?.startsWith('defer')) {
+    events.push({ kind: 'deferred', version: t.versions?.[0], reason: t.championDecision, checkId });
+  }
+  return events;
+}
+
+/** Monitoring never fails the check: a failure after the activity's retries is reported in the result. */
+async function monitorAfterCheck(
+  input: RetrainCheckWorkflowInput,
+  events: CheckEvent[],
+): Promise<NonNullable<RetrainCheckResult['monitoring']>> {
+  const day = input.monitorDay ?? defaultMonitorDay();
+  try {
+    const done = await monitorDays({
+      modelName: input.training.modelName,
+      dataUri: input.dataUri,
+      filePrefix: input.filePrefix,
+      schema: input.training.schema,
+      days: [day],
+      psiThreshold: input.policy.psiThreshold,
+      events,
+      ...(input.alertWebhookUrl ? { alertWebhookUrl: input.alertWebhookUrl } : {}),
+    });
+    return {
+      day,
+      records: done.records.length,
+      alerts: done.alerts.filter((a) => a.status === 'sent').length,
+      ...(done.skipped ? { skipped: done.skipped } : {}),
+    };
+  } catch (err) {
+    return { day, records: 0, alerts: 0, error: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 function decide(decision: string, reasons: string[]): void {

@@ -380,6 +380,10 @@ export interface RetrainCheckInput {
   driftFromPredictionLogDays?: number;
   /** A training the check starts fails after this long (e.g. no worker on the trial queue); default 6 hours. */
   trainingTimeoutMinutes?: number;
+  /** Alerts of this check go here instead of the worker's ALERT_WEBHOOK_URL (`--alert-webhook`). */
+  alertWebhookUrl?: string;
+  /** The local day whose monitoring record the check writes; default: the day before the check started (UTC). */
+  monitorDay?: string;
 }
 
 export interface DataObject extends SourceObject {
@@ -517,6 +521,8 @@ export interface RetrainCheckResult {
   stateCommitted: boolean;
   /** Why the state was not committed although a training ran or was found (e.g. `--register false`). */
   commitNote?: string;
+  /** The day's monitoring record and alerts (monitor activity); absent on checks from before it existed. */
+  monitoring?: { day: string; records: number; alerts: number; skipped?: string; error?: string };
 }
 
 export interface ScoreYearInput {
