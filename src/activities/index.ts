@@ -10,6 +10,7 @@ import type {
   DescribeTrainingDataInput,
   FindTrainingInput,
   InspectDataStateInput,
+  MeasureLiveAccuracyInput,
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
@@ -25,6 +26,7 @@ import type {
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { joinPredictionOutputWith, predictChunkWith, splitPredictionInputWith } from './batch-predict';
 import { assessDriftWith } from './drift';
+import { measureLiveAccuracyWith } from './live-accuracy';
 import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
 import { finalizeModelWith } from './finalize-model';
@@ -69,6 +71,9 @@ export function createActivities(deps: ActivityDeps) {
     predict: failFastOnBadStore((input: PredictInput) => predictWith(light, input)),
     inspectDataState: failFastOnBadStore((input: InspectDataStateInput) => inspectDataStateWith(all, input)),
     assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(light, input)),
+    measureLiveAccuracy: failFastOnBadStore((input: MeasureLiveAccuracyInput) =>
+      measureLiveAccuracyWith(all, input),
+    ),
     commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
     splitPredictionInput: failFastOnBadStore((input: BatchPredictInput) =>
       splitPredictionInputWith(all, input),

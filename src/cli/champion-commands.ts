@@ -1,6 +1,8 @@
 import os from 'node:os';
 import type { Command } from 'commander';
+import { readLiveAccuracy } from '../monitoring/live-accuracy-store';
 import type { ModelRegistry } from '../registry/model-registry';
+import type { BlobStore } from '../storage/blob-store';
 import { CHAMPION_ALIAS, promoteChampion, rollbackChampion, type ChampionMove } from '../registry/champion';
 import { DEFAULT_MODEL_NAME } from './training-options';
 
@@ -60,9 +62,19 @@ export function addChampionCommands(models: Command, registryOf: () => ModelRegi
   });
 }
 
-/** What `models show <ref>` prints: the version, plus the champion history when the ref is the champion. */
-export async function showVersion(registry: ModelRegistry, modelName: string, ref: string): Promise<unknown> {
-  const version = await registry.resolve(modelName, ref);
+/**
+ * What `models show <ref>` prints: the version, its live accuracy (what it served, scored by the last check
+ * that had labels for it) when `artifacts` is given, plus the champion history when the ref is the champion.
+ */
+export async function showVersion(
+  registry: ModelRegistry,
+  modelName: string,
+  ref: string,
+  artifacts?: BlobStore,
+): Promise<unknown> {
+  const resolved = await registry.resolve(modelName, ref);
+  const live = artifacts && (await readLiveAccuracy(artifacts, modelName, resolved.version));
+  const version = live ? { ...resolved, liveAccuracy: live } : resolved;
   if (ref !== CHAMPION_ALIAS) return version;
   return { ...version, championHistory: await registry.aliasHistory(modelName, CHAMPION_ALIAS) };
 }

@@ -19,6 +19,7 @@ import { shouldSetSearchAttributes } from './typed-attributes';
 import type {
   DataStateInspection,
   DriftSummary,
+  LiveAccuracySummary,
   RetrainCheckInput,
   RetrainCheckResult,
   RunTrigger,
@@ -48,6 +49,17 @@ const { inspectDataState, assessDrift, commitDataState, describeTrainingData, fi
       nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
     },
   });
+
+const { measureLiveAccuracy } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['InvalidInput'],
+  },
+});
 
 /**
  * The seed's automatic_retraining sensor, made durable: new or changed objects (or, by policy, drift or
@@ -94,8 +106,20 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     });
   }
 
+  // What the served versions scored on the labelled rows that just arrived.
+  let liveAccuracy: LiveAccuracySummary | undefined;
+  if (fresh.length > 0 && patched('live-accuracy')) {
+    liveAccuracy = await measureLiveAccuracy({
+      dataUri: input.dataUri,
+      keys: fresh,
+      modelName,
+      checkId: workflowId,
+      schema,
+    });
+  }
+
   const verdict = decideRetraining({ diff, drift, decay: drift?.decay, policy: input.policy });
-  const base = { diff, drift, reasons: verdict.reasons };
+  const base = { diff, drift, ...(liveAccuracy ? { liveAccuracy } : {}), reasons: verdict.reasons };
   if (!verdict.retrain) {
     decide(verdict.decision, verdict.reasons);
     return { ...base, decision: verdict.decision, retrained: false, stateCommitted: false };

@@ -2,6 +2,7 @@ import type { RungCutoffs } from '../ml/asha';
 import type { SamplerKind } from '../ml/sampler';
 import type { FeatureSet } from '../ml/feature-pipeline';
 import type { EarlyStoppingSlice } from '../ml/prepared-dataset';
+import type { LiveAccuracy } from '../monitoring/live-accuracy';
 import type { EngineChoice, EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
 
 /** Which column names the data set uses (the seed's COLUMNS, DATE_TIME and TARGET variables). */
@@ -506,6 +507,8 @@ export interface RetrainCheckResult {
   reasons: string[];
   diff: DataStateInspection['diff'];
   drift?: DriftSummary;
+  /** What the served versions scored on the newly arrived labelled rows (see monitoring/live-accuracy). */
+  liveAccuracy?: LiveAccuracySummary;
   trainingWorkflowId?: string;
   training?: {
     bestRmse?: number;
@@ -517,6 +520,26 @@ export interface RetrainCheckResult {
   stateCommitted: boolean;
   /** Why the state was not committed although a training ran or was found (e.g. `--register false`). */
   commitNote?: string;
+}
+
+/** The retraining check's join of the prediction log with the newly arrived labelled rows. */
+export interface MeasureLiveAccuracyInput {
+  dataUri: string;
+  /** The newly arrived (added or changed) data files. */
+  keys: string[];
+  modelName: string;
+  checkId: string;
+  schema?: SchemaInput;
+}
+
+export interface LiveAccuracySummary extends LiveAccuracy {
+  /** Labelled rows read from `keys`. */
+  labelledRows: number;
+  /** Data files that could not be parsed (left out of the join). */
+  unreadable: string[];
+  logFiles: number;
+  /** Prediction-log lines that did not parse (counted, left out). */
+  badLogLines: number;
 }
 
 export interface ScoreYearInput {
