@@ -13,6 +13,7 @@ import type {
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
+  RecheckChallengerInput,
   RegisterModelsInput,
   RunTrialInput,
   ScoreYearInput,
@@ -32,6 +33,7 @@ import { nonRetryable } from './errors';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
+import { recheckChallengerWith } from './recheck-challenger';
 import { scoreYearWith } from './score-year';
 import { findTrainingWith } from './find-training';
 import { describeTrainingDataWith } from './training-data';
@@ -69,6 +71,9 @@ export function createActivities(deps: ActivityDeps) {
     predict: failFastOnBadStore((input: PredictInput) => predictWith(light, input)),
     inspectDataState: failFastOnBadStore((input: InspectDataStateInput) => inspectDataStateWith(all, input)),
     assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(light, input)),
+    recheckChallenger: failFastOnBadStore((input: RecheckChallengerInput) =>
+      recheckChallengerWith(light, input),
+    ),
     commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
     splitPredictionInput: failFastOnBadStore((input: BatchPredictInput) =>
       splitPredictionInputWith(all, input),
