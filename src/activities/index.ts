@@ -14,6 +14,7 @@ import type {
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
+  RecheckChallengerInput,
   RegisterModelsInput,
   RunTrialInput,
   ScoreYearInput,
@@ -34,6 +35,7 @@ import { nonRetryable } from './errors';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
+import { recheckChallengerWith } from './recheck-challenger';
 import { scoreYearWith } from './score-year';
 import { findTrainingWith } from './find-training';
 import { describeTrainingDataWith } from './training-data';
@@ -73,6 +75,9 @@ export function createActivities(deps: ActivityDeps) {
     assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(light, input)),
     measureLiveAccuracy: failFastOnBadStore((input: MeasureLiveAccuracyInput) =>
       measureLiveAccuracyWith(all, input),
+    ),
+    recheckChallenger: failFastOnBadStore((input: RecheckChallengerInput) =>
+      recheckChallengerWith(light, input),
     ),
     commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
     splitPredictionInput: failFastOnBadStore((input: BatchPredictInput) =>

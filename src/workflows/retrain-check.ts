@@ -16,14 +16,16 @@ import { retrainCheckV1 } from './retrain-check-v1';
 import { MODEL_NAME, RETRAIN_DECISION, RUN_TRIGGER } from './search-attributes';
 import { trainingWorkflow } from './training';
 import { shouldSetSearchAttributes } from './typed-attributes';
-import type {
-  DataStateInspection,
-  DriftSummary,
-  LiveAccuracySummary,
-  RetrainCheckInput,
-  RetrainCheckResult,
-  RunTrigger,
-  TrainingResult,
+import {
+  DEFAULT_EVIDENCE,
+  type ChallengerCheckResult,
+  type DataStateInspection,
+  type DriftSummary,
+  type LiveAccuracySummary,
+  type RetrainCheckInput,
+  type RetrainCheckResult,
+  type RunTrigger,
+  type TrainingResult,
 } from './types';
 
 export interface RetrainCheckWorkflowInput extends RetrainCheckInput {
@@ -38,17 +40,23 @@ export const CHECK_FAILURE_TYPES = {
 
 const DEFAULT_TRAINING_TIMEOUT_MINUTES = 6 * 60;
 
-const { inspectDataState, assessDrift, commitDataState, describeTrainingData, findTraining } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '2 minutes',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
-    },
-  });
+const {
+  inspectDataState,
+  assessDrift,
+  commitDataState,
+  describeTrainingData,
+  findTraining,
+  recheckChallenger,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
+  },
+});
 
 const { measureLiveAccuracy } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -88,6 +96,21 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     );
   }
   const fresh = [...diff.added, ...diff.changed];
+  const evidence = input.training.evidence ?? DEFAULT_EVIDENCE;
+
+  // A standing challenger is compared again on the labelled rows that arrived after both models were fitted.
+  let challenger: ChallengerCheckResult | undefined;
+  if (patched('challenger-recheck')) {
+    challenger = await recheckChallenger({
+      modelName,
+      dataUri: input.dataUri,
+      filePrefix: input.filePrefix,
+      objects: inspection.objects.map((o) => ({ key: o.key, year: o.year })),
+      schema,
+      evidence,
+      checkId: workflowId,
+    });
+  }
 
   const watchesModel = input.policy.retrainOnDrift || input.policy.retrainOnDecay;
   const newest = inspection.objects[inspection.objects.length - 1]?.key;
@@ -103,6 +126,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
       checkId: workflowId,
       schema,
       ...(logDays === undefined ? {} : { predictionLogDays: logDays }),
+      ...(challenger === undefined ? {} : { evidence, decayRatio: input.policy.decayRatio }),
     });
   }
 
@@ -119,9 +143,19 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   }
 
   const verdict = decideRetraining({ diff, drift, decay: drift?.decay, policy: input.policy });
-  const base = { diff, drift, ...(liveAccuracy ? { liveAccuracy } : {}), reasons: verdict.reasons };
+  const reasons = challenger?.comparison
+    ? [`challenger v${challenger.challengerVersion}: ${challenger.comparison.reason}`, ...verdict.reasons]
+    : verdict.reasons;
+  const base = {
+    diff,
+    drift,
+    reasons,
+    ...(liveAccuracy ? { liveAccuracy } : {}),
+    ...(challenger?.comparison ? { comparison: challenger.comparison } : {}),
+    ...(challenger === undefined ? {} : { challenger }),
+  };
   if (!verdict.retrain) {
-    decide(verdict.decision, verdict.reasons);
+    decide(verdict.decision, base.reasons);
     return { ...base, decision: verdict.decision, retrained: false, stateCommitted: false };
   }
 
@@ -158,7 +192,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
         ? `champion v${planned.champion.version}`
         : 'the last committed training';
     const reasons = [
-      ...verdict.reasons,
+      ...base.reasons,
       `the data set it would train on (${planned.datasetHash}) is the one ${whose} was trained on: nothing to learn`,
     ];
     decide('unchanged-training-data', reasons);
@@ -188,7 +222,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   const seed = dataTriggered
     ? input.training.seed
     : cyrb53(oncePerState ? trainingWorkflowId : workflowId, input.training.seed) % 2 ** 31;
-  decide(verdict.decision, verdict.reasons);
+  decide(verdict.decision, base.reasons);
 
   let training: TrainingResult | undefined;
   try {
@@ -231,7 +265,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     const found = await findTraining({ workflowId: trainingWorkflowId });
     if (found.status !== 'completed' || !found.result) {
       const reasons = [
-        ...verdict.reasons,
+        ...base.reasons,
         `training ${trainingWorkflowId} for this data state is ${found.status === 'running' ? 'still running' : found.status}`,
       ];
       decide('already-training', reasons);
@@ -247,7 +281,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     if (!dataTriggered && oncePerState) {
       const registered = found.result.registration?.versions.map((v) => `v${v.version}`).join(', ');
       const reasons = [
-        ...verdict.reasons,
+        ...base.reasons,
         `a ${verdict.decision}-triggered training of this data state already ran (${trainingWorkflowId}, ${registered ? `registered ${registered}` : 'registered nothing: it did not beat the champion'}); the next one waits for new data`,
       ];
       decide('already-retrained', reasons);
@@ -262,15 +296,17 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     }
     training = found.result;
     base.reasons = [
-      ...verdict.reasons,
+      ...base.reasons,
       `training ${trainingWorkflowId} of this data state had already completed; its state is committed now`,
     ];
   }
 
   const trained: TrainingResult = training;
   const commit = await commit_(input, inspection, trainingWorkflowId, trained.dataset.datasetHash);
+  const registered = trained.registration?.champion.comparison;
   return {
     ...base,
+    ...(registered ? { comparison: registered } : {}),
     reasons: commit.note ? [...base.reasons, commit.note] : base.reasons,
     decision: verdict.decision,
     retrained: true,
