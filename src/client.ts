@@ -105,7 +105,10 @@ export function buildProgram(): Command {
     )
     .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
     .action(async (ref: string, opts: { modelName: string }) => {
-      console.log(JSON.stringify(await showVersion(registryOf(loadConfig()), opts.modelName, ref), null, 2));
+      const config = loadConfig();
+      const artifacts = openBlobStore(config.artifactsUri, config.s3);
+      const shown = await showVersion(new ModelRegistry(artifacts), opts.modelName, ref, artifacts);
+      console.log(JSON.stringify(shown, null, 2));
     });
   addChampionCommands(models, () => registryOf(loadConfig()));
 

@@ -10,9 +10,11 @@ import type {
   DescribeTrainingDataInput,
   FindTrainingInput,
   InspectDataStateInput,
+  MeasureLiveAccuracyInput,
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
+  RecheckChallengerInput,
   RegisterModelsInput,
   RunTrialInput,
   ScoreYearInput,
@@ -27,6 +29,7 @@ import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { joinPredictionOutputWith, predictChunkWith, splitPredictionInputWith } from './batch-predict';
 import { assessDriftWith } from './drift';
 import { monitorDaysWith, monitorSettingsFromEnv, type MonitorSettings } from './monitor';
+import { measureLiveAccuracyWith } from './live-accuracy';
 import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
 import { finalizeModelWith } from './finalize-model';
@@ -34,6 +37,7 @@ import { nonRetryable } from './errors';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
+import { recheckChallengerWith } from './recheck-challenger';
 import { scoreYearWith } from './score-year';
 import { findTrainingWith } from './find-training';
 import { describeTrainingDataWith } from './training-data';
@@ -73,6 +77,12 @@ export function createActivities(deps: ActivityDeps) {
     predict: failFastOnBadStore((input: PredictInput) => predictWith(light, input)),
     inspectDataState: failFastOnBadStore((input: InspectDataStateInput) => inspectDataStateWith(all, input)),
     assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(light, input)),
+    measureLiveAccuracy: failFastOnBadStore((input: MeasureLiveAccuracyInput) =>
+      measureLiveAccuracyWith(all, input),
+    ),
+    recheckChallenger: failFastOnBadStore((input: RecheckChallengerInput) =>
+      recheckChallengerWith(light, input),
+    ),
     commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
     splitPredictionInput: failFastOnBadStore((input: BatchPredictInput) =>
       splitPredictionInputWith(all, input),

@@ -10,7 +10,7 @@ import { computeMonitoringRecord, dayOf } from '../monitoring/monitoring-record'
 import { openMonitoringDatabase, type MonitoringDatabase } from '../monitoring/postgres-sink';
 import { validateReferenceProfile, type ReferenceProfile } from '../monitoring/reference-profile';
 import { dailyBaseline, type DailyBaseline } from '../monitoring/column-scores';
-import { readServedRows } from '../monitoring/served-rows';
+import { readServedRows } from '../monitoring/prediction-log-reader';
 import {
   buildTrainingReference,
   validateTrainingReference,

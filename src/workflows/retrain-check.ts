@@ -18,13 +18,16 @@ import { retrainCheckV1 } from './retrain-check-v1';
 import { MODEL_NAME, RETRAIN_DECISION, RUN_TRIGGER } from './search-attributes';
 import { trainingWorkflow } from './training';
 import { shouldSetSearchAttributes } from './typed-attributes';
-import type {
-  DataStateInspection,
-  DriftSummary,
-  RetrainCheckInput,
-  RetrainCheckResult,
-  RunTrigger,
-  TrainingResult,
+import {
+  DEFAULT_EVIDENCE,
+  type ChallengerCheckResult,
+  type DataStateInspection,
+  type DriftSummary,
+  type LiveAccuracySummary,
+  type RetrainCheckInput,
+  type RetrainCheckResult,
+  type RunTrigger,
+  type TrainingResult,
 } from './types';
 
 export interface RetrainCheckWorkflowInput extends RetrainCheckInput {
@@ -39,17 +42,34 @@ export const CHECK_FAILURE_TYPES = {
 
 const DEFAULT_TRAINING_TIMEOUT_MINUTES = 6 * 60;
 
-const { inspectDataState, assessDrift, commitDataState, describeTrainingData, findTraining } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '2 minutes',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
-    },
-  });
+const {
+  inspectDataState,
+  assessDrift,
+  commitDataState,
+  describeTrainingData,
+  findTraining,
+  recheckChallenger,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
+  },
+});
+
+const { measureLiveAccuracy } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['InvalidInput'],
+  },
+});
 
 /**
  * The seed's automatic_retraining sensor, made durable: new or changed objects (or, by policy, drift or
@@ -93,6 +113,21 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
     );
   }
   const fresh = [...diff.added, ...diff.changed];
+  const evidence = input.training.evidence ?? DEFAULT_EVIDENCE;
+
+  // A standing challenger is compared again on the labelled rows that arrived after both models were fitted.
+  let challenger: ChallengerCheckResult | undefined;
+  if (patched('challenger-recheck')) {
+    challenger = await recheckChallenger({
+      modelName,
+      dataUri: input.dataUri,
+      filePrefix: input.filePrefix,
+      objects: inspection.objects.map((o) => ({ key: o.key, year: o.year })),
+      schema,
+      evidence,
+      checkId: workflowId,
+    });
+  }
 
   const watchesModel = input.policy.retrainOnDrift || input.policy.retrainOnDecay;
   const newest = inspection.objects[inspection.objects.length - 1]?.key;
@@ -108,13 +143,36 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
       checkId: workflowId,
       schema,
       ...(logDays === undefined ? {} : { predictionLogDays: logDays }),
+      ...(challenger === undefined ? {} : { evidence, decayRatio: input.policy.decayRatio }),
+    });
+  }
+
+  // What the served versions scored on the labelled rows that just arrived.
+  let liveAccuracy: LiveAccuracySummary | undefined;
+  if (fresh.length > 0 && patched('live-accuracy')) {
+    liveAccuracy = await measureLiveAccuracy({
+      dataUri: input.dataUri,
+      keys: fresh,
+      modelName,
+      checkId: workflowId,
+      schema,
     });
   }
 
   const verdict = decideRetraining({ diff, drift, decay: drift?.decay, policy: input.policy });
-  const base = { diff, drift, reasons: verdict.reasons };
+  const reasons = challenger?.comparison
+    ? [`challenger v${challenger.challengerVersion}: ${challenger.comparison.reason}`, ...verdict.reasons]
+    : verdict.reasons;
+  const base = {
+    diff,
+    drift,
+    reasons,
+    ...(liveAccuracy ? { liveAccuracy } : {}),
+    ...(challenger?.comparison ? { comparison: challenger.comparison } : {}),
+    ...(challenger === undefined ? {} : { challenger }),
+  };
   if (!verdict.retrain) {
-    decide(verdict.decision, verdict.reasons);
+    decide(verdict.decision, base.reasons);
     return { ...base, decision: verdict.decision, retrained: false, stateCommitted: false };
   }
 
@@ -151,7 +209,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
         ? `champion v${planned.champion.version}`
         : 'the last committed training';
     const reasons = [
-      ...verdict.reasons,
+      ...base.reasons,
       `the data set it would train on (${planned.datasetHash}) is the one ${whose} was trained on: nothing to learn`,
     ];
     decide('unchanged-training-data', reasons);
@@ -181,7 +239,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
   const seed = dataTriggered
     ? input.training.seed
     : cyrb53(oncePerState ? trainingWorkflowId : workflowId, input.training.seed) % 2 ** 31;
-  decide(verdict.decision, verdict.reasons);
+  decide(verdict.decision, base.reasons);
 
   let training: TrainingResult | undefined;
   try {
@@ -224,7 +282,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
     const found = await findTraining({ workflowId: trainingWorkflowId });
     if (found.status !== 'completed' || !found.result) {
       const reasons = [
-        ...verdict.reasons,
+        ...base.reasons,
         `training ${trainingWorkflowId} for this data state is ${found.status === 'running' ? 'still running' : found.status}`,
       ];
       decide('already-training', reasons);
@@ -240,7 +298,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
     if (!dataTriggered && oncePerState) {
       const registered = found.result.registration?.versions.map((v) => `v${v.version}`).join(', ');
       const reasons = [
-        ...verdict.reasons,
+        ...base.reasons,
         `a ${verdict.decision}-triggered training of this data state already ran (${trainingWorkflowId}, ${registered ? `registered ${registered}` : 'registered nothing: it did not beat the champion'}); the next one waits for new data`,
       ];
       decide('already-retrained', reasons);
@@ -255,15 +313,17 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
     }
     training = found.result;
     base.reasons = [
-      ...verdict.reasons,
+      ...base.reasons,
       `training ${trainingWorkflowId} of this data state had already completed; its state is committed now`,
     ];
   }
 
   const trained: TrainingResult = training;
   const commit = await commit_(input, inspection, trainingWorkflowId, trained.dataset.datasetHash);
+  const registered = trained.registration?.champion.comparison;
   return {
     ...base,
+    ...(registered ? { comparison: registered } : {}),
     reasons: commit.note ? [...base.reasons, commit.note] : base.reasons,
     decision: verdict.decision,
     retrained: true,
@@ -306,8 +366,15 @@ function eventsOf(result: RetrainCheckResult): CheckEvent[] {
   const t = result.training;
   if (t?.championDecision === 'promoted' && t.championVersion !== undefined) {
     events.push({ kind: 'promoted', version: t.championVersion, checkId });
-  } else if (t?.championDecision?.startsWith('defer')) {
-    events.push({ kind: 'deferred', version: t.versions?.[0], reason: t.championDecision, checkId });
+  } else if (t?.championDecision === 'deferred') {
+    events.push({ kind: 'deferred', version: t.versions?.[0], reason: 'too little evidence to promote', checkId });
+  }
+  const c = result.challenger;
+  if (c?.outcome === 'promoted' && c.challengerVersion !== undefined) {
+    events.push({ kind: 'promoted', version: c.challengerVersion, previousVersion: c.championVersion, checkId });
+  } else if (c?.outcome === 'deferred') {
+    const reason = c.comparison?.reason ?? 'too little evidence to promote';
+    events.push({ kind: 'deferred', version: c.challengerVersion, reason, checkId });
   }
   return events;
 }

@@ -17,6 +17,8 @@ import type {
   DescribeTrainingDataInput,
   DriftSummary,
   InspectDataStateInput,
+  LiveAccuracySummary,
+  MeasureLiveAccuracyInput,
   PrepareDatasetInput,
   PreparedDatasetSummary,
   RegisterModelsInput,
@@ -49,6 +51,7 @@ class World {
   trainingInputs: unknown[] = [];
   inspections: InspectDataStateInput[] = [];
   driftInputs: AssessDriftInput[] = [];
+  liveAccuracyInputs: MeasureLiveAccuracyInput[] = [];
   trialRmse = 100;
   blockTrials?: Promise<void>;
   /** The inspection returns no object list (a bug or a changed activity): workflow code meets a TypeError. */
@@ -108,6 +111,20 @@ function activitiesFor(world: World, env: TestWorkflowEnvironment) {
     assessDrift: async (input: AssessDriftInput) => {
       world.driftInputs.push(input);
       return world.drift;
+    },
+    measureLiveAccuracy: async (input: MeasureLiveAccuracyInput): Promise<LiveAccuracySummary> => {
+      world.liveAccuracyInputs.push(input);
+      return {
+        matched: 24,
+        unmatched: 0,
+        duplicates: 0,
+        ambiguousLabels: 0,
+        byVersion: [{ version: 1, rows: 24, rmse: 300, mae: 200, from: 'a', to: 'b' }],
+        labelledRows: 24,
+        unreadable: [],
+        logFiles: 1,
+        badLogLines: 0,
+      };
     },
     describeTrainingData: async (input: DescribeTrainingDataInput): Promise<TrainingDataDescription> => ({
       datasetHash: world.hashOf(
@@ -326,6 +343,27 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
       const history = await env.client.workflow.getHandle('rc-first').fetchHistory();
       fs.writeFileSync(path.join(FIXTURES, 'retrain-check-v2-history.json'), historyToJSON(history));
     }
+  });
+
+  it('joins the prediction log with the newly arrived files only, and reports the live accuracy (issue 16 part 6)', async () => {
+    world.put(2014, 'z');
+    world.put(2015, 'a');
+    const first = await withWorkers(() => run('rc-live-1'));
+    expect(world.liveAccuracyInputs.map((i) => i.keys)).to.deep.equal([['T_2014.csv', 'T_2015.csv']]);
+    expect(world.liveAccuracyInputs[0]).to.include({ modelName: 'm', checkId: 'rc-live-1' });
+    expect(first.liveAccuracy?.byVersion[0]).to.include({ version: 1, rows: 24, rmse: 300 });
+    world.put(2016, 'b');
+    const second = await withWorkers(() => run('rc-live-2'));
+    expect(world.liveAccuracyInputs.map((i) => i.keys)).to.deep.equal([
+      ['T_2014.csv', 'T_2015.csv'],
+      ['T_2016.csv'],
+    ]);
+    expect(second.liveAccuracy?.matched).to.equal(24);
+    // Nothing new: nothing to join, no live accuracy.
+    const third = await withWorkers(() => run('rc-live-3'));
+    expect(third.decision).to.equal('no-new-data');
+    expect(third.liveAccuracy).to.equal(undefined);
+    expect(world.liveAccuracyInputs).to.have.length(2);
   });
 
   it('the schema and the model name travel with every check activity (7, 5)', async () => {
