@@ -4,6 +4,7 @@ import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
 import { addExplainCommand } from './cli/explain-command';
 import { addReportCommand } from './cli/report-command';
+import { addMonitorCommand } from './cli/monitor-command';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runBatchPrediction } from './cli/batch-prediction-run';
 import { PREDICTION_BATCH_ROWS, runPrediction } from './cli/prediction-run';
@@ -176,6 +177,7 @@ export function buildProgram(): Command {
 
   addExplainCommand(program);
   addReportCommand(program);
+  addMonitorCommand(program);
   addScheduleCommands(program, {
     getClient: async () => {
       const config = loadConfig();

@@ -74,7 +74,9 @@ async function trainingReferenceOf(
   const stored = await deps.artifacts.tryGet(key);
   if (stored) return validateTrainingReference(JSON.parse(stored.toString('utf8')));
   Context.current().heartbeat({ step: 'training reference', version: champion.version });
-  const dataset = decodePreparedDataset(await deps.artifacts.get(artifactKeys.datasetData(champion.datasetHash)));
+  const dataset = decodePreparedDataset(
+    await deps.artifacts.get(artifactKeys.datasetData(champion.datasetHash)),
+  );
   const predictions = await predictMatrix(deps, champion, dataset.train);
   const reference = buildTrainingReference({
     modelName: input.modelName,
@@ -102,7 +104,9 @@ async function trainingDaysBaseline(
     const bytes = await store.tryGet(source.key);
     if (!bytes) return undefined;
     try {
-      rows.push(...parseTrafficCsv({ text: bytes.toString('utf8'), file: source.key, schema: input.schema }).rows);
+      rows.push(
+        ...parseTrafficCsv({ text: bytes.toString('utf8'), file: source.key, schema: input.schema }).rows,
+      );
     } catch (err) {
       if (!(err instanceof DatasetError)) throw err;
       return undefined;
@@ -150,19 +154,28 @@ async function dataRowsOf(
  * sends the alerts of the records and of the check's events. Records are a pure function of the stored data,
  * so a retried activity overwrites each with the same content and upserts the same rows.
  */
-export async function monitorDaysWith(deps: MonitorDeps, input: MonitorDaysInput): Promise<MonitorDaysResult> {
+export async function monitorDaysWith(
+  deps: MonitorDeps,
+  input: MonitorDaysInput,
+): Promise<MonitorDaysResult> {
   const bad = input.days.find((d) => !DAY.test(d));
   if (bad !== undefined) throw nonRetryable('InvalidInput', `monitor: day "${bad}" is not YYYY-MM-DD`);
   const settings = deps.monitoring ?? {};
   const webhook = input.alertWebhookUrl ?? settings.alertWebhookUrl;
   const alerts: Alert[] = [];
   const eventDay = input.days[input.days.length - 1];
-  for (const event of input.events ?? []) if (eventDay) alerts.push(alertOfEvent(input.modelName, eventDay, event));
+  for (const event of input.events ?? [])
+    if (eventDay) alerts.push(alertOfEvent(input.modelName, eventDay, event));
 
-  const result: MonitorDaysResult = { records: [], database: settings.databaseUrl ? 'written' : 'off', alerts: [] };
+  const result: MonitorDaysResult = {
+    records: [],
+    database: settings.databaseUrl ? 'written' : 'off',
+    alerts: [],
+  };
   const alias = await deps.registry.getAlias(input.modelName, 'champion');
   const champion = alias && (await deps.registry.resolve(input.modelName, alias.version));
-  const profileRaw = champion && (await deps.artifacts.tryGet(artifactKeys.datasetProfile(champion.datasetHash)));
+  const profileRaw =
+    champion && (await deps.artifacts.tryGet(artifactKeys.datasetProfile(champion.datasetHash)));
   if (!champion || !profileRaw) {
     result.skipped = champion ? `champion v${champion.version} has no reference profile` : 'no champion yet';
   } else {
@@ -173,13 +186,17 @@ export async function monitorDaysWith(deps: MonitorDeps, input: MonitorDaysInput
     const data = await dataRowsOf(deps, input, days);
     const served = await readServedRows(deps.artifacts, input.modelName, days);
     const fittedYears = new Set(
-      [...champion.sourceObjects.map((o) => yearOfKey(o.key, input.filePrefix)), champion.validationYear].filter(
-        (y): y is number => y !== undefined,
-      ),
+      [
+        ...champion.sourceObjects.map((o) => yearOfKey(o.key, input.filePrefix)),
+        champion.validationYear,
+      ].filter((y): y is number => y !== undefined),
     );
-    const labelledAll = input.days.flatMap((d) => (data.byDay.get(d) ?? []).filter((r) => r.traffic_volume !== undefined));
+    const labelledAll = input.days.flatMap((d) =>
+      (data.byDay.get(d) ?? []).filter((r) => r.traffic_volume !== undefined),
+    );
     Context.current().heartbeat({ step: 'scoring champion', rows: labelledAll.length });
-    const scored = labelledAll.length > 0 ? await scoreWithVersion(deps, champion, labelledAll) : new Float32Array(0);
+    const scored =
+      labelledAll.length > 0 ? await scoreWithVersion(deps, champion, labelledAll) : new Float32Array(0);
     let offset = 0;
     const db = settings.databaseUrl ? databaseFor(settings.databaseUrl) : undefined;
     for (const day of [...input.days].sort()) {
@@ -222,7 +239,11 @@ export async function monitorDaysWith(deps: MonitorDeps, input: MonitorDaysInput
     if (db && typeof result.database === 'string') {
       try {
         for (const name of ['champion', 'challenger']) {
-          await db.writePromotions(input.modelName, name, await deps.registry.aliasHistory(input.modelName, name));
+          await db.writePromotions(
+            input.modelName,
+            name,
+            await deps.registry.aliasHistory(input.modelName, name),
+          );
         }
       } catch (err) {
         result.database = { failed: (err as Error).message };
@@ -238,7 +259,8 @@ export async function monitorDaysWith(deps: MonitorDeps, input: MonitorDaysInput
         url: webhook,
         attempts: settings.alertAttempts,
         initialDelayMs: settings.alertInitialDelayMs,
-        onRetry: (attempt, error) => Context.current().heartbeat({ step: 'alert', cause: a.cause, attempt, error }),
+        onRetry: (attempt, error) =>
+          Context.current().heartbeat({ step: 'alert', cause: a.cause, attempt, error }),
       });
       result.alerts.push(outcome);
       if (outcome.status === 'sent' && settings.databaseUrl) {

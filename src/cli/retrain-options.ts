@@ -59,7 +59,8 @@ function webhookUrl(value: string): string {
   } catch {
     throw new InvalidArgumentError(`not a URL: ${value}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`not an http(s) URL: ${value}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError(`not an http(s) URL: ${value}`);
   return value;
 }
 

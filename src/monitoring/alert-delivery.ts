@@ -62,9 +62,17 @@ export async function deliverAlert(
     try {
       await post(options.url, alert, options.timeoutMs ?? 10_000);
       try {
-        await store.putIfAbsent(marker, JSON.stringify({ ...alert, sentAt: new Date().toISOString(), attempts: attempt }));
+        await store.putIfAbsent(
+          marker,
+          JSON.stringify({ ...alert, sentAt: new Date().toISOString(), attempts: attempt }),
+        );
       } catch (err) {
-        return { ...base, status: 'sent', attempts: attempt, error: `sent, marker not written: ${(err as Error).message}` };
+        return {
+          ...base,
+          status: 'sent',
+          attempts: attempt,
+          error: `sent, marker not written: ${(err as Error).message}`,
+        };
       }
       return { ...base, status: 'sent', attempts: attempt };
     } catch (err) {

@@ -42,9 +42,16 @@ export function alertsOfRecord(record: MonitoringRecord): Alert[] {
   const { modelName: model, day } = record;
   const out: Alert[] = [];
   for (const c of record.columns.filter((col) => col.drifted)) {
-    const score = c.thresholdMetric === 'psi' ? c.psi : c.thresholdMetric === 'wasserstein' ? c.wasserstein : c.jensenShannon;
+    const score =
+      c.thresholdMetric === 'psi'
+        ? c.psi
+        : c.thresholdMetric === 'wasserstein'
+          ? c.wasserstein
+          : c.jensenShannon;
     const limit =
-      c.thresholdMetric === 'psi' ? 'PSI threshold plus small-sample noise' : '1.5 × the largest of any training day';
+      c.thresholdMetric === 'psi'
+        ? 'PSI threshold plus small-sample noise'
+        : '1.5 × the largest of any training day';
     out.push(
       alert(
         model,

@@ -9,7 +9,11 @@
  * sitting on them, so this is a lower bound of the distance between the raw values (exact when each bin's
  * mass sits at the same place in both).
  */
-export function binnedWasserstein(edges: readonly number[], p: readonly number[], q: readonly number[]): number {
+export function binnedWasserstein(
+  edges: readonly number[],
+  p: readonly number[],
+  q: readonly number[],
+): number {
   if (p.length !== edges.length + 1 || q.length !== edges.length + 1) {
     throw new Error(`binnedWasserstein: ${edges.length} edges need ${edges.length + 1} shares each`);
   }
@@ -47,7 +51,8 @@ export function quantileSketch(values: ArrayLike<number>, k = 100): number[] {
  */
 export function sketchWasserstein(a: readonly number[], b: readonly number[]): number | undefined {
   if (a.length === 0 || b.length === 0) return undefined;
-  if (a.length !== b.length) throw new Error(`sketchWasserstein: sketches of ${a.length} and ${b.length} points`);
+  if (a.length !== b.length)
+    throw new Error(`sketchWasserstein: sketches of ${a.length} and ${b.length} points`);
   const k = a.length - 1;
   if (k === 0) return Math.abs(a[0] - b[0]);
   let total = 0;

@@ -124,7 +124,11 @@ export function noiseAdjustedThreshold(threshold: number, bins: number, rows: nu
   return rows === 0 ? threshold : threshold + (bins - 1) / rows;
 }
 
-function valueDrift(values: ArrayLike<number>, sketch: readonly number[], referenceRows: number): ValueDrift | undefined {
+function valueDrift(
+  values: ArrayLike<number>,
+  sketch: readonly number[],
+  referenceRows: number,
+): ValueDrift | undefined {
   if (values.length === 0) return undefined;
   const deciles = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => sketch[(d * SKETCH_STEPS) / 10]);
   let sum = 0;
@@ -141,7 +145,8 @@ function valueDrift(values: ArrayLike<number>, sketch: readonly number[], refere
 
 export function computeMonitoringRecord(input: ComputeMonitoringRecordInput): MonitoringRecord {
   const threshold = input.psiThreshold ?? DEFAULT_PSI_THRESHOLD;
-  const columnSource = input.served.length > 0 ? 'prediction-log' : input.dataRows.length > 0 ? 'data-files' : 'none';
+  const columnSource =
+    input.served.length > 0 ? 'prediction-log' : input.dataRows.length > 0 ? 'data-files' : 'none';
   const current = columnSource === 'prediction-log' ? input.served.map((s) => s.row) : input.dataRows;
   const baseline = new Map((input.reference.dailyBaseline ?? []).map((b) => [b.column, b]));
   const columns = scoreColumns(input.profile, current).map((score, i): ColumnDrift => {
@@ -170,7 +175,9 @@ export function computeMonitoringRecord(input: ComputeMonitoringRecordInput): Mo
   let championOnDay: MonitoringRecord['championOnDay'];
   if (input.championPredictions && labelled.length > 0) {
     if (input.championPredictions.length !== labelled.length) {
-      throw new Error(`${labelled.length} labelled rows but ${input.championPredictions.length} champion predictions`);
+      throw new Error(
+        `${labelled.length} labelled rows but ${input.championPredictions.length} champion predictions`,
+      );
     }
     championOnDay = {
       rows: labelled.length,

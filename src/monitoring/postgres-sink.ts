@@ -112,9 +112,9 @@ export function openMonitoringDatabase(url: string): MonitoringDatabase {
         'CREATE TABLE IF NOT EXISTS monitoring_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
       );
       const done = new Set(
-        (await client.query<{ version: number }>('SELECT version FROM monitoring_schema_migrations')).rows.map(
-          (r) => r.version,
-        ),
+        (
+          await client.query<{ version: number }>('SELECT version FROM monitoring_schema_migrations')
+        ).rows.map((r) => r.version),
       );
       const applied: number[] = [];
       for (const m of MIGRATIONS) {
@@ -235,7 +235,10 @@ export function openMonitoringDatabase(url: string): MonitoringDatabase {
           );
         }
         // The versions served that day: replaced as a set, so a version no longer present leaves no stale row.
-        await c.query('DELETE FROM monitoring_live_accuracy WHERE model = $1 AND day = $2', [r.modelName, r.day]);
+        await c.query('DELETE FROM monitoring_live_accuracy WHERE model = $1 AND day = $2', [
+          r.modelName,
+          r.day,
+        ]);
         for (const v of r.liveAccuracy.byVersion) {
           await c.query(
             'INSERT INTO monitoring_live_accuracy (model, day, version, rows, rmse, mae) VALUES ($1,$2,$3,$4,$5,$6)',

@@ -34,7 +34,9 @@ export function buildTrainingReference(input: {
 }): TrainingReference {
   if (input.target.length === 0) throw new Error('cannot build a training reference from zero rows');
   if (input.target.length !== input.predictions.length) {
-    throw new Error(`training reference: ${input.target.length} targets but ${input.predictions.length} predictions`);
+    throw new Error(
+      `training reference: ${input.target.length} targets but ${input.predictions.length} predictions`,
+    );
   }
   return {
     kind: 'traffic-training-reference',
@@ -51,7 +53,8 @@ export function buildTrainingReference(input: {
 
 export function validateTrainingReference(json: unknown): TrainingReference {
   const r = json as Partial<TrainingReference> | null;
-  const sketch = (s: unknown) => Array.isArray(s) && s.length === SKETCH_STEPS + 1 && s.every(Number.isFinite);
+  const sketch = (s: unknown) =>
+    Array.isArray(s) && s.length === SKETCH_STEPS + 1 && s.every(Number.isFinite);
   if (
     !r ||
     r.kind !== 'traffic-training-reference' ||

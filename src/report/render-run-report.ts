@@ -43,7 +43,7 @@ type Vega = typeof import('vega', { with: { 'resolution-mode': 'import' } });
 type VegaLite = typeof import('vega-lite', { with: { 'resolution-mode': 'import' } });
 let libraries: Promise<[Vega, VegaLite]> | undefined;
 
-async function renderSvg(spec: ChartSpec): Promise<string> {
+export async function renderSvg(spec: ChartSpec): Promise<string> {
   libraries ??= Promise.all([import('vega'), import('vega-lite')]);
   const [vega, vegaLite] = await libraries;
   // Quiet: vega-lite's warnings about merged scale sorts are expected for these layered charts.
@@ -266,7 +266,7 @@ function triggerText(trigger: string): string {
   );
 }
 
-const STYLE = `
+export const STYLE = `
 :root { --ink:#1f2933; --muted:#52606d; --line:#e4e7eb; --bg:#f5f7fa; --accent:#2563eb; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink); font:14px/1.5 Inter, "Segoe UI", system-ui, -apple-system, sans-serif; }

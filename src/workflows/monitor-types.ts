@@ -22,7 +22,14 @@ export interface MonitorDaysResult {
   /** Undefined when there is no champion (or no profile) to compare with: then no record is written. */
   championVersion?: number;
   skipped?: string;
-  records: { day: string; key: string; rows: number; served: number; worst?: { column: string; psi: number; ratio: number }; drifted: string[] }[];
+  records: {
+    day: string;
+    key: string;
+    rows: number;
+    served: number;
+    worst?: { column: string; psi: number; ratio: number };
+    drifted: string[];
+  }[];
   database: 'off' | 'written' | { failed: string };
   alerts: DeliveryOutcome[];
 }

@@ -83,7 +83,8 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     result = await checkData(input);
   } catch (err) {
     if (!isCancellation(err) && patched(MONITORING_PATCH)) {
-      const error = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      const error =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       await monitorAfterCheck(input, [{ kind: 'check-failed', checkId: workflowInfo().workflowId, error }]);
     }
     throw err;
@@ -362,16 +363,27 @@ function defaultMonitorDay(): string {
 function eventsOf(result: RetrainCheckResult): CheckEvent[] {
   const checkId = workflowInfo().workflowId;
   const events: CheckEvent[] = [];
-  if (result.decision === 'decay' && result.drift?.decay) events.push({ kind: 'decay', ...result.drift.decay });
+  if (result.decision === 'decay' && result.drift?.decay)
+    events.push({ kind: 'decay', ...result.drift.decay });
   const t = result.training;
   if (t?.championDecision === 'promoted' && t.championVersion !== undefined) {
     events.push({ kind: 'promoted', version: t.championVersion, checkId });
   } else if (t?.championDecision === 'deferred') {
-    events.push({ kind: 'deferred', version: t.versions?.[0], reason: 'too little evidence to promote', checkId });
+    events.push({
+      kind: 'deferred',
+      version: t.versions?.[0],
+      reason: 'too little evidence to promote',
+      checkId,
+    });
   }
   const c = result.challenger;
   if (c?.outcome === 'promoted' && c.challengerVersion !== undefined) {
-    events.push({ kind: 'promoted', version: c.challengerVersion, previousVersion: c.championVersion, checkId });
+    events.push({
+      kind: 'promoted',
+      version: c.challengerVersion,
+      previousVersion: c.championVersion,
+      checkId,
+    });
   } else if (c?.outcome === 'deferred') {
     const reason = c.comparison?.reason ?? 'too little evidence to promote';
     events.push({ kind: 'deferred', version: c.challengerVersion, reason, checkId });

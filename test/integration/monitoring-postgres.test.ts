@@ -4,7 +4,11 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { generateYear } from '../../src/data/synthetic';
 import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import { computeMonitoringRecord, dayOf, type MonitoringRecord } from '../../src/monitoring/monitoring-record';
+import {
+  computeMonitoringRecord,
+  dayOf,
+  type MonitoringRecord,
+} from '../../src/monitoring/monitoring-record';
 import { openMonitoringDatabase, type MonitoringDatabase } from '../../src/monitoring/postgres-sink';
 import { buildReferenceProfile } from '../../src/monitoring/reference-profile';
 import { buildTrainingReference } from '../../src/monitoring/training-reference';
@@ -14,11 +18,23 @@ import { startPostgresForTests, type TestPostgres } from '../support/postgres';
 const ROOT = path.resolve(__dirname, '../../..');
 
 function records(): MonitoringRecord[] {
-  const train = parseTrafficCsv({ text: generateYear({ year: 2013, seed: 1, hoursStep: 1 }), file: 'a.csv' }).rows;
-  const later = parseTrafficCsv({ text: generateYear({ year: 2015, seed: 2, hoursStep: 1 }), file: 'b.csv' }).rows;
+  const train = parseTrafficCsv({
+    text: generateYear({ year: 2013, seed: 1, hoursStep: 1 }),
+    file: 'a.csv',
+  }).rows;
+  const later = parseTrafficCsv({
+    text: generateYear({ year: 2015, seed: 2, hoursStep: 1 }),
+    file: 'b.csv',
+  }).rows;
   const profile = buildReferenceProfile({ rows: train });
   const target = Float64Array.from(train, (r) => r.traffic_volume as number);
-  const reference = buildTrainingReference({ modelName: 'm', modelVersion: 1, datasetHash: 'h', target, predictions: target });
+  const reference = buildTrainingReference({
+    modelName: 'm',
+    modelVersion: 1,
+    datasetHash: 'h',
+    target,
+    predictions: target,
+  });
   return ['2015-03-01', '2015-03-02', '2015-03-03'].map((day) => {
     const rows = later.filter((r) => dayOf(r) === day);
     return computeMonitoringRecord({
@@ -86,7 +102,9 @@ describe('monitoring records in Postgres (a real server)', function () {
     expect(row.worst_column).to.equal(all[1].worst?.column);
     expect(row.worst_psi).to.be.closeTo(all[1].worst?.psi as number, 1e-9);
     expect(row.champion_rmse).to.equal(0);
-    const live = (await client.query('SELECT rmse FROM monitoring_live_accuracy ORDER BY day')).rows as { rmse: number }[];
+    const live = (await client.query('SELECT rmse FROM monitoring_live_accuracy ORDER BY day')).rows as {
+      rmse: number;
+    }[];
     expect(live.map((l) => l.rmse)).to.deep.equal([10, 10, 10]);
   });
 
@@ -97,7 +115,9 @@ describe('monitoring records in Postgres (a real server)', function () {
     ];
     await db.writePromotions('m', 'champion', history);
     await db.writePromotions('m', 'champion', history);
-    const rows = (await client.query('SELECT version FROM monitoring_promotions ORDER BY seq')).rows as { version: number }[];
+    const rows = (await client.query('SELECT version FROM monitoring_promotions ORDER BY seq')).rows as {
+      version: number;
+    }[];
     expect(rows.map((r) => r.version)).to.deep.equal([1, 2]);
   });
 
@@ -121,17 +141,26 @@ describe('monitoring records in Postgres (a real server)', function () {
   });
 
   it('every provisioned alert rule query runs against the tables', async () => {
-    const rules = fs.readFileSync(path.join(ROOT, 'deploy/grafana/provisioning/alerting/monitoring-rules.yml'), 'utf8');
+    const rules = fs.readFileSync(
+      path.join(ROOT, 'deploy/grafana/provisioning/alerting/monitoring-rules.yml'),
+      'utf8',
+    );
     const { parse } = await import('yaml');
     const doc = parse(rules) as {
       groups: { rules: { title: string; data: { model: { rawSql?: string } }[] }[] }[];
     };
     const sqls = doc.groups.flatMap((g) =>
-      g.rules.flatMap((r) => r.data.filter((d) => d.model.rawSql).map((d) => ({ title: r.title, sql: d.model.rawSql as string }))),
+      g.rules.flatMap((r) =>
+        r.data.filter((d) => d.model.rawSql).map((d) => ({ title: r.title, sql: d.model.rawSql as string })),
+      ),
     );
     expect(sqls.length).to.be.greaterThanOrEqual(2);
     for (const { title, sql } of sqls) {
-      const text = substituteGrafanaMacros(sql, { from: '2015-02-01T00:00:00Z', to: '2015-04-01T00:00:00Z', variables: {} });
+      const text = substituteGrafanaMacros(sql, {
+        from: '2015-02-01T00:00:00Z',
+        to: '2015-04-01T00:00:00Z',
+        variables: {},
+      });
       await client.query(text).catch((err: Error) => {
         throw new Error(`alert rule "${title}" query failed: ${err.message}\n${text}`);
       });

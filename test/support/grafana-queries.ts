@@ -11,11 +11,15 @@ interface Panel {
 }
 
 export function dashboardQueries(dashboard: unknown): PanelQuery[] {
-  const d = dashboard as { panels?: Panel[]; annotations?: { list?: { name?: string; rawQuery?: string; target?: { rawSql?: string } }[] } };
+  const d = dashboard as {
+    panels?: Panel[];
+    annotations?: { list?: { name?: string; rawQuery?: string; target?: { rawSql?: string } }[] };
+  };
   const out: PanelQuery[] = [];
   const walk = (panels: Panel[] = []) => {
     for (const p of panels) {
-      for (const t of p.targets ?? []) if (t.rawSql) out.push({ panel: p.title ?? '(untitled)', sql: t.rawSql });
+      for (const t of p.targets ?? [])
+        if (t.rawSql) out.push({ panel: p.title ?? '(untitled)', sql: t.rawSql });
       walk(p.panels);
     }
   };

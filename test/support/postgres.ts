@@ -36,7 +36,8 @@ async function waitForServer(url: string, server: ChildProcess, log: () => strin
       return;
     } catch (err) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`postgres not ready after 30 s: ${(err as Error).message}; ${log()}`);
+      if (Date.now() > deadline)
+        throw new Error(`postgres not ready after 30 s: ${(err as Error).message}; ${log()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

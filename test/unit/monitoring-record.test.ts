@@ -140,7 +140,9 @@ describe('monitoring record', () => {
         served: [],
         badDataRows: 0,
         badLogLines: 0,
-      }).columns.filter((c) => c.drifted).map((c) => `${day} ${c.column} ×${c.ratio.toFixed(2)}`),
+      })
+        .columns.filter((c) => c.drifted)
+        .map((c) => `${day} ${c.column} ×${c.ratio.toFixed(2)}`),
     );
     expect(days).to.have.length(31);
     expect(drifted).to.deep.equal([]);
@@ -148,7 +150,15 @@ describe('monitoring record', () => {
 
   it('a shifted column stands out: the worst, drifted, alerted, with a Wasserstein of about the shift', () => {
     const day = byDay.get('2015-06-11') as TrafficRow[];
-    const base = { modelName: 'm', day: '2015-06-11', profile, reference, dataRows: day, badDataRows: 0, badLogLines: 0 };
+    const base = {
+      modelName: 'm',
+      day: '2015-06-11',
+      profile,
+      reference,
+      dataRows: day,
+      badDataRows: 0,
+      badLogLines: 0,
+    };
     const calm = computeMonitoringRecord({ ...base, served: served(day) });
     const shifted = computeMonitoringRecord({ ...base, served: served(day, -40) });
     const temp = (r: typeof calm) => r.columns.find((c) => c.column === 'temp');
