@@ -4,7 +4,8 @@ import type { MonitorBackfillInput, MonitorBackfillResult, MonitorDaysResult } f
 
 const { monitorDays } = proxyActivities<Activities>({
   startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '2 minutes',
+  // Heartbeats come per file read and per day written: a killed worker's month moves on within a minute.
+  heartbeatTimeout: '1 minute',
   retry: {
     initialInterval: '5 seconds',
     backoffCoefficient: 2,

@@ -85,7 +85,9 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     if (!isCancellation(err) && patched(MONITORING_PATCH)) {
       const error =
         err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      await monitorAfterCheck(input, [{ kind: 'check-failed', checkId: workflowInfo().workflowId, error }]);
+      await monitorAfterCheck(input, [
+        { kind: 'check-failed', checkId: workflowInfo().workflowId, error: failureMessage(err) },
+      ]);
     }
     throw err;
   }
@@ -391,6 +393,13 @@ function eventsOf(result: RetrainCheckResult): CheckEvent[] {
   return events;
 }
 
+/** The innermost message of a failure chain (an activity failure's cause says what went wrong). */
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(err);
+}
+
 /** Monitoring never fails the check: a failure after the activity's retries is reported in the result. */
 async function monitorAfterCheck(
   input: RetrainCheckWorkflowInput,
@@ -415,7 +424,7 @@ async function monitorAfterCheck(
       ...(done.skipped ? { skipped: done.skipped } : {}),
     };
   } catch (err) {
-    return { day, records: 0, alerts: 0, error: err instanceof Error ? err.message : String(err) };
+    return { day, records: 0, alerts: 0, error: failureMessage(err) };
   }
 }
 
