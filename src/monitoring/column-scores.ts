@@ -50,8 +50,11 @@ export interface DailyBaseline {
   distanceMax: number;
 }
 
-/** Below this many rows a training day is left out of the baseline (a partial day is noisier than a whole one). */
-export const MIN_BASELINE_DAY_ROWS = 12;
+/**
+ * Below this many rows a day is too thin to judge: left out of the baseline, and a monitored day with fewer
+ * rows is never called drifted (its scores are still recorded). The committed sample has about 9 rows a day.
+ */
+export const MIN_BASELINE_DAY_ROWS = 6;
 
 function quantile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))];

@@ -83,8 +83,6 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     result = await checkData(input);
   } catch (err) {
     if (!isCancellation(err) && patched(MONITORING_PATCH)) {
-      const error =
-        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       await monitorAfterCheck(input, [
         { kind: 'check-failed', checkId: workflowInfo().workflowId, error: failureMessage(err) },
       ]);

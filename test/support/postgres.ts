@@ -37,7 +37,7 @@ async function waitForServer(url: string, server: ChildProcess, log: () => strin
     } catch (err) {
       await client.end().catch(() => undefined);
       if (Date.now() > deadline)
-        throw new Error(`postgres not ready after 30 s: ${(err as Error).message}; ${log()}`);
+        throw new Error(`postgres not ready after 30 s: ${(err as Error).message}; ${log()}`, { cause: err });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
