@@ -10,6 +10,7 @@ import { computeMonitoringRecord, dayOf } from '../monitoring/monitoring-record'
 import { openMonitoringDatabase, type MonitoringDatabase } from '../monitoring/postgres-sink';
 import { validateReferenceProfile, type ReferenceProfile } from '../monitoring/reference-profile';
 import { dailyBaseline, type DailyBaseline } from '../monitoring/column-scores';
+import { droppedRowsPrefix } from '../monitoring/prediction-log-keys';
 import { readServedRows } from '../monitoring/prediction-log-reader';
 import {
   buildTrainingReference,
@@ -115,6 +116,16 @@ async function trainingDaysBaseline(
   return rows.length === 0 ? undefined : dailyBaseline(profile, rows);
 }
 
+/** Rows of the day's hours the prediction service dropped unlogged, over all its instances. */
+async function droppedRowsOf(store: BlobStore, modelName: string, day: string): Promise<number> {
+  let total = 0;
+  for (const info of await store.list(droppedRowsPrefix(modelName, day))) {
+    const value = (JSON.parse((await store.get(info.key)).toString('utf8')) as { dropped?: unknown }).dropped;
+    if (typeof value === 'number' && Number.isFinite(value)) total += value;
+  }
+  return total;
+}
+
 /** The data files' rows of `days`, by day, and the malformed rows of the files read. */
 async function dataRowsOf(
   deps: MonitorDeps,
@@ -214,6 +225,7 @@ export async function monitorDaysWith(
         championFittedOn: fittedYears.has(Number(day.slice(0, 4))),
         badDataRows: data.badRows,
         badLogLines: served.badLineCount,
+        droppedLogRows: await droppedRowsOf(deps.artifacts, input.modelName, day),
         psiThreshold: input.psiThreshold,
       });
       offset += labelled;
