@@ -74,7 +74,7 @@ export interface MonitoringRecord {
     badDataRows: number;
     /** Prediction-log lines that did not parse (whole log read). */
     badLogLines: number;
-    /** Rows the prediction service dropped before logging, when reported by it; null when unknown. */
+    /** Rows of the day's hours the prediction service dropped unlogged (prediction-log-keys.ts); null when not read. */
     droppedLogRows: number | null;
   };
   threshold: number;
