@@ -4,6 +4,7 @@ import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
 import { addExplainCommand } from './cli/explain-command';
 import { addReportCommand } from './cli/report-command';
+import { addMonitorCommand } from './cli/monitor-command';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runBatchPrediction } from './cli/batch-prediction-run';
 import { PREDICTION_BATCH_ROWS, runPrediction } from './cli/prediction-run';
@@ -105,7 +106,10 @@ export function buildProgram(): Command {
     )
     .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
     .action(async (ref: string, opts: { modelName: string }) => {
-      console.log(JSON.stringify(await showVersion(registryOf(loadConfig()), opts.modelName, ref), null, 2));
+      const config = loadConfig();
+      const artifacts = openBlobStore(config.artifactsUri, config.s3);
+      const shown = await showVersion(new ModelRegistry(artifacts), opts.modelName, ref, artifacts);
+      console.log(JSON.stringify(shown, null, 2));
     });
   addChampionCommands(models, () => registryOf(loadConfig()));
 
@@ -173,6 +177,7 @@ export function buildProgram(): Command {
 
   addExplainCommand(program);
   addReportCommand(program);
+  addMonitorCommand(program);
   addScheduleCommands(program, {
     getClient: async () => {
       const config = loadConfig();

@@ -1,17 +1,20 @@
 import { Context } from '@temporalio/activity';
 import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import { regressionMetrics } from '../ml/metrics';
+import { assessDecay } from '../ml/model-comparison';
+import { dedupeRows } from '../ml/dedupe';
 import type { TrialPool } from '../ml/trial-pool';
 import type { TrafficRow } from '../ml/types';
 import { readLoggedRows } from '../monitoring/prediction-log-reader';
 import { computeDrift } from '../monitoring/psi';
 import { validateReferenceProfile } from '../monitoring/reference-profile';
-import type { ModelRegistry } from '../registry/model-registry';
+import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
-import type { AssessDriftInput, DriftSummary } from '../workflows/types';
+import type { AssessDriftInput, DriftSummary, EvidenceSettings } from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
 import { dataUriHash } from './data-state';
 import { scoreWithVersion } from './score-version';
+import { trainedThroughOf } from './champion-comparison';
 
 export interface DriftDeps {
   artifacts: BlobStore;
@@ -64,7 +67,10 @@ export async function assessDriftWith(
 
   let decay: DriftSummary['decay'];
   const labelled = rows.filter((r) => r.traffic_volume !== undefined);
-  if (labelled.length > 0) {
+  if (input.evidence !== undefined) {
+    decay = await decayAfterTraining(deps, champion, labelled, input.evidence, input.decayRatio ?? 1.25);
+  } else if (labelled.length > 0) {
+    // Checks started before the evidence rule: the plain ratio on every row, as they recorded it.
     Context.current().heartbeat({ step: 'scoring champion', rows: labelled.length });
     const predictions = await scoreWithVersion(deps, champion, labelled);
     const rmse = regressionMetrics(
@@ -98,5 +104,51 @@ export async function assessDriftWith(
     psi: Object.fromEntries(report.features.map((f) => [f.feature, Math.round(f.psi * 10000) / 10000])),
     decay,
     ...(current ? { current } : {}),
+  };
+}
+
+/**
+ * Decay judged only on labelled rows dated after the champion's trainedThrough (rows it was fitted on would
+ * flatter it), against the RMSE expected of it: its backtest mean when recorded, else its validation RMSE.
+ * Undefined when no such row exists.
+ */
+async function decayAfterTraining(
+  deps: DriftDeps,
+  champion: ModelVersion,
+  labelled: readonly TrafficRow[],
+  evidence: EvidenceSettings,
+  decayRatio: number,
+): Promise<DriftSummary['decay']> {
+  const through = trainedThroughOf(champion);
+  const unseen = dedupeRows(labelled.filter((r) => r.date_time.text > through));
+  if (unseen.length === 0) return undefined;
+  Context.current().heartbeat({ step: 'scoring champion', rows: unseen.length });
+  const predictions = await scoreWithVersion(deps, champion, unseen);
+  const expectedFrom = champion.backtest ? ('backtest' as const) : ('validation' as const);
+  const expectedRmse = champion.backtest?.meanRmse ?? champion.metrics.rmse;
+  const a = assessDecay(
+    unseen.map((r, i) => ({
+      dateTime: r.date_time.text,
+      actual: r.traffic_volume as number,
+      predicted: predictions[i],
+    })),
+    expectedRmse,
+    { minDays: evidence.minComparisonDays, confidence: evidence.promotionConfidence, ratio: decayRatio },
+  );
+  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return {
+    rmse: a.rmse,
+    validationRmse: champion.metrics.rmse,
+    ratio: a.ratio.estimate,
+    expectedRmse,
+    expectedFrom,
+    low: finite(a.ratio.low),
+    high: finite(a.ratio.high),
+    from: a.from,
+    to: a.to,
+    rows: a.rows,
+    days: a.days,
+    verdict: a.verdict,
+    reason: `champion v${champion.version} on rows after its trainedThrough ${through}, expected RMSE from its ${expectedFrom}: ${a.reason}`,
   };
 }

@@ -6,7 +6,7 @@ import type { PreparedDataset } from '../ml/prepared-dataset';
 import { stackRows } from '../ml/stack-rows';
 import type { TrialPool } from '../ml/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
-import type { FinalizeModelInput, TrialResult } from '../workflows/types';
+import type { FinalizeModelInput, SelectedModel, TrialResult } from '../workflows/types';
 import { storeModel } from './store-model';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
@@ -82,12 +82,40 @@ export async function finalizeModelWith(
       modelRef: members[0].modelRef,
       rounds: members[0].rounds,
       modelFormat: 'single',
-      ...(refit ? { refit } : {}),
+      ...(refit
+        ? {
+            refit,
+            selected: {
+              modelRef: best.modelRef,
+              modelFormat: 'single',
+              engine: best.engine,
+              rounds: best.rounds,
+            },
+          }
+        : {}),
     };
   }
   ctx.heartbeat({ step: 'ensemble', members: trials.length });
   const ensemble: EnsembleModel = { kind: 'ensemble', members };
   const modelRef = await storeModel(deps.artifacts, Buffer.from(JSON.stringify(ensemble)), 'ensemble');
+  // A refitted ensemble is represented, where it has seen the rows, by the ensemble of its members as selected.
+  const selected: SelectedModel | undefined = refit
+    ? {
+        modelRef: await storeModel(
+          deps.artifacts,
+          Buffer.from(
+            JSON.stringify({
+              kind: 'ensemble',
+              members: trials.map((t) => ({ engine: t.engine, modelRef: t.modelRef, rounds: t.rounds })),
+            } satisfies EnsembleModel),
+          ),
+          'ensemble',
+        ),
+        modelFormat: 'ensemble',
+        engine: best.engine,
+        rounds: best.rounds,
+      }
+    : undefined;
   const validation = await averaged(deps, trials, dataset.validation);
   const earlyStoppingRmse =
     dataset.earlyStopping && dataset.earlyStoppingLabels
@@ -107,6 +135,7 @@ export async function finalizeModelWith(
     modelFormat: 'ensemble',
     members: trials.map((t) => t.trialId),
     ...(refit ? { refit } : {}),
+    ...(selected ? { selected } : {}),
   };
 }
 

@@ -10,13 +10,16 @@ import type {
   DescribeTrainingDataInput,
   FindTrainingInput,
   InspectDataStateInput,
+  MeasureLiveAccuracyInput,
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
+  RecheckChallengerInput,
   RegisterModelsInput,
   RunTrialInput,
   ScoreYearInput,
 } from '../workflows/types';
+import type { MonitorDaysInput } from '../workflows/monitor-types';
 import type {
   BatchPredictInput,
   JoinPredictionOutputInput,
@@ -25,6 +28,8 @@ import type {
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { joinPredictionOutputWith, predictChunkWith, splitPredictionInputWith } from './batch-predict';
 import { assessDriftWith } from './drift';
+import { monitorDaysWith, monitorSettingsFromEnv, type MonitorSettings } from './monitor';
+import { measureLiveAccuracyWith } from './live-accuracy';
 import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
 import { finalizeModelWith } from './finalize-model';
@@ -32,6 +37,7 @@ import { nonRetryable } from './errors';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
+import { recheckChallengerWith } from './recheck-challenger';
 import { scoreYearWith } from './score-year';
 import { findTrainingWith } from './find-training';
 import { describeTrainingDataWith } from './training-data';
@@ -50,6 +56,8 @@ export interface ActivityDeps {
   datasets?: DatasetCache;
   /** Counts trials, data-set cache lookups and registry versions when the worker serves metrics. */
   metrics?: WorkerMetrics;
+  /** Monitoring database and alert webhook; default: MONITORING_DATABASE_URL and ALERT_WEBHOOK_URL. */
+  monitoring?: MonitorSettings;
 }
 
 /** Builds the activities bound to this worker's storage, registry and training-thread pool. */
@@ -69,6 +77,12 @@ export function createActivities(deps: ActivityDeps) {
     predict: failFastOnBadStore((input: PredictInput) => predictWith(light, input)),
     inspectDataState: failFastOnBadStore((input: InspectDataStateInput) => inspectDataStateWith(all, input)),
     assessDrift: failFastOnBadStore((input: AssessDriftInput) => assessDriftWith(light, input)),
+    measureLiveAccuracy: failFastOnBadStore((input: MeasureLiveAccuracyInput) =>
+      measureLiveAccuracyWith(all, input),
+    ),
+    recheckChallenger: failFastOnBadStore((input: RecheckChallengerInput) =>
+      recheckChallengerWith(light, input),
+    ),
     commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
     splitPredictionInput: failFastOnBadStore((input: BatchPredictInput) =>
       splitPredictionInputWith(all, input),
@@ -82,6 +96,9 @@ export function createActivities(deps: ActivityDeps) {
       describeTrainingDataWith(all, input),
     ),
     findTraining: (input: FindTrainingInput) => findTrainingWith(input),
+    monitorDays: failFastOnBadStore((input: MonitorDaysInput) =>
+      monitorDaysWith({ ...light, monitoring: deps.monitoring ?? monitorSettingsFromEnv() }, input),
+    ),
   };
 }
 

@@ -145,6 +145,12 @@ export async function prepareDatasetWith(
     pipelineVersion: pipeline.version,
     ...(held ? { earlyStopping: held.slice } : {}),
     cleanedValues,
+    fittedThrough: latestDateTime(split.train),
+    validationPeriod: {
+      from: earliestDateTime(validation),
+      to: latestDateTime(validation),
+      rows: validation.length,
+    },
   };
   const encoded = encodePreparedDataset({
     meta: {
@@ -232,4 +238,16 @@ export function datasetHash(
     earlyStoppingFraction: input.earlyStoppingSlice === false ? 0 : EARLY_STOPPING_FRACTION,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+}
+
+function latestDateTime(rows: readonly TrafficRow[]): string {
+  let latest = '';
+  for (const r of rows) if (r.date_time.text > latest) latest = r.date_time.text;
+  return latest;
+}
+
+function earliestDateTime(rows: readonly TrafficRow[]): string {
+  let earliest = rows[0].date_time.text;
+  for (const r of rows) if (r.date_time.text < earliest) earliest = r.date_time.text;
+  return earliest;
 }

@@ -51,6 +51,11 @@ export function addBacktestCommand(program: Command, deps: BacktestCommandDeps):
           `origin(s) ${tooEarly.join(', ')} leave no training year after --first-year ${flags.firstYear} and before the validation year`,
         );
       }
+      if (!flags.fineTuning && flags.params === undefined) {
+        throw new InvalidArgumentError(
+          '--fine-tuning false trains no model to backtest: give --params to backtest one fixed setting',
+        );
+      }
       const config = deps.loadConfig();
       const {
         years: _years,

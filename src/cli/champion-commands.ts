@@ -1,7 +1,15 @@
 import os from 'node:os';
 import type { Command } from 'commander';
+import { readLiveAccuracy } from '../monitoring/live-accuracy-store';
 import type { ModelRegistry } from '../registry/model-registry';
-import { CHAMPION_ALIAS, promoteChampion, rollbackChampion, type ChampionMove } from '../registry/champion';
+import type { BlobStore } from '../storage/blob-store';
+import {
+  CHALLENGER_ALIAS,
+  CHAMPION_ALIAS,
+  promoteChampion,
+  rollbackChampion,
+  type ChampionMove,
+} from '../registry/champion';
 import { DEFAULT_MODEL_NAME } from './training-options';
 
 interface MoveFlags {
@@ -42,6 +50,7 @@ export function addChampionCommands(models: Command, registryOf: () => ModelRegi
         version: Number(ref),
         by: flags.by ?? defaultActor(),
         at: new Date().toISOString(),
+        manual: true,
         ...(flags.reason === undefined ? {} : { reason: flags.reason }),
       });
       console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
@@ -54,15 +63,43 @@ export function addChampionCommands(models: Command, registryOf: () => ModelRegi
       modelName: flags.modelName,
       by: flags.by ?? defaultActor(),
       at: new Date().toISOString(),
+      manual: true,
       ...(flags.reason === undefined ? {} : { reason: flags.reason }),
     });
     console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
   });
 }
 
-/** What `models show <ref>` prints: the version, plus the champion history when the ref is the champion. */
-export async function showVersion(registry: ModelRegistry, modelName: string, ref: string): Promise<unknown> {
-  const version = await registry.resolve(modelName, ref);
-  if (ref !== CHAMPION_ALIAS) return version;
-  return { ...version, championHistory: await registry.aliasHistory(modelName, CHAMPION_ALIAS) };
+/**
+ * What `models show <ref>` prints: the version (with what it was fitted on, `trainedThrough`, and the period it was
+ * selected on, `selection`), plus the champion history when the ref is the champion, or for the challenger its
+ * history, whether it still stands, and its running comparison (the latest re-comparison's reason). With
+ * `artifacts`, also its live accuracy: what it served, scored by the last check that had labels for it.
+ */
+export async function showVersion(
+  registry: ModelRegistry,
+  modelName: string,
+  ref: string,
+  artifacts?: BlobStore,
+): Promise<unknown> {
+  const resolved = await registry.resolve(modelName, ref);
+  const live = artifacts && (await readLiveAccuracy(artifacts, modelName, resolved.version));
+  const version = live ? { ...resolved, liveAccuracy: live } : resolved;
+  if (ref === CHAMPION_ALIAS) {
+    return { ...version, championHistory: await registry.aliasHistory(modelName, CHAMPION_ALIAS) };
+  }
+  if (ref !== CHALLENGER_ALIAS) return version;
+  const history = await registry.aliasHistory(modelName, CHALLENGER_ALIAS);
+  const champion = await registry.getAlias(modelName, CHAMPION_ALIAS);
+  const current = history.at(-1);
+  const standing =
+    current !== undefined &&
+    champion !== undefined &&
+    current.version !== champion.version &&
+    current.setAt >= champion.setAt;
+  return {
+    ...version,
+    challenger: { standing, championVersion: champion?.version, runningComparison: current?.reason },
+    challengerHistory: history,
+  };
 }

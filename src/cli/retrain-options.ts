@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { EngineChoice } from '../ml/types';
 import { positiveInt, positiveNumber } from '../runtime/arguments';
 import type { RetrainCheckInput, RunTrigger } from '../workflows/types';
@@ -12,6 +12,7 @@ export interface RetrainFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
   retrainOnDecay: boolean;
   driftFromPredictions?: number;
   trainingTimeout?: number;
+  alertWebhook?: string;
 }
 
 /** Training flags plus the retraining policy; shared by `retrain-check` and `schedule create`. */
@@ -40,7 +41,27 @@ export function addRetrainOptions(cmd: Command): Command {
       '--training-timeout <minutes>',
       'a training the check starts fails after this many minutes (e.g. no worker serves the trial queue) (default: 360)',
       positiveInt,
+    )
+    .addOption(
+      new Option(
+        '--alert-webhook <url>',
+        "post the check's alerts (drift, decay, failure, promotion) as JSON here; default: the worker's ALERT_WEBHOOK_URL",
+      )
+        .env('ALERT_WEBHOOK_URL')
+        .argParser(webhookUrl),
     );
+}
+
+function webhookUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`not a URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError(`not an http(s) URL: ${value}`);
+  return value;
 }
 
 export function retrainInputFrom(
@@ -69,5 +90,6 @@ export function retrainInputFrom(
       ? {}
       : { driftFromPredictionLogDays: flags.driftFromPredictions }),
     ...(flags.trainingTimeout === undefined ? {} : { trainingTimeoutMinutes: flags.trainingTimeout }),
+    ...(flags.alertWebhook ? { alertWebhookUrl: flags.alertWebhook } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { newRunId } from '../runtime/run-id';
 import { startRun } from '../runtime/start-run';
 import { retrainCheckWorkflow } from '../workflows/retrain-check';
 import { MODEL_NAME, RUN_TRIGGER } from '../workflows/search-attributes';
-import type { RetrainCheckInput, RetrainCheckResult } from '../workflows/types';
+import type { LiveAccuracySummary, RetrainCheckInput, RetrainCheckResult } from '../workflows/types';
 
 export async function startRetrainCheck(
   client: Client,
@@ -30,6 +30,24 @@ export async function startRetrainCheck(
   );
 }
 
+/** What was served, scored on the newly arrived labelled rows: one line per served version. */
+function formatLiveAccuracy(a: LiveAccuracySummary): string[] {
+  const skipped = [
+    a.unmatched > 0 ? `${a.unmatched} served hours without a label yet` : '',
+    a.duplicates > 0 ? `${a.duplicates} repeated log rows (last answer kept)` : '',
+    a.ambiguousLabels > 0 ? `${a.ambiguousLabels} hours with disagreeing labels left out` : '',
+    a.badLogLines > 0 ? `${a.badLogLines} unreadable log lines` : '',
+  ].filter(Boolean);
+  const head = `live accuracy: ${a.matched} served hours matched with ${a.labelledRows} new labelled rows (${a.logFiles} log files)${skipped.length ? `; ${skipped.join(', ')}` : ''}`;
+  return [
+    head,
+    ...a.byVersion.map(
+      (v) =>
+        `  v${v.version}: ${v.rows} rows ${v.from} .. ${v.to}, RMSE ${v.rmse.toFixed(1)}, MAE ${v.mae.toFixed(1)}`,
+    ),
+  ];
+}
+
 export function formatRetrainResult(r: RetrainCheckResult): string {
   const lines = [`decision: ${r.decision}${r.retrained ? ' → retrained' : ''}`];
   for (const reason of r.reasons) lines.push(`  - ${reason}`);
@@ -51,6 +69,7 @@ export function formatRetrainResult(r: RetrainCheckResult): string {
     }
     lines.push(`report: ${r.drift.reportRef}`);
   }
+  if (r.liveAccuracy) lines.push(...formatLiveAccuracy(r.liveAccuracy));
   if (r.trainingWorkflowId)
     lines.push(
       `training: ${r.trainingWorkflowId}${r.training?.bestRmse ? `, best RMSE ${r.training.bestRmse.toFixed(1)}, champion v${r.training.championVersion} (${r.training.championDecision})` : ''}`,

@@ -15,7 +15,7 @@ import type { EngineChoice, XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
 import { MAX_TRIALS } from '../workflows/search-strategy';
-import type { PruningKind, TrainingInput } from '../workflows/types';
+import { DEFAULT_EVIDENCE, type PruningKind, type TrainingInput } from '../workflows/types';
 import type { SamplerKind } from '../ml/sampler';
 
 export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
@@ -52,6 +52,15 @@ export interface TrainingFlags {
   refit: boolean;
   ensemble: number;
   maxBadRows?: number;
+  minComparisonDays?: number;
+  promotionConfidence?: number;
+}
+
+function confidence(value: string): number {
+  const n = Number(value.endsWith('%') ? Number(value.slice(0, -1)) / 100 : value);
+  if (!(n > 0 && n < 1))
+    throw new InvalidArgumentError(`${value} is not a confidence in (0, 1), e.g. 0.95 or 95%`);
+  return n;
 }
 
 function trialCount(value: string): number {
@@ -196,6 +205,18 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       '--max-bad-rows <share>',
       `largest share of malformed rows per file, e.g. 0.01 or 1% (default: $MAX_BAD_ROWS or ${DEFAULT_MAX_BAD_ROW_SHARE * 100}%)`,
       (value: string) => namedShare(value, '--max-bad-rows'),
+    )
+    .option(
+      '--min-comparison-days <days>',
+      'promote only with at least this many days of labelled rows neither model was fitted on',
+      positiveInt,
+      DEFAULT_EVIDENCE.minComparisonDays,
+    )
+    .option(
+      '--promotion-confidence <c>',
+      'promote when the upper bound of this two-sided interval of the RMSE difference is below zero (0.95 or 95%)',
+      confidence,
+      DEFAULT_EVIDENCE.promotionConfidence,
     );
   if (opts.withYears) {
     cmd
@@ -240,5 +261,9 @@ export function trainingInputFrom(
     maxBadRowShare:
       flags.maxBadRows ??
       (process.env.MAX_BAD_ROWS ? namedShare(process.env.MAX_BAD_ROWS, 'MAX_BAD_ROWS') : undefined),
+    evidence: {
+      minComparisonDays: flags.minComparisonDays ?? DEFAULT_EVIDENCE.minComparisonDays,
+      promotionConfidence: flags.promotionConfidence ?? DEFAULT_EVIDENCE.promotionConfidence,
+    },
   };
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { VersionLiveAccuracy } from '../monitoring/live-accuracy';
 
 /** How a trial attempt ended; `pruned` is a trial the search stopped early (its result says `pruned: true`). */
 export type TrialStatus = 'completed' | 'pruned' | 'failed' | 'cancelled';
@@ -45,6 +46,27 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  private readonly liveRmse = new Gauge({
+    name: `${METRIC_PREFIX}live_rmse`,
+    help: 'RMSE of the predictions a version actually served, on the labelled rows of the last check that had them',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly liveMae = new Gauge({
+    name: `${METRIC_PREFIX}live_mae`,
+    help: 'MAE of the predictions a version actually served, on the labelled rows of the last check that had them',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly liveRows = new Gauge({
+    name: `${METRIC_PREFIX}live_matched_rows`,
+    help: 'Served hours of a version matched with a label in the last check that had them (the rows behind live_rmse)',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every label combination exists from the start, so dashboards show 0 instead of "no data".
@@ -65,5 +87,15 @@ export class WorkerMetrics {
 
   versionsCreated(model: string, count: number): void {
     this.registryVersions.inc({ model }, count);
+  }
+
+  liveAccuracy(
+    model: string,
+    measured: Pick<VersionLiveAccuracy, 'version' | 'rows' | 'rmse' | 'mae'>,
+  ): void {
+    const labels = { model, version: String(measured.version) };
+    this.liveRmse.set(labels, measured.rmse);
+    this.liveMae.set(labels, measured.mae);
+    this.liveRows.set(labels, measured.rows);
   }
 }

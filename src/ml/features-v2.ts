@@ -1,8 +1,9 @@
 /**
  * Feature pipeline v2: what v1 (the seed's) misses about the calendar and the sensors.
  *
- * - a holiday covers every hour of its day (the data mark it on the 00:00 row only): a day is a holiday
- *   when it is an observed US federal holiday or any row of the same batch on that date names one;
+ * - a holiday covers every hour of its day (the data mark it on the 00:00 row only), by the calendar
+ *   (federal holidays and the State Fair's opening day); a row that names a known holiday is a holiday row. No feature depends on the other
+ *   rows of the batch: a row alone gets the features it gets in any batch;
  * - the day before or after a holiday, day of year, working day, and hour × working day as one column;
  * - impossible readings (0 K, rain beyond any recorded hourly rainfall, cloud cover outside 0–100 %)
  *   become missing values (NaN, which XGBoost routes by learned default) and are counted;
@@ -17,7 +18,7 @@ import { DEFAULT_SCHEMA, NUMERIC_FIELDS, type DatasetSchema } from './dataset-sc
 import { DEFAULT_CATEGORY_MERGE, holidayFlag } from './features';
 import { dayOfWeek, daysFromCivil } from './local-date-time';
 import type { TrafficRow } from './types';
-import { isFederalHoliday } from './us-holidays';
+import { isFederalHoliday, stateFairOpening } from './us-holidays';
 
 export const FEATURE_PIPELINE_V2 = 2;
 
@@ -126,21 +127,16 @@ export function fitFeaturePipelineV2(input: {
   };
 }
 
-/** Days (since 1970-01-01) that are holidays for these rows: observed federal ones, and any date a row marks. */
-function holidayDays(
-  rows: readonly TrafficRow[],
-  useHolidayColumn: boolean,
-): (day: number, year: number) => boolean {
-  const marked = new Set<number>();
-  if (useHolidayColumn) {
-    for (const row of rows) {
-      if (holidayFlag(row.holiday) === 1) {
-        const t = row.date_time;
-        marked.add(daysFromCivil(t.year, t.month, t.day));
-      }
-    }
+/**
+ * Whether a day (since 1970-01-01) is a holiday by the calendar: an observed US federal holiday, looked up in
+ * the calendars of the years around `year` (a neighbour of 31 December is in the next year; an observed New
+ * Year's Day can fall on 31 December), or the State Fair's opening day.
+ */
+function calendarHolidayOn(day: number, year: number): boolean {
+  for (const y of [year - 1, year, year + 1]) {
+    if (isFederalHoliday(day, y) || stateFairOpening(y) === day) return true;
   }
-  return (day, year) => marked.has(day) || isFederalHoliday(day, year);
+  return false;
 }
 
 /** Row-major float32 matrix; impossible readings are NaN (missing) and counted per column. */
@@ -160,7 +156,6 @@ export function transformRowsV2(pipeline: FeaturePipelineV2, rows: readonly Traf
     for (const value of pipeline.vocabularies[column] ?? []) columns.set(value, at(`${column}=${value}`));
     return { column, columns };
   });
-  const isHoliday = holidayDays(rows, pipeline.holidayColumn);
   const [hour, month, weekday, dayOfYear, working, hourWorking, holiday, adjacent] = [
     ...CALENDAR_FEATURES,
     ...HOLIDAY_FEATURES,
@@ -179,8 +174,12 @@ export function transformRowsV2(pipeline: FeaturePipelineV2, rows: readonly Traf
     const t = row.date_time;
     const day = daysFromCivil(t.year, t.month, t.day);
     const dow = dayOfWeek(t);
-    const holidayToday = isHoliday(day, t.year);
-    const nearHoliday = isHoliday(day - 1, t.year) || isHoliday(day + 1, t.year);
+    // Each row's features come from the row and the calendar alone, never from other rows of the batch: a
+    // row scored alone gets the features it has in any batch. A day is a holiday when the calendar says so or
+    // the row itself names a known holiday.
+    const named = pipeline.holidayColumn && holidayFlag(row.holiday) === 1;
+    const holidayToday = named || calendarHolidayOn(day, t.year);
+    const nearHoliday = calendarHolidayOn(day - 1, t.year) || calendarHolidayOn(day + 1, t.year);
     const workingDay = dow < 5 && !holidayToday ? 1 : 0;
     data[base + hour] = t.hour;
     data[base + month] = t.month;

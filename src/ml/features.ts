@@ -6,6 +6,7 @@
  * weather_main (holiday as 0/1), then hour, month, day_of_week, then the sorted `weather_main=<value>`
  * one-hot columns learned on the training rows.
  */
+import { holidayNameOf } from './us-holidays';
 import { z } from 'zod';
 import type { DenseMatrix } from './engines/engine';
 import type { TrafficRow } from './types';
@@ -44,9 +45,13 @@ export interface FitFeaturePipelineInput {
   schema?: DatasetSchema;
 }
 
-/** Seed parity: `0 if str(x) == "None" else 1`; an empty field (no holiday) also counts as 0. */
+/**
+ * Seed parity on the data's values: `0 if str(x) == "None" else 1`; an empty field (no holiday) also counts
+ * as 0. Names are matched to the data's holidays case-insensitively; a name that is none of them is not a
+ * holiday (0) and is flagged to the caller (see isKnownHolidayValue), as an unknown weather_main is.
+ */
 export function holidayFlag(holiday: string): number {
-  return holiday === 'None' || holiday.trim() === '' ? 0 : 1;
+  return holidayNameOf(holiday) === undefined ? 0 : 1;
 }
 
 function mergedCategory(value: string, merge: Record<string, string>): string {

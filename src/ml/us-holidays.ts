@@ -50,3 +50,39 @@ export function federalHolidays(year: number): ReadonlySet<number> {
 export function isFederalHoliday(day: number, year: number): boolean {
   return federalHolidays(year).has(day);
 }
+
+/**
+ * The Minnesota State Fair's opening day, the one non-federal holiday the data name: the Thursday 11 days
+ * before Labor Day (as the training years 2012–2016 mark it).
+ */
+export function stateFairOpening(year: number): number {
+  return nthWeekday(year, 9, 0, 1) - 11;
+}
+
+/** The holiday names the data set writes in its `holiday` column (besides "None"). */
+export const KNOWN_HOLIDAY_NAMES = [
+  'Christmas Day',
+  'Columbus Day',
+  'Independence Day',
+  'Labor Day',
+  'Martin Luther King Jr Day',
+  'Memorial Day',
+  'New Years Day',
+  'State Fair',
+  'Thanksgiving Day',
+  'Veterans Day',
+  'Washingtons Birthday',
+] as const;
+
+const BY_LOWER_CASE = new Map<string, string>(KNOWN_HOLIDAY_NAMES.map((name) => [name.toLowerCase(), name]));
+
+/** The known holiday a `holiday` value names, matched case-insensitively and trimmed; undefined otherwise. */
+export function holidayNameOf(value: string): string | undefined {
+  return BY_LOWER_CASE.get(value.trim().toLowerCase());
+}
+
+/** Whether a `holiday` value is understood: no holiday ("None" in any case, or empty) or a known name. */
+export function isKnownHolidayValue(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  return v === '' || v === 'none' || BY_LOWER_CASE.has(v);
+}

@@ -12,3 +12,15 @@ export function predictionLogKey(model: string, at: string, batch: string): stri
 export function predictionLogPrefix(model: string): string {
   return `${PREDICTION_LOG_ROOT}/${model}/`;
 }
+
+/**
+ * `predictions/<model>/dropped/<yyyy-mm-dd>/<instance>.json`: how many rows of that day's hours one service
+ * instance dropped unlogged (buffer over its limit while the store was down), written once the store is back.
+ */
+export function droppedRowsKey(model: string, day: string, instance: string): string {
+  return `${PREDICTION_LOG_ROOT}/${model}/dropped/${day}/${instance}.json`;
+}
+
+export function droppedRowsPrefix(model: string, day: string): string {
+  return `${PREDICTION_LOG_ROOT}/${model}/dropped/${day}/`;
+}

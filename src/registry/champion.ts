@@ -1,6 +1,8 @@
 import type { AliasState, ModelRegistry } from './model-registry';
 
 export const CHAMPION_ALIAS = 'champion';
+/** A registered candidate not (yet) promoted; retraining checks re-compare it as newer labelled rows arrive. */
+export const CHALLENGER_ALIAS = 'challenger';
 
 export interface ChampionMoveInput {
   modelName: string;
@@ -11,6 +13,8 @@ export interface ChampionMoveInput {
   runId?: string;
   /** ISO-8601 time of the move. */
   at: string;
+  /** A move by hand (the CLI), recorded as such. */
+  manual?: boolean;
 }
 
 export interface ChampionMove {
@@ -99,6 +103,7 @@ async function moveTo(
     by: input.by,
     action,
     ...(input.runId === undefined ? {} : { runId: input.runId }),
+    ...(input.manual ? { manual: true } : {}),
   });
   if (!written) return undefined;
   const entry = await registry.getAliasEntry(input.modelName, CHAMPION_ALIAS, (current?.seq ?? 0) + 1);

@@ -37,6 +37,7 @@ export interface SetAliasInput {
   by?: string;
   runId?: string;
   action?: AliasAction;
+  manual?: boolean;
 }
 
 /** Beyond this many lost races in one register() call something is wrong (or the registry is enormous). */
@@ -68,10 +69,15 @@ export class ModelRegistry {
 
     let next = (existing.at(-1)?.version ?? 0) + 1;
     for (let attempt = 0; attempt < MAX_REGISTER_ATTEMPTS; attempt++, next++) {
+      const { comparison } = input.entry;
       const candidate = validated(modelVersionSchema, `registry entry for model "${modelName}"`, {
         ...input.entry,
         version: next,
         createdAt: input.createdAt,
+        // The comparison made before registration names this version as the challenger once it has a number.
+        ...(comparison
+          ? { comparison: { ...comparison, challenger: { ...comparison.challenger, version: next } } }
+          : {}),
       });
       if (await this.store.putIfAbsent(registryKeys.version(modelName, next), encodeRecord(candidate))) {
         return candidate;
@@ -168,6 +174,7 @@ export class ModelRegistry {
       ...(input.by === undefined ? {} : { by: input.by }),
       ...(input.runId === undefined ? {} : { runId: input.runId }),
       ...(input.action === undefined ? {} : { action: input.action }),
+      ...(input.manual === undefined ? {} : { manual: input.manual }),
     });
     const current = await this.currentAliasRecord(modelName, alias);
     if (current?.seq !== expectedSeq) return current?.seq === seq && sameAliasWrite(current, record);

@@ -34,6 +34,39 @@ export interface ModelVersion {
   members?: string[];
   /** The rolling-origin backtest of the same training settings (`train --backtest <id>`). */
   backtest?: { workflowId: string; meanRmse: number; rmseByYear: Record<string, number> };
+  /**
+   * Latest date_time of any row this model was fitted on (training rows, early-stopping slice, refit rows; for
+   * an ensemble the latest over its members). Absent on records from before issue 16.
+   */
+  trainedThrough?: string;
+  /** The period the model was selected on (its validation rows). */
+  selection?: { from: string; to: string; rows: number };
+  /**
+   * A refitted model as selected, before the refit, with what that one was fitted on: it stands for this
+   * version where the refitted model has seen the rows (its own selection period).
+   */
+  selected?: {
+    modelRef: string;
+    modelFormat: 'single' | 'ensemble';
+    engine: EngineName;
+    rounds: number;
+    trainedThrough: string;
+  };
+  /** The comparison with the champion made when this version was registered (see ModelComparison). */
+  comparison?: ModelComparisonRecord;
+}
+
+/** Mirrors ModelComparison in src/workflows/types.ts (the registry does not import from workflows). */
+export interface ModelComparisonRecord {
+  from: string;
+  to: string;
+  rows: number;
+  days: number;
+  champion: { version: number; rmse: number | null };
+  challenger: { version: number; rmse: number | null };
+  difference: { estimate: number | null; low: number | null; high: number | null };
+  decision: 'promoted' | 'kept' | 'deferred';
+  reason: string;
 }
 
 /** How an alias move came about: a promotion (automatic or by hand) or a rollback to the previous holder. */
@@ -50,6 +83,8 @@ export interface AliasState {
   /** The workflow (training run, check) that moved it, when one did. */
   runId?: string;
   action?: AliasAction;
+  /** Moved by hand (`models promote` / `models rollback`), not by a training or check's decision. */
+  manual?: boolean;
 }
 
 /** One entry of an alias's append-only history, stored as `registry/<model>/aliases/<alias>/<seq>.json`. */
@@ -79,6 +114,20 @@ const metricsSchema = z.object({
   mae: z.number(),
   r2: z.number(),
 }) satisfies z.ZodType<RegressionMetrics>;
+
+const nullableNumber = z.number().nullable();
+
+export const modelComparisonSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  rows: z.number().int().nonnegative(),
+  days: z.number().int().nonnegative(),
+  champion: z.object({ version: positiveInt, rmse: nullableNumber }),
+  challenger: z.object({ version: z.number().int().nonnegative(), rmse: nullableNumber }),
+  difference: z.object({ estimate: nullableNumber, low: nullableNumber, high: nullableNumber }),
+  decision: z.enum(['promoted', 'kept', 'deferred']),
+  reason: z.string(),
+}) satisfies z.ZodType<ModelComparisonRecord>;
 
 export const modelVersionSchema = z.object({
   modelName: z.string().min(1),
@@ -118,6 +167,18 @@ export const modelVersionSchema = z.object({
       rmseByYear: z.record(z.string(), z.number()),
     })
     .optional(),
+  trainedThrough: z.string().optional(),
+  selection: z.object({ from: z.string(), to: z.string(), rows: z.number().int().nonnegative() }).optional(),
+  selected: z
+    .object({
+      modelRef: z.string().min(1),
+      modelFormat: z.enum(['single', 'ensemble']),
+      engine: z.enum(['native', 'wasm']),
+      rounds: positiveInt,
+      trainedThrough: z.string(),
+    })
+    .optional(),
+  comparison: modelComparisonSchema.optional(),
 }) satisfies z.ZodType<ModelVersion>;
 
 export const aliasRecordSchema = z.object({
@@ -130,4 +191,5 @@ export const aliasRecordSchema = z.object({
   by: z.string().min(1).optional(),
   runId: z.string().min(1).optional(),
   action: z.enum(['promote', 'rollback']).optional(),
+  manual: z.boolean().optional(),
 }) satisfies z.ZodType<AliasRecord>;

@@ -43,7 +43,7 @@ type Vega = typeof import('vega', { with: { 'resolution-mode': 'import' } });
 type VegaLite = typeof import('vega-lite', { with: { 'resolution-mode': 'import' } });
 let libraries: Promise<[Vega, VegaLite]> | undefined;
 
-async function renderSvg(spec: ChartSpec): Promise<string> {
+export async function renderSvg(spec: ChartSpec): Promise<string> {
   libraries ??= Promise.all([import('vega'), import('vega-lite')]);
   const [vega, vegaLite] = await libraries;
   // Quiet: vega-lite's warnings about merged scale sorts are expected for these layered charts.
@@ -112,7 +112,9 @@ function championCard(input: RunReportInput): string {
     kept: 'Champion kept',
     'first-champion': 'First champion',
     'not-registered': 'Not registered (champion not beaten)',
+    deferred: 'Decision deferred (too few days)',
   }[c.decision];
+  if (c.comparison) return comparisonCard(c, label);
   const previous = c.previousChampion
     ? `<div class="versus"><div class="who">current champion v${c.previousChampion.version}</div><div class="big">${fmt(c.previousChampion.rmse, 1)}</div></div>`
     : '<div class="versus"><div class="who">no champion before</div><div class="big">—</div></div>';
@@ -122,6 +124,19 @@ function championCard(input: RunReportInput): string {
   <div class="vs">vs</div>
   ${previous}
   <p>${escapeHtml(c.reason)} <span class="note">(validation RMSE on ${c.validationYear}; lower is better)</span></p>
+</div>`;
+}
+
+function comparisonCard(c: RunReportInput['champion'] & object, label: string): string {
+  const k = c.comparison as NonNullable<typeof c.comparison>;
+  const num = (x: number | null, digits: number): string => (x === null ? '—' : fmt(x, digits));
+  const d = k.difference;
+  return `<div class="decision ${c.decision}">
+  <div class="badge">${label}</div>
+  <div class="versus"><div class="who">this run's best as selected, v${c.candidate.version}</div><div class="big">${num(k.challenger.rmse, 1)}</div></div>
+  <div class="vs">vs</div>
+  <div class="versus"><div class="who">champion v${k.champion.version}</div><div class="big">${num(k.champion.rmse, 1)}</div></div>
+  <p>${escapeHtml(c.reason)} <span class="note">(RMSE on ${fmt(k.rows)} rows over ${k.days} days, ${escapeHtml(k.from)} … ${escapeHtml(k.to)}, which neither model was fitted on; difference ${num(d.estimate, 1)}, interval [${num(d.low, 1)}, ${num(d.high, 1)}]; lower is better)</span></p>
 </div>`;
 }
 
@@ -251,7 +266,7 @@ function triggerText(trigger: string): string {
   );
 }
 
-const STYLE = `
+export const STYLE = `
 :root { --ink:#1f2933; --muted:#52606d; --line:#e4e7eb; --bg:#f5f7fa; --accent:#2563eb; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink); font:14px/1.5 Inter, "Segoe UI", system-ui, -apple-system, sans-serif; }

@@ -36,12 +36,23 @@ export interface ReportRunSummary {
 }
 
 export interface ReportChampion {
-  decision: 'promoted' | 'kept' | 'first-champion' | 'not-registered';
+  decision: 'promoted' | 'kept' | 'first-champion' | 'not-registered' | 'deferred';
   championVersion: number;
   candidate: { version: number; rmse: number };
   previousChampion?: { version: number; rmse: number };
   validationYear: number;
   reason: string;
+  /** The rows compared and the interval (see ModelComparison in src/workflows/types.ts). */
+  comparison?: {
+    from: string;
+    to: string;
+    rows: number;
+    days: number;
+    champion: { version: number; rmse: number | null };
+    challenger: { version: number; rmse: number | null };
+    difference: { estimate: number | null; low: number | null; high: number | null };
+    decision: string;
+  };
 }
 
 export interface ReportValidation {

@@ -20,6 +20,12 @@ export interface DecayEvidence {
   rmse?: number;
   validationRmse?: number;
   rows?: number;
+  /**
+   * Set by checks with the evidence rule (see src/ml/model-comparison.ts assessDecay): decayed only when the lower
+   * bound of the ratio's interval exceeds the policy's ratio, on enough days after the champion's training data.
+   */
+  verdict?: 'decayed' | 'not-decayed' | 'too-few-days';
+  reason?: string;
 }
 
 export interface DecideRetrainingInput {
@@ -107,7 +113,17 @@ export function decideRetraining(input: DecideRetrainingInput): RetrainingVerdic
     }
   }
 
-  if (decay) {
+  if (decay?.verdict !== undefined) {
+    const reason = decay.reason ?? `decay ${decay.verdict}`;
+    if (decay.verdict !== 'decayed') {
+      reasons.push(`no decay: ${reason}`);
+    } else if (!policy.retrainOnDecay) {
+      reasons.push(`decay: ${reason} (retraining on decay is off)`);
+    } else {
+      triggers.push('decay');
+      reasons.push(`decay: ${reason}`);
+    }
+  } else if (decay) {
     const against =
       decay.rmse !== undefined && decay.validationRmse !== undefined
         ? `champion RMSE ${rmse(decay.rmse)} is ${num(decay.ratio)}× its validation RMSE ${rmse(decay.validationRmse)}`

@@ -30,9 +30,14 @@ export interface WorkerPoolOptions {
 
 /**
  * A check is a daily, restartable run: any error thrown by its workflow code fails it with the reason instead
- * of retrying the workflow task forever (with overlap SKIP that would block the schedule).
+ * of retrying the workflow task forever (with overlap SKIP that would block the schedule). A backtest is
+ * started by hand and waited on: an error in its workflow code fails it too, so the caller gets the reason.
  */
-export const WORKFLOW_FAILURE_ERROR_TYPES = { '*': [], retrainCheckWorkflow: ['Error'] };
+export const WORKFLOW_FAILURE_ERROR_TYPES = {
+  '*': [],
+  retrainCheckWorkflow: ['Error'],
+  backtestWorkflow: ['Error'],
+};
 
 export interface RunningWorkers {
   workers: Worker[];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TrafficRow } from '../ml/types';
 import type { BlobStore } from '../storage/blob-store';
-import { predictionLogKey } from '../monitoring/prediction-log-keys';
+import { droppedRowsKey, predictionLogKey } from '../monitoring/prediction-log-keys';
 
 /** One served row as logged: the input fields (readable again by parsePredictionRows), the answer and when. */
 export interface LoggedPrediction {
@@ -44,6 +44,9 @@ export class PredictionLog {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #dropped = 0;
+  /** Dropped rows per model and day of their hour, not yet recorded in the store (monitoring reads them). */
+  #droppedByDay = new Map<string, { model: string; day: string; count: number }>();
+  #droppedRecorded = new Map<string, number>();
 
   constructor(private readonly options: PredictionLogOptions) {}
 
@@ -89,6 +92,7 @@ export class PredictionLog {
   }
 
   private async write(): Promise<void> {
+    if (this.#droppedByDay.size > 0) await this.recordDropped();
     const rows = this.#buffer;
     if (rows.length === 0) return;
     this.#buffer = [];
@@ -121,11 +125,35 @@ export class PredictionLog {
     }
   }
 
+  /** Records the dropped-row counts in the store (cumulative per instance, model and day); kept on failure. */
+  private async recordDropped(): Promise<void> {
+    for (const [key, d] of this.#droppedByDay) {
+      const total = (this.#droppedRecorded.get(key) ?? 0) + d.count;
+      try {
+        await this.options.store.put(
+          droppedRowsKey(d.model, d.day, this.#instance),
+          JSON.stringify({ model: d.model, day: d.day, instance: this.#instance, dropped: total }),
+        );
+        this.#droppedRecorded.set(key, total);
+        this.#droppedByDay.delete(key);
+      } catch {
+        return;
+      }
+    }
+  }
+
   private keep(rows: LoggedPrediction[]): void {
     this.#buffer = rows.concat(this.#buffer);
     const max = this.options.maxBufferedRows ?? 100 * this.options.maxRows;
     if (this.#buffer.length > max) {
       const drop = this.#buffer.length - max;
+      for (const row of this.#buffer.slice(0, drop)) {
+        const day = row.date_time.slice(0, 10);
+        const key = `${row.model}\u0000${day}`;
+        const entry = this.#droppedByDay.get(key);
+        if (entry) entry.count++;
+        else this.#droppedByDay.set(key, { model: row.model, day, count: 1 });
+      }
       this.#buffer = this.#buffer.slice(drop);
       this.#dropped += drop;
       this.options.log.error(

@@ -1,3 +1,4 @@
+import { isKnownHolidayValue, KNOWN_HOLIDAY_NAMES } from '../ml/us-holidays';
 import { parsePredictionRows, PredictionInputError } from '../ml/prediction-rows';
 import type { AnyFeaturePipeline } from '../ml/feature-pipeline';
 import type { TrafficRow } from '../ml/types';
@@ -26,7 +27,9 @@ export interface RowFlag {
  * - physically impossible values are rejected: temperature outside 150–350 K, negative rain or snow, clouds
  *   outside 0–100 % (non-finite numbers never parse);
  * - a weather_main the model never saw is accepted, encoded as the training encodes it (all zeros, like
- *   DictVectorizer), and flagged in the answer's `warnings`.
+ *   DictVectorizer), and flagged in the answer's `warnings`;
+ * - a holiday is matched to the data's names case-insensitively; an unknown name is accepted, treated as no
+ *   holiday, and flagged in `warnings` the same way.
  */
 export const PHYSICAL_RANGES = {
   temp: { min: 150, max: 350, expected: 'a temperature in kelvin between 150 and 350' },
@@ -88,6 +91,14 @@ export function validateRequestRows(
         row: i,
         field: 'weather_main',
         message: `unknown category ${JSON.stringify(row.weather_main)} (the model knows ${[...known].join(', ')}): encoded as none of them`,
+        reason: 'unknown-category',
+      });
+    }
+    if (!isKnownHolidayValue(row.holiday)) {
+      flags.push({
+        row: i,
+        field: 'holiday',
+        message: `unknown holiday ${JSON.stringify(row.holiday)} (known: None, ${KNOWN_HOLIDAY_NAMES.join(', ')}, in any case): treated as no holiday`,
         reason: 'unknown-category',
       });
     }

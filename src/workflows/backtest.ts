@@ -1,4 +1,4 @@
-import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { trainingWorkflow } from './training';
 import type { BacktestInput, BacktestOrigin, BacktestResult } from './types';
@@ -18,6 +18,9 @@ const { scoreYear } = proxyActivities<Activities>({
   },
 });
 
+/** A backtest that cannot produce a result whatever is retried (no training year, no model trained). */
+export const BACKTEST_FAILURE_TYPE = 'BacktestError';
+
 /**
  * Rolling-origin backtest. Every origin runs the same training as `train` (a child training workflow, its
  * trials fanned out over the trial workers) on the years before it, under its own model name, and scores
@@ -31,8 +34,9 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
       const trainYears: number[] = [];
       for (let y = input.firstYear; y < validationYear; y++) trainYears.push(y);
       if (trainYears.length === 0) {
-        throw new Error(
+        throw ApplicationFailure.nonRetryable(
           `origin ${year}: no training year between ${input.firstYear} and ${validationYear - 1}`,
+          BACKTEST_FAILURE_TYPE,
         );
       }
       const modelName = `${input.modelNamePrefix}-${year}`;
@@ -51,7 +55,17 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
         ],
       });
       const registration = training.registration;
-      if (!registration) throw new Error(`origin ${year}: the training registered no model`);
+      if (!registration) {
+        // e.g. --fine-tuning false without --params: the training only prepares the data.
+        const why =
+          !input.training.runFineTuning && !input.training.params
+            ? ': fine-tuning is off and no --params were given, so it trains no model'
+            : '';
+        throw ApplicationFailure.nonRetryable(
+          `origin ${year}: the training registered no model${why}`,
+          BACKTEST_FAILURE_TYPE,
+        );
+      }
       const scored = await scoreYear({
         dataUri: input.training.dataUri,
         filePrefix: input.training.filePrefix,

@@ -4,3 +4,4 @@ export { predictWorkflow } from './predict';
 export { retrainCheckWorkflow } from './retrain-check';
 export { batchPredictWorkflow } from './batch-predict';
 export { backtestWorkflow } from './backtest';
+export { monitorBackfillWorkflow } from './monitor-backfill';

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   executeChild,
+  isCancellation,
   patched,
   proxyActivities,
   upsertMemo,
@@ -10,19 +11,23 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
+import type { CheckEvent } from '../monitoring/alerts';
 import { cyrb53 } from '../retraining/data-state';
 import { chooseTrainingYears, decideRetraining, RetrainPolicyError } from '../retraining/policy';
 import { retrainCheckV1 } from './retrain-check-v1';
 import { MODEL_NAME, RETRAIN_DECISION, RUN_TRIGGER } from './search-attributes';
 import { trainingWorkflow } from './training';
 import { shouldSetSearchAttributes } from './typed-attributes';
-import type {
-  DataStateInspection,
-  DriftSummary,
-  RetrainCheckInput,
-  RetrainCheckResult,
-  RunTrigger,
-  TrainingResult,
+import {
+  DEFAULT_EVIDENCE,
+  type ChallengerCheckResult,
+  type DataStateInspection,
+  type DriftSummary,
+  type LiveAccuracySummary,
+  type RetrainCheckInput,
+  type RetrainCheckResult,
+  type RunTrigger,
+  type TrainingResult,
 } from './types';
 
 export interface RetrainCheckWorkflowInput extends RetrainCheckInput {
@@ -37,17 +42,34 @@ export const CHECK_FAILURE_TYPES = {
 
 const DEFAULT_TRAINING_TIMEOUT_MINUTES = 6 * 60;
 
-const { inspectDataState, assessDrift, commitDataState, describeTrainingData, findTraining } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '2 minutes',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
-    },
-  });
+const {
+  inspectDataState,
+  assessDrift,
+  commitDataState,
+  describeTrainingData,
+  findTraining,
+  recheckChallenger,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
+  },
+});
+
+const { measureLiveAccuracy } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['InvalidInput'],
+  },
+});
 
 /**
  * The seed's automatic_retraining sensor, made durable: new or changed objects (or, by policy, drift or
@@ -56,6 +78,22 @@ const { inspectDataState, assessDrift, commitDataState, describeTrainingData, fi
  */
 export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Promise<RetrainCheckResult> {
   if (!patched('retrain-check-v2')) return retrainCheckV1(input);
+  let result: RetrainCheckResult;
+  try {
+    result = await checkData(input);
+  } catch (err) {
+    if (!isCancellation(err) && patched(MONITORING_PATCH)) {
+      await monitorAfterCheck(input, [
+        { kind: 'check-failed', checkId: workflowInfo().workflowId, error: failureMessage(err) },
+      ]);
+    }
+    throw err;
+  }
+  if (patched(MONITORING_PATCH)) result.monitoring = await monitorAfterCheck(input, eventsOf(result));
+  return result;
+}
+
+async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheckResult> {
   const { workflowId } = workflowInfo();
   const modelName = input.training.modelName;
   const schema = input.training.schema;
@@ -76,6 +114,21 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     );
   }
   const fresh = [...diff.added, ...diff.changed];
+  const evidence = input.training.evidence ?? DEFAULT_EVIDENCE;
+
+  // A standing challenger is compared again on the labelled rows that arrived after both models were fitted.
+  let challenger: ChallengerCheckResult | undefined;
+  if (patched('challenger-recheck')) {
+    challenger = await recheckChallenger({
+      modelName,
+      dataUri: input.dataUri,
+      filePrefix: input.filePrefix,
+      objects: inspection.objects.map((o) => ({ key: o.key, year: o.year })),
+      schema,
+      evidence,
+      checkId: workflowId,
+    });
+  }
 
   const watchesModel = input.policy.retrainOnDrift || input.policy.retrainOnDecay;
   const newest = inspection.objects[inspection.objects.length - 1]?.key;
@@ -91,13 +144,36 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
       checkId: workflowId,
       schema,
       ...(logDays === undefined ? {} : { predictionLogDays: logDays }),
+      ...(challenger === undefined ? {} : { evidence, decayRatio: input.policy.decayRatio }),
+    });
+  }
+
+  // What the served versions scored on the labelled rows that just arrived.
+  let liveAccuracy: LiveAccuracySummary | undefined;
+  if (fresh.length > 0 && patched('live-accuracy')) {
+    liveAccuracy = await measureLiveAccuracy({
+      dataUri: input.dataUri,
+      keys: fresh,
+      modelName,
+      checkId: workflowId,
+      schema,
     });
   }
 
   const verdict = decideRetraining({ diff, drift, decay: drift?.decay, policy: input.policy });
-  const base = { diff, drift, reasons: verdict.reasons };
+  const reasons = challenger?.comparison
+    ? [`challenger v${challenger.challengerVersion}: ${challenger.comparison.reason}`, ...verdict.reasons]
+    : verdict.reasons;
+  const base = {
+    diff,
+    drift,
+    reasons,
+    ...(liveAccuracy ? { liveAccuracy } : {}),
+    ...(challenger?.comparison ? { comparison: challenger.comparison } : {}),
+    ...(challenger === undefined ? {} : { challenger }),
+  };
   if (!verdict.retrain) {
-    decide(verdict.decision, verdict.reasons);
+    decide(verdict.decision, base.reasons);
     return { ...base, decision: verdict.decision, retrained: false, stateCommitted: false };
   }
 
@@ -134,7 +210,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
         ? `champion v${planned.champion.version}`
         : 'the last committed training';
     const reasons = [
-      ...verdict.reasons,
+      ...base.reasons,
       `the data set it would train on (${planned.datasetHash}) is the one ${whose} was trained on: nothing to learn`,
     ];
     decide('unchanged-training-data', reasons);
@@ -164,7 +240,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
   const seed = dataTriggered
     ? input.training.seed
     : cyrb53(oncePerState ? trainingWorkflowId : workflowId, input.training.seed) % 2 ** 31;
-  decide(verdict.decision, verdict.reasons);
+  decide(verdict.decision, base.reasons);
 
   let training: TrainingResult | undefined;
   try {
@@ -207,7 +283,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     const found = await findTraining({ workflowId: trainingWorkflowId });
     if (found.status !== 'completed' || !found.result) {
       const reasons = [
-        ...verdict.reasons,
+        ...base.reasons,
         `training ${trainingWorkflowId} for this data state is ${found.status === 'running' ? 'still running' : found.status}`,
       ];
       decide('already-training', reasons);
@@ -223,7 +299,7 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     if (!dataTriggered && oncePerState) {
       const registered = found.result.registration?.versions.map((v) => `v${v.version}`).join(', ');
       const reasons = [
-        ...verdict.reasons,
+        ...base.reasons,
         `a ${verdict.decision}-triggered training of this data state already ran (${trainingWorkflowId}, ${registered ? `registered ${registered}` : 'registered nothing: it did not beat the champion'}); the next one waits for new data`,
       ];
       decide('already-retrained', reasons);
@@ -238,15 +314,17 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     }
     training = found.result;
     base.reasons = [
-      ...verdict.reasons,
+      ...base.reasons,
       `training ${trainingWorkflowId} of this data state had already completed; its state is committed now`,
     ];
   }
 
   const trained: TrainingResult = training;
   const commit = await commit_(input, inspection, trainingWorkflowId, trained.dataset.datasetHash);
+  const registered = trained.registration?.champion.comparison;
   return {
     ...base,
+    ...(registered ? { comparison: registered } : {}),
     reasons: commit.note ? [...base.reasons, commit.note] : base.reasons,
     decision: verdict.decision,
     retrained: true,
@@ -261,6 +339,91 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
     stateCommitted: commit.committed,
     commitNote: commit.note,
   };
+}
+
+/** The check writes the day's monitoring record and sends its alerts, on every run (new data or not). */
+const MONITORING_PATCH = 'retrain-check-monitoring-record';
+
+const { monitorDays } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: ['InvalidInput', 'DatasetError'],
+  },
+});
+
+/** Yesterday in UTC by the workflow's clock: the last whole day of served predictions and labels. */
+function defaultMonitorDay(): string {
+  return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+}
+
+function eventsOf(result: RetrainCheckResult): CheckEvent[] {
+  const checkId = workflowInfo().workflowId;
+  const events: CheckEvent[] = [];
+  if (result.decision === 'decay' && result.drift?.decay)
+    events.push({ kind: 'decay', ...result.drift.decay });
+  const t = result.training;
+  if (t?.championDecision === 'promoted' && t.championVersion !== undefined) {
+    events.push({ kind: 'promoted', version: t.championVersion, checkId });
+  } else if (t?.championDecision === 'deferred') {
+    events.push({
+      kind: 'deferred',
+      version: t.versions?.[0],
+      reason: 'too little evidence to promote',
+      checkId,
+    });
+  }
+  const c = result.challenger;
+  if (c?.outcome === 'promoted' && c.challengerVersion !== undefined) {
+    events.push({
+      kind: 'promoted',
+      version: c.challengerVersion,
+      previousVersion: c.championVersion,
+      checkId,
+    });
+  } else if (c?.outcome === 'deferred') {
+    const reason = c.comparison?.reason ?? 'too little evidence to promote';
+    events.push({ kind: 'deferred', version: c.challengerVersion, reason, checkId });
+  }
+  return events;
+}
+
+/** The innermost message of a failure chain (an activity failure's cause says what went wrong). */
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(err);
+}
+
+/** Monitoring never fails the check: a failure after the activity's retries is reported in the result. */
+async function monitorAfterCheck(
+  input: RetrainCheckWorkflowInput,
+  events: CheckEvent[],
+): Promise<NonNullable<RetrainCheckResult['monitoring']>> {
+  const day = input.monitorDay ?? defaultMonitorDay();
+  try {
+    const done = await monitorDays({
+      modelName: input.training.modelName,
+      dataUri: input.dataUri,
+      filePrefix: input.filePrefix,
+      schema: input.training.schema,
+      days: [day],
+      psiThreshold: input.policy.psiThreshold,
+      events,
+      ...(input.alertWebhookUrl ? { alertWebhookUrl: input.alertWebhookUrl } : {}),
+    });
+    return {
+      day,
+      records: done.records.length,
+      alerts: done.alerts.filter((a) => a.status === 'sent').length,
+      ...(done.skipped ? { skipped: done.skipped } : {}),
+    };
+  } catch (err) {
+    return { day, records: 0, alerts: 0, error: failureMessage(err) };
+  }
 }
 
 function decide(decision: string, reasons: string[]): void {

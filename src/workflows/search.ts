@@ -203,7 +203,10 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       (result) => {
         if (result.pruned) counts.pruned++;
         else counts.succeeded++;
-        insertSorted(leaderboard, result, Math.max(LEADERBOARD_SIZE, top));
+        // A pruned trial's RMSE is a truncated model's: it is in the table, never a candidate to register
+        // or an ensemble member.
+        if (!result.pruned || !patched('pruned-trials-not-candidates'))
+          insertSorted(leaderboard, result, Math.max(LEADERBOARD_SIZE, top));
         insertByIndex(observations, {
           index,
           params: result.params,

@@ -148,6 +148,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       trainingWorkflowId: workflowId,
       ...(patched('run-report') ? { withRunReport: true } : {}),
       onlyIfBetterThanChampion: input.registerOnlyIfBetter,
+      ...(input.evidence === undefined ? {} : { evidence: input.evidence }),
     });
     upsertMemo({ championVersion: result.registration.champion.championVersion });
   }

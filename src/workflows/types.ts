@@ -2,6 +2,7 @@ import type { RungCutoffs } from '../ml/asha';
 import type { SamplerKind } from '../ml/sampler';
 import type { FeatureSet } from '../ml/feature-pipeline';
 import type { EarlyStoppingSlice } from '../ml/prepared-dataset';
+import type { LiveAccuracy } from '../monitoring/live-accuracy';
 import type { EngineChoice, EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
 
 /** Which column names the data set uses (the seed's COLUMNS, DATE_TIME and TARGET variables). */
@@ -62,6 +63,10 @@ export interface PreparedDatasetSummary {
   earlyStopping?: EarlyStoppingSlice;
   /** Impossible values replaced by missing, per raw column. */
   cleanedValues?: Record<string, number>;
+  /** Latest date_time of the rows the selected models were fitted on (training rows and early-stopping slice). */
+  fittedThrough?: string;
+  /** First and last date_time of the validation (selection) period. */
+  validationPeriod?: { from: string; to: string; rows: number };
 }
 
 export interface RunTrialInput {
@@ -100,6 +105,45 @@ export interface TrialResult {
   pruned?: boolean;
   /** Best validation RMSE within each ASHA rung the trial reached. */
   rungScores?: number[];
+  /** A refitted final model: the model(s) as selected, before the refit (see SelectedModel). */
+  selected?: SelectedModel;
+}
+
+/**
+ * The model as selected, before any refit: the best trial's model or the ensemble of the selected trials' own
+ * models. It was fitted only on rows before the validation period, so it stands for the candidate there.
+ */
+export interface SelectedModel {
+  modelRef: string;
+  modelFormat: 'single' | 'ensemble';
+  engine: EngineName;
+  rounds: number;
+}
+
+/** How much evidence a champion decision needs (see src/ml/model-comparison.ts). */
+export interface EvidenceSettings {
+  /** Fewest calendar days of rows neither model was fitted on (default 14). */
+  minComparisonDays: number;
+  /** Two-sided confidence of the interval of the RMSE difference (default 0.95). */
+  promotionConfidence: number;
+}
+
+export const DEFAULT_EVIDENCE: EvidenceSettings = { minComparisonDays: 14, promotionConfidence: 0.95 };
+
+/**
+ * One champion decision with its work: the rows compared (labelled rows dated after both models' trainedThrough),
+ * both RMSEs there and the bootstrap interval of challenger − champion. Null where no rows or too few days.
+ */
+export interface ModelComparison {
+  from: string;
+  to: string;
+  rows: number;
+  days: number;
+  champion: { version: number; rmse: number | null };
+  challenger: { version: number; rmse: number | null };
+  difference: { estimate: number | null; low: number | null; high: number | null };
+  decision: 'promoted' | 'kept' | 'deferred';
+  reason: string;
 }
 
 export type PruningKind = 'none' | 'asha';
@@ -211,7 +255,14 @@ export interface RegisterModelsInput {
   trials: TrialResult[];
   dataset: Pick<
     PreparedDatasetSummary,
-    'datasetRef' | 'datasetHash' | 'validationYear' | 'sourceObjects' | 'pipelineVersion' | 'earlyStopping'
+    | 'datasetRef'
+    | 'datasetHash'
+    | 'validationYear'
+    | 'sourceObjects'
+    | 'pipelineVersion'
+    | 'earlyStopping'
+    | 'fittedThrough'
+    | 'validationPeriod'
   >;
   trainingWorkflowId: string;
   /** Record the run report's key (`reports/<training workflow id>.html`) in each version. */
@@ -219,6 +270,8 @@ export interface RegisterModelsInput {
   backtest?: BacktestSummary;
   /** Register nothing unless the best trial beats the champion (drift- or decay-triggered trainings). */
   onlyIfBetterThanChampion?: boolean;
+  /** Absent (runs started before it existed): DEFAULT_EVIDENCE. */
+  evidence?: EvidenceSettings;
 }
 
 export interface RegisteredVersion {
@@ -228,13 +281,20 @@ export interface RegisteredVersion {
 }
 
 export interface ChampionDecision {
-  /** `not-registered`: onlyIfBetterThanChampion and the champion was not beaten. */
-  decision: 'promoted' | 'kept' | 'first-champion' | 'not-registered';
+  /**
+   * `not-registered`: onlyIfBetterThanChampion and the champion was not beaten. `deferred`: too few days of rows
+   * neither model was fitted on; the candidate is registered as the challenger, like a `kept` one.
+   */
+  decision: 'promoted' | 'kept' | 'first-champion' | 'not-registered' | 'deferred';
   championVersion: number;
   previousChampion?: { version: number; rmse: number };
   candidate: { version: number; rmse: number };
   validationYear: number;
   reason: string;
+  /** The comparison behind a promoted/kept/deferred decision (absent for a first champion). */
+  comparison?: ModelComparison;
+  /** The candidate's alias after the decision when it is not the champion. */
+  challengerVersion?: number;
 }
 
 export interface RegisterModelsResult {
@@ -279,6 +339,8 @@ export interface TrainingInput {
   maxBadRowShare?: number;
   /** See RegisterModelsInput.onlyIfBetterThanChampion. */
   registerOnlyIfBetter?: boolean;
+  /** `--min-comparison-days` / `--promotion-confidence`; absent: DEFAULT_EVIDENCE. */
+  evidence?: EvidenceSettings;
 }
 
 export type BacktestSettings = Pick<
@@ -380,6 +442,10 @@ export interface RetrainCheckInput {
   driftFromPredictionLogDays?: number;
   /** A training the check starts fails after this long (e.g. no worker on the trial queue); default 6 hours. */
   trainingTimeoutMinutes?: number;
+  /** Alerts of this check go here instead of the worker's ALERT_WEBHOOK_URL (`--alert-webhook`). */
+  alertWebhookUrl?: string;
+  /** The local day whose monitoring record the check writes; default: the day before the check started (UTC). */
+  monitorDay?: string;
 }
 
 export interface DataObject extends SourceObject {
@@ -452,6 +518,9 @@ export interface AssessDriftInput {
   checkId: string;
   /** When set, the PSI's "current" rows are the prediction log's of this many days (decay still uses `keys`). */
   predictionLogDays?: number;
+  /** Decay's evidence rule; absent (checks started before it existed): the plain ratio, no verdict. */
+  evidence?: EvidenceSettings;
+  decayRatio?: number;
   /** The data's column names; default the seed's. */
   schema?: SchemaInput;
 }
@@ -468,8 +537,25 @@ export interface DriftSummary {
   /** Files that could not be parsed (the training started on them will fail and say why). */
   unreadable: string[];
   psi: Record<string, number>;
-  /** Present when the new rows have labels. */
-  decay?: { rmse: number; validationRmse: number; ratio: number };
+  /**
+   * Present when the new rows have labels. With `verdict` (checks since issue 16): on the labelled rows after the
+   * champion's trainedThrough only, against `expectedRmse` (backtest mean when recorded, else validation RMSE).
+   */
+  decay?: {
+    rmse: number;
+    validationRmse: number;
+    ratio: number;
+    expectedRmse?: number;
+    expectedFrom?: 'backtest' | 'validation';
+    low?: number | null;
+    high?: number | null;
+    from?: string;
+    to?: string;
+    rows?: number;
+    days?: number;
+    verdict?: 'decayed' | 'not-decayed' | 'too-few-days';
+    reason?: string;
+  };
   /** Where the PSI's current rows came from, when not from the files. */
   current?: { source: 'prediction-log'; days: number; files: number; badLines: number };
 }
@@ -506,7 +592,13 @@ export interface RetrainCheckResult {
   reasons: string[];
   diff: DataStateInspection['diff'];
   drift?: DriftSummary;
+  /** What the served versions scored on the newly arrived labelled rows (see monitoring/live-accuracy). */
+  liveAccuracy?: LiveAccuracySummary;
   trainingWorkflowId?: string;
+  /** The champion decision of this check: the challenger's re-comparison, or the training's registration. */
+  comparison?: ModelComparison;
+  /** The re-comparison of a standing challenger on rows newer than both models, when there was one. */
+  challenger?: ChallengerCheckResult;
   training?: {
     bestRmse?: number;
     championVersion?: number;
@@ -517,6 +609,28 @@ export interface RetrainCheckResult {
   stateCommitted: boolean;
   /** Why the state was not committed although a training ran or was found (e.g. `--register false`). */
   commitNote?: string;
+  /** The day's monitoring record and alerts (monitor activity); absent on checks from before it existed. */
+  monitoring?: { day: string; records: number; alerts: number; skipped?: string; error?: string };
+}
+
+/** The retraining check's join of the prediction log with the newly arrived labelled rows. */
+export interface MeasureLiveAccuracyInput {
+  dataUri: string;
+  /** The newly arrived (added or changed) data files. */
+  keys: string[];
+  modelName: string;
+  checkId: string;
+  schema?: SchemaInput;
+}
+
+export interface LiveAccuracySummary extends LiveAccuracy {
+  /** Labelled rows read from `keys`. */
+  labelledRows: number;
+  /** Data files that could not be parsed (left out of the join). */
+  unreadable: string[];
+  logFiles: number;
+  /** Prediction-log lines that did not parse (counted, left out). */
+  badLogLines: number;
 }
 
 export interface ScoreYearInput {
@@ -568,4 +682,23 @@ export interface BacktestResult {
   origins: BacktestOrigin[];
   /** Means over the origins of RMSE, MAE and R². */
   mean: RegressionMetrics;
+}
+
+export interface RecheckChallengerInput {
+  modelName: string;
+  dataUri: string;
+  filePrefix: string;
+  /** The data objects present (all years): their labelled rows newer than both models are compared. */
+  objects: { key: string; year: number }[];
+  schema?: SchemaInput;
+  evidence: EvidenceSettings;
+  checkId: string;
+}
+
+export interface ChallengerCheckResult {
+  /** `none`: no challenger standing (or it is the champion). */
+  outcome: 'none' | 'promoted' | 'kept' | 'deferred';
+  championVersion?: number;
+  challengerVersion?: number;
+  comparison?: ModelComparison;
 }

@@ -267,6 +267,21 @@ describe('prediction service over HTTP', function () {
       expect(body.warnings[0].message).to.match(/^unknown category "Sandstorm"/);
     });
 
+    it('matches holiday names case-insensitively and flags an unknown one, treated as no holiday (issue 16)', async () => {
+      const { status, body } = await post(`${service.url}/predict`, [
+        { ...ROW, holiday: 'None' },
+        { ...ROW, holiday: 'Festivus' },
+        { ...ROW, holiday: 'Labor Day' },
+        { ...ROW, holiday: 'LABOR day' },
+      ]);
+      expect(status).to.equal(200);
+      expect(body.warnings).to.have.length(1);
+      expect(body.warnings[0]).to.include({ row: 1, field: 'holiday' });
+      expect(body.warnings[0].message).to.match(/^unknown holiday "Festivus" \(known: None, Christmas Day/);
+      expect(body.predictions[1]).to.equal(body.predictions[0]);
+      expect(body.predictions[3]).to.equal(body.predictions[2]);
+    });
+
     it('413 for a body over the limit', async () => {
       const rows = Array.from({ length: 1000 }, () => ROW);
       const { status, body } = await post(`${service.url}/predict`, rows);

@@ -38,6 +38,9 @@ describe('client CLI', () => {
     );
     expect(client(['backtest', '--features', 'v3']).stderr).to.contain('Allowed choices are v1, v2');
     expect(client(['backtest', '--ensemble', '0']).stderr).to.contain('"0" is not a positive integer');
+    expect(client(['backtest', '--fine-tuning', 'false']).stderr).to.contain(
+      '--fine-tuning false trains no model to backtest: give --params',
+    );
   });
 
   it('names the bad row and field of prediction input before contacting the server', () => {

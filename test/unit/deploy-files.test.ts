@@ -160,4 +160,37 @@ describe('deployment files', () => {
       'traffic_ml_registry_versions_created_total',
     ]);
   });
+  it('points the workers at the monitoring Postgres and provisions its datasource, dashboard and alert rules', () => {
+    const url = new URL(String(services.worker.environment?.MONITORING_DATABASE_URL));
+    expect(url.protocol).to.equal('postgres:');
+    const db = services[url.hostname];
+    expect(db, `service ${url.hostname}`).to.not.equal(undefined);
+    expect(db.environment?.POSTGRES_DB).to.equal(url.pathname.slice(1));
+    expect(db.environment?.POSTGRES_USER).to.equal(url.username);
+    const { datasources } = readYaml<{
+      datasources: Array<{
+        uid: string;
+        type: string;
+        url: string;
+        user: string;
+        jsonData: { database: string };
+      }>;
+    }>('deploy/grafana/provisioning/datasources/monitoring-postgres.yml');
+    expect(datasources[0]).to.include({ type: 'grafana-postgresql-datasource', url: `${url.hostname}:5432` });
+    expect(datasources[0].user).to.equal(url.username);
+    expect(datasources[0].jsonData.database).to.equal(url.pathname.slice(1));
+    const dashboard = JSON.parse(
+      fs.readFileSync(path.join(ROOT, 'deploy/grafana/dashboards/traffic-ml-monitoring.json'), 'utf8'),
+    ) as { panels: Array<{ datasource?: { uid: string } }> };
+    expect(new Set(dashboard.panels.map((p) => p.datasource?.uid))).to.deep.equal(
+      new Set([datasources[0].uid]),
+    );
+    const rules = readYaml<{ groups: Array<{ rules: Array<{ data: Array<{ datasourceUid: string }> }> }> }>(
+      'deploy/grafana/provisioning/alerting/monitoring-rules.yml',
+    );
+    const uids = new Set(
+      rules.groups.flatMap((g) => g.rules.flatMap((r) => r.data.map((d) => d.datasourceUid))),
+    );
+    expect([...uids].sort()).to.deep.equal(['__expr__', datasources[0].uid]);
+  });
 });

@@ -1,4 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
+import { REAL_DIR, SAMPLE_DIR } from '../support/data-dirs';
 import { SEED_EXAMPLE_ROWS, readPredictionRows } from '../../src/cli/prediction-input';
 import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
 import {
@@ -155,4 +159,42 @@ describe('v1 and v2 pipelines from the same raw rows', () => {
       expect(withoutDescription(fromCsv.matrix.data)).to.deep.equal(withoutDescription(fromJson.matrix.data));
     });
   }
+});
+
+describe('feature pipeline v2: a row alone gets the features it gets in a batch (issue 16)', () => {
+  it('scores every 2016 row alone, in its day and in its year alike (real data when present, else the sample)', () => {
+    const file = 'Metro_Interstate_Traffic_Volume_2016.csv';
+    const dir = existsSync(path.join(REAL_DIR, file)) ? REAL_DIR : SAMPLE_DIR;
+    const rows = parseTrafficCsv({ text: readFileSync(path.join(dir, file), 'utf8'), file }).rows;
+    expect(rows.length).to.be.greaterThan(1000);
+    const pipeline = fitFeaturePipelineV2({ rows, schema: WITH_DESCRIPTION });
+    const cols = pipeline.featureNames.length;
+    const features = (batch: TrafficRow[]) => Array.from(transformRowsV2(pipeline, batch).matrix.data);
+    const year = features(rows);
+    const days = new Map<string, number[]>();
+    rows.forEach((r, i) => {
+      const day = r.date_time.text.slice(0, 10);
+      days.set(day, [...(days.get(day) ?? []), i]);
+    });
+    const differ: string[] = [];
+    for (const indices of days.values()) {
+      const inDay = features(indices.map((i) => rows[i]));
+      indices.forEach((i, k) => {
+        const alone = features([rows[i]]);
+        const day = inDay.slice(k * cols, (k + 1) * cols);
+        const all = year.slice(i * cols, (i + 1) * cols);
+        const same = (a: number[], b: number[]) => a.every((v, c) => Object.is(v, b[c]));
+        if (!same(alone, day) || !same(alone, all)) differ.push(rows[i].date_time.text);
+      });
+    }
+    expect(differ.slice(0, 10), `${differ.length} rows differ`).to.deep.equal([]);
+
+    // The cases a batch used to decide: hours of a named holiday after its 00:00 row, 31 December next to
+    // New Year's Day.
+    const at = (text: string) => features([row(text)]);
+    const column = (name: string) => pipeline.featureNames.indexOf(name);
+    expect(at('2016-08-25 15:00:00')[column('holiday_day')]).to.equal(1); // State Fair opening day
+    expect(at('2015-12-31 12:00:00')[column('holiday_adjacent')]).to.equal(1); // next to 2016-01-01, a Friday
+    expect(at('2016-01-01 15:00:00')[column('holiday_day')]).to.equal(1);
+  });
 });

@@ -1,3 +1,4 @@
+import { isKnownHolidayValue } from '../../src/ml/us-holidays';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -64,7 +65,8 @@ describe('feature pipeline', () => {
   it('reproduces the seed FeatureEngineeringTransformer test (holiday, merge, hour, month, day_of_week)', () => {
     const rows = [
       row('2021-12-01 00:00:00', 'None', 'Clear'),
-      row('2021-12-25 12:00:00', 'Christmas', 'Clouds'),
+      // The seed's test writes 'Christmas'; the data (and so the known names) write 'Christmas Day'.
+      row('2021-12-25 12:00:00', 'Christmas Day', 'Clouds'),
       row('2021-12-31 23:59:00', 'None', 'Fog'),
     ];
     const p = fitFeaturePipeline({ rows });
@@ -154,6 +156,12 @@ describe('feature pipeline', () => {
 
   it('maps holiday names to 1 and "None" (or nothing) to 0', () => {
     expect(['None', '', 'Thanksgiving Day', 'State Fair'].map(holidayFlag)).to.deep.equal([0, 0, 1, 1]);
+  });
+
+  it('matches holiday names case-insensitively; an unknown name is not a holiday (issue 16)', () => {
+    expect(['NONE', 'none', 'thanksgiving day', ' STATE FAIR '].map(holidayFlag)).to.deep.equal([0, 0, 1, 1]);
+    expect(['Christmas', 'Festivus', 'yes'].map(holidayFlag)).to.deep.equal([0, 0, 0]);
+    expect(['None', 'christmas DAY', 'Festivus'].map(isKnownHolidayValue)).to.deep.equal([true, true, false]);
   });
 
   it('follows the schema feature columns', () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -17,6 +18,8 @@ import type {
   DescribeTrainingDataInput,
   DriftSummary,
   InspectDataStateInput,
+  LiveAccuracySummary,
+  MeasureLiveAccuracyInput,
   PrepareDatasetInput,
   PreparedDatasetSummary,
   RegisterModelsInput,
@@ -27,6 +30,7 @@ import type {
   TrialResult,
   UnreadableObject,
 } from '../../src/workflows/types';
+import type { MonitorDaysInput, MonitorDaysResult } from '../../src/workflows/monitor-types';
 import { timeSkippingEnv } from '../support/temporal';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
@@ -49,6 +53,9 @@ class World {
   trainingInputs: unknown[] = [];
   inspections: InspectDataStateInput[] = [];
   driftInputs: AssessDriftInput[] = [];
+  liveAccuracyInputs: MeasureLiveAccuracyInput[] = [];
+  monitorInputs: MonitorDaysInput[] = [];
+  monitorFails = false;
   trialRmse = 100;
   blockTrials?: Promise<void>;
   /** The inspection returns no object list (a bug or a changed activity): workflow code meets a TypeError. */
@@ -108,6 +115,38 @@ function activitiesFor(world: World, env: TestWorkflowEnvironment) {
     assessDrift: async (input: AssessDriftInput) => {
       world.driftInputs.push(input);
       return world.drift;
+    },
+    // No challenger stands in these tests (the challenger's own tests are elsewhere).
+    recheckChallenger: async () => ({ outcome: 'none' as const }),
+    monitorDays: async (input: MonitorDaysInput): Promise<MonitorDaysResult> => {
+      world.monitorInputs.push(input);
+      if (world.monitorFails)
+        throw ApplicationFailure.nonRetryable('monitoring database: down', 'InvalidInput');
+      return {
+        championVersion: 1,
+        records: input.days.map((day) => ({ day, key: `k/${day}`, rows: 24, served: 24, drifted: [] })),
+        database: 'off',
+        alerts: (input.events ?? []).map((e) => ({
+          cause: e.kind,
+          day: input.days[0],
+          status: 'sent',
+          attempts: 1,
+        })),
+      };
+    },
+    measureLiveAccuracy: async (input: MeasureLiveAccuracyInput): Promise<LiveAccuracySummary> => {
+      world.liveAccuracyInputs.push(input);
+      return {
+        matched: 24,
+        unmatched: 0,
+        duplicates: 0,
+        ambiguousLabels: 0,
+        byVersion: [{ version: 1, rows: 24, rmse: 300, mae: 200, from: 'a', to: 'b' }],
+        labelledRows: 24,
+        unreadable: [],
+        logFiles: 1,
+        badLogLines: 0,
+      };
     },
     describeTrainingData: async (input: DescribeTrainingDataInput): Promise<TrainingDataDescription> => ({
       datasetHash: world.hashOf(
@@ -326,6 +365,27 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
       const history = await env.client.workflow.getHandle('rc-first').fetchHistory();
       fs.writeFileSync(path.join(FIXTURES, 'retrain-check-v2-history.json'), historyToJSON(history));
     }
+  });
+
+  it('joins the prediction log with the newly arrived files only, and reports the live accuracy (issue 16 part 6)', async () => {
+    world.put(2014, 'z');
+    world.put(2015, 'a');
+    const first = await withWorkers(() => run('rc-live-1'));
+    expect(world.liveAccuracyInputs.map((i) => i.keys)).to.deep.equal([['T_2014.csv', 'T_2015.csv']]);
+    expect(world.liveAccuracyInputs[0]).to.include({ modelName: 'm', checkId: 'rc-live-1' });
+    expect(first.liveAccuracy?.byVersion[0]).to.include({ version: 1, rows: 24, rmse: 300 });
+    world.put(2016, 'b');
+    const second = await withWorkers(() => run('rc-live-2'));
+    expect(world.liveAccuracyInputs.map((i) => i.keys)).to.deep.equal([
+      ['T_2014.csv', 'T_2015.csv'],
+      ['T_2016.csv'],
+    ]);
+    expect(second.liveAccuracy?.matched).to.equal(24);
+    // Nothing new: nothing to join, no live accuracy.
+    const third = await withWorkers(() => run('rc-live-3'));
+    expect(third.decision).to.equal('no-new-data');
+    expect(third.liveAccuracy).to.equal(undefined);
+    expect(world.liveAccuracyInputs).to.have.length(2);
   });
 
   it('the schema and the model name travel with every check activity (7, 5)', async () => {
@@ -568,5 +628,56 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
     const again = await withWorkers(() => run('rc-decay-2', { policy }));
     expect(again).to.include({ decision: 'already-retrained', retrained: false });
     expect(world.prepared).to.have.length(2);
+  });
+  it('writes the monitoring record on every check, new data or not, alerts decay and failures, and never fails on monitoring (17)', async () => {
+    world.put(2015, 'a');
+    world.put(2016, 'b');
+    const first = await withWorkers(() => run('rc-monitor-1', { monitorDay: '2016-06-20' }));
+    expect(first.monitoring).to.deep.equal({ day: '2016-06-20', records: 1, alerts: 0 });
+    expect(world.monitorInputs[0]).to.deep.include({
+      modelName: 'm',
+      filePrefix: PREFIX,
+      days: ['2016-06-20'],
+      events: [],
+    });
+    const idle = await withWorkers(() => run('rc-monitor-2'));
+    expect(idle.decision).to.equal('no-new-data');
+    expect(world.monitorInputs[1].days[0]).to.match(/^\d{4}-\d{2}-\d{2}$/);
+
+    const policy = { retrainOnDrift: false, retrainOnDecay: true, psiThreshold: 0.2, decayRatio: 1.25 };
+    world.drift = {
+      reportRef: 'r',
+      championVersion: 1,
+      rows: 5000,
+      maxPsi: 0.01,
+      drifted: [],
+      smallSample: false,
+      unreadable: [],
+      psi: { temp: 0.01 },
+      decay: { rmse: 300, validationRmse: 100, ratio: 3 },
+    };
+    const decayed = await withWorkers(() =>
+      run('rc-monitor-3', { policy, alertWebhookUrl: 'http://hook.invalid/x' }),
+    );
+    expect(decayed.decision).to.equal('decay');
+    expect(world.monitorInputs[2].events).to.deep.equal([
+      { kind: 'decay', rmse: 300, validationRmse: 100, ratio: 3 },
+    ]);
+    expect(world.monitorInputs[2].alertWebhookUrl).to.equal('http://hook.invalid/x');
+    world.drift = undefined;
+
+    world.monitorFails = true;
+    const despite = await withWorkers(() => run('rc-monitor-4'));
+    expect(despite.decision).to.equal('no-new-data');
+    expect(despite.monitoring?.error).to.equal('monitoring database: down');
+    world.monitorFails = false;
+
+    world.put(2016, 'c');
+    world.unreadable = [{ key: 'T_2016.csv', error: 'T_2016.csv: missing column(s) temp' }];
+    const failure = await withWorkers(() => runFailing('rc-monitor-5'));
+    expect(failure).to.contain('UnreadableDataFile');
+    const last = world.monitorInputs[world.monitorInputs.length - 1];
+    expect(last.events).to.have.length(1);
+    expect(last.events?.[0]).to.deep.include({ kind: 'check-failed', checkId: 'rc-monitor-5' });
   });
 });

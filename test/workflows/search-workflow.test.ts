@@ -162,12 +162,31 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
     expect(leaderboard.length).to.be.at.most(20);
     expect(best).to.have.length(2);
     for (const t of best) expect(t.modelRef, t.trialId).to.be.a('string');
-    const allRmses = run.table.filter((r) => r.metrics).map((r) => r.metrics!.rmse);
+    const allRmses = run.table.filter((r) => r.status === 'succeeded').map((r) => r.metrics!.rmse);
     expect(best[0].metrics.rmse).to.equal(Math.min(...allRmses));
     // The bound kept most losing models out of the store.
     expect(
       run.table.filter((r) => r.modelRef === undefined && r.status !== 'failed').length,
     ).to.be.greaterThan(10);
+  });
+
+  it('never offers a pruned (truncated) trial as a candidate, even when its truncated RMSE is the lowest (issue 16)', async () => {
+    const run = await runSearch(
+      'wf-search-pruned-not-candidates',
+      searchInput({ trials: 40, top: 3 }),
+      async (i) => {
+        const result = curveTrial(i);
+        // A truncated model that looks best at its rung: it must still not be registered nor averaged.
+        return result.pruned ? { ...result, metrics: { ...result.metrics, rmse: 1 } } : result;
+      },
+    );
+    const { counts, best, leaderboard } = run.result;
+    expect(counts!.pruned).to.be.greaterThan(0);
+    expect(leaderboard.filter((t) => t.pruned)).to.deep.equal([]);
+    expect(best.filter((t) => t.pruned)).to.deep.equal([]);
+    expect(best).to.have.length(3);
+    const completed = run.table.filter((r) => r.status === 'succeeded').map((r) => r.metrics!.rmse);
+    expect(best[0].metrics.rmse).to.equal(Math.min(...completed));
   });
 
   it('re-runs a trial whose final failure is its worker’s shutdown (same id, same params) instead of filing it as failed', async () => {

@@ -1,0 +1,61 @@
+import { Context } from '@temporalio/activity';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
+import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
+import type { TrafficRow } from '../ml/types';
+import { liveAccuracy } from '../monitoring/live-accuracy';
+import { writeLiveAccuracy } from '../monitoring/live-accuracy-store';
+import { readServedPredictions } from '../monitoring/prediction-log-reader';
+import type { BlobStore } from '../storage/blob-store';
+import type { LiveAccuracySummary, MeasureLiveAccuracyInput } from '../workflows/types';
+
+export interface LiveAccuracyDeps {
+  artifacts: BlobStore;
+  openDataStore(uri: string): BlobStore;
+  metrics?: WorkerMetrics;
+}
+
+/**
+ * Joins every prediction the service logged for the model with the labelled rows of the newly arrived files
+ * and records, per served version, the accuracy of what was served: in the artifact store (read by
+ * `models show`), in the worker's metrics and in the returned summary.
+ */
+export async function measureLiveAccuracyWith(
+  deps: LiveAccuracyDeps,
+  input: MeasureLiveAccuracyInput,
+): Promise<LiveAccuracySummary> {
+  const store = deps.openDataStore(input.dataUri);
+  const rows: TrafficRow[] = [];
+  const unreadable: string[] = [];
+  for (const key of input.keys) {
+    Context.current().heartbeat({ step: 'reading', key });
+    try {
+      const text = (await store.get(key)).toString('utf8');
+      rows.push(...parseTrafficCsv({ text, file: key, schema: input.schema }).rows);
+    } catch (err) {
+      if (!(err instanceof DatasetError)) throw err;
+      unreadable.push(err.message);
+    }
+  }
+  const labelled = rows.filter((r) => r.traffic_volume !== undefined);
+  Context.current().heartbeat({ step: 'reading prediction log' });
+  const log = await readServedPredictions(deps.artifacts, input.modelName);
+  const accuracy = liveAccuracy(log.served, labelled);
+  const measuredAt = new Date().toISOString();
+  for (const v of accuracy.byVersion) {
+    await writeLiveAccuracy(deps.artifacts, {
+      ...v,
+      modelName: input.modelName,
+      checkId: input.checkId,
+      measuredAt,
+      dataKeys: input.keys,
+    });
+    deps.metrics?.liveAccuracy(input.modelName, v);
+  }
+  return {
+    ...accuracy,
+    labelledRows: labelled.length,
+    unreadable,
+    logFiles: log.files,
+    badLogLines: log.badLineCount,
+  };
+}
