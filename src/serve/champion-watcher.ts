@@ -76,6 +76,7 @@ export class ChampionWatcher {
           latest = next;
         }
       }
+      holder.unavailable = undefined;
       if (!latest || this.#stopped) return;
       const current = holder.champion;
       if (current?.version !== latest.version) {
@@ -93,6 +94,9 @@ export class ChampionWatcher {
       }
       this.#seq = latest.seq;
     } catch (err) {
+      if (!holder.champion) {
+        holder.unavailable = `the artifact store is unreachable (${(err as Error).message}): no champion of model "${holder.modelName}" could be loaded yet; retrying every ${this.options.pollMs} ms`;
+      }
       log.warn({ err }, 'champion poll failed; retrying at the next poll');
     }
   }

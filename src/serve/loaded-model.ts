@@ -2,7 +2,7 @@ import { ExplanationUnsupportedError, type TrainedModel } from '../ml/engines/en
 import { loadNativeEngine } from '../ml/engines/native-engine';
 import { probeNativeLibrary } from '../ml/engines/native-library';
 import { averagePredictions, parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
-import { explainRows, type Explanation } from '../ml/explain';
+import { groupContributions, meanOutputs, type Explanation } from '../ml/explain';
 import {
   transformWithPipeline,
   validateAnyFeaturePipeline,
@@ -21,16 +21,22 @@ export interface LoadedModel {
   readonly pipeline: AnyFeaturePipeline;
   /** Raw model outputs, one per row, in row order. */
   score(rows: readonly TrafficRow[]): Promise<Float32Array>;
-  /** Exact TreeSHAP by input column (native models only: ExplanationUnsupportedError otherwise). */
-  explain(rows: readonly TrafficRow[]): Explanation;
+  /**
+   * Exact TreeSHAP by input column, computed in a pool thread so the event loop stays free (native models
+   * only: ExplanationUnsupportedError otherwise).
+   */
+  explain(rows: readonly TrafficRow[]): Promise<Explanation>;
   /** Releases the boosters; only after no request can reach this model any more. */
   free(): void;
 }
 
 export interface ModelLoaderDeps {
   artifacts: BlobStore;
-  /** Scores wasm models (the wasm engine runs only in worker threads); created when first needed. */
-  wasmPool: () => TrialPool;
+  /**
+   * Worker threads for what must not run on the event loop: wasm scoring (the wasm engine runs only in
+   * worker threads) and SHAP; created when first needed.
+   */
+  pool: () => TrialPool;
 }
 
 /**
@@ -66,11 +72,18 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
           ? boosters[0].predict(x)
           : averagePredictions(boosters.map((b) => b.predict(x)));
       },
-      explain: (rows) => explainRows(boosters, pipeline, rows),
+      explain: async (rows) => {
+        const x = features(rows);
+        const pool = deps.pool();
+        const outputs = await Promise.all(
+          members.map((m) => pool.explain({ engine: 'native', model: m.bytes, rounds: m.rounds, x })),
+        );
+        return groupContributions(pipeline, meanOutputs(outputs));
+      },
       free: () => boosters.forEach((b) => b.free()),
     };
   }
-  const pool = deps.wasmPool();
+  const pool = deps.pool();
   return {
     ...base,
     score: async (rows) => {
@@ -81,9 +94,9 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
       return averagePredictions(predictions);
     },
     explain: () => {
-      throw new ExplanationUnsupportedError(
+      return Promise.reject(new ExplanationUnsupportedError(
         `SHAP explanations need the native engine: ${version.modelName} v${version.version} was trained by the wasm engine`,
-      );
+      ));
     },
     free: () => undefined,
   };
