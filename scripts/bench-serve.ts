@@ -28,7 +28,7 @@ import { ensureBenchVenv } from './bench/python-venv';
 const MODEL = 'traffic-volume-predictor';
 const ROOT = path.resolve(__dirname, '../..');
 const TARGETS =
-  'single row at 16 connections: ≥ 10× the Flask anchor\'s req/s, p99 ≤ 5 ms, ≥ 0.3× the bare fastify route\'s req/s; ' +
+  "single row at 16 connections: ≥ 10× the Flask anchor's req/s, p99 ≤ 5 ms, ≥ 0.3× the bare fastify route's req/s; " +
   '1 connection: p99 ≤ 1 ms; 0 errors across swaps';
 
 type Target = 'service' | 'flask anchor' | 'bare fastify';
@@ -123,7 +123,11 @@ async function main(): Promise<void> {
     const bodyOf = (rows: number) =>
       JSON.stringify(Array.from({ length: rows }, (_, i) => SEED_EXAMPLE_ROWS[i % SEED_EXAMPLE_ROWS.length]));
     const quiet: { stdio: ['ignore', 'ignore', 'inherit'] } = { stdio: ['ignore', 'ignore', 'inherit'] };
-    const targets: Array<{ target: Target; start: (port: number) => ChildProcess; probe: (url: string) => string }> = [
+    const targets: Array<{
+      target: Target;
+      start: (port: number) => ChildProcess;
+      probe: (url: string) => string;
+    }> = [
       {
         target: 'service',
         start: (port) =>

@@ -17,7 +17,10 @@ const ONE_GO_CHARS = 32 * 1024;
  * as the CLI reads them. A JSON content type is always read as JSON, so `"hello"`, `42` or `null` get a message
  * about JSON rather than about CSV. Large CSV is parsed in slices so other requests are answered meanwhile.
  */
-export async function rowsFromBody(body: unknown, contentType: string | undefined): Promise<Record<string, unknown>[]> {
+export async function rowsFromBody(
+  body: unknown,
+  contentType: string | undefined,
+): Promise<Record<string, unknown>[]> {
   if (typeof body !== 'string') throw new BodyError('send rows as application/json or text/csv');
   const text = body.trim();
   const json = (contentType ?? '').toLowerCase().includes('json');

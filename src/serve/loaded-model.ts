@@ -8,6 +8,7 @@ import {
   validateAnyFeaturePipeline,
   type AnyFeaturePipeline,
 } from '../ml/feature-pipeline';
+import { TreeEnsemble, UnsupportedTreeModelError } from '../ml/tree-ensemble';
 import type { TrialPool } from '../ml/trial-pool';
 import type { EngineName, TrafficRow } from '../ml/types';
 import type { ModelVersion } from '../registry/model-registry';
@@ -41,8 +42,8 @@ export interface ModelLoaderDeps {
 
 /**
  * Loads a version as the batch path does (score-version.ts): its own stored pipeline (any version), then its
- * model, or every member of an ensemble (predictions averaged). Native models are loaded in this thread and
- * predict synchronously: no thread hop on the request path.
+ * model, or every member of an ensemble (predictions averaged). Native models' trees are evaluated in this
+ * thread in JavaScript (tree-ensemble.ts): no thread hop and no native call on the request path.
  */
 export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): Promise<LoadedModel> {
   const [pipelineBytes, modelBytes] = await Promise.all([
@@ -63,14 +64,23 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
   const base = { modelName: version.modelName, version: version.version, engine: version.engine, pipeline };
   const features = (rows: readonly TrafficRow[]) => transformWithPipeline(pipeline, rows).matrix;
   if (members.every((m) => m.engine === 'native')) {
-    const boosters: TrainedModel[] = members.map((m) => nativeEngine().load(m.bytes, m.rounds));
+    // Scored in JavaScript from each member's JSON (no native call per request); the native booster only
+    // for a model the evaluator does not cover.
+    const scorers: Array<Pick<TrainedModel, 'predict'> & { free?: () => void }> = members.map((m) => {
+      try {
+        return TreeEnsemble.fromJson(m.bytes, m.rounds);
+      } catch (err) {
+        if (!(err instanceof UnsupportedTreeModelError)) throw err;
+        return nativeEngine().load(m.bytes, m.rounds);
+      }
+    });
     return {
       ...base,
       score: async (rows) => {
         const x = features(rows);
-        return boosters.length === 1
-          ? boosters[0].predict(x)
-          : averagePredictions(boosters.map((b) => b.predict(x)));
+        return scorers.length === 1
+          ? scorers[0].predict(x)
+          : averagePredictions(scorers.map((b) => b.predict(x)));
       },
       explain: async (rows) => {
         const x = features(rows);
@@ -80,7 +90,7 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
         );
         return groupContributions(pipeline, meanOutputs(outputs));
       },
-      free: () => boosters.forEach((b) => b.free()),
+      free: () => scorers.forEach((b) => b.free?.()),
     };
   }
   const pool = deps.pool();
@@ -94,9 +104,11 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
       return averagePredictions(predictions);
     },
     explain: () => {
-      return Promise.reject(new ExplanationUnsupportedError(
-        `SHAP explanations need the native engine: ${version.modelName} v${version.version} was trained by the wasm engine`,
-      ));
+      return Promise.reject(
+        new ExplanationUnsupportedError(
+          `SHAP explanations need the native engine: ${version.modelName} v${version.version} was trained by the wasm engine`,
+        ),
+      );
     },
     free: () => undefined,
   };

@@ -45,7 +45,10 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as { error: string; predictions: number[] } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { error: string; predictions: number[] },
+  };
 }
 
 /** Request rows as a client sends them: the sample's rows with the fields the service reads. */
@@ -152,7 +155,9 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
       it(`a JSON body ${scalar} is 400 saying it is not rows`, async () => {
         const { status, body } = await post(`${service.url}/predict`, scalar);
         expect(status).to.equal(400);
-        expect(body.error).to.match(/^request body: expected a JSON array of rows or an object with "inputs", got /);
+        expect(body.error).to.match(
+          /^request body: expected a JSON array of rows or an object with "inputs", got /,
+        );
         expect(body.error).to.not.match(/CSV/);
       });
     }
@@ -187,7 +192,11 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
     });
     const keys = parseApiKeys(`@${keyFile}`);
     expect(keys).to.deep.equal(['key-one-secret', 'key-two-secret']);
-    const open = await startService(config({ apiKeys: keys, logLevel: 'trace' }), store, pino({ level: 'trace' }, sink));
+    const open = await startService(
+      config({ apiKeys: keys, logLevel: 'trace' }),
+      store,
+      pino({ level: 'trace' }, sink),
+    );
     const locked = await startService(config({ apiKeys: ['k'], metricsAuth: true }), store, silent);
     try {
       const url = open.url;
@@ -195,7 +204,9 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
       const wrong = await post(`${url}/predict`, [ROW], { authorization: 'Bearer key-one-secreT' });
       expect(wrong.status).to.equal(401);
       expect(wrong.body.error).to.match(/missing or wrong API key/);
-      expect((await post(`${url}/predict`, [ROW], { authorization: 'Bearer key-two-secret' })).status).to.equal(200);
+      expect(
+        (await post(`${url}/predict`, [ROW], { authorization: 'Bearer key-two-secret' })).status,
+      ).to.equal(200);
       expect((await post(`${url}/explain`, [ROW])).status).to.equal(401);
       expect((await post(`${url}/api/runs`, {})).status).to.equal(401);
       expect((await fetch(`${url}/models`)).status).to.equal(401);
@@ -206,7 +217,9 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
       expect((await fetch(`${url}/readyz`)).status).to.equal(200);
       expect((await fetch(`${url}/metrics`)).status).to.equal(200);
       expect((await fetch(`${locked.url}/metrics`)).status).to.equal(401);
-      expect((await fetch(`${locked.url}/metrics`, { headers: { authorization: 'Bearer k' } })).status).to.equal(200);
+      expect(
+        (await fetch(`${locked.url}/metrics`, { headers: { authorization: 'Bearer k' } })).status,
+      ).to.equal(200);
       expect((await fetch(`${locked.url}/healthz`)).status).to.equal(200);
     } finally {
       await open.close();
@@ -312,9 +325,12 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start-up line: ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect(stderr).to.match(new RegExp(`serve: listening on http://127\\.0\\.0\\.1:${port}, model ${MODEL} version 1`));
+      expect(stderr).to.match(
+        new RegExp(`serve: listening on http://127\\.0\\.0\\.1:${port}, model ${MODEL} version 1`),
+      );
       const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 10; i++) expect((await post(`${url}/predict`, SEED_EXAMPLE_ROWS)).status).to.equal(200);
+      for (let i = 0; i < 10; i++)
+        expect((await post(`${url}/predict`, SEED_EXAMPLE_ROWS)).status).to.equal(200);
       // The JSON log on stdout is not held back until 4 KB.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(stdout).to.include('"msg":"prediction service listening"');
@@ -326,7 +342,8 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
       expect(after).to.equal(undefined);
       const keys = await store.list(predictionLogPrefix(MODEL));
       let rows = 0;
-      for (const { key } of keys) rows += (await store.get(key)).toString('utf8').split('\n').filter(Boolean).length;
+      for (const { key } of keys)
+        rows += (await store.get(key)).toString('utf8').split('\n').filter(Boolean).length;
       expect(rows).to.equal(20);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

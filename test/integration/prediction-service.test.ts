@@ -208,7 +208,13 @@ describe('prediction service over HTTP', function () {
           got: '500',
           reason: 'range',
         },
-        { row: 0, field: 'rain_1h', expected: 'rain in mm in the hour, between 0 and 500', got: -1, reason: 'range' },
+        {
+          row: 0,
+          field: 'rain_1h',
+          expected: 'rain in mm in the hour, between 0 and 500',
+          got: -1,
+          reason: 'range',
+        },
         {
           row: 0,
           field: 'clouds_all',

@@ -66,7 +66,12 @@ describe('deployment files', () => {
     const text = fs.readFileSync(COMPOSE, 'utf8');
     expect(text).to.not.match(/minioadmin|ADMIN_PASSWORD: admin\b/);
     const example = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');
-    for (const name of ['MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'SERVE_API_KEYS']) {
+    for (const name of [
+      'MINIO_ROOT_USER',
+      'MINIO_ROOT_PASSWORD',
+      'GRAFANA_ADMIN_PASSWORD',
+      'SERVE_API_KEYS',
+    ]) {
       expect(text, `${name} required from the env file`).to.include(`\${${name}:?`);
       expect(example, `${name} in .env.example`).to.match(new RegExp(`^${name}=`, 'm'));
     }
