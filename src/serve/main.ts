@@ -34,14 +34,15 @@ async function main(): Promise<void> {
   };
   const destination = pino.destination({ dest: 1, sync: false });
   const log = pino({ level: config.logLevel }, destination);
-  let service: RunningService | undefined;
+  // Set once started; a signal during start-up exits without a service to close.
+  const running: { service?: RunningService } = {};
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing requests, flushing the prediction log');
     process.stderr.write(`serve: ${signal}: finishing requests, flushing the prediction log\n`);
-    (service?.close() ?? Promise.resolve())
+    (running.service?.close() ?? Promise.resolve())
       .then(() => {
         log.info('stopped');
         destination.flushSync();
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.stderr.write(`serve: starting: model ${config.modelName} from ${app.artifactsUri}\n`);
-  service = await startService(config, openBlobStore(app.artifactsUri, app.s3), log);
+  const service = await startService(config, openBlobStore(app.artifactsUri, app.s3), log);
+  running.service = service;
   const champion = service.holder.champion;
   process.stderr.write(
     `serve: listening on ${service.url}, model ${config.modelName} ` +

@@ -62,11 +62,22 @@ export function buildServer(ctx: ServiceContext, options: ServerOptions): Fastif
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // The labelled children of the request metrics, looked up once per route, method and status: the
+  // per-request cost is then one map lookup instead of hashing the labels twice.
+  const children = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { route, method: request.method, status: String(reply.statusCode) };
-    ctx.metrics.requests.inc(labels);
-    ctx.metrics.latency.observe(labels, reply.elapsedTime / 1000);
+    const key = `${route} ${request.method} ${reply.statusCode}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { route, method: request.method, status: String(reply.statusCode) };
+      const counter = ctx.metrics.requests.labels(labels);
+      const histogram = ctx.metrics.latency.labels(labels);
+      child = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      children.set(key, child);
+    }
+    child.count();
+    child.observe(reply.elapsedTime / 1000);
     request.log.info(
       {
         method: request.method,
