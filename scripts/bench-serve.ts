@@ -1,5 +1,6 @@
 /**
- * Benchmark of the prediction service (`npm run bench:serve [-- --json] [--duration 10]`), in one invocation
+ * Benchmark of the prediction service (`npm run bench:serve [-- --json] [--duration 10] [--processes 2]`;
+ * `--processes` is the service's SERVE_PROCESSES), in one invocation
  * against two references on the same machine:
  * - the service: `dist/src/serve/main.js` as a child process, request logs and the prediction log on, as in
  *   production; two versions trained on the real data (2012–2016, when present; else the sample);
@@ -89,7 +90,11 @@ async function waitReady(probe: string, child: ChildProcess, body?: string): Pro
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      duration: { type: 'string', default: '10' },
+      processes: { type: 'string', default: '1' },
+    },
   });
   const duration = Number(values.duration);
   if (!Number.isFinite(duration) || duration <= 0)
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
               ARTIFACTS_URI: `file://${artifacts}`,
               MODEL_NAME: MODEL,
               SERVE_POLL_MS: '500',
+              SERVE_PROCESSES: values.processes,
               PREDICTION_LOG_SPILL_DIR: path.join(artifacts, 'spill'),
             },
           }),
@@ -237,6 +243,7 @@ async function main(): Promise<void> {
       command: `npm run bench:serve -- ${process.argv.slice(2).join(' ')}`.trim(),
       data: real ? 'real (2012–2016)' : 'sample',
       durationSeconds: duration,
+      serviceProcesses: values.processes,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model,
       loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),

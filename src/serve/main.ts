@@ -4,6 +4,9 @@ import { loadConfig } from '../config';
 import { openBlobStore } from '../storage/from-uri';
 import { loadServeConfig } from './serve-config';
 import { startService, type RunningService } from './service';
+import { runServiceProcesses, serviceWorkerIndex } from './service-processes';
+import cluster from 'node:cluster';
+import path from 'node:path';
 
 function port(value: string): number {
   const n = Number(value);
@@ -32,6 +35,16 @@ async function main(): Promise<void> {
     ...loadServeConfig(),
     ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
   };
+  const processes = config.processes ?? 1;
+  if (processes > 1 && cluster.isPrimary) {
+    runServiceProcesses(processes);
+    return;
+  }
+  const worker = serviceWorkerIndex();
+  const name = worker === undefined ? 'serve' : `serve[${worker + 1}/${processes}]`;
+  // Each process ships (and after a restart, re-ships) only its own spilled batches.
+  if (worker !== undefined && config.logSpillDir)
+    config.logSpillDir = path.join(config.logSpillDir, `process-${worker + 1}`);
   const destination = pino.destination({ dest: 1, sync: false });
   const log = pino({ level: config.logLevel }, destination);
   // Set once started; a signal during start-up exits without a service to close.
@@ -41,7 +54,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing requests, flushing the prediction log');
-    process.stderr.write(`serve: ${signal}: finishing requests, flushing the prediction log\n`);
+    process.stderr.write(`${name}: ${signal}: finishing requests, flushing the prediction log\n`);
     (running.service?.close() ?? Promise.resolve())
       .then(() => {
         log.info('stopped');
@@ -56,12 +69,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  process.stderr.write(`serve: starting: model ${config.modelName} from ${app.artifactsUri}\n`);
+  process.stderr.write(`${name}: starting: model ${config.modelName} from ${app.artifactsUri}\n`);
   const service = await startService(config, openBlobStore(app.artifactsUri, app.s3), log);
   running.service = service;
   const champion = service.holder.champion;
   process.stderr.write(
-    `serve: listening on ${service.url}, model ${config.modelName} ` +
+    `${name}: listening on ${service.url}, model ${config.modelName} ` +
       (champion
         ? `version ${champion.version}`
         : `(${service.holder.unavailable ?? 'no champion yet: 503 until one is promoted'})`) +

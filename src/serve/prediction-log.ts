@@ -57,6 +57,9 @@ export interface PredictionLogOptions {
 /** A sealed batch: its key is chosen once, before its first write, so every retry rewrites the same object. */
 interface Batch {
   key: string;
+  /** When and in which order this process sealed it (spill files sort by these). */
+  sealedAt: number;
+  seq: number;
   rows: number;
   /** In memory until shipped or spilled. */
   body?: string;
@@ -123,7 +126,7 @@ export class PredictionLog {
       const file = path.join(dir, name);
       const { size } = await fs.stat(file);
       const key = decodeURIComponent(name.slice(name.indexOf('~') + 1, -SPILL_SUFFIX.length));
-      left.push({ key, rows: -1, file, bytes: size });
+      left.push({ key, rows: -1, file, bytes: size, sealedAt: 0, seq: 0 });
       this.#spilledBytes += size;
     }
     if (left.length > 0) {
@@ -171,6 +174,11 @@ export class PredictionLog {
     }
   }
 
+  /** Resolves when the batches being moved to the spill directory are there. */
+  spillsWritten(): Promise<void> {
+    return this.#spillWrites;
+  }
+
   /** Seals what is buffered and waits until every batch sealed so far is stored. */
   async flush(): Promise<void> {
     this.seal();
@@ -216,14 +224,22 @@ export class PredictionLog {
     }
     for (const group of groups.values()) {
       const first = group[0];
+      const seq = this.#seq++;
       const key = predictionLogKey(
         first.model,
         first.loggedAt,
-        `${this.#instance}-${String(this.#seq++).padStart(6, '0')}`,
+        `${this.#instance}-${String(seq).padStart(6, '0')}`,
       );
       let body = '';
       for (const r of group) body += JSON.stringify(r) + '\n';
-      const batch: Batch = { key, rows: group.length, body, bytes: Buffer.byteLength(body) };
+      const batch: Batch = {
+        key,
+        rows: group.length,
+        body,
+        bytes: Buffer.byteLength(body),
+        sealedAt: Date.now(),
+        seq,
+      };
       this.#queue.push(batch);
       if (this.#memoryRows > this.#bufferRows && this.#queue.length > 1) this.spillLater(batch);
     }
@@ -249,8 +265,8 @@ export class PredictionLog {
     const body = batch.body;
     if (!dir || body === undefined) return false;
     if (this.#spilledBytes + batch.bytes > (this.options.spillBytes ?? 1024 ** 3)) return false;
-    // Names sort in sealing order; the key travels in the name.
-    const name = `${Date.now().toString().padStart(15, '0')}-${this.#instance}-${String(this.#seq).padStart(6, '0')}~${encodeURIComponent(batch.key)}${SPILL_SUFFIX}`;
+    // Names sort in sealing order (sealing time, then the batch's sequence number); the key travels in the name.
+    const name = `${String(batch.sealedAt).padStart(15, '0')}-${String(batch.seq).padStart(9, '0')}~${encodeURIComponent(batch.key)}${SPILL_SUFFIX}`;
     const file = path.join(dir, name);
     try {
       await fs.mkdir(dir, { recursive: true });
@@ -259,6 +275,11 @@ export class PredictionLog {
     } catch (err) {
       this.options.log.error({ err, dir }, 'prediction log: cannot write to the spill directory');
       return false;
+    }
+    if (!this.#queue.includes(batch) && !this.#stopped) {
+      // Stored while it was being written to disk.
+      await fs.rm(file, { force: true });
+      return true;
     }
     batch.file = file;
     batch.body = undefined;
@@ -293,8 +314,19 @@ export class PredictionLog {
     let failing = false;
     while (this.#queue.length > 0 && !this.#stopped) {
       const batch = this.#queue[0];
+      let body: string | Buffer;
       try {
-        const body = batch.body ?? (await fs.readFile(batch.file as string));
+        body = batch.body ?? (await fs.readFile(batch.file as string));
+      } catch (err) {
+        // The spilled file is gone or unreadable: its rows are lost; say so and go on with the rest.
+        this.#queue.shift();
+        this.#spilledBytes -= batch.bytes;
+        this.options.log.error({ err, file: batch.file }, 'prediction log: a spilled batch cannot be read');
+        this.drop(Math.max(batch.rows, 0), `the spilled batch ${batch.file} cannot be read`);
+        this.held();
+        continue;
+      }
+      try {
         if (batch.rows < 0) batch.rows = countLines(body);
         await this.options.store.put(batch.key, body);
       } catch (err) {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, parseEnvironment } from '../config';
 
@@ -33,6 +34,8 @@ export interface ServeConfig {
   logSpillDir?: string;
   /** Bytes the spill directory may hold; beyond them rows are dropped, counted and alerted. */
   logSpillBytes?: number;
+  /** Service processes sharing the port (node cluster); 1 runs in this process alone. */
+  processes?: number;
 }
 
 export const DEFAULT_EXPLAIN_MAX_ROWS = 1000;
@@ -58,6 +61,10 @@ const envSchema = z.object({
   PREDICTION_LOG_BUFFER_ROWS: positiveInt.default(DEFAULT_LOG_BUFFER_ROWS),
   PREDICTION_LOG_SPILL_DIR: z.string().default('.prediction-log-spill'),
   PREDICTION_LOG_SPILL_BYTES: positiveInt.default(DEFAULT_LOG_SPILL_BYTES),
+  SERVE_PROCESSES: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+    .default(1)
+    .transform((v) => (v === 'auto' ? availableParallelism() : v)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -83,6 +90,7 @@ export function loadServeConfig(env: NodeJS.ProcessEnv = process.env): ServeConf
     logBufferRows: e.PREDICTION_LOG_BUFFER_ROWS,
     logSpillDir: e.PREDICTION_LOG_SPILL_DIR,
     logSpillBytes: e.PREDICTION_LOG_SPILL_BYTES,
+    processes: e.SERVE_PROCESSES,
   };
 }
 

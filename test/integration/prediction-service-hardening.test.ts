@@ -349,4 +349,62 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('SERVE_PROCESSES=2 runs two service processes on one port; SIGTERM stops both, each flushing its log', async () => {
+    const model = `${MODEL}-two`;
+    const logStore = openBlobStore(`file://${dir}/two-processes`);
+    await registerSampleVersions(logStore, model, [10]);
+    await promoteChampion(new ModelRegistry(logStore), {
+      modelName: model,
+      version: 1,
+      by: 'test',
+      at: new Date().toISOString(),
+    });
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO, 'dist/src/serve/main.js'), '--port', String(port)],
+      {
+        env: {
+          ...process.env,
+          ARTIFACTS_URI: `file://${dir}/two-processes`,
+          MODEL_NAME: model,
+          SERVE_PROCESSES: '2',
+          PREDICTION_LOG_ROWS: '100000',
+          PREDICTION_LOG_FLUSH_MS: '600000',
+          PREDICTION_LOG_SPILL_DIR: path.join(dir, 'spill-two'),
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    try {
+      const deadline = Date.now() + 120_000;
+      while ((stderr.match(/listening on/g) ?? []).length < 2) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not listening: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(stderr).to.include('serve[1/2]: listening on').and.include('serve[2/2]: listening on');
+      const url = `http://127.0.0.1:${port}`;
+      // A new connection per request: the primary hands connections to the processes in turn.
+      for (let i = 0; i < 20; i++)
+        expect((await post(`${url}/predict`, SEED_EXAMPLE_ROWS, { connection: 'close' })).status).to.equal(
+          200,
+        );
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code, stderr).to.equal(0);
+      const keys = (await logStore.list(predictionLogPrefix(model))).map((b) => b.key);
+      let rows = 0;
+      for (const key of keys)
+        rows += (await logStore.get(key)).toString('utf8').split('\n').filter(Boolean).length;
+      expect(rows).to.equal(40);
+      const instances = new Set(keys.map((k) => /-([0-9a-f]{8})-\d{6}\.jsonl$/.exec(k)?.[1]));
+      expect(instances.size, keys.join(' ')).to.equal(2);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });
