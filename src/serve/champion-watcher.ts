@@ -45,10 +45,13 @@ export class ChampionWatcher {
     return this.#polling;
   }
 
-  async stop(): Promise<void> {
+  /** Stops polling; waits for a poll in flight at most `graceMs` (a paused store must not hold a shutdown). */
+  async stop(graceMs = 2_000): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#polling;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#polling, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   private schedule(): void {
