@@ -1,11 +1,15 @@
 /**
- * Benchmark of the prediction service (`npm run bench:serve [-- --json] [--duration 15]`).
- *
- * Trains two versions on the real data (2012–2016, when present; else the sample) with the native engine,
- * registers them in a temporary artifact store, starts `dist/src/serve/main.js` as a child process (request
- * logs and the prediction log on, as in production) and drives it with autocannon from this process (load
- * generator on the same machine): single-row and 100-row requests at 1 and 16 connections, then single-row at
- * 16 connections while the champion moves every 2 s.
+ * Benchmark of the prediction service (`npm run bench:serve [-- --json] [--duration 10] [--processes 2]`;
+ * `--processes` is the service's SERVE_PROCESSES), in one invocation
+ * against two references on the same machine:
+ * - the service: `dist/src/serve/main.js` as a child process, request logs and the prediction log on, as in
+ *   production; two versions trained on the real data (2012–2016, when present; else the sample);
+ * - the seed-style anchor: Flask under gunicorn (2 sync workers) in the benchmark venv
+ *   (scripts/bench/flask_anchor.py), scoring with xgboost the same model and pipeline files the seed's way;
+ * - the stack's limit: a bare fastify route that parses the same body and answers a constant
+ *   (scripts/bench/constant-server.ts).
+ * autocannon drives each from this process: single row at 1 and 16 connections, 100 rows at 16 connections;
+ * the service also at 16 connections while the champion moves every 2 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,21 +22,29 @@ import { promoteChampion } from '../src/registry/champion';
 import { ModelRegistry } from '../src/registry/model-registry';
 import { openBlobStore } from '../src/storage/from-uri';
 import { REAL_DIR, SAMPLE_DIR } from '../test/support/data-dirs';
-import { registerSampleVersions, sampleRows } from '../test/support/registered-models';
+import { PIPELINE_REF, registerSampleVersions, sampleRows } from '../test/support/registered-models';
 import { freePort } from '../test/support/temporal';
+import { ensureBenchVenv } from './bench/python-venv';
 
 const MODEL = 'traffic-volume-predictor';
+const ROOT = path.resolve(__dirname, '../..');
 const TARGETS =
-  '≥ 4,000 req/s with p99 ≤ 10 ms single-row at 16 connections; p99 ≤ 2 ms at 1 connection; 0 errors across swaps';
+  "single row at 16 connections: ≥ 10× the Flask anchor's req/s, p99 ≤ 5 ms, ≥ 0.3× the bare fastify route's req/s; " +
+  '1 connection: p99 ≤ 1 ms; 0 errors across swaps';
+
+type Target = 'service' | 'flask anchor' | 'bare fastify';
 
 interface Scenario {
   name: string;
   connections: number;
   rowsPerRequest: number;
   swapEveryMs?: number;
+  /** Only for the service. */
+  serviceOnly?: boolean;
 }
 
 interface ScenarioResult extends Scenario {
+  target: Target;
   requestsPerSec: number;
   rowsPerSec: number;
   p50Ms: number;
@@ -46,13 +58,13 @@ interface ScenarioResult extends Scenario {
 const SCENARIOS: Scenario[] = [
   { name: 'single row, 1 connection', connections: 1, rowsPerRequest: 1 },
   { name: 'single row, 16 connections', connections: 16, rowsPerRequest: 1 },
-  { name: '100 rows, 1 connection', connections: 1, rowsPerRequest: 100 },
   { name: '100 rows, 16 connections', connections: 16, rowsPerRequest: 100 },
   {
     name: 'single row, 16 connections, champion swap every 2 s',
     connections: 16,
     rowsPerRequest: 1,
     swapEveryMs: 2000,
+    serviceOnly: true,
   },
 ];
 
@@ -60,21 +72,29 @@ function log(message: string): void {
   process.stderr.write(`bench:serve: ${message}\n`);
 }
 
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
+/** Until `probe` answers 200 (a POST of `body` when given). */
+async function waitReady(probe: string, child: ChildProcess, body?: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode}`);
-    const ok = await fetch(`${url}/readyz`)
+    if (child.exitCode !== null) throw new Error(`${probe}: the server exited with code ${child.exitCode}`);
+    const init = body
+      ? { method: 'POST', headers: { 'content-type': 'application/json' }, body }
+      : { method: 'GET' };
+    const ok = await fetch(probe, init)
       .then((r) => r.status === 200)
       .catch(() => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error('the service did not become ready within 60 s');
+  throw new Error(`${probe} did not become ready within 60 s`);
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, duration: { type: 'string', default: '15' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      duration: { type: 'string', default: '10' },
+      processes: { type: 'string', default: '1' },
+    },
   });
   const duration = Number(values.duration);
   if (!Number.isFinite(duration) || duration <= 0)
@@ -84,12 +104,14 @@ async function main(): Promise<void> {
   const artifacts = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-serve-'));
   const store = openBlobStore(`file://${artifacts}`);
   const registry = new ModelRegistry(store);
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   try {
+    const venv = ensureBenchVenv(ROOT);
+    if ('error' in venv) throw new Error(`the Flask anchor needs the benchmark venv: ${venv.error}`);
     log(
       `training two versions on ${real ? 'the real data' : 'the sample'} (2012–2016), 300 and 320 rounds, depth 6`,
     );
-    await registerSampleVersions(
+    const [first] = await registerSampleVersions(
       store,
       MODEL,
       [300, 320],
@@ -98,99 +120,170 @@ async function main(): Promise<void> {
     const promote = (version: number) =>
       promoteChampion(registry, { modelName: MODEL, version, by: 'bench', at: new Date().toISOString() });
     await promote(1);
-
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    child = spawn(
-      process.execPath,
-      [path.resolve(__dirname, '../src/serve/main.js'), '--port', String(port)],
-      {
-        env: {
-          ...process.env,
-          ARTIFACTS_URI: `file://${artifacts}`,
-          MODEL_NAME: MODEL,
-          SERVE_POLL_MS: '500',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    await waitReady(url, child);
+    const modelFile = path.join(artifacts, 'anchor-model.json');
+    const pipelineFile = path.join(artifacts, 'anchor-pipeline.json');
+    fs.writeFileSync(modelFile, await store.get(first.modelRef));
+    fs.writeFileSync(pipelineFile, await store.get(PIPELINE_REF));
 
     const bodyOf = (rows: number) =>
       JSON.stringify(Array.from({ length: rows }, (_, i) => SEED_EXAMPLE_ROWS[i % SEED_EXAMPLE_ROWS.length]));
-    log('warming up (3 s)');
-    await autocannon({
-      url: `${url}/predict`,
-      method: 'POST',
-      connections: 4,
-      duration: 3,
-      headers: { 'content-type': 'application/json' },
-      body: bodyOf(1),
-    });
+    const quiet: { stdio: ['ignore', 'ignore', 'inherit'] } = { stdio: ['ignore', 'ignore', 'inherit'] };
+    const targets: Array<{
+      target: Target;
+      start: (port: number) => ChildProcess;
+      probe: (url: string) => string;
+    }> = [
+      {
+        target: 'service',
+        start: (port) =>
+          spawn(process.execPath, [path.resolve(__dirname, '../src/serve/main.js'), '--port', String(port)], {
+            ...quiet,
+            env: {
+              ...process.env,
+              ARTIFACTS_URI: `file://${artifacts}`,
+              MODEL_NAME: MODEL,
+              SERVE_POLL_MS: '500',
+              SERVE_PROCESSES: values.processes,
+              PREDICTION_LOG_SPILL_DIR: path.join(artifacts, 'spill'),
+            },
+          }),
+        probe: (url) => `${url}/readyz`,
+      },
+      {
+        target: 'flask anchor',
+        start: (port) =>
+          spawn(
+            path.join(path.dirname(venv.python), 'gunicorn'),
+            [
+              '--workers',
+              '2',
+              '--bind',
+              `127.0.0.1:${port}`,
+              '--chdir',
+              path.join(ROOT, 'scripts', 'bench'),
+              '--log-level',
+              'warning',
+              `flask_anchor:create_app(${JSON.stringify(modelFile)}, ${JSON.stringify(pipelineFile)})`,
+            ],
+            quiet,
+          ),
+        probe: (url) => `${url}/predict`,
+      },
+      {
+        target: 'bare fastify',
+        start: (port) =>
+          spawn(process.execPath, [path.resolve(__dirname, 'bench/constant-server.js'), String(port)], quiet),
+        probe: (url) => `${url}/predict`,
+      },
+    ];
 
     const results: ScenarioResult[] = [];
-    for (const scenario of SCENARIOS) {
-      log(`${scenario.name} (${duration} s)`);
-      let swaps = 0;
-      let next = 2;
-      const swapper = scenario.swapEveryMs
-        ? setInterval(() => {
-            const version = next;
-            next = next === 1 ? 2 : 1;
-            void promote(version).then(() => swaps++);
-          }, scenario.swapEveryMs)
-        : undefined;
-      const result = await autocannon({
+    for (const { target, start, probe } of targets) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = start(port);
+      children.push(child);
+      const readiness = probe(url);
+      await waitReady(readiness, child, readiness.endsWith('/predict') ? bodyOf(1) : undefined);
+      log(`${target}: warming up (3 s)`);
+      await autocannon({
         url: `${url}/predict`,
         method: 'POST',
-        connections: scenario.connections,
-        duration,
+        connections: 4,
+        duration: 3,
         headers: { 'content-type': 'application/json' },
-        body: bodyOf(scenario.rowsPerRequest),
+        body: bodyOf(1),
       });
-      if (swapper) clearInterval(swapper);
-      results.push({
-        ...scenario,
-        requestsPerSec: Math.round(result.requests.average),
-        rowsPerSec: Math.round(result.requests.average * scenario.rowsPerRequest),
-        p50Ms: result.latency.p50,
-        p99Ms: result.latency.p99,
-        requests: result.requests.total,
-        errors: result.errors + result.timeouts,
-        non2xx: result.non2xx,
-        swaps,
-      });
+      for (const scenario of SCENARIOS) {
+        if (scenario.serviceOnly && target !== 'service') continue;
+        log(`${target}: ${scenario.name} (${duration} s)`);
+        let swaps = 0;
+        let next = 2;
+        const swapper = scenario.swapEveryMs
+          ? setInterval(() => {
+              const version = next;
+              next = next === 1 ? 2 : 1;
+              void promote(version).then(() => swaps++);
+            }, scenario.swapEveryMs)
+          : undefined;
+        const result = await autocannon({
+          url: `${url}/predict`,
+          method: 'POST',
+          connections: scenario.connections,
+          duration,
+          headers: { 'content-type': 'application/json' },
+          body: bodyOf(scenario.rowsPerRequest),
+        });
+        if (swapper) clearInterval(swapper);
+        results.push({
+          ...scenario,
+          target,
+          requestsPerSec: Math.round(result.requests.average),
+          rowsPerSec: Math.round(result.requests.average * scenario.rowsPerRequest),
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          requests: result.requests.total,
+          errors: result.errors + result.timeouts,
+          non2xx: result.non2xx,
+          swaps,
+        });
+      }
+      await stop(child);
     }
+    const find = (target: Target) =>
+      results.find((r) => r.target === target && r.name === 'single row, 16 connections');
+    const service = find('service');
+    const anchor = find('flask anchor');
+    const bare = find('bare fastify');
+    const ratios = {
+      serviceOverFlask: service && anchor ? round2(service.requestsPerSec / anchor.requestsPerSec) : null,
+      serviceOverBareFastify: service && bare ? round2(service.requestsPerSec / bare.requestsPerSec) : null,
+    };
     const report = {
       command: `npm run bench:serve -- ${process.argv.slice(2).join(' ')}`.trim(),
       data: real ? 'real (2012–2016)' : 'sample',
       durationSeconds: duration,
+      serviceProcesses: values.processes,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model,
       loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
       targets: TARGETS,
+      ratiosSingleRow16Connections: ratios,
       results,
     };
     if (values.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return;
     }
-    console.log(`| scenario | req/s | rows/s | p50 ms | p99 ms | errors (incl. non-2xx) | swaps |`);
-    console.log(`| --- | ---: | ---: | ---: | ---: | ---: | ---: |`);
+    console.log(`| server | scenario | req/s | rows/s | p50 ms | p99 ms | errors (incl. non-2xx) | swaps |`);
+    console.log(`| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`);
     for (const r of results) {
       console.log(
-        `| ${r.name} | ${r.requestsPerSec.toLocaleString('en-US')} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors + r.non2xx} | ${r.swaps} |`,
+        `| ${r.target} | ${r.name} | ${r.requestsPerSec.toLocaleString('en-US')} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors + r.non2xx} | ${r.swaps} |`,
       );
     }
     console.log(
-      `\n${report.data} data, ${duration} s per row, ${report.cpus} CPUs, load average at the end ${report.loadAverageAtEnd.join(' ')}`,
+      `\nsingle row, 16 connections: service / Flask anchor ${ratios.serviceOverFlask}×, service / bare fastify ${ratios.serviceOverBareFastify}×`,
+    );
+    console.log(
+      `${report.data} data, ${duration} s per row, ${report.cpus} CPUs, load average at the end ${report.loadAverageAtEnd.join(' ')}`,
     );
     console.log(`targets: ${TARGETS}`);
   } finally {
-    child?.kill('SIGTERM');
-    if (child && child.exitCode === null) await new Promise((resolve) => child!.once('exit', resolve));
+    for (const child of children) await stop(child);
     fs.rmSync(artifacts, { recursive: true, force: true });
   }
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * The benchmarks' Python virtual environment (`.venv-bench/`, gitignored) with the packages of
  * `scripts/bench/requirements.txt` (hyperopt, Optuna, XGBoost pinned to the native library's version,
- * pandas), created with the ordinary `python3 -m venv` and `pip install -r`. The benchmarks create it on
+ * pandas; Flask and gunicorn for the serving benchmark's anchor), created with the ordinary `python3 -m venv` and `pip install -r`. The benchmarks create it on
  * first use; `.ci/run` creates it up front by running this file:
  *
  *   node dist/scripts/bench/python-venv.js    prints the venv's python, or why it cannot be made (exit 1)
@@ -13,7 +13,7 @@ import { progress } from './stats';
 
 /** The one definition of what the venv holds, read here and nowhere else. */
 export const REQUIREMENTS_FILE = path.join('scripts', 'bench', 'requirements.txt');
-const IMPORTS = 'import hyperopt, optuna, xgboost, pandas';
+const IMPORTS = 'import hyperopt, optuna, xgboost, pandas, flask, gunicorn';
 /** The requirements the venv was last installed from; a different file reinstalls. */
 const STAMP = 'requirements.installed';
 

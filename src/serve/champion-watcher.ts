@@ -45,10 +45,13 @@ export class ChampionWatcher {
     return this.#polling;
   }
 
-  async stop(): Promise<void> {
+  /** Stops polling; waits for a poll in flight at most `graceMs` (a paused store must not hold a shutdown). */
+  async stop(graceMs = 2_000): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#polling;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#polling, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   private schedule(): void {
@@ -76,6 +79,7 @@ export class ChampionWatcher {
           latest = next;
         }
       }
+      holder.unavailable = undefined;
       if (!latest || this.#stopped) return;
       const current = holder.champion;
       if (current?.version !== latest.version) {
@@ -93,6 +97,9 @@ export class ChampionWatcher {
       }
       this.#seq = latest.seq;
     } catch (err) {
+      if (!holder.champion) {
+        holder.unavailable = `the artifact store is unreachable (${(err as Error).message}): no champion of model "${holder.modelName}" could be loaded yet; retrying every ${this.options.pollMs} ms`;
+      }
       log.warn({ err }, 'champion poll failed; retrying at the next poll');
     }
   }

@@ -2,12 +2,13 @@ import { ExplanationUnsupportedError, type TrainedModel } from '../ml/engines/en
 import { loadNativeEngine } from '../ml/engines/native-engine';
 import { probeNativeLibrary } from '../ml/engines/native-library';
 import { averagePredictions, parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
-import { explainRows, type Explanation } from '../ml/explain';
+import { groupContributions, meanOutputs, type Explanation } from '../ml/explain';
 import {
   transformWithPipeline,
   validateAnyFeaturePipeline,
   type AnyFeaturePipeline,
 } from '../ml/feature-pipeline';
+import { TreeEnsemble, UnsupportedTreeModelError } from '../ml/tree-ensemble';
 import type { TrialPool } from '../ml/trial-pool';
 import type { EngineName, TrafficRow } from '../ml/types';
 import type { ModelVersion } from '../registry/model-registry';
@@ -21,22 +22,28 @@ export interface LoadedModel {
   readonly pipeline: AnyFeaturePipeline;
   /** Raw model outputs, one per row, in row order. */
   score(rows: readonly TrafficRow[]): Promise<Float32Array>;
-  /** Exact TreeSHAP by input column (native models only: ExplanationUnsupportedError otherwise). */
-  explain(rows: readonly TrafficRow[]): Explanation;
+  /**
+   * Exact TreeSHAP by input column, computed in a pool thread so the event loop stays free (native models
+   * only: ExplanationUnsupportedError otherwise).
+   */
+  explain(rows: readonly TrafficRow[]): Promise<Explanation>;
   /** Releases the boosters; only after no request can reach this model any more. */
   free(): void;
 }
 
 export interface ModelLoaderDeps {
   artifacts: BlobStore;
-  /** Scores wasm models (the wasm engine runs only in worker threads); created when first needed. */
-  wasmPool: () => TrialPool;
+  /**
+   * Worker threads for what must not run on the event loop: wasm scoring (the wasm engine runs only in
+   * worker threads) and SHAP; created when first needed.
+   */
+  pool: () => TrialPool;
 }
 
 /**
  * Loads a version as the batch path does (score-version.ts): its own stored pipeline (any version), then its
- * model, or every member of an ensemble (predictions averaged). Native models are loaded in this thread and
- * predict synchronously: no thread hop on the request path.
+ * model, or every member of an ensemble (predictions averaged). Native models' trees are evaluated in this
+ * thread in JavaScript (tree-ensemble.ts): no thread hop and no native call on the request path.
  */
 export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): Promise<LoadedModel> {
   const [pipelineBytes, modelBytes] = await Promise.all([
@@ -57,20 +64,36 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
   const base = { modelName: version.modelName, version: version.version, engine: version.engine, pipeline };
   const features = (rows: readonly TrafficRow[]) => transformWithPipeline(pipeline, rows).matrix;
   if (members.every((m) => m.engine === 'native')) {
-    const boosters: TrainedModel[] = members.map((m) => nativeEngine().load(m.bytes, m.rounds));
+    // Scored in JavaScript from each member's JSON (no native call per request); the native booster only
+    // for a model the evaluator does not cover.
+    const scorers: Array<Pick<TrainedModel, 'predict'> & { free?: () => void }> = members.map((m) => {
+      try {
+        return TreeEnsemble.fromJson(m.bytes, m.rounds);
+      } catch (err) {
+        if (!(err instanceof UnsupportedTreeModelError)) throw err;
+        return nativeEngine().load(m.bytes, m.rounds);
+      }
+    });
     return {
       ...base,
       score: async (rows) => {
         const x = features(rows);
-        return boosters.length === 1
-          ? boosters[0].predict(x)
-          : averagePredictions(boosters.map((b) => b.predict(x)));
+        return scorers.length === 1
+          ? scorers[0].predict(x)
+          : averagePredictions(scorers.map((b) => b.predict(x)));
       },
-      explain: (rows) => explainRows(boosters, pipeline, rows),
-      free: () => boosters.forEach((b) => b.free()),
+      explain: async (rows) => {
+        const x = features(rows);
+        const pool = deps.pool();
+        const outputs = await Promise.all(
+          members.map((m) => pool.explain({ engine: 'native', model: m.bytes, rounds: m.rounds, x })),
+        );
+        return groupContributions(pipeline, meanOutputs(outputs));
+      },
+      free: () => scorers.forEach((b) => b.free?.()),
     };
   }
-  const pool = deps.wasmPool();
+  const pool = deps.pool();
   return {
     ...base,
     score: async (rows) => {
@@ -81,8 +104,10 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
       return averagePredictions(predictions);
     },
     explain: () => {
-      throw new ExplanationUnsupportedError(
-        `SHAP explanations need the native engine: ${version.modelName} v${version.version} was trained by the wasm engine`,
+      return Promise.reject(
+        new ExplanationUnsupportedError(
+          `SHAP explanations need the native engine: ${version.modelName} v${version.version} was trained by the wasm engine`,
+        ),
       );
     },
     free: () => undefined,

@@ -51,7 +51,27 @@ export class ServiceMetrics {
   });
   readonly logFailures = new Counter({
     name: 'prediction_log_flush_failures_total',
-    help: 'Prediction-log flushes that failed (the rows are kept and retried)',
+    help: 'Prediction-log batch writes that failed (the batch is kept and retried under the same key)',
+    registers: [this.registry],
+  });
+  readonly logDroppedRows = new Counter({
+    name: 'prediction_log_rows_dropped_total',
+    help: 'Served rows the prediction log could not keep (buffer and spill directory full)',
+    registers: [this.registry],
+  });
+  readonly logMemoryRows = new Gauge({
+    name: 'prediction_log_memory_rows',
+    help: 'Prediction-log rows held in memory, waiting to be written',
+    registers: [this.registry],
+  });
+  readonly logSpilledBatches = new Gauge({
+    name: 'prediction_log_spilled_batches',
+    help: 'Prediction-log batches waiting in the spill directory for the artifact store',
+    registers: [this.registry],
+  });
+  readonly logSpilledBytes = new Gauge({
+    name: 'prediction_log_spilled_bytes',
+    help: 'Bytes of prediction-log batches in the spill directory',
     registers: [this.registry],
   });
 

@@ -21,6 +21,8 @@ const EVICTED_FREE_DELAY_MS = 5_000;
  */
 export class ModelHolder {
   #champion: LoadedModel | undefined;
+  /** Why no champion can be loaded now (the store is unreachable), set and cleared by the watcher. */
+  unavailable: string | undefined;
   readonly #pinned = new Map<number, Promise<LoadedModel>>();
 
   constructor(
@@ -46,6 +48,7 @@ export class ModelHolder {
 
   championOrThrow(): LoadedModel {
     if (!this.#champion) {
+      if (this.unavailable) throw new NoModelError(this.unavailable);
       throw new NoModelError(
         `no champion of model "${this.modelName}" is loaded yet: train one (npm start, or client train) and the service picks it up`,
       );

@@ -24,8 +24,9 @@ export interface RowFlag {
 /**
  * The service's input policy (README, "Prediction service"):
  * - the fields, types and date format are those of the batch path (`parsePredictionRows`);
- * - physically impossible values are rejected: temperature outside 150–350 K, negative rain or snow, clouds
- *   outside 0–100 % (non-finite numbers never parse);
+ * - physically impossible values are rejected: temperature outside 150–350 K, rain or snow outside 0–500 mm
+ *   in the hour (the world's heaviest hourly rain is about 305 mm), clouds outside 0–100 % (non-finite
+ *   numbers, such as JSON's 1e309, never parse);
  * - a weather_main the model never saw is accepted, encoded as the training encodes it (all zeros, like
  *   DictVectorizer), and flagged in the answer's `warnings`;
  * - a holiday is matched to the data's names case-insensitively; an unknown name is accepted, treated as no
@@ -33,8 +34,8 @@ export interface RowFlag {
  */
 export const PHYSICAL_RANGES = {
   temp: { min: 150, max: 350, expected: 'a temperature in kelvin between 150 and 350' },
-  rain_1h: { min: 0, max: Infinity, expected: 'rain in mm, at least 0' },
-  snow_1h: { min: 0, max: Infinity, expected: 'snow in mm, at least 0' },
+  rain_1h: { min: 0, max: 500, expected: 'rain in mm in the hour, between 0 and 500' },
+  snow_1h: { min: 0, max: 500, expected: 'snow in mm in the hour, between 0 and 500' },
   clouds_all: { min: 0, max: 100, expected: 'cloud cover in %, between 0 and 100' },
 } as const;
 
@@ -132,6 +133,17 @@ function diagnose(objects: readonly unknown[]): RowProblem[] {
         if (problem) problems.push(problem);
       } catch (err) {
         if (!(err instanceof PredictionInputError)) throw err;
+        const value = o[field];
+        if (typeof value === 'number' && !Number.isFinite(value)) {
+          problems.push({
+            row,
+            field,
+            expected: `${EXPECTED[field]}; the number given is beyond the largest representable (about 1.8e308)`,
+            got: String(value),
+            reason: 'range',
+          });
+          continue;
+        }
         const missing = o[field] === undefined || o[field] === null;
         problems.push({
           row,

@@ -4,23 +4,28 @@
  * row validated against that model's pipeline. A new row route is one more `app.post` below.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
-import { readPredictionRows } from '../cli/prediction-input';
 import { ExplanationUnsupportedError } from '../ml/engines/engine';
 import { toRowExplanations } from '../ml/explain';
 import type { TrafficRow } from '../ml/types';
 import { CHAMPION_ALIAS } from '../registry/champion';
 import type { ModelRegistry } from '../registry/model-registry';
+import { BodyError, rowsFromBody } from './body-rows';
 import type { LoadedModel } from './loaded-model';
 import type { ServiceMetrics } from './metrics';
 import { ModelHolder, UnknownVersionError } from './model-holder';
+import type { ModelsListing } from './models-listing';
 import type { PredictionLog } from './prediction-log';
-import { validateRequestRows, type RowFlag, type RowProblem } from './request-validation';
+import { validateRequestRows, type RowFlag, type RowProblem, type ValidatedRows } from './request-validation';
 
 export interface ServiceContext {
   holder: ModelHolder;
   registry: ModelRegistry;
   metrics: ServiceMetrics;
+  models: ModelsListing;
+  /** Most rows one /explain may ask for; 413 beyond. */
+  explainMaxRows: number;
   predictionLog?: PredictionLog;
 }
 
@@ -46,19 +51,44 @@ export interface RowsRequest {
 const explainTop = z.coerce.number().int().min(1).max(100);
 
 const modelQuery = z.object({
-  version: z.string().regex(/^\d+$/, 'must be a version number').transform(Number).optional(),
+  version: z
+    .string()
+    .regex(/^\d+$/, 'must be a version number')
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n) && n >= 1, 'must be a version number from 1 to 2^53 - 1')
+    .optional(),
   alias: z.string().min(1).optional(),
 });
 
-/** Rows from the body (parsed already, or text: JSON or CSV), the model asked for, every row validated. */
+/** Rows validated in slices of this many, the event loop free between two. */
+const VALIDATION_SLICE_ROWS = 1000;
+
+/**
+ * Rows from the body (parsed already, or text: JSON or CSV), the model asked for, every row validated.
+ * `maxRows`: more rows than this are refused with 413 before any is validated.
+ */
 export async function rowsRequest(
   ctx: ServiceContext,
   request: FastifyRequest,
   objects?: unknown[],
+  maxRows?: { limit: number; setting: string },
 ): Promise<RowsRequest> {
   const model = await modelFor(ctx, request.query);
-  const input = objects ?? rowsFromBody(request.body);
-  const { rows, problems, flags } = validateRequestRows(input, model.pipeline);
+  let input: unknown[];
+  try {
+    input = objects ?? (await rowsFromBody(request.body, request.headers['content-type']));
+  } catch (err) {
+    if (err instanceof BodyError) throw new RequestError(400, err.message);
+    throw err;
+  }
+  if (maxRows && input.length > maxRows.limit) {
+    ctx.metrics.validationFailures.inc({ reason: 'rows' });
+    throw new RequestError(
+      413,
+      `${input.length} rows is more than this route takes at once: at most ${maxRows.limit} (${maxRows.setting})`,
+    );
+  }
+  const { rows, problems, flags } = await validateInSlices(input, model);
   if (problems.length > 0) {
     for (const p of problems) ctx.metrics.validationFailures.inc({ reason: p.reason });
     throw new RequestError(400, describeProblems(problems), { problems });
@@ -67,19 +97,24 @@ export async function rowsRequest(
   return { model, rows, flags };
 }
 
-function rowsFromBody(body: unknown): Record<string, unknown>[] {
-  if (typeof body !== 'string') throw new RequestError(400, 'send rows as application/json or text/csv');
-  try {
-    return readPredictionRows(body, 'request body');
-  } catch (err) {
-    throw new RequestError(400, (err as Error).message);
+async function validateInSlices(input: unknown[], model: LoadedModel): Promise<ValidatedRows> {
+  if (input.length <= VALIDATION_SLICE_ROWS) return validateRequestRows(input, model.pipeline);
+  const all: ValidatedRows = { rows: [], problems: [], flags: [] };
+  for (let from = 0; from < input.length; from += VALIDATION_SLICE_ROWS) {
+    if (from > 0) await yieldToEventLoop();
+    const part = validateRequestRows(input.slice(from, from + VALIDATION_SLICE_ROWS), model.pipeline);
+    for (const p of part.problems) all.problems.push({ ...p, row: p.row + from });
+    for (const f of part.flags) all.flags.push({ ...f, row: f.row + from });
+    if (all.problems.length === 0) for (const r of part.rows) all.rows.push(r);
   }
+  if (all.problems.length > 0) all.rows = [];
+  return all;
 }
 
 function describeProblems(problems: RowProblem[]): string {
   const first = problems[0];
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : '';
-  return `invalid rows: row ${first.row}, field ${first.field}: expected ${first.expected}, got ${JSON.stringify(first.got)}${more}`;
+  return `invalid rows: row ${first.row}, field ${first.field}: expected ${first.expected}, got ${JSON.stringify(first.got) ?? String(first.got)}${more}`;
 }
 
 async function modelFor(ctx: ServiceContext, query: unknown): Promise<LoadedModel> {
@@ -135,12 +170,15 @@ export function registerRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   app.post('/predict', async (request) => predict(ctx, request, await rowsRequest(ctx, request)));
 
   app.post('/explain', async (request) => {
-    const { model, rows } = await rowsRequest(ctx, request);
     const top = explainTop.safeParse((request.query as { top?: unknown } | undefined)?.top ?? '5');
     if (!top.success) throw new RequestError(400, 'invalid query: top must be a whole number from 1 to 100');
+    const { model, rows } = await rowsRequest(ctx, request, undefined, {
+      limit: ctx.explainMaxRows,
+      setting: 'SERVE_EXPLAIN_MAX_ROWS',
+    });
     let explanation;
     try {
-      explanation = model.explain(rows);
+      explanation = await model.explain(rows);
     } catch (err) {
       if (err instanceof ExplanationUnsupportedError) throw new RequestError(422, err.message);
       throw err;
@@ -174,23 +212,13 @@ export function registerRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   });
 
   app.get('/models', async () => {
-    const modelName = ctx.holder.modelName;
-    const [versions, champion] = await Promise.all([
-      ctx.registry.listVersions(modelName),
-      ctx.registry.getAlias(modelName, CHAMPION_ALIAS),
-    ]);
+    const { champion, versions, readAt } = await ctx.models.get();
     return {
-      model: modelName,
+      model: ctx.holder.modelName,
       serving: ctx.holder.champion?.version ?? null,
-      champion: champion ?? null,
-      versions: versions.map((v) => ({
-        version: v.version,
-        createdAt: v.createdAt,
-        engine: v.engine,
-        validationYear: v.validationYear,
-        metrics: v.metrics,
-        trainingWorkflowId: v.trainingWorkflowId,
-      })),
+      champion,
+      versions,
+      readAt,
     };
   });
 
@@ -199,9 +227,11 @@ export function registerRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   app.get('/readyz', async (_request, reply) => {
     const champion = ctx.holder.champion;
     if (!champion) {
-      return reply
-        .code(503)
-        .send({ ready: false, error: `no champion of model "${ctx.holder.modelName}" loaded yet` });
+      const why = ctx.holder.unavailable;
+      return reply.code(503).send({
+        ready: false,
+        error: why ?? `no champion of model "${ctx.holder.modelName}" loaded yet`,
+      });
     }
     return { ready: true, model: champion.modelName, version: champion.version };
   });

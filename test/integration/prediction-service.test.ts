@@ -15,6 +15,7 @@ import { openBlobStore } from '../../src/storage/from-uri';
 import type { LoadedModel } from '../../src/serve/loaded-model';
 import { ServiceMetrics } from '../../src/serve/metrics';
 import { ModelHolder } from '../../src/serve/model-holder';
+import { ModelsListing } from '../../src/serve/models-listing';
 import type { ServeConfig } from '../../src/serve/serve-config';
 import { buildServer } from '../../src/serve/server';
 import { startService, type RunningService } from '../../src/serve/service';
@@ -207,7 +208,13 @@ describe('prediction service over HTTP', function () {
           got: '500',
           reason: 'range',
         },
-        { row: 0, field: 'rain_1h', expected: 'rain in mm, at least 0', got: -1, reason: 'range' },
+        {
+          row: 0,
+          field: 'rain_1h',
+          expected: 'rain in mm in the hour, between 0 and 500',
+          got: -1,
+          reason: 'range',
+        },
         {
           row: 0,
           field: 'clouds_all',
@@ -355,14 +362,18 @@ describe('prediction service over HTTP', function () {
       engine: 'native',
       pipeline: validateFeaturePipeline(JSON.parse((await store.get(PIPELINE_REF)).toString('utf8'))),
       score: async (rows) => Float32Array.from(rows, (_r, i) => (i === 0 ? -12.5 : 3.456)),
-      explain: () => {
-        throw new Error('not used');
-      },
+      explain: () => Promise.reject(new Error('not used')),
       free: () => undefined,
     };
     holder.swapChampion(fake);
     const app = buildServer(
-      { holder, registry, metrics: new ServiceMetrics() },
+      {
+        holder,
+        registry,
+        metrics: new ServiceMetrics(),
+        models: new ModelsListing(registry, MODEL, 1000),
+        explainMaxRows: 10,
+      },
       { bodyLimit: 1e6, log: silent },
     );
     const response = await app.inject({ method: 'POST', url: '/predict', payload: [ROW, ROW] });
@@ -391,6 +402,7 @@ describe('prediction service over HTTP', function () {
           MODEL_NAME: MODEL,
           PREDICTION_LOG_ROWS: '100000',
           PREDICTION_LOG_FLUSH_MS: '600000',
+          PREDICTION_LOG_SPILL_DIR: path.join(artifacts, 'spill'),
           LOG_LEVEL: 'warn',
         },
         stdio: ['ignore', 'pipe', 'pipe'],

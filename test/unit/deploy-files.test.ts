@@ -17,10 +17,10 @@ interface ComposeService {
   volumes?: Array<string | { source?: string; target: string }>;
 }
 
-/** Runs Debian's docker-compose (CI installs it); a failure shows its message. */
+/** Runs Debian's docker-compose (CI installs it) with the documented env file; a failure shows its message. */
 function dockerCompose(...args: string[]): string {
   try {
-    return execFileSync('docker-compose', ['-f', COMPOSE, ...args], {
+    return execFileSync('docker-compose', ['-f', COMPOSE, '--env-file', '.env.example', ...args], {
       cwd: ROOT,
       encoding: 'utf8',
       stdio: 'pipe',
@@ -60,6 +60,27 @@ describe('deployment files', () => {
 
   it('docker-compose.yml is valid for docker-compose config', () => {
     expect(Object.keys(services)).to.include.members(['temporal', 'worker', 'prometheus', 'grafana']);
+  });
+
+  it('has no default credentials and binds every port but the prediction service to 127.0.0.1', () => {
+    const text = fs.readFileSync(COMPOSE, 'utf8');
+    expect(text).to.not.match(/minioadmin|ADMIN_PASSWORD: admin\b/);
+    const example = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');
+    for (const name of [
+      'MINIO_ROOT_USER',
+      'MINIO_ROOT_PASSWORD',
+      'GRAFANA_ADMIN_PASSWORD',
+      'SERVE_API_KEYS',
+    ]) {
+      expect(text, `${name} required from the env file`).to.include(`\${${name}:?`);
+      expect(example, `${name} in .env.example`).to.match(new RegExp(`^${name}=`, 'm'));
+    }
+    const open = Object.entries(services).flatMap(([name, service]) =>
+      (service.ports ?? [])
+        .filter((port) => (typeof port === 'string' ? !port.startsWith('127.0.0.1:') : true))
+        .map(() => name),
+    );
+    expect(open, 'services published beyond loopback').to.deep.equal(['serve']);
   });
 
   it('gives every service a health check', () => {
@@ -122,7 +143,7 @@ describe('deployment files', () => {
     expect(datasources).to.have.length(1);
     expect(datasources[0].type).to.equal('prometheus');
     const prometheusPort = (services.prometheus.ports ?? []).map((p) =>
-      typeof p === 'string' ? p.split(':').at(-1) : p.target,
+      typeof p === 'string' ? p.split(':').at(-1)?.split('/')[0] : p.target,
     )[0];
     expect(datasources[0].url).to.equal(`http://prometheus:${prometheusPort}`);
     const { providers } = readYaml<{ providers: Array<{ options: { path: string } }> }>(

@@ -18,9 +18,10 @@ describe('prediction log: rows dropped while the store is down are recorded for 
     store.put = (key, body) => (down ? Promise.reject(new Error('store down')) : real.put(key, body));
     const log = new PredictionLog({
       store,
-      maxRows: 1000,
+      maxRows: 2,
       flushMs: 600_000,
-      maxBufferedRows: 3,
+      bufferRows: 2,
+      retryMs: 10,
       log: pino({ level: 'silent' }),
     });
     const rows = parsePredictionRows(
@@ -34,9 +35,12 @@ describe('prediction log: rows dropped while the store is down are recorded for 
         date_time: `2016-06-20 0${h}:00:00`,
       })),
     );
-    log.append({ model: 'm', version: 1, requestId: 'r', at: '2016-06-20T12:00:00Z' }, rows, [1, 2, 3, 4, 5]);
-    await log.flush();
-    expect(log.dropped).to.equal(2);
+    const meta = { model: 'm', version: 1, requestId: 'r', at: '2016-06-20T12:00:00Z' };
+    // Two rows fill the buffer (no spill directory) while the store is down; the next three cannot be kept.
+    log.append(meta, rows.slice(0, 2), [1, 2]);
+    log.append(meta, rows.slice(2), [3, 4, 5]);
+    expect(log.dropped).to.equal(3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await real.list(droppedRowsPrefix('m', '2016-06-20'))).to.deep.equal([]);
     down = false;
     await log.flush();
@@ -44,7 +48,7 @@ describe('prediction log: rows dropped while the store is down are recorded for 
     expect(markers).to.have.length(1);
     expect(JSON.parse((await real.get(markers[0].key)).toString('utf8'))).to.deep.include({
       day: '2016-06-20',
-      dropped: 2,
+      dropped: 3,
     });
     fs.rmSync(dir, { recursive: true, force: true });
   });
