@@ -31,11 +31,18 @@ interface SearchOverProcesses {
  */
 describe('one search over several worker processes (real dev server, moto S3, sample data)', function () {
   this.timeout(900_000);
-  const infra = useDevServerAndS3();
   let config: AppConfig;
-  let main: RunningWorkers;
-  let mainDone: Promise<void>;
+  let main: RunningWorkers | undefined;
+  let mainDone: Promise<void> | undefined;
   const children: ChildProcess[] = [];
+  // Registered before the servers' hooks so that it runs first: the main worker holds the dev server's connection.
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map(stopped));
+    main?.shutdown();
+    await mainDone;
+  });
+  const infra = useDevServerAndS3();
 
   before(async () => {
     const { env, s3 } = infra;
@@ -55,23 +62,17 @@ describe('one search over several worker processes (real dev server, moto S3, sa
     });
     mainDone = main.run();
   });
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await Promise.all(children.map(stopped));
-    main?.shutdown();
-    await mainDone;
-  });
 
   async function searchOver(label: string, processes: number, threads: number): Promise<SearchOverProcesses> {
     const { env, s3 } = infra;
     const started = await Promise.all(
       Array.from({ length: processes }, () =>
-        startWorkerProcess(env, config, { S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true' }, [
-          '--queues',
-          'trials',
-          '--threads',
-          String(threads),
-        ]),
+        startWorkerProcess(
+          env,
+          config,
+          { S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', AWS_REGION: s3.options.region },
+          ['--queues', 'trials', '--threads', String(threads)],
+        ),
       ),
     );
     children.push(...started);
