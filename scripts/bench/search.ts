@@ -341,8 +341,13 @@ function childSpan(history: History): number | undefined {
 /** Worker identity of each started trial activity: tells how the trials spread over the processes. */
 function trialsByIdentity(history: History): Map<string, number> {
   const counts = new Map<string, number>();
+  // Only trials: the search also runs appendTrialTable activities (on the main queue).
+  const trials = new Set<number>();
   for (const e of history.events ?? []) {
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTrial')
+      trials.add(Number(e.eventId));
     if (e.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) continue;
+    if (!trials.has(Number(e.activityTaskStartedEventAttributes?.scheduledEventId))) continue;
     const identity = e.activityTaskStartedEventAttributes?.identity ?? '';
     counts.set(identity, (counts.get(identity) ?? 0) + 1);
   }
