@@ -191,6 +191,7 @@ async function measureScale(
           workflowId: `bench-batch-${scale}x-${Date.now().toString(36)}`,
           args: [{ modelName: 'bench-traffic', version: 'champion', inputRef, jobId: `scale-${scale}x` }],
         });
+        if (scored.rows !== rows) throw new Error(`batch scoring returned ${scored.rows} of ${rows} rows`);
         report.batch_predict = { rows: scored.rows, ms: round(performance.now() - started) };
       },
     });
@@ -209,7 +210,7 @@ async function measureScale(
 
 function printTable(reports: ScaleReport[]): void {
   const cell = (v: number | undefined, width = 10): string =>
-    (v === undefined ? '-' : String(round(v))).padStart(width);
+    (v === undefined ? '-' : String(round(v, 2))).padStart(width);
   console.log(
     'scale       rows  prep ms  prep RSS MB  prepared MB  trial ms  python ms  search s  register s  report s  batch s  worker RSS MB',
   );
