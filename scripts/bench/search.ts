@@ -279,7 +279,7 @@ export interface TemporalRun extends SearchRunSummary {
   failures: number;
   championVersion?: number;
   /** From the training workflow's history: how the wall time splits. */
-  phasesMs: { prepare?: number; search?: number; register?: number };
+  phasesMs: { prepare?: number; search?: number; register?: number; report?: number };
   history: { trainingEvents: number; searchEvents: number; searchBytes: number };
   /** JSON size of the workflow result (it lists every successful trial; payloads fail at 2 MiB). */
   resultBytes: number;
@@ -304,6 +304,8 @@ export interface TemporalSearchOptions {
   settings: SearchSettings;
   /** One entry per worker process; the first one also serves the main queue. */
   processes: { trainingThreads: number }[];
+  /** Runs after the training run, while its workers still poll (e.g. a batch prediction with its model). */
+  afterRun?: (run: { config: AppConfig; result: TrainingResult }) => Promise<void>;
 }
 
 type History = temporal.api.history.v1.IHistory;
@@ -339,8 +341,13 @@ function childSpan(history: History): number | undefined {
 /** Worker identity of each started trial activity: tells how the trials spread over the processes. */
 function trialsByIdentity(history: History): Map<string, number> {
   const counts = new Map<string, number>();
+  // Only trials: the search also runs appendTrialTable activities (on the main queue).
+  const trials = new Set<number>();
   for (const e of history.events ?? []) {
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTrial')
+      trials.add(Number(e.eventId));
     if (e.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) continue;
+    if (!trials.has(Number(e.activityTaskStartedEventAttributes?.scheduledEventId))) continue;
     const identity = e.activityTaskStartedEventAttributes?.identity ?? '';
     counts.set(identity, (counts.get(identity) ?? 0) + 1);
   }
@@ -482,6 +489,7 @@ export async function temporalSearch(
     });
 
     const searchPhaseCpu = await searchPhase;
+    await options.afterRun?.({ config, result });
     const trainingHistory = await handle.fetchHistory();
     const searchHistory = await server.client.workflow
       .getHandle(`${handle.workflowId}-search`)
@@ -512,6 +520,7 @@ export async function temporalSearch(
         prepare: activitySpan(trainingHistory, 'prepareDataset'),
         search: childSpan(trainingHistory),
         register: activitySpan(trainingHistory, 'registerModels'),
+        report: activitySpan(trainingHistory, 'buildRunReport'),
       },
       history: {
         trainingEvents: trainingHistory.events?.length ?? 0,

@@ -23,6 +23,12 @@ export interface GenerateYearInput {
    * 24 hours of the daily pattern are present in every year.
    */
   hoursStep?: number;
+  /**
+   * Independent stations reporting the same hours (default 1): each has its own weather draw and traffic
+   * level, and their rows of one hour are adjacent, so a year file stays time-sorted with the same schema.
+   * Station 0 is the single-station data exactly; `stations: 10` is ten times as many rows.
+   */
+  stations?: number;
 }
 
 /** Vehicles per hour on an ordinary weekday and on a Saturday (Sunday is a little lower). */
@@ -291,13 +297,46 @@ function weatherWeights(summer: number, temp: number): [string, number][] {
 }
 
 export function generateYearRecords(input: GenerateYearInput): SyntheticRecord[] {
+  const records: SyntheticRecord[] = [];
+  for (const hour of generateYearHours(input)) for (const r of hour) records.push(r);
+  return records;
+}
+
+/** Station k's traffic level relative to station 0 (0.55 … 1.45), fixed by the seed. */
+function stationLevel(seed: number, station: number): number {
+  if (station === 0) return 1;
+  return 0.55 + 0.9 * createRng((seed * 104_729 + station * 7_919) >>> 0).next();
+}
+
+/**
+ * The records of one year, one kept hour at a time (every station's rows of that hour together): what the
+ * generator streams, so a 100× data set never needs to be held in memory.
+ */
+export function* generateYearHours(input: GenerateYearInput): Generator<SyntheticRecord[]> {
+  const stations = input.stations ?? 1;
+  if (!Number.isInteger(stations) || stations < 1)
+    throw new Error(`stations must be a positive integer, got ${stations}`);
+  const each = Array.from({ length: stations }, (_, station) => stationHours(input, station));
+  for (;;) {
+    const hour: SyntheticRecord[] = [];
+    for (const station of each) {
+      const next = station.next();
+      if (next.done) return;
+      for (const r of next.value) hour.push(r);
+    }
+    yield hour;
+  }
+}
+
+/** One station's year, one kept hour at a time; station 0 draws exactly the single-station sequence. */
+function* stationHours(input: GenerateYearInput, station: number): Generator<SyntheticRecord[]> {
   const { year } = input;
   const step = input.hoursStep ?? 1;
   if (!Number.isInteger(step) || step < 1 || step > 24)
     throw new Error(`hoursStep must be an integer 1-24, got ${step}`);
-  const rng = createRng((input.seed * 7919 + year) >>> 0);
+  const rng = createRng((input.seed * 7919 + year + station * 1_000_003) >>> 0);
+  const level = stationLevel(input.seed, station);
   const holidays = usHolidays(year);
-  const records: SyntheticRecord[] = [];
   let dayAnomaly = 0;
   let weather = 'Clouds';
   let dayOfYear = 0;
@@ -335,7 +374,7 @@ export function generateYearRecords(input: GenerateYearInput): SyntheticRecord[]
           : WEEKDAY[hour];
         const volume = Math.max(
           0,
-          Math.round(profile * dayFactor * kind.effect * (1 + 0.06 * gaussian(rng))),
+          Math.round(level * profile * dayFactor * kind.effect * (1 + 0.06 * gaussian(rng))),
         );
         const description = pick(rng, kind.descriptions);
         const clouds = Math.round(between(rng, DESCRIPTION_CLOUDS[description] ?? kind.clouds));
@@ -355,7 +394,7 @@ export function generateYearRecords(input: GenerateYearInput): SyntheticRecord[]
           weather_main: main,
           weather_description: description,
         });
-        records.push(row(kind.main, description));
+        const records = [row(kind.main, description)];
         const companions = COMPANION[weather]?.filter((main) => plausible(main, temp));
         const u = rng.next();
         if (companions !== undefined && companions.length > 0 && u < 0.3) {
@@ -365,16 +404,20 @@ export function generateYearRecords(input: GenerateYearInput): SyntheticRecord[]
           // Same hour, same weather_main, another description: the seed's dedupe removes these.
           records.push(row(kind.main, pick(rng, kind.descriptions)));
         }
+        yield records;
       }
     }
   }
-  return records;
+}
+
+export const CSV_HEADER = `${RAW_COLUMNS.join(',')}\n`;
+
+export function csvLine(r: SyntheticRecord): string {
+  return `${RAW_COLUMNS.map((c) => r[c]).join(',')}\n`;
 }
 
 export function toCsv(records: readonly SyntheticRecord[]): string {
-  const lines = [RAW_COLUMNS.join(',')];
-  for (const r of records) lines.push(RAW_COLUMNS.map((c) => r[c]).join(','));
-  return `${lines.join('\n')}\n`;
+  return CSV_HEADER + records.map(csvLine).join('');
 }
 
 /** One year as CSV text in the real file's format. */

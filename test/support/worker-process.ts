@@ -8,14 +8,15 @@ const WORKER = path.resolve(__dirname, '../../src/worker.js');
 
 /**
  * A real worker process, as an operator runs one: `node dist/src/worker.js`, resolved once it polls. `extraEnv`
- * adds settings such as `S3_ENDPOINT`.
+ * adds settings such as `S3_ENDPOINT`; `args` are its command-line flags (e.g. `--queues trials --threads 1`).
  */
 export function startWorkerProcess(
   env: TestWorkflowEnvironment,
   config: AppConfig,
   extraEnv: NodeJS.ProcessEnv = {},
+  args: readonly string[] = ['--threads', '2'],
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER, '--threads', '2'], {
+  const child = spawn(process.execPath, [WORKER, ...args], {
     env: { ...workerProcessEnv(env, config), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { generateYear, generateYearRecords, usHolidays } from '../../src/data/synthetic';
+import { generateYear, generateYearRecords, toCsv, usHolidays } from '../../src/data/synthetic';
 import { dayOfWeek } from '../../src/ml/local-date-time';
 import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import { RAW_COLUMNS } from '../../src/ml/types';
@@ -144,5 +144,26 @@ describe('synthetic data', () => {
       expect(parseTrafficCsv({ text: file, file: `${year}` }).rows.length).to.be.at.least(1500);
     }
     expect(total).to.be.below(1.5e6);
+  });
+  it('scales by stations: station 0 is the single-station data, rows grow with the stations, time stays sorted', () => {
+    const one = generateYearRecords({ year: 2015, seed: 7, hoursStep: 6 });
+    const three = generateYearRecords({ year: 2015, seed: 7, hoursStep: 6, stations: 3 });
+    expect(toCsv(generateYearRecords({ year: 2015, seed: 7, hoursStep: 6, stations: 1 }))).to.equal(
+      toCsv(one),
+    );
+    expect(three.length / one.length).to.be.within(2.7, 3.3);
+    const times = three.map((r) => r.date_time);
+    expect(times).to.deep.equal([...times].sort());
+    // Station 0's rows of each hour come first in that hour's group, exactly as generated alone.
+    const firstOfHour = new Map<string, string>();
+    for (const r of three) if (!firstOfHour.has(r.date_time)) firstOfHour.set(r.date_time, toCsv([r]));
+    const aloneFirst = new Map<string, string>();
+    for (const r of one) if (!aloneFirst.has(r.date_time)) aloneFirst.set(r.date_time, toCsv([r]));
+    expect(firstOfHour).to.deep.equal(aloneFirst);
+    // Stations differ in traffic level, not only in noise.
+    const mean = (rs: typeof three) => rs.reduce((s, r) => s + Number(r.traffic_volume), 0) / rs.length;
+    expect(Math.abs(mean(three) / mean(one) - 1)).to.be.greaterThan(0.01);
+    const parsed = parseTrafficCsv({ text: toCsv(three), file: 'three-stations.csv' });
+    expect(parsed.badRowCount).to.equal(0);
   });
 });
