@@ -160,7 +160,10 @@ export class PredictionLog {
       this.drop(
         rows.length,
         'the prediction log buffer is full and batches cannot be spilled fast enough',
-        dayCounts(meta.model, rows),
+        dayCounts(
+          meta.model,
+          rows.map((r) => r.date_time.text),
+        ),
       );
       return;
     }
@@ -221,7 +224,8 @@ export class PredictionLog {
     await this.#spillWrites;
     for (const batch of this.#queue.splice(0)) {
       if (batch.file) continue; // already on disk
-      if (!(await this.spill(batch))) this.drop(batch.rows, 'the store did not answer before shutdown', batch.days);
+      if (!(await this.spill(batch)))
+        this.drop(batch.rows, 'the store did not answer before shutdown', batch.days);
     }
   }
 
@@ -255,7 +259,10 @@ export class PredictionLog {
         bytes: Buffer.byteLength(body),
         sealedAt: Date.now(),
         seq,
-        days: dayCounts(first.model, group),
+        days: dayCounts(
+          first.model,
+          group.map((r) => r.date_time),
+        ),
       };
       this.#queue.push(batch);
       if (this.#memoryRows > this.#bufferRows && this.#queue.length > 1) this.spillLater(batch);
@@ -410,10 +417,10 @@ export class PredictionLog {
   }
 }
 
-function dayCounts(model: string, rows: readonly { date_time: string }[]): DayCount[] {
+function dayCounts(model: string, dateTimes: readonly string[]): DayCount[] {
   const byDay = new Map<string, number>();
-  for (const r of rows) {
-    const day = r.date_time.slice(0, 10);
+  for (const dateTime of dateTimes) {
+    const day = dateTime.slice(0, 10);
     byDay.set(day, (byDay.get(day) ?? 0) + 1);
   }
   return [...byDay].map(([day, count]) => ({ model, day, count }));
