@@ -5,15 +5,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../activities';
-import { collectRunReport } from '../activities/run-report';
-import { DEFAULT_SCHEMA } from '../ml/dataset-schema';
-import { createRng, sampleParams } from '../ml/search-space';
-import { createTrialPool } from '../ml/trial-pool';
-import { ModelRegistry } from '../registry/model-registry';
-import { renderRunReport } from '../report/render-run-report';
-import { openBlobStore } from '../storage/from-uri';
-import type { TrainingInput, TrainingResult, TrialFailure, TrialResult } from '../workflows/types';
+import { createActivities } from '../../src/activities';
+import { collectRunReport } from '../../src/activities/run-report';
+import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
+import { createRng, sampleParams } from '../../src/ml/search-space';
+import { createTrialPool } from '../../src/ml/trial-pool';
+import { ModelRegistry } from '../../src/registry/model-registry';
+import { renderRunReport } from '../../src/report/render-run-report';
+import { openBlobStore } from '../../src/storage/from-uri';
+import type { TrainingInput, TrainingResult, TrialFailure, TrialResult } from '../../src/workflows/types';
 
 export interface SampleRunOptions {
   dataUri: string;
