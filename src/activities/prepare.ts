@@ -19,7 +19,7 @@ import { encodePreparedDataset, PREPARED_DATASET_FORMAT_VERSION } from '../ml/pr
 import { splitByYear } from '../ml/split';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
 import type { TrafficRow } from '../ml/types';
-import type { BlobStore } from '../storage/blob-store';
+import { BlobChangedError, type BlobStore } from '../storage/blob-store';
 import type {
   BadRowReport,
   PrepareDatasetInput,
@@ -181,23 +181,36 @@ export async function prepareDatasetWith(
   return summary;
 }
 
-/** Reads each year's file once; the lineage and the content address come from these bytes, not a listing. */
+/**
+ * Reads each year's file once, in one request that also returns its ETag (no HEAD); the lineage and the
+ * content address come from these bytes. A file a retraining check inspected is read only while it still has
+ * the ETag the check saw, so the set is prepared from the state the check decided on.
+ */
 async function readSources(
   data: BlobStore,
   input: PrepareDatasetInput,
 ): Promise<{ object: SourceObject; bytes: Buffer }[]> {
+  const expected = new Map((input.expectedObjects ?? []).map((o) => [o.key, o.etag]));
   const sources: { object: SourceObject; bytes: Buffer }[] = [];
   for (const year of [...input.years].sort((a, b) => a - b)) {
     const key = `${input.filePrefix}_${year}.csv`;
     Context.current().heartbeat({ step: 'reading', file: key });
-    const info = await data.head(key);
-    if (!info) throw nonRetryable('DatasetError', `missing data file ${key} in ${input.dataUri}`);
-    const bytes = await data.get(key);
+    const ifMatch = expected.get(key);
+    let read;
+    try {
+      read = await data.read(key, { ifMatch });
+    } catch (err) {
+      if (!(err instanceof BlobChangedError)) throw err;
+      throw nonRetryable(
+        'DatasetError',
+        `${key} changed after the retraining check inspected it (ETag ${ifMatch}); the next check sees the new version`,
+      );
+    }
+    if (!read) throw nonRetryable('DatasetError', `missing data file ${key} in ${input.dataUri}`);
+    const { bytes, etag } = read;
     if (bytes.length === 0) throw nonRetryable('DatasetError', `${key}: the file is empty`);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    // The ETag is the one listed before the read; when the object was replaced in between it names another
-    // version, so lineage records the size and SHA-256 of what was read.
-    sources.push({ object: { key, etag: info.etag, size: bytes.length, sha256 }, bytes });
+    sources.push({ object: { key, etag, size: bytes.length, sha256 }, bytes });
   }
   return sources;
 }

@@ -197,6 +197,9 @@ export async function retrainCheckWorkflow(input: RetrainCheckWorkflowInput): Pr
           registerOnlyIfBetter: !dataTriggered,
           ...(drift ? { driftReportRef: drift.reportRef } : {}),
           trialTaskQueue: input.trialTaskQueue,
+          expectedObjects: inspection.objects
+            .filter((o) => years.includes(o.year))
+            .map((o) => ({ key: o.key, etag: o.etag })),
         },
       ],
     });

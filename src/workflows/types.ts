@@ -35,6 +35,17 @@ export interface PrepareDatasetInput {
   earlyStoppingSlice?: boolean;
   /** Largest share of malformed rows per file (0.01 = 1 %) before the preparation fails; default 1 %. */
   maxBadRowShare?: number;
+  /**
+   * The files as a retraining check inspected them: each is read only while it still has this ETag, so the
+   * set is prepared from exactly the state the check decided on (absent for ad-hoc runs).
+   */
+  expectedObjects?: ExpectedObject[];
+}
+
+/** A data file and the ETag it had when it was inspected. */
+export interface ExpectedObject {
+  key: string;
+  etag: string;
 }
 
 export interface BadRowReport {
@@ -277,6 +288,8 @@ export interface TrainingInput {
   backtest?: BacktestSummary;
   /** See PrepareDatasetInput.maxBadRowShare. */
   maxBadRowShare?: number;
+  /** See PrepareDatasetInput.expectedObjects: set by the retraining check that starts the training. */
+  expectedObjects?: ExpectedObject[];
   /** See RegisterModelsInput.onlyIfBetterThanChampion. */
   registerOnlyIfBetter?: boolean;
 }

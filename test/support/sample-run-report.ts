@@ -13,7 +13,13 @@ import { createTrialPool } from '../../src/ml/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { renderRunReport } from '../../src/report/render-run-report';
 import { openBlobStore } from '../../src/storage/from-uri';
-import type { TrainingInput, TrainingResult, TrialFailure, TrialResult } from '../../src/workflows/types';
+import type {
+  BuildRunReportInput,
+  TrainingInput,
+  TrainingResult,
+  TrialFailure,
+  TrialResult,
+} from '../../src/workflows/types';
 
 export interface SampleRunOptions {
   dataUri: string;
@@ -36,6 +42,8 @@ export interface SampleRunReport {
   /** Collecting the report's data (reading, scoring, SHAP) and rendering it, in ms. */
   buildMs: number;
   validationRows: number;
+  /** The run as the training workflow would pass it to buildRunReport. */
+  reportInput: BuildRunReportInput;
 }
 
 export async function runSampleTraining(options: SampleRunOptions): Promise<SampleRunReport> {
@@ -110,9 +118,10 @@ export async function runSampleTraining(options: SampleRunOptions): Promise<Samp
       });
     }
     const buildStarted = performance.now();
+    const reportInput: BuildRunReportInput = { runId, training, result, startedAt: started.toISOString() };
     const data = await collectRunReport(
       { artifacts, openDataStore: (uri) => openBlobStore(uri, {}), pool },
-      { runId, training, result, startedAt: started.toISOString(), namespace: 'default', now: new Date() },
+      { ...reportInput, namespace: 'default', now: new Date() },
     );
     const html = await renderRunReport(data);
     const buildMs = performance.now() - buildStarted;
@@ -125,6 +134,7 @@ export async function runSampleTraining(options: SampleRunOptions): Promise<Samp
       shapMs: data.validation?.shapMs,
       buildMs,
       validationRows: data.validation?.times.length ?? 0,
+      reportInput,
     };
   } finally {
     await pool.close();
