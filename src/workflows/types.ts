@@ -174,14 +174,15 @@ export interface TrialTableRow {
 }
 
 export interface AppendTrialTableInput {
-  /** The table is `trials/<searchWorkflowId>.jsonl` in the artifact store. */
+  /** The table is the objects below `trials/<searchWorkflowId>/` in the artifact store, one per batch. */
   searchWorkflowId: string;
   rows: TrialTableRow[];
 }
 
 export interface AppendTrialTableResult {
+  /** The table's prefix (`trials/<search id>/`): one JSON-lines object per batch below it. */
   tableRef: string;
-  /** Rows in the table after this append. */
+  /** Rows stored by this append. */
   rows: number;
 }
 
