@@ -1,22 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { assertBadRowShare, DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
-import { dedupeRows } from '../ml/dedupe';
 import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import {
-  EARLY_STOPPING_FRACTION,
-  splitEarlyStopping,
-  type EarlyStoppingSplit,
-} from '../ml/early-stopping-slice';
-import {
-  DEFAULT_FEATURE_SET,
-  fitPipeline,
-  pipelineVersionOf,
-  transformWithPipeline,
-} from '../ml/feature-pipeline';
-import { targetVector } from '../ml/features';
+import { EARLY_STOPPING_FRACTION } from '../ml/early-stopping-slice';
+import { DEFAULT_FEATURE_SET, pipelineVersionOf } from '../ml/feature-pipeline';
+import { PreparationError, prepareRows } from '../ml/prepare-rows';
 import { encodePreparedDataset, PREPARED_DATASET_FORMAT_VERSION } from '../ml/prepared-dataset';
-import { splitByYear } from '../ml/split';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
 import type { TrafficRow } from '../ml/types';
 import { BlobChangedError, type BlobStore } from '../storage/blob-store';
@@ -101,42 +90,24 @@ export async function prepareDatasetWith(
     });
   }
 
-  const unique = dedupeRows(rows);
-  const split = splitByYear({ rows: unique, validationYear: input.validationYear });
-  const { validation } = split;
-  if (split.train.length === 0 || validation.length === 0) {
-    throw nonRetryable(
-      'DatasetError',
-      `after validation the split is empty: ${split.train.length} training rows, ${validation.length} validation rows (${input.validationYear})`,
-    );
-  }
-  let held: EarlyStoppingSplit | undefined;
-  if (input.earlyStoppingSlice !== false) {
-    try {
-      held = splitEarlyStopping(split.train);
-    } catch (err) {
-      throw nonRetryable('DatasetError', (err as Error).message);
-    }
-  }
-  const train = held?.train ?? split.train;
-  const earlyStopping = held?.earlyStopping ?? [];
   const features = input.features ?? DEFAULT_FEATURE_SET;
-  const pipeline = fitPipeline({ features, rows: train, schema: input.schema });
-  const encodedTrain = transformWithPipeline(pipeline, train);
-  const encodedEarlyStopping = transformWithPipeline(pipeline, earlyStopping);
-  const encodedValidation = transformWithPipeline(pipeline, validation);
-  const cleanedValues: Record<string, number> = {};
-  for (const part of [encodedTrain, ...(held ? [encodedEarlyStopping] : []), encodedValidation]) {
-    for (const [column, n] of Object.entries(part.cleaned))
-      cleanedValues[column] = (cleanedValues[column] ?? 0) + n;
-  }
+  const prepared = asNonRetryable(() =>
+    prepareRows({
+      rows,
+      validationYear: input.validationYear,
+      schema: input.schema,
+      features,
+      earlyStoppingSlice: input.earlyStoppingSlice,
+    }),
+  );
+  const { pipeline, train, validation, earlyStopping: held, cleanedValues } = prepared;
   const summary: PreparedDatasetSummary = {
     datasetRef: artifactKeys.datasetData(hash),
     datasetHash: hash,
     reused: false,
-    trainRows: train.length,
-    validationRows: validation.length,
-    duplicatesRemoved: rows.length - unique.length,
+    trainRows: train.rows.length,
+    validationRows: validation.rows.length,
+    duplicatesRemoved: prepared.duplicatesRemoved,
     badRows,
     featureNames: pipeline.featureNames,
     sourceObjects,
@@ -151,31 +122,26 @@ export async function prepareDatasetWith(
       hash,
       featureNames: pipeline.featureNames,
       pipeline,
-      trainRows: train.length,
-      validationRows: validation.length,
+      trainRows: train.rows.length,
+      validationRows: validation.rows.length,
       validationYear: input.validationYear,
       ...(held ? { earlyStopping: held.slice } : {}),
       cleanedValues,
     },
-    train: encodedTrain.matrix,
-    trainLabels: targetVector(train, input.schema),
-    validation: encodedValidation.matrix,
-    validationLabels: targetVector(validation, input.schema),
-    ...(held
-      ? {
-          earlyStopping: encodedEarlyStopping.matrix,
-          earlyStoppingLabels: targetVector(earlyStopping, input.schema),
-        }
-      : {}),
+    train: train.x,
+    trainLabels: train.y,
+    validation: validation.x,
+    validationLabels: validation.y,
+    ...(held ? { earlyStopping: held.x, earlyStoppingLabels: held.y } : {}),
   });
   // Data and pipeline first, summary last: the summary's presence marks a complete prepared set.
   await deps.artifacts.put(artifactKeys.datasetData(hash), encoded);
   await deps.artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
   // Raw validation rows: a champion is re-scored on them through its own stored pipeline.
-  await deps.artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(validation));
+  await deps.artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(validation.rows));
   await deps.artifacts.put(
     artifactKeys.datasetProfile(hash),
-    JSON.stringify(buildReferenceProfile({ rows: train })),
+    JSON.stringify(buildReferenceProfile({ rows: train.rows })),
   );
   await deps.artifacts.put(artifactKeys.datasetSummary(hash), JSON.stringify(summary, null, 2));
   return summary;
@@ -220,7 +186,9 @@ function asNonRetryable<T>(step: () => T): T {
   try {
     return step();
   } catch (err) {
-    if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
+    if (err instanceof DatasetError || err instanceof PreparationError) {
+      throw nonRetryable('DatasetError', err.message);
+    }
     throw err;
   }
 }
