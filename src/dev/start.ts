@@ -159,11 +159,11 @@ async function main(): Promise<void> {
     log(
       server.started
         ? '--once: stopped the worker and the dev server this run started; nothing is left running. ' +
-            'The models and reports stay in the artifact store, the run history in .temporal/. ' +
-            '`predict`, `explain`, `train` and `retrain-check` need a server and a worker: keep them with ' +
-            '`npm start` (without --once, until Ctrl-C) in a terminal of its own.'
+            'The models and reports stay in the artifact store (models list, explain, report and serve read it), ' +
+            'the run history in .temporal/. train, predict and retrain-check need a server and a worker: keep ' +
+            'them with `npm start` (without --once, until Ctrl-C) in a terminal of its own.'
         : `--once: stopped the worker; the Temporal server at ${config.temporalAddress} (not started here) ` +
-            'keeps running. `predict`, `explain`, `train` and `retrain-check` also need a worker: `npm run worker`.',
+            'keeps running. train, predict and retrain-check also need a worker: `npm run worker`.',
     );
     return;
   }
