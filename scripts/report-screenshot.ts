@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { runSampleTraining } from '../src/dev/sample-run-report';
+import { runSampleTraining } from '../test/support/sample-run-report';
 import { openReportPage } from '../test/support/report-page';
 
 async function main(): Promise<void> {

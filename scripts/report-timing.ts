@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { runSampleTraining } from '../src/dev/sample-run-report';
+import { runSampleTraining } from '../test/support/sample-run-report';
 
 async function main(): Promise<void> {
   const opts = new Command('report-timing')

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
 import { dedupeRows } from '../../src/ml/dedupe';
-import { splitEarlyStopping } from '../../src/ml/early-stopping-slice';
-import { DEFAULT_FEATURE_SET, fitPipeline, transformWithPipeline } from '../../src/ml/feature-pipeline';
+import { DEFAULT_FEATURE_SET } from '../../src/ml/feature-pipeline';
+import { prepareRows } from '../../src/ml/prepare-rows';
 import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
 import { splitByYear } from '../../src/ml/split';
@@ -152,8 +152,9 @@ export function prepare(files: readonly { file: string }[], validationYear?: num
 
 /**
  * The data exactly as the pipeline's prepareDataset activity prepares it with its defaults (feature set
- * v2, early stopping on the latest 15 % of the training years, the default schema), in-process: what the
- * orchestration-overhead loop trains on, so that it runs the very trials the Temporal path runs.
+ * v2, early stopping on the latest 15 % of the training years, the default schema), in-process and through
+ * the activity's own code (`prepareRows`): what the orchestration-overhead loop trains on, so that it runs
+ * the very trials the Temporal path runs.
  */
 export function preparePipelineData(
   files: readonly { file: string }[],
@@ -166,16 +167,18 @@ export function preparePipelineData(
     for (const row of parseTrafficCsv({ text, file: path.basename(file), schema: DEFAULT_SCHEMA }).rows)
       rows.push(row);
   }
-  const split = splitByYear({ rows: dedupeRows(rows), validationYear });
-  const held = splitEarlyStopping(split.train);
-  const pipeline = fitPipeline({ features: DEFAULT_FEATURE_SET, rows: held.train, schema: DEFAULT_SCHEMA });
+  const { train, validation, earlyStopping } = prepareRows({
+    rows,
+    validationYear,
+    schema: DEFAULT_SCHEMA,
+    features: DEFAULT_FEATURE_SET,
+  });
   const data = shareTrialData({
-    train: transformWithPipeline(pipeline, held.train).matrix,
-    trainLabels: targetVector(held.train),
-    validation: transformWithPipeline(pipeline, split.validation).matrix,
-    validationLabels: targetVector(split.validation),
-    earlyStopping: transformWithPipeline(pipeline, held.earlyStopping).matrix,
-    earlyStoppingLabels: targetVector(held.earlyStopping),
+    train: train.x,
+    trainLabels: train.y,
+    validation: validation.x,
+    validationLabels: validation.y,
+    ...(earlyStopping ? { earlyStopping: earlyStopping.x, earlyStoppingLabels: earlyStopping.y } : {}),
   });
   return { data, ms: performance.now() - t0 };
 }

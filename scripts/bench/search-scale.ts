@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { appendTrialTableWith } from '../../src/activities/trial-table';
+import { appendTrialTableWith, readTrialTable } from '../../src/activities/trial-table';
 import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { createRng } from '../../src/ml/search-space';
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     });
     runId = next;
   }
-  const table = (await artifacts.get(result.trialTableRef!)).toString('utf8').split('\n').filter(Boolean);
+  const table = await readTrialTable(artifacts, result.trialTableRef!);
   const report = {
     trials,
     parallelism,

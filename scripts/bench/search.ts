@@ -16,6 +16,7 @@ import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
 import { createRandomSampler } from '../../src/ml/sampler';
 import { createTrialPool } from '../../src/ml/trial-pool';
 import type { EngineName, XGBoostParams } from '../../src/ml/types';
+import { readTrialTable as readStoredTrialTable } from '../../src/activities/trial-table';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { SearchStrategy, TrainingInput, TrainingResult, TrialTableRow } from '../../src/workflows/types';
 import { onCleanup, trackChild } from './cleanup';
@@ -552,9 +553,5 @@ export async function temporalSearch(
 /** Every trial of a search, from the trial table it stored. */
 async function readTrialTable(config: AppConfig, ref: string | undefined): Promise<TrialTableRow[]> {
   if (!ref) throw new Error('the search stored no trial table');
-  const text = (await openBlobStore(config.artifactsUri, config.s3).get(ref)).toString('utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TrialTableRow);
+  return readStoredTrialTable(openBlobStore(config.artifactsUri, config.s3), ref);
 }

@@ -8,7 +8,10 @@ export const artifactKeys = {
   model: (sha256: string, engine: string) => `models/${sha256}.${engine}.json`,
   /** The state of checks before states were keyed by model and prefix (read as the starting point). */
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
-  trialTable: (searchWorkflowId: string) => `trials/${searchWorkflowId}.jsonl`,
+  /** The prefix of a search's trial table: one object per batch below it. */
+  trialTable: (searchWorkflowId: string) => `trials/${searchWorkflowId}/`,
+  trialTableBatch: (searchWorkflowId: string, firstIndex: number) =>
+    `trials/${searchWorkflowId}/${String(firstIndex).padStart(6, '0')}.jsonl`,
   /** Create-only entries, one per commit: the highest seq is the current state. */
   dataStatePrefix: (stateKey: string) => `data-state/${stateKey}/`,
   dataStateEntry: (stateKey: string, seq: number) =>

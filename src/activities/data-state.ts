@@ -96,7 +96,10 @@ export async function inspectDataStateWith(
   const unreadable: UnreadableObject[] = [];
   for (const object of objects) {
     Context.current().heartbeat({ step: 'inspecting', key: object.key });
-    const bytes = await store.get(object.key);
+    // Conditioned on the listed ETag: the hash is of the version listed (a file replaced since fails the attempt).
+    const read = await store.read(object.key, { ifMatch: object.etag });
+    if (!read) throw new Error(`${object.key} was listed but is gone from ${input.dataUri}`);
+    const { bytes } = read;
     object.sha256 = createHash('sha256').update(bytes).digest('hex');
     try {
       const parsed = parseTrafficCsv({

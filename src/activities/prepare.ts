@@ -1,25 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { assertBadRowShare, DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
-import { dedupeRows } from '../ml/dedupe';
 import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import {
-  EARLY_STOPPING_FRACTION,
-  splitEarlyStopping,
-  type EarlyStoppingSplit,
-} from '../ml/early-stopping-slice';
-import {
-  DEFAULT_FEATURE_SET,
-  fitPipeline,
-  pipelineVersionOf,
-  transformWithPipeline,
-} from '../ml/feature-pipeline';
-import { targetVector } from '../ml/features';
+import { EARLY_STOPPING_FRACTION } from '../ml/early-stopping-slice';
+import { DEFAULT_FEATURE_SET, pipelineVersionOf } from '../ml/feature-pipeline';
+import { PreparationError, prepareRows } from '../ml/prepare-rows';
 import { encodePreparedDataset, PREPARED_DATASET_FORMAT_VERSION } from '../ml/prepared-dataset';
-import { splitByYear } from '../ml/split';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
 import type { TrafficRow } from '../ml/types';
-import type { BlobStore } from '../storage/blob-store';
+import { BlobChangedError, type BlobStore } from '../storage/blob-store';
 import type {
   BadRowReport,
   PrepareDatasetInput,
@@ -101,42 +90,24 @@ export async function prepareDatasetWith(
     });
   }
 
-  const unique = dedupeRows(rows);
-  const split = splitByYear({ rows: unique, validationYear: input.validationYear });
-  const { validation } = split;
-  if (split.train.length === 0 || validation.length === 0) {
-    throw nonRetryable(
-      'DatasetError',
-      `after validation the split is empty: ${split.train.length} training rows, ${validation.length} validation rows (${input.validationYear})`,
-    );
-  }
-  let held: EarlyStoppingSplit | undefined;
-  if (input.earlyStoppingSlice !== false) {
-    try {
-      held = splitEarlyStopping(split.train);
-    } catch (err) {
-      throw nonRetryable('DatasetError', (err as Error).message);
-    }
-  }
-  const train = held?.train ?? split.train;
-  const earlyStopping = held?.earlyStopping ?? [];
   const features = input.features ?? DEFAULT_FEATURE_SET;
-  const pipeline = fitPipeline({ features, rows: train, schema: input.schema });
-  const encodedTrain = transformWithPipeline(pipeline, train);
-  const encodedEarlyStopping = transformWithPipeline(pipeline, earlyStopping);
-  const encodedValidation = transformWithPipeline(pipeline, validation);
-  const cleanedValues: Record<string, number> = {};
-  for (const part of [encodedTrain, ...(held ? [encodedEarlyStopping] : []), encodedValidation]) {
-    for (const [column, n] of Object.entries(part.cleaned))
-      cleanedValues[column] = (cleanedValues[column] ?? 0) + n;
-  }
+  const prepared = asNonRetryable(() =>
+    prepareRows({
+      rows,
+      validationYear: input.validationYear,
+      schema: input.schema,
+      features,
+      earlyStoppingSlice: input.earlyStoppingSlice,
+    }),
+  );
+  const { pipeline, train, validation, earlyStopping: held, cleanedValues } = prepared;
   const summary: PreparedDatasetSummary = {
     datasetRef: artifactKeys.datasetData(hash),
     datasetHash: hash,
     reused: false,
-    trainRows: train.length,
-    validationRows: validation.length,
-    duplicatesRemoved: rows.length - unique.length,
+    trainRows: train.rows.length,
+    validationRows: validation.rows.length,
+    duplicatesRemoved: prepared.duplicatesRemoved,
     badRows,
     featureNames: pipeline.featureNames,
     sourceObjects,
@@ -157,53 +128,61 @@ export async function prepareDatasetWith(
       hash,
       featureNames: pipeline.featureNames,
       pipeline,
-      trainRows: train.length,
-      validationRows: validation.length,
+      trainRows: train.rows.length,
+      validationRows: validation.rows.length,
       validationYear: input.validationYear,
       ...(held ? { earlyStopping: held.slice } : {}),
       cleanedValues,
     },
-    train: encodedTrain.matrix,
-    trainLabels: targetVector(train, input.schema),
-    validation: encodedValidation.matrix,
-    validationLabels: targetVector(validation, input.schema),
-    ...(held
-      ? {
-          earlyStopping: encodedEarlyStopping.matrix,
-          earlyStoppingLabels: targetVector(earlyStopping, input.schema),
-        }
-      : {}),
+    train: train.x,
+    trainLabels: train.y,
+    validation: validation.x,
+    validationLabels: validation.y,
+    ...(held ? { earlyStopping: held.x, earlyStoppingLabels: held.y } : {}),
   });
   // Data and pipeline first, summary last: the summary's presence marks a complete prepared set.
   await deps.artifacts.put(artifactKeys.datasetData(hash), encoded);
   await deps.artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
   // Raw validation rows: a champion is re-scored on them through its own stored pipeline.
-  await deps.artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(validation));
+  await deps.artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(validation.rows));
   await deps.artifacts.put(
     artifactKeys.datasetProfile(hash),
-    JSON.stringify(buildReferenceProfile({ rows: train })),
+    JSON.stringify(buildReferenceProfile({ rows: train.rows })),
   );
   await deps.artifacts.put(artifactKeys.datasetSummary(hash), JSON.stringify(summary, null, 2));
   return summary;
 }
 
-/** Reads each year's file once; the lineage and the content address come from these bytes, not a listing. */
+/**
+ * Reads each year's file once, in one request that also returns its ETag (no HEAD); the lineage and the
+ * content address come from these bytes. A file a retraining check inspected is read only while it still has
+ * the ETag the check saw, so the set is prepared from the state the check decided on.
+ */
 async function readSources(
   data: BlobStore,
   input: PrepareDatasetInput,
 ): Promise<{ object: SourceObject; bytes: Buffer }[]> {
+  const expected = new Map((input.expectedObjects ?? []).map((o) => [o.key, o.etag]));
   const sources: { object: SourceObject; bytes: Buffer }[] = [];
   for (const year of [...input.years].sort((a, b) => a - b)) {
     const key = `${input.filePrefix}_${year}.csv`;
     Context.current().heartbeat({ step: 'reading', file: key });
-    const info = await data.head(key);
-    if (!info) throw nonRetryable('DatasetError', `missing data file ${key} in ${input.dataUri}`);
-    const bytes = await data.get(key);
+    const ifMatch = expected.get(key);
+    let read;
+    try {
+      read = await data.read(key, { ifMatch });
+    } catch (err) {
+      if (!(err instanceof BlobChangedError)) throw err;
+      throw nonRetryable(
+        'DatasetError',
+        `${key} changed after the retraining check inspected it (ETag ${ifMatch}); the next check sees the new version`,
+      );
+    }
+    if (!read) throw nonRetryable('DatasetError', `missing data file ${key} in ${input.dataUri}`);
+    const { bytes, etag } = read;
     if (bytes.length === 0) throw nonRetryable('DatasetError', `${key}: the file is empty`);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    // The ETag is the one listed before the read; when the object was replaced in between it names another
-    // version, so lineage records the size and SHA-256 of what was read.
-    sources.push({ object: { key, etag: info.etag, size: bytes.length, sha256 }, bytes });
+    sources.push({ object: { key, etag, size: bytes.length, sha256 }, bytes });
   }
   return sources;
 }
@@ -213,7 +192,9 @@ function asNonRetryable<T>(step: () => T): T {
   try {
     return step();
   } catch (err) {
-    if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
+    if (err instanceof DatasetError || err instanceof PreparationError) {
+      throw nonRetryable('DatasetError', err.message);
+    }
     throw err;
   }
 }

@@ -68,7 +68,7 @@ export async function collectRunReport(
   };
   if (registered) {
     heartbeat('scoring the validation year');
-    report.validation = await validationOf(deps, input, registered);
+    report.validation = await validationOf(deps, input, registered, heartbeat);
   }
   if (training.driftReportRef) {
     const raw = await deps.artifacts.tryGet(training.driftReportRef);
@@ -84,6 +84,7 @@ async function validationOf(
   deps: RunReportDeps,
   input: BuildRunReportInput,
   best: TrialResult,
+  heartbeat: (step: string) => void,
 ): Promise<ReportValidation> {
   const { training, result } = input;
   const pipeline = validateAnyFeaturePipeline(
@@ -130,7 +131,7 @@ async function validationOf(
     };
   }
   const started = performance.now();
-  const explanation = groupContributions(pipeline, await averagedContributions(deps, members, x));
+  const explanation = groupContributions(pipeline, await averagedContributions(deps, members, x, heartbeat));
   const shapMs = performance.now() - started;
   // Colour for the beeswarm: a column's input value where the column is one feature.
   const { columns, columnOfFeature } = columnGroups(pipeline);
@@ -155,16 +156,35 @@ async function membersOf(
   return parseEnsembleModel(JSON.parse((await deps.artifacts.get(model.modelRef)).toString('utf8'))).members;
 }
 
-/** SHAP values of the (mean of the) members, each in a pool thread. */
+/**
+ * Rows per SHAP task. Every chunk of every member ends with a heartbeat, so a report on a busy machine keeps
+ * reporting progress however long the SHAP values of five ensemble members take in all.
+ */
+export const SHAP_CHUNK_ROWS = 1000;
+
+/** SHAP values of the (mean of the) members, each member in pool threads, chunk by chunk of rows. */
 async function averagedContributions(
   deps: RunReportDeps,
   members: EnsembleMember[],
   x: DenseMatrix,
+  heartbeat: (step: string) => void,
 ): Promise<ModelOutputs> {
   const outputs: ModelOutputs[] = [];
-  for (const m of members) {
+  for (const [i, m] of members.entries()) {
+    const member = `SHAP of member ${i + 1} of ${members.length}`;
+    heartbeat(member);
     const model = await deps.artifacts.get(m.modelRef);
-    outputs.push(await deps.pool.explain({ engine: m.engine, model, rounds: m.rounds, x }));
+    const predictions = new Float32Array(x.rows);
+    const contributions = new Float32Array(x.rows * (x.cols + 1));
+    for (let start = 0; start < x.rows; start += SHAP_CHUNK_ROWS) {
+      const end = Math.min(x.rows, start + SHAP_CHUNK_ROWS);
+      const chunk = { rows: end - start, cols: x.cols, data: x.data.slice(start * x.cols, end * x.cols) };
+      const out = await deps.pool.explain({ engine: m.engine, model, rounds: m.rounds, x: chunk });
+      predictions.set(out.predictions, start);
+      contributions.set(out.contributions, start * (x.cols + 1));
+      heartbeat(`${member}: ${end} of ${x.rows} rows`);
+    }
+    outputs.push({ predictions, contributions });
   }
   return meanOutputs(outputs);
 }

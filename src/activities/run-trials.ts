@@ -1,10 +1,11 @@
 import type { ReportTrial } from '../report/report-data';
 import type { BlobStore } from '../storage/blob-store';
-import type { TrainingResult, TrialTableRow } from '../workflows/types';
+import type { TrainingResult } from '../workflows/types';
+import { readTrialTable } from './trial-table';
 
 /**
  * Every trial of a training run, succeeded, pruned and failed. The one place that knows where a run's
- * trials are kept: the search's trial table (`trials/<search id>.jsonl`) when it has one, else (runs from
+ * trials are kept: the search's trial table (`trials/<search id>/`) when it has one, else (runs from
  * before the table) the search result's inline leaderboard and failures.
  */
 export async function loadRunTrials(
@@ -14,20 +15,14 @@ export async function loadRunTrials(
   const search = result.search;
   if (!search) return [];
   if (search.trialTableRef) {
-    const text = (await deps.artifacts.get(search.trialTableRef)).toString('utf8');
-    return text
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as TrialTableRow)
-      .sort((a, b) => a.index - b.index)
-      .map((row) => ({
-        trialId: row.trialId,
-        params: row.params,
-        metrics: row.metrics,
-        rounds: row.rounds,
-        trainMs: row.trainMs,
-        error: row.error,
-      }));
+    return (await readTrialTable(deps.artifacts, search.trialTableRef)).map((row) => ({
+      trialId: row.trialId,
+      params: row.params,
+      metrics: row.metrics,
+      rounds: row.rounds,
+      trainMs: row.trainMs,
+      error: row.error,
+    }));
   }
   return [
     ...search.leaderboard.map((t) => ({

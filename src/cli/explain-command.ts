@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { explainWithVersion } from '../activities/explain-version';
 import { loadConfig } from '../config';
-import { toRowExplanations } from '../ml/explain';
-import { dayOfWeek } from '../ml/local-date-time';
+import { inputsOfGroup, toRowExplanations } from '../ml/explain';
+import { dayOfWeek, daysFromCivil } from '../ml/local-date-time';
 import { parsePredictionRows } from '../ml/prediction-rows';
 import type { TrafficRow } from '../ml/types';
 import { DAY_NAMES, MONTH_NAMES } from '../report/report-data';
@@ -64,12 +64,19 @@ export function addExplainCommand(program: Command): void {
     });
 }
 
-/** What a person would call the input's value: the raw field, or the calendar part a feature derives from date_time. */
+/**
+ * What a person would call the input's value: the raw field, the raw fields of a group of several columns,
+ * or the calendar part a feature derives from date_time.
+ */
 function inputValue(raw: Record<string, unknown>, row: TrafficRow, column: string): string {
+  const inputs = inputsOfGroup(column);
+  if (inputs.length > 1) return inputs.map((input) => inputValue(raw, row, input)).join(', ');
   if (raw[column] !== undefined) return String(raw[column]);
   const time = row.date_time;
   if (column === 'hour') return `${String(time.hour).padStart(2, '0')}:00`;
   if (column === 'month') return MONTH_NAMES[time.month - 1];
   if (column === 'day_of_week') return DAY_NAMES[dayOfWeek(time)];
+  if (column === 'day_of_year')
+    return `day ${daysFromCivil(time.year, time.month, time.day) - daysFromCivil(time.year, 1, 1) + 1}`;
   return '';
 }

@@ -15,7 +15,7 @@ export function addReportCommand(program: Command): void {
       'write the HTML report of a training run (its workflow id, or a version number or alias of the model it registered) to a local file',
     )
     .option('--model-name <name>', 'registered model name (for a version or alias)', DEFAULT_MODEL_NAME)
-    .option('--out <file>', 'where to write it (default: <run id>.html)')
+    .option('--out <file>', 'where to write it (default: reports/<run id>.html)')
     .action(async (run: string, flags: { modelName: string; out?: string }) => {
       const config = loadConfig();
       const artifacts = openBlobStore(config.artifactsUri, config.s3);
@@ -32,7 +32,7 @@ export function addReportCommand(program: Command): void {
           `no report ${reportRef} in ${config.artifactsUri} (runs before reports existed, or whose report failed, have none)`,
         );
       }
-      const out = path.resolve(flags.out ?? `${runId}.html`);
+      const out = path.resolve(flags.out ?? path.join('reports', `${runId}.html`));
       fs.mkdirSync(path.dirname(out), { recursive: true });
       fs.writeFileSync(out, html);
       console.log(out);

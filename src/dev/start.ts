@@ -34,7 +34,10 @@ import { openBlobStore } from '../storage/from-uri';
  */
 async function main(): Promise<void> {
   const opts = new Command('start')
-    .option('--once', 'exit when the demo run is done instead of serving the Web UI until Ctrl-C')
+    .option(
+      '--once',
+      'exit when the demo run is done, stopping the worker and the dev server it started (without it both keep serving until Ctrl-C)',
+    )
     .option('--trials <n>', 'trials in the demo search', positiveInt, 12)
     .addOption(new Option('--quiet', 'results and errors only: no progress lines').conflicts('verbose'))
     .option('--verbose', 'debug logs on stderr (XGBoost, SDK and storage diagnostics)')
@@ -153,6 +156,15 @@ async function main(): Promise<void> {
   };
   if (opts.once) {
     await stop();
+    log(
+      server.started
+        ? '--once: stopped the worker and the dev server this run started; nothing is left running. ' +
+            'The models and reports stay in the artifact store (models list, explain, report and serve read it), ' +
+            'the run history in .temporal/. train, predict and retrain-check need a server and a worker: keep ' +
+            'them with `npm start` (without --once, until Ctrl-C) in a terminal of its own.'
+        : `--once: stopped the worker; the Temporal server at ${config.temporalAddress} (not started here) ` +
+            'keeps running. train, predict and retrain-check also need a worker: `npm run worker`.',
+    );
     return;
   }
   log(`serving the Web UI at ${uiBase} and the worker; Ctrl-C to stop`);

@@ -1,11 +1,13 @@
 /**
  * SHAP explanations of a model's predictions, mapped from model features back to the input columns.
  *
- * A feature named `column=value` (a one-hot column) belongs to `column`, so the one-hot weather columns sum
- * into `weather_main`. Every other feature keeps its own name: derived calendar features (hour, month,
- * day_of_week, …) stay separate rather than being summed into `date_time`, because "the hour" explains a
- * traffic prediction and "the timestamp" does not. A pipeline that describes its features' sources itself
- * (`featureSources`: feature → column) overrides the naming rule.
+ * The groups follow the pipeline's own record of each feature's raw inputs (`featureInputs`, v2): a feature
+ * of one raw column (a numeric column, a one-hot `weather_main=…`) belongs to that column, so the one-hot
+ * weather columns sum into `weather_main`; a feature of several columns (`holiday_day`, `working_day`,
+ * `hour_by_working_day`: holiday and date_time) belongs to the group of those columns, `holiday + date_time`.
+ * Calendar parts of the timestamp alone (hour, month, day_of_week, day_of_year) keep their own names rather
+ * than being summed into `date_time`, because "the hour" explains a traffic prediction and "the timestamp"
+ * does not. Pipelines without `featureInputs` (v1) are grouped by name: `column=value` belongs to `column`.
  */
 import type { DenseMatrix, TrainedModel } from './engines/engine';
 import { transformWithPipeline, type AnyFeaturePipeline } from './feature-pipeline';
@@ -34,17 +36,37 @@ export interface RowExplanation {
   contributions: Array<{ column: string; value: number }>;
 }
 
-/** Which column each feature comes from: the pipeline's own `featureSources` if it has them, else the names. */
-export function columnGroups(pipeline: Pick<AnyFeaturePipeline, 'featureNames'>): ColumnGroups {
-  const declared = (pipeline as { featureSources?: Record<string, string> }).featureSources;
+/** Joins the raw columns of a feature computed from several of them into one group name. */
+export const INPUT_GROUP_SEPARATOR = ' + ';
+
+/** The raw input columns a group name stands for (one, or several joined by INPUT_GROUP_SEPARATOR). */
+export function inputsOfGroup(column: string): string[] {
+  return column.split(INPUT_GROUP_SEPARATOR);
+}
+
+type GroupedPipeline = Pick<AnyFeaturePipeline, 'featureNames'> & {
+  featureInputs?: Record<string, string[]>;
+};
+
+/** Which column each feature is attributed to: through the pipeline's `featureInputs`, else by name. */
+export function columnGroups(pipeline: GroupedPipeline): ColumnGroups {
+  const inputs = pipeline.featureInputs;
   const columns: string[] = [];
   const columnOfFeature = pipeline.featureNames.map((feature) => {
-    const column = declared?.[feature] ?? sourceColumnOfName(feature);
+    const column = inputs?.[feature] ? groupOfInputs(feature, inputs[feature]) : sourceColumnOfName(feature);
     let index = columns.indexOf(column);
     if (index < 0) index = columns.push(column) - 1;
     return index;
   });
   return { columns, columnOfFeature };
+}
+
+/** The raw column of a one-column feature; the joined columns of a many-column one; a calendar part's name. */
+function groupOfInputs(feature: string, inputs: readonly string[]): string {
+  if (inputs.length > 1) return inputs.join(INPUT_GROUP_SEPARATOR);
+  const [column] = inputs;
+  // A raw column or one of its one-hot values; else a part derived from one column (hour of date_time).
+  return feature === column || feature.startsWith(`${column}=`) ? column : feature;
 }
 
 function sourceColumnOfName(feature: string): string {
@@ -59,7 +81,7 @@ function sourceColumnOfName(feature: string): string {
  */
 export function explainMatrix(
   models: readonly TrainedModel[],
-  pipeline: Pick<AnyFeaturePipeline, 'featureNames'>,
+  pipeline: GroupedPipeline,
   x: DenseMatrix,
 ): Explanation {
   if (models.length === 0) throw new RangeError('no model to explain');
@@ -86,10 +108,7 @@ export interface ModelOutputs {
 }
 
 /** Sums per-feature SHAP values (rows x (features + 1), bias last, as XGBoost returns them) per source column. */
-export function groupContributions(
-  pipeline: Pick<AnyFeaturePipeline, 'featureNames'>,
-  model: ModelOutputs,
-): Explanation {
+export function groupContributions(pipeline: GroupedPipeline, model: ModelOutputs): Explanation {
   const { columns, columnOfFeature } = columnGroups(pipeline);
   const cols = pipeline.featureNames.length;
   const rows = model.predictions.length;

@@ -53,15 +53,20 @@ export interface EarlyStoppingSlice {
   rows: number;
 }
 
-export interface PreparedDataset {
-  meta: PreparedDatasetMeta;
+/** The matrices and labels a trial trains and scores on. */
+export interface TrialMatrices {
   train: DenseMatrix;
   trainLabels: Float32Array;
+  /** Scores the trial (selection); early stopping watches it only when there is no early-stopping slice. */
   validation: DenseMatrix;
   validationLabels: Float32Array;
   /** Format 2: rows held out of `train` for early stopping only; absent in format 1 sets. */
   earlyStopping?: DenseMatrix;
   earlyStoppingLabels?: Float32Array;
+}
+
+export interface PreparedDataset extends TrialMatrices {
+  meta: PreparedDatasetMeta;
 }
 
 export interface DecodeOptions {

@@ -13,18 +13,11 @@ import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { RungCutoffs } from './asha';
 import type { DenseMatrix } from './engines/engine';
+import type { TrialMatrices } from './prepared-dataset';
 import type { EngineName, RegressionMetrics, XGBoostParams } from './types';
 
 /** Train and validation sets whose arrays are backed by SharedArrayBuffers (see shareTrialData). */
-export interface SharedTrialData {
-  train: DenseMatrix;
-  trainLabels: Float32Array;
-  /** Scores the trial (selection); early stopping watches it only when there is no early-stopping slice. */
-  validation: DenseMatrix;
-  validationLabels: Float32Array;
-  earlyStopping?: DenseMatrix;
-  earlyStoppingLabels?: Float32Array;
-}
+export type SharedTrialData = TrialMatrices;
 
 export interface TrialTask {
   engine: EngineName;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -59,6 +58,9 @@ export async function ensureDevServer(opts: {
   const port = Number(portText);
   fs.mkdirSync(opts.dbDir, { recursive: true });
   const cli = findTemporalCli();
+  // A dev dependency, loaded only here: the worker imports this module for registerSearchAttributes and
+  // runs in the production image without it.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },

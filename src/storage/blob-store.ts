@@ -9,6 +9,12 @@ export interface BlobInfo {
   lastModified: string;
 }
 
+/** An object's bytes and the ETag of those bytes. */
+export interface BlobRead {
+  bytes: Buffer;
+  etag: string;
+}
+
 export interface BlobStore {
   /** The URI this store was opened with, e.g. `s3://bucket/prefix` or `file:///abs/dir`. */
   readonly uri: string;
@@ -17,6 +23,12 @@ export interface BlobStore {
   /** Reads an object, or returns undefined when it does not exist. */
   tryGet(key: string): Promise<Buffer | undefined>;
   head(key: string): Promise<BlobInfo | undefined>;
+  /**
+   * Reads an object with the ETag of exactly the bytes read, in one request (no HEAD); undefined when it does
+   * not exist. With `ifMatch`, reads it only while its ETag is still that one, else throws BlobChangedError
+   * (S3 `If-Match`).
+   */
+  read(key: string, options?: { ifMatch?: string }): Promise<BlobRead | undefined>;
   put(key: string, body: Buffer | string): Promise<BlobInfo>;
   /**
    * Creates the object only if no object exists at `key` (atomic: S3 `If-None-Match: *`, file `O_EXCL`).
@@ -41,4 +53,16 @@ export class BlobNotFoundError extends Error {
 /** The store itself cannot be used (a bucket that does not exist, an unsupported URI): no retry can help. */
 export class StoreLocationError extends Error {
   override name = 'StoreLocationError';
+}
+
+/** A conditional read found another version of the object than the ETag it was conditioned on. */
+export class BlobChangedError extends Error {
+  override name = 'BlobChangedError';
+  constructor(
+    readonly uri: string,
+    readonly key: string,
+    readonly expectedEtag: string,
+  ) {
+    super(`${key} in ${uri} changed: it no longer has ETag ${expectedEtag}`);
+  }
 }

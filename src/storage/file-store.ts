@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { BlobInfo, BlobNotFoundError, BlobStore } from './blob-store';
+import { BlobChangedError, BlobInfo, BlobNotFoundError, BlobRead, BlobStore } from './blob-store';
 
 /** Temp files live next to their target (so rename/link stay on one file system) and are hidden from list(). */
 const TEMP_PREFIX = '.~blob-';
@@ -63,6 +63,16 @@ export class FileBlobStore implements BlobStore {
       if (isMissing(err)) return undefined;
       throw this.wrap('read', key, err);
     }
+  }
+
+  async read(key: string, options: { ifMatch?: string } = {}): Promise<BlobRead | undefined> {
+    const bytes = await this.tryGet(key);
+    if (bytes === undefined) return undefined;
+    const etag = md5(bytes);
+    if (options.ifMatch !== undefined && options.ifMatch !== etag) {
+      throw new BlobChangedError(this.uri, key, options.ifMatch);
+    }
+    return { bytes, etag };
   }
 
   async head(key: string): Promise<BlobInfo | undefined> {

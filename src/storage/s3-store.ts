@@ -9,7 +9,14 @@ import {
   S3Client,
   S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { BlobInfo, BlobNotFoundError, BlobStore, StoreLocationError } from './blob-store';
+import {
+  BlobChangedError,
+  BlobInfo,
+  BlobNotFoundError,
+  BlobRead,
+  BlobStore,
+  StoreLocationError,
+} from './blob-store';
 
 /** Only what differs from the SDK's own resolution (credentials, profile and region come from env/profile). */
 export interface S3Options {
@@ -107,6 +114,29 @@ export class S3BlobStore implements BlobStore {
       if (isNotFound(err)) {
         await this.assertBucket();
         throw new BlobNotFoundError(this.uri, key);
+      }
+      throw this.wrap('GetObject', Key, err);
+    }
+  }
+
+  async read(key: string, options: { ifMatch?: string } = {}): Promise<BlobRead | undefined> {
+    const Key = this.fullKey(key);
+    const IfMatch = options.ifMatch === undefined ? undefined : `"${options.ifMatch}"`;
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, IfMatch }));
+      if (!out.Body) throw new Error('response has no body');
+      const bytes = await out.Body.transformToByteArray();
+      return {
+        bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        etag: stripQuotes(out.ETag),
+      };
+    } catch (err) {
+      if (options.ifMatch !== undefined && httpStatus(err) === 412) {
+        throw new BlobChangedError(this.uri, key, options.ifMatch);
+      }
+      if (isNotFound(err)) {
+        await this.assertBucket();
+        return undefined;
       }
       throw this.wrap('GetObject', Key, err);
     }

@@ -273,6 +273,9 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
           registerOnlyIfBetter: !dataTriggered,
           ...(drift ? { driftReportRef: drift.reportRef } : {}),
           trialTaskQueue: input.trialTaskQueue,
+          expectedObjects: inspection.objects
+            .filter((o) => years.includes(o.year))
+            .map((o) => ({ key: o.key, etag: o.etag })),
         },
       ],
     });

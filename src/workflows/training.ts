@@ -69,6 +69,8 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     ...(input.features === undefined ? {} : { features: input.features }),
     ...(input.earlyStoppingRounds === 0 ? { earlyStoppingSlice: false } : {}),
     maxBadRowShare: input.maxBadRowShare,
+    // Only in the activity's input (histories replay: a command's input is not compared on replay).
+    ...(input.expectedObjects === undefined ? {} : { expectedObjects: input.expectedObjects }),
   });
   upsertMemo({
     datasetHash: dataset.datasetHash,

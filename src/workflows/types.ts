@@ -36,6 +36,17 @@ export interface PrepareDatasetInput {
   earlyStoppingSlice?: boolean;
   /** Largest share of malformed rows per file (0.01 = 1 %) before the preparation fails; default 1 %. */
   maxBadRowShare?: number;
+  /**
+   * The files as a retraining check inspected them: each is read only while it still has this ETag, so the
+   * set is prepared from exactly the state the check decided on (absent for ad-hoc runs).
+   */
+  expectedObjects?: ExpectedObject[];
+}
+
+/** A data file and the ETag it had when it was inspected. */
+export interface ExpectedObject {
+  key: string;
+  etag: string;
 }
 
 export interface BadRowReport {
@@ -207,14 +218,15 @@ export interface TrialTableRow {
 }
 
 export interface AppendTrialTableInput {
-  /** The table is `trials/<searchWorkflowId>.jsonl` in the artifact store. */
+  /** The table is the objects below `trials/<searchWorkflowId>/` in the artifact store, one per batch. */
   searchWorkflowId: string;
   rows: TrialTableRow[];
 }
 
 export interface AppendTrialTableResult {
+  /** The table's prefix (`trials/<search id>/`): one JSON-lines object per batch below it. */
   tableRef: string;
-  /** Rows in the table after this append. */
+  /** Rows stored by this append. */
   rows: number;
 }
 
@@ -337,6 +349,8 @@ export interface TrainingInput {
   backtest?: BacktestSummary;
   /** See PrepareDatasetInput.maxBadRowShare. */
   maxBadRowShare?: number;
+  /** See PrepareDatasetInput.expectedObjects: set by the retraining check that starts the training. */
+  expectedObjects?: ExpectedObject[];
   /** See RegisterModelsInput.onlyIfBetterThanChampion. */
   registerOnlyIfBetter?: boolean;
   /** `--min-comparison-days` / `--promotion-confidence`; absent: DEFAULT_EVIDENCE. */

@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { BlobNotFoundError, BlobStore, StoreLocationError } from '../../src/storage/blob-store';
+import {
+  BlobChangedError,
+  BlobNotFoundError,
+  BlobStore,
+  StoreLocationError,
+} from '../../src/storage/blob-store';
 import { FileBlobStore } from '../../src/storage/file-store';
 import { joinKey, openBlobStore } from '../../src/storage/from-uri';
 import { S3BlobStore } from '../../src/storage/s3-store';
@@ -27,7 +32,7 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<u
 }
 
 interface Capabilities {
-  /** PutObject honours If-None-Match (s3rver does not). */
+  /** PutObject honours If-None-Match and GetObject If-Match (s3rver does neither). */
   conditionalWrites: boolean;
   /** ListObjectsV2 continuation works (s3rver's tokens need DES, absent from Node's OpenSSL 3). */
   pagination: boolean;
@@ -92,6 +97,26 @@ function blobStoreContract(name: string, open: () => Promise<Opened>, can: Capab
       expect(err.message).to.contain('missing/nothing.json');
       expect(await store.tryGet('missing/nothing.json')).to.equal(undefined);
       expect(await store.head('missing/nothing.json')).to.equal(undefined);
+    });
+
+    it('read returns the bytes with the ETag head reports, honours If-Match, and is undefined for a missing key', async () => {
+      await store.put('read/a.csv', 'version 1');
+      const first = await store.read('read/a.csv');
+      expect(first?.bytes.toString()).to.equal('version 1');
+      expect(first?.etag).to.equal((await store.head('read/a.csv'))?.etag);
+      const same = await store.read('read/a.csv', { ifMatch: first?.etag });
+      expect(same?.bytes.toString()).to.equal('version 1');
+      await store.put('read/a.csv', 'version 2');
+      if (can.conditionalWrites) {
+        const err = await rejection(store.read('read/a.csv', { ifMatch: first?.etag }));
+        expect(err).to.be.instanceOf(BlobChangedError);
+        expect((err as BlobChangedError).key).to.equal('read/a.csv');
+      }
+      const second = await store.read('read/a.csv');
+      expect(second?.bytes.toString()).to.equal('version 2');
+      expect(second?.etag).to.not.equal(first?.etag);
+      expect(await store.read('read/missing.csv')).to.equal(undefined);
+      expect(await store.read('read/missing.csv', { ifMatch: first?.etag })).to.equal(undefined);
     });
 
     it('treats a "directory" key as missing', async () => {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'chai';
 import { createActivities } from '../../src/activities';
 import { artifactKeys } from '../../src/activities/artifact-keys';
@@ -194,34 +195,50 @@ describe('retraining activities on real stores', function () {
     const before2016 = sample(2016);
     const after2016 = Buffer.from(generateYear({ year: 2016, seed: 1234, hoursStep: 3 }));
 
-    it('a file replaced between its listing and its read is hashed, recorded and trained from the bytes read (10)', async () => {
+    it('a file replaced after the check inspected it is refused by the ETag condition; unconditioned it is hashed, recorded and trained from the bytes read (10)', async () => {
       const data = path.join(dir, 'racy');
       fs.mkdirSync(data, { recursive: true });
       fs.writeFileSync(path.join(data, 'T_2015.csv'), sample(2015));
       fs.writeFileSync(path.join(data, 'T_2016.csv'), before2016);
-      // The store replaces T_2016.csv right after its HEAD: what is read is the new version.
-      let replaced = false;
-      const openRacy = (uri: string): BlobStore => {
+      const store = openBlobStore(`file://${data}`);
+      const inspected = await store.list('T_');
+      // Every read goes through read(): one request for the bytes and their ETag, never a HEAD.
+      let heads = 0;
+      const counting = (uri: string): BlobStore => {
         const inner = openBlobStore(uri);
         return Object.assign(Object.create(inner) as BlobStore, {
           head: async (key: string) => {
-            const info = await inner.head(key);
-            if (key === 'T_2016.csv' && !replaced) {
-              replaced = true;
-              await inner.put(key, after2016);
-            }
-            return info;
+            heads++;
+            return inner.head(key);
           },
         });
       };
+      await store.put('T_2016.csv', after2016);
+
+      const expectedObjects = inspected.map((o) => ({ key: o.key, etag: o.etag }));
+      const refused = await act(
+        (i) => prepareDatasetWith({ artifacts, openDataStore: counting }, { ...i, expectedObjects }),
+        input(data),
+      ).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(refused, 'a changed file fails the preparation').to.be.instanceOf(ApplicationFailure);
+      expect((refused as ApplicationFailure).type).to.equal('DatasetError');
+      expect((refused as ApplicationFailure).nonRetryable).to.equal(true);
+      expect(refused?.message).to.match(
+        /^T_2016\.csv changed after the retraining check inspected it \(ETag /,
+      );
+
       const racy = await act(
-        (i) => prepareDatasetWith({ artifacts, openDataStore: openRacy }, i),
+        (i) => prepareDatasetWith({ artifacts, openDataStore: counting }, i),
         input(data),
       );
-      expect(replaced).to.equal(true);
+      expect(heads, 'no HEAD before a read').to.equal(0);
       const source = racy.sourceObjects.find((s) => s.key === 'T_2016.csv');
       expect(source?.sha256, 'lineage records the bytes read').to.equal(sha256(after2016));
       expect(source?.size).to.equal(after2016.length);
+      expect(source?.etag, 'and the ETag of those bytes').to.equal((await store.head('T_2016.csv'))?.etag);
 
       // The same bytes, read with nothing changing in between: the same content address, reused.
       const quiet = (uri: string) => openBlobStore(uri);
@@ -230,13 +247,13 @@ describe('retraining activities on real stores', function () {
       expect(again.reused).to.equal(true);
       expect(racy.validationRows).to.equal(again.validationRows);
 
-      // The version listed before the replacement is another data set, with another address.
+      // The version inspected before the replacement is another data set, with another address.
       const old = path.join(dir, 'old');
       fs.mkdirSync(old, { recursive: true });
       fs.writeFileSync(path.join(old, 'T_2015.csv'), sample(2015));
       fs.writeFileSync(path.join(old, 'T_2016.csv'), before2016);
       const original = await act(
-        (i) => prepareDatasetWith({ artifacts, openDataStore: quiet }, i),
+        (i) => prepareDatasetWith({ artifacts, openDataStore: quiet }, { ...i, expectedObjects }),
         input(old),
       );
       expect(original.datasetHash).to.not.equal(racy.datasetHash);

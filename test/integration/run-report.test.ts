@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { runSampleTraining, type SampleRunReport } from '../../src/dev/sample-run-report';
+import { runSampleTraining, type SampleRunReport } from '../support/sample-run-report';
 import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import type { TrafficRow } from '../../src/ml/types';
 import { computeDrift } from '../../src/monitoring/psi';

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { startTraining } from '../../src/cli/training-run';
 import type { AppConfig } from '../../src/config';
 import { ModelRegistry } from '../../src/registry/model-registry';
+import { readTrialTable } from '../../src/activities/trial-table';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { searchProgressQuery } from '../../src/workflows/search';
 import type { TrainingResult, TrialTableRow } from '../../src/workflows/types';
@@ -91,12 +92,8 @@ describe('search survives a SIGKILLed worker process (real dev server, file stor
   });
 });
 
-async function readTable(config: AppConfig, ref: string): Promise<TrialTableRow[]> {
-  const text = (await openBlobStore(config.artifactsUri, config.s3).get(ref)).toString('utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TrialTableRow);
+function readTable(config: AppConfig, ref: string): Promise<TrialTableRow[]> {
+  return readTrialTable(openBlobStore(config.artifactsUri, config.s3), ref);
 }
 
 function paramsByIndex(table: TrialTableRow[]): Record<number, string> {

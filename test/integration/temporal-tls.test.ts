@@ -9,6 +9,7 @@ import type { TrainingResult } from '../../src/workflows/types';
 import { FILE_PREFIX, SAMPLE_DIR, SMALL_PARAMS, tempDir } from '../support/pipeline-harness';
 import { devServerEnv } from '../support/temporal';
 import { makeTestPki, startTlsProxy, type TestPki } from '../support/tls';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 const DIST_SRC = path.resolve(__dirname, '../../src');
 
@@ -24,7 +25,7 @@ describe('Temporal over mTLS (dev server behind a TLS proxy, worker process, CLI
   let pki: TestPki;
   let tlsEnv: NodeJS.ProcessEnv;
   let worker: ChildProcess | undefined;
-  let workerLog = '';
+  let workerLog = (): string => '';
 
   // Asynchronous: the TLS proxy runs in this process, so a blocking spawnSync would stall it.
   const cli = (args: string[], environment: NodeJS.ProcessEnv = tlsEnv) =>
@@ -89,16 +90,13 @@ describe('Temporal over mTLS (dev server behind a TLS proxy, worker process, CLI
   });
 
   it('runs it on a worker process connected over mTLS, which registers the attributes for later runs', async () => {
-    worker = spawn(process.execPath, [path.join(DIST_SRC, 'worker.js'), '--threads', '1'], {
-      env: tlsEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
-    worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+    const spawned = spawnWorkerProcess({ env: tlsEnv, args: ['--threads', '1'] });
+    worker = spawned.child;
+    workerLog = spawned.output;
     const client = await connectClient(loadConfig(tlsEnv));
     try {
       const first = (await client.workflow.getHandle('tls-run-1').result()) as TrainingResult;
-      expect(first.registration?.versions, workerLog).to.have.length(1);
+      expect(first.registration?.versions, workerLog()).to.have.length(1);
 
       // The worker registered the attributes on start-up: this run carries them and upserts its RMSE.
       const second = await cli([...trainArgs('tls-run-2'), '--wait', '--json']);
@@ -109,7 +107,7 @@ describe('Temporal over mTLS (dev server behind a TLS proxy, worker process, CLI
     } finally {
       await client.connection.close();
     }
-    expect(workerLog)
+    expect(workerLog())
       .to.contain('(TLS)')
       .and.not.match(/tonic|Tree method|wasm streaming/);
   });

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
@@ -8,8 +7,8 @@ import type { TrainingResult } from '../../src/workflows/types';
 import { testConfig, trainingInput, workerProcessEnv } from '../support/pipeline-harness';
 import { duplicateFamilies, parsePromText, sumOf, type PromSample } from '../support/prometheus-text';
 import { devServerEnv, freePort } from '../support/temporal';
+import { spawnWorkerProcess } from '../support/worker-process';
 
-const WORKER = path.resolve(__dirname, '../../src/worker.js');
 const TRIALS = 4;
 const THREADS = 2;
 
@@ -19,7 +18,7 @@ describe('worker metrics (real dev server, worker process with --metrics-port)',
   this.timeout(300_000);
   let env: TestWorkflowEnvironment;
   let worker: ChildProcess | undefined;
-  let workerOutput = '';
+  let workerOutput = (): string => '';
 
   before(async () => {
     env = await devServerEnv();
@@ -29,24 +28,20 @@ describe('worker metrics (real dev server, worker process with --metrics-port)',
     await env?.teardown();
   });
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.error(`worker output:\n${workerOutput}`);
+    if (this.currentTest?.state === 'failed') console.error(`worker output:\n${workerOutput()}`);
   });
 
   it('serves the SDK metrics and the pipeline metrics with the values of a small search', async () => {
     const config = testConfig({});
     const metricsPort = await freePort();
     const base = `http://127.0.0.1:${metricsPort}`;
-    worker = spawn(
-      process.execPath,
-      [WORKER, '--threads', String(THREADS), '--metrics-port', String(metricsPort)],
-      {
-        env: workerProcessEnv(env, config),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    worker.stdout!.on('data', (chunk) => (workerOutput += chunk));
-    worker.stderr!.on('data', (chunk) => (workerOutput += chunk));
-    const exited = new Promise<number | null>((resolve) => worker!.once('exit', (code) => resolve(code)));
+    const spawned = spawnWorkerProcess({
+      env: workerProcessEnv(env, config),
+      args: ['--threads', String(THREADS), '--metrics-port', String(metricsPort)],
+    });
+    worker = spawned.child;
+    workerOutput = spawned.output;
+    const { exited } = spawned;
 
     const health = await waitUntilHealthy(`${base}/healthz`, exited);
     expect(health)
@@ -107,7 +102,7 @@ describe('worker metrics (real dev server, worker process with --metrics-port)',
 
     worker.kill('SIGTERM');
     expect(await exited).to.equal(0);
-    expect(workerOutput).to.include('worker: stopped');
+    expect(workerOutput()).to.include('worker: stopped');
   });
 });
 

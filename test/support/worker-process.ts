@@ -6,9 +6,35 @@ import { workerProcessEnv } from './pipeline-harness';
 
 const WORKER = path.resolve(__dirname, '../../src/worker.js');
 
+/** A worker process this test started, with everything it printed so far. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** stdout and stderr as they came (the last 200 kB). */
+  output(): string;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+}
+
 /**
- * A real worker process, as an operator runs one: `node dist/src/worker.js`, resolved once it polls. `extraEnv`
- * adds settings such as `S3_ENDPOINT`; `args` are its command-line flags (e.g. `--queues trials --threads 1`).
+ * The one way tests start a real worker process, as an operator runs one: `node dist/src/worker.js` with
+ * these flags and this environment.
+ */
+export function spawnWorkerProcess(opts: { env: NodeJS.ProcessEnv; args: string[] }): WorkerProcess {
+  const child = spawn(process.execPath, [WORKER, ...opts.args], {
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const record = (d: Buffer) => (output = (output + d.toString()).slice(-200_000));
+  child.stdout!.on('data', record);
+  child.stderr!.on('data', record);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/**
+ * A worker process for the dev server `env` and the queues and stores of `config`, resolved once it polls.
+ * `extraEnv` adds settings such as `S3_ENDPOINT`; `args` are its command-line flags (e.g. `--queues trials --threads 1`).
  */
 export function startWorkerProcess(
   env: TestWorkflowEnvironment,
@@ -16,22 +42,20 @@ export function startWorkerProcess(
   extraEnv: NodeJS.ProcessEnv = {},
   args: readonly string[] = ['--threads', '2'],
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER, ...args], {
+  const worker = spawnWorkerProcess({
     env: { ...workerProcessEnv(env, config), ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    args: [...args],
   });
-  let stderr = '';
   return new Promise((resolve, reject) => {
     // The worker logs its status lines (diagnostics) on stderr.
     const ready = (d: Buffer) => {
-      if (d.toString().includes('worker: running')) resolve(child);
+      if (d.toString().includes('worker: running')) resolve(worker.child);
     };
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-20_000);
-      ready(d);
-    });
-    child.stdout!.on('data', ready);
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before polling: ${stderr}`)));
+    worker.child.stderr!.on('data', ready);
+    worker.child.stdout!.on('data', ready);
+    void worker.exited.then((code) =>
+      reject(new Error(`worker exited with ${code} before polling: ${worker.output().slice(-20_000)}`)),
+    );
   });
 }
 

@@ -7,11 +7,13 @@ import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
 import { parseTrafficCsv } from '../../src/ml/traffic-csv';
 import { loadNativeEngine } from '../../src/ml/engines/native-engine';
 import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
+import { fitPipeline, transformWithPipeline } from '../../src/ml/feature-pipeline';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { FileBlobStore } from '../../src/storage/file-store';
 import { SAMPLE_DIR } from '../support/data-dirs';
 
 const CLIENT = path.resolve(__dirname, '../../src/client.js');
+const EXAMPLE_ROWS = path.resolve(__dirname, '../../../examples/seed-rows.json');
 
 describe('client explain', function () {
   let dir: string;
@@ -64,6 +66,28 @@ describe('client explain', function () {
       createdAt: new Date().toISOString(),
       entry: { ...entry, engine: 'wasm', trialId: 'trial-001' },
     });
+    // v3: the default v2 features, whose pipeline records each feature's raw inputs.
+    const v2 = fitPipeline({ features: 'v2', rows });
+    const v2Model = loadNativeEngine().train({
+      train: transformWithPipeline(v2, rows).matrix,
+      trainLabels: targetVector(rows),
+      params,
+      nthread: 1,
+    });
+    await store.put('models/m2.native.json', v2Model.save());
+    await store.put('datasets/d2/pipeline.json', JSON.stringify(v2));
+    await registry.register({
+      createdAt: new Date().toISOString(),
+      entry: {
+        ...entry,
+        modelRef: 'models/m2.native.json',
+        pipelineRef: 'datasets/d2/pipeline.json',
+        rounds: v2Model.rounds,
+        datasetHash: 'd2',
+        trialId: 'trial-002',
+      },
+    });
+    v2Model.free();
   });
 
   after(function () {
@@ -108,6 +132,18 @@ describe('client explain', function () {
       const sum = row.bias + row.contributions.reduce((s, c) => s + c.value, 0);
       expect(sum).to.be.closeTo(row.prediction, 0.1);
     }
+  });
+
+  it('names the raw columns of v2 features with their values (examples/seed-rows.json), no blank rows', function () {
+    const out = client(['--version', '3', '--top', '50', EXAMPLE_ROWS], '');
+    expect(out.stderr).to.equal('');
+    expect(out.status).to.equal(0);
+    const lines = out.stdout.split('\n').filter((line) => /^ {2}\S/.test(line));
+    expect(lines.length).to.be.at.least(20);
+    for (const line of lines) expect(line, line).to.match(/^ {2}\S.*\s[+-]\d+ {2}\S/);
+    expect(out.stdout).to.match(/holiday \+ date_time +[+-]\d+ {2}Thanksgiving Day, 2024-11-28 00:00:00/);
+    expect(out.stdout).to.match(/holiday \+ date_time +[+-]\d+ {2}None, 2024-10-02 09:00:00/);
+    expect(out.stdout).to.not.match(/hour_by_working_day|holiday_day|working_day/);
   });
 
   it('says clearly that a wasm version cannot be explained, and names bad input rows', function () {

@@ -7,9 +7,12 @@ import { loadNativeEngine } from '../../src/ml/engines/native-engine';
 import {
   columnGroups,
   explainRows,
+  inputsOfGroup,
   meanAbsoluteContributions,
   toRowExplanations,
 } from '../../src/ml/explain';
+import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
+import { fitFeaturePipelineV2 } from '../../src/ml/features-v2';
 import { fitFeaturePipeline, targetVector, transformRows, type FeaturePipeline } from '../../src/ml/features';
 import type { TrafficRow } from '../../src/ml/types';
 import { SAMPLE_DIR } from '../support/data-dirs';
@@ -69,14 +72,30 @@ describe('explanations mapped to input columns', function () {
     });
   });
 
-  it("follows a pipeline that declares its features' source columns", function () {
-    const declared = {
-      featureNames: ['hour', 'day_of_year', 'working_day', 'weather_main=Rain'],
-      featureSources: { hour: 'date_time', day_of_year: 'date_time', working_day: 'holiday' },
-    };
-    const { columns, columnOfFeature } = columnGroups(declared);
-    expect(columns).to.deep.equal(['date_time', 'holiday', 'weather_main']);
-    expect(columnOfFeature).to.deep.equal([0, 0, 1, 2]);
+  it("groups a v2 pipeline's features through its own record of their raw inputs (featureInputs)", function () {
+    const v2 = fitFeaturePipelineV2({
+      rows: [...sampleRows(2014), ...sampleRows(2015)],
+      schema: DEFAULT_SCHEMA,
+    });
+    const { columns, columnOfFeature } = columnGroups(v2);
+    const groupOf = (feature: string) => columns[columnOfFeature[v2.featureNames.indexOf(feature)]];
+    for (const feature of ['holiday_day', 'holiday_adjacent', 'working_day', 'hour_by_working_day']) {
+      expect(v2.featureInputs[feature]).to.deep.equal(['holiday', 'date_time']);
+      expect(groupOf(feature), feature).to.equal('holiday + date_time');
+      expect(columns).to.not.include(feature);
+    }
+    expect(groupOf('hour')).to.equal('hour');
+    expect(groupOf('temp')).to.equal('temp');
+    const weather = v2.featureNames.filter((f) => f.startsWith('weather_main='));
+    expect(weather.length).to.be.greaterThan(1);
+    for (const feature of weather) expect(groupOf(feature)).to.equal('weather_main');
+    // Every group is named by raw columns the feature reads, or is a part of the timestamp it alone reads.
+    v2.featureNames.forEach((feature, f) => {
+      const inputs = v2.featureInputs[feature];
+      const group = inputsOfGroup(columns[columnOfFeature[f]]);
+      if (inputs.length === 1 && inputs[0] === 'date_time' && group[0] === feature) return;
+      expect(group, feature).to.deep.equal(inputs);
+    });
   });
 
   it('per row, bias plus the column contributions equals the prediction', function () {

@@ -59,10 +59,10 @@ describe('client report', function () {
     return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
   }
 
-  it('writes the report of a run, found by run id or by the version it registered, and prints the path', function () {
+  it('writes the report of a run under reports/ (or --out), found by run id or by the version it registered, and prints the path', function () {
     const byRun = client(['report', 'run-7']);
     expect(byRun.stderr).to.equal('');
-    expect(byRun.stdout).to.equal(path.join(dir, 'run-7.html'));
+    expect(byRun.stdout).to.equal(path.join(dir, 'reports', 'run-7.html'));
     expect(readFileSync(byRun.stdout, 'utf8')).to.equal('<html>run 7</html>');
     const out = path.join(dir, 'out', 'r.html');
     expect(client(['report', '1', '--out', out]).stdout).to.equal(out);

@@ -357,6 +357,10 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
     expect(world.commits[0]).to.include({ expectedSeq: 0, modelName: 'm', filePrefix: PREFIX });
     expect(world.commits[0].datasetHash).to.equal(first.training?.datasetHash);
     expect(world.prepared[0]).to.deep.include({ years: [2015, 2016], validationYear: 2016 });
+    // The training reads each file only while it has the ETag this check inspected.
+    expect(world.prepared[0].expectedObjects).to.deep.equal(
+      [2015, 2016].map((year) => ({ key: `${PREFIX}_${year}.csv`, etag: world.files.get(year)!.etag })),
+    );
     const second = await withWorkers(() => run('rc-second'));
     expect(second).to.include({ decision: 'no-new-data', retrained: false, stateCommitted: false });
     expect(world.prepared).to.have.length(1);

@@ -5,15 +5,21 @@
  */
 import { performance } from 'node:perf_hooks';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../activities';
-import { collectRunReport } from '../activities/run-report';
-import { DEFAULT_SCHEMA } from '../ml/dataset-schema';
-import { createRng, sampleParams } from '../ml/search-space';
-import { createTrialPool } from '../ml/trial-pool';
-import { ModelRegistry } from '../registry/model-registry';
-import { renderRunReport } from '../report/render-run-report';
-import { openBlobStore } from '../storage/from-uri';
-import type { TrainingInput, TrainingResult, TrialFailure, TrialResult } from '../workflows/types';
+import { createActivities } from '../../src/activities';
+import { collectRunReport } from '../../src/activities/run-report';
+import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
+import { createRng, sampleParams } from '../../src/ml/search-space';
+import { createTrialPool } from '../../src/ml/trial-pool';
+import { ModelRegistry } from '../../src/registry/model-registry';
+import { renderRunReport } from '../../src/report/render-run-report';
+import { openBlobStore } from '../../src/storage/from-uri';
+import type {
+  BuildRunReportInput,
+  TrainingInput,
+  TrainingResult,
+  TrialFailure,
+  TrialResult,
+} from '../../src/workflows/types';
 
 export interface SampleRunOptions {
   dataUri: string;
@@ -36,6 +42,8 @@ export interface SampleRunReport {
   /** Collecting the report's data (reading, scoring, SHAP) and rendering it, in ms. */
   buildMs: number;
   validationRows: number;
+  /** The run as the training workflow would pass it to buildRunReport. */
+  reportInput: BuildRunReportInput;
 }
 
 export async function runSampleTraining(options: SampleRunOptions): Promise<SampleRunReport> {
@@ -110,9 +118,10 @@ export async function runSampleTraining(options: SampleRunOptions): Promise<Samp
       });
     }
     const buildStarted = performance.now();
+    const reportInput: BuildRunReportInput = { runId, training, result, startedAt: started.toISOString() };
     const data = await collectRunReport(
       { artifacts, openDataStore: (uri) => openBlobStore(uri, {}), pool },
-      { runId, training, result, startedAt: started.toISOString(), namespace: 'default', now: new Date() },
+      { ...reportInput, namespace: 'default', now: new Date() },
     );
     const html = await renderRunReport(data);
     const buildMs = performance.now() - buildStarted;
@@ -125,6 +134,7 @@ export async function runSampleTraining(options: SampleRunOptions): Promise<Samp
       shapMs: data.validation?.shapMs,
       buildMs,
       validationRows: data.validation?.times.length ?? 0,
+      reportInput,
     };
   } finally {
     await pool.close();

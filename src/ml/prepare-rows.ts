@@ -1,0 +1,86 @@
+/**
+ * The data preparation after parsing, as one pure function shared by the prepareDataset activity and the
+ * benchmarks: de-duplicate, split by year, hold out the early-stopping slice, fit the feature pipeline on the
+ * training rows, transform every part.
+ */
+import type { DatasetSchema } from './dataset-schema';
+import { dedupeRows } from './dedupe';
+import { splitEarlyStopping } from './early-stopping-slice';
+import {
+  fitPipeline,
+  transformWithPipeline,
+  type AnyFeaturePipeline,
+  type FeatureSet,
+} from './feature-pipeline';
+import type { EarlyStoppingSlice } from './prepared-dataset';
+import { targetVector } from './features';
+import type { DenseMatrix } from './engines/engine';
+import { splitByYear } from './split';
+import type { TrafficRow } from './types';
+
+/** Data that cannot be prepared (an empty split, no slice to hold out): no retry can fix it. */
+export class PreparationError extends Error {
+  override name = 'PreparationError';
+}
+
+export interface PreparedPart {
+  rows: TrafficRow[];
+  x: DenseMatrix;
+  y: Float32Array;
+}
+
+export interface PreparedRows {
+  pipeline: AnyFeaturePipeline;
+  duplicatesRemoved: number;
+  train: PreparedPart;
+  validation: PreparedPart;
+  /** Absent when no slice is held out (`earlyStoppingSlice: false`). */
+  earlyStopping?: PreparedPart & { slice: EarlyStoppingSlice };
+  /** Impossible values replaced by missing, per raw column, over every part. */
+  cleanedValues: Record<string, number>;
+}
+
+export function prepareRows(input: {
+  rows: readonly TrafficRow[];
+  validationYear: number;
+  schema: DatasetSchema;
+  features: FeatureSet;
+  /** Hold out the early-stopping slice (default true). */
+  earlyStoppingSlice?: boolean;
+}): PreparedRows {
+  const unique = dedupeRows(input.rows);
+  const split = splitByYear({ rows: unique, validationYear: input.validationYear });
+  if (split.train.length === 0 || split.validation.length === 0) {
+    throw new PreparationError(
+      `after validation the split is empty: ${split.train.length} training rows, ${split.validation.length} validation rows (${input.validationYear})`,
+    );
+  }
+  let held: ReturnType<typeof splitEarlyStopping> | undefined;
+  if (input.earlyStoppingSlice !== false) {
+    try {
+      held = splitEarlyStopping(split.train);
+    } catch (err) {
+      throw new PreparationError((err as Error).message);
+    }
+  }
+  const trainRows = held?.train ?? split.train;
+  const pipeline = fitPipeline({ features: input.features, rows: trainRows, schema: input.schema });
+  const cleanedValues: Record<string, number> = {};
+  const part = (rows: TrafficRow[]): PreparedPart => {
+    const transformed = transformWithPipeline(pipeline, rows);
+    for (const [column, n] of Object.entries(transformed.cleaned))
+      cleanedValues[column] = (cleanedValues[column] ?? 0) + n;
+    return { rows, x: transformed.matrix, y: targetVector(rows, input.schema) };
+  };
+  const train = part(trainRows);
+  const earlyStopping = held ? { ...part(held.earlyStopping), slice: held.slice } : undefined;
+  const validation = part(split.validation);
+  return {
+    pipeline,
+    duplicatesRemoved: input.rows.length - unique.length,
+    train,
+    validation,
+    ...(earlyStopping ? { earlyStopping } : {}),
+    cleanedValues,
+  };
+}
