@@ -11,7 +11,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Command } from 'commander';
 import { createActivities } from '../src/activities';
-import { runSampleTraining } from '../src/dev/sample-run-report';
+import { runSampleTraining } from '../test/support/sample-run-report';
 import { createTrialPool } from '../src/ml/trial-pool';
 import { readMonitoringRecords } from '../src/monitoring/record-reader';
 import { ModelRegistry } from '../src/registry/model-registry';

@@ -116,11 +116,12 @@ export async function prepareDatasetWith(
     pipelineVersion: pipeline.version,
     ...(held ? { earlyStopping: held.slice } : {}),
     cleanedValues,
-    fittedThrough: latestDateTime(split.train),
+    // The training rows and the early-stopping slice are both fitted on (the slice by early stopping).
+    fittedThrough: latestDateTime([...train.rows, ...(held ? held.rows : [])]),
     validationPeriod: {
-      from: earliestDateTime(validation),
-      to: latestDateTime(validation),
-      rows: validation.length,
+      from: earliestDateTime(validation.rows),
+      to: latestDateTime(validation.rows),
+      rows: validation.rows.length,
     },
   };
   const encoded = encodePreparedDataset({
