@@ -626,5 +626,10 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
       evidence: { minComparisonDays: 21, promotionConfidence: 0.9 },
       decayRatio: 1.3,
     });
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('rc-challenger-1').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'retrain-check-challenger-history.json'), historyToJSON(history));
+    }
   });
 });
