@@ -7,6 +7,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { DatasetCache } from '../../src/activities/dataset-cache';
+import { assessDriftWith } from '../../src/activities/drift';
 import { finalizeModelWith } from '../../src/activities/finalize-model';
 import { prepareDatasetWith } from '../../src/activities/prepare';
 import { recheckChallengerWith } from '../../src/activities/recheck-challenger';
@@ -87,6 +88,8 @@ describe('champion decisions on rows neither model was fitted on (real data, iss
     dataDir: string,
     years: number[],
     runId: string,
+    params: Partial<typeof PARAMS> = {},
+    minComparisonDays = DEFAULT_EVIDENCE.minComparisonDays,
   ): Promise<{ dataset: PreparedDatasetSummary; registration: RegisterModelsResult }> {
     const datasets = new DatasetCache(artifacts);
     const deps = { artifacts, datasets, pool, registry, openDataStore: (u: string) => openBlobStore(u) };
@@ -101,7 +104,7 @@ describe('champion decisions on rows neither model was fitted on (real data, iss
       datasetRef: dataset.datasetRef,
       datasetHash: dataset.datasetHash,
       trialId: `${runId}-trial-000`,
-      params: PARAMS,
+      params: { ...PARAMS, ...params },
       engine: 'native' as const,
       earlyStoppingRounds: 20,
     });
@@ -117,7 +120,7 @@ describe('champion decisions on rows neither model was fitted on (real data, iss
       trials: [final],
       dataset,
       trainingWorkflowId: runId,
-      evidence: DEFAULT_EVIDENCE,
+      evidence: { ...DEFAULT_EVIDENCE, minComparisonDays },
     });
     return { dataset, registration };
   }
@@ -204,5 +207,99 @@ describe('champion decisions on rows neither model was fitted on (real data, iss
       expect(recheck.outcome).to.equal('deferred');
       expect(recheck.comparison?.rows).to.equal(0);
     }
+  });
+
+  it('a challenger deferred at registration is promoted by a later check once enough newer rows beat the champion', async () => {
+    const dir = tempDir('champion-comparison-c');
+    const artifacts = openBlobStore(`file://${path.join(dir, 'artifacts')}`);
+    const registry = new ModelRegistry(artifacts);
+    const data = dataFolder('champion-comparison-c-data', [2012, 2013, 2014, 2015, 2016]);
+    const deps = { artifacts, registry, pool, openDataStore: (u: string) => openBlobStore(u) };
+    // v1: a deliberately weak champion (3 rounds) selected on 2014 and refitted through 2014.
+    await train(artifacts, registry, data, [2012, 2013, 2014], 'run-weak', {
+      n_estimators: 3,
+      learning_rate: 0.1,
+    });
+    // v2: selected on 2015, but registration asks for more days than 2015 has: deferred, the challenger.
+    const v2 = await train(artifacts, registry, data, [2012, 2013, 2014, 2015], 'run-strong', {}, 400);
+    expect(v2.registration.champion.decision).to.equal('deferred');
+    expect(v2.registration.champion.comparison?.reason).to.contain('at least 400');
+    expect((await registry.getAlias('traffic', 'challenger'))?.version).to.equal(2);
+
+    const check = (checkId: string, objects: number[]) =>
+      act((i) => recheckChallengerWith(deps, i), {
+        modelName: 'traffic',
+        dataUri: `file://${data}`,
+        filePrefix: PREFIX,
+        objects: objects.map((year) => ({ key: `${PREFIX}_${year}.csv`, year })),
+        schema: SCHEMA,
+        evidence: DEFAULT_EVIDENCE,
+        checkId,
+      });
+    // Without 2016 there is no row newer than both (v2 was refitted through 2015): the challenger keeps standing.
+    const waiting = await check('check-1', [2012, 2013, 2014, 2015]);
+    expect(waiting.outcome).to.equal('deferred');
+    expect(waiting.comparison?.rows).to.equal(0);
+    expect((await registry.getAlias('traffic', 'champion'))?.version).to.equal(1);
+    // 2016 arrives: compared on 2016 only, where the 3-round champion is far worse.
+    const promoted = await check('check-2', [2012, 2013, 2014, 2015, 2016]);
+    expect(promoted.outcome).to.equal('promoted');
+    expect(promoted.comparison?.from.startsWith('2016-01-01')).to.equal(true);
+    expect(promoted.comparison?.difference.high).to.be.lessThan(0);
+    const champion = await registry.getAlias('traffic', 'champion');
+    expect(champion).to.include({ version: 2, by: 'retrain-check', runId: 'check-2' });
+    // The promoted challenger no longer stands.
+    expect((await check('check-3', [2016])).outcome).to.equal('none');
+  });
+
+  it('decay is judged only on rows after the champion’s trainedThrough, and fires on a level shift', async () => {
+    const dir = tempDir('champion-comparison-d');
+    const artifacts = openBlobStore(`file://${path.join(dir, 'artifacts')}`);
+    const registry = new ModelRegistry(artifacts);
+    const years = [2012, 2013, 2014, 2015, 2016];
+    const partial = dataFolder('champion-comparison-d-partial', years, true);
+    await train(artifacts, registry, partial, years, 'run-h1');
+    const v1 = await registry.resolve('traffic', 1);
+    // The full 2016 file, and the same with traffic 40 % higher from July on (a level shift).
+    const full = dataFolder('champion-comparison-d-full', years);
+    const shifted = dataFolder('champion-comparison-d-shift', [2015]);
+    const source = fs.readFileSync(path.join(REAL_DIR, `${PREFIX}_2016.csv`), 'utf8').split('\n');
+    const raised = source.map((line, i) => {
+      if (i === 0 || !/,2016-(0[7-9]|1[0-2])-/.test(line)) return line;
+      const cells = line.split(',');
+      cells[cells.length - 1] = String(Math.round(Number(cells[cells.length - 1]) * 1.4));
+      return cells.join(',');
+    });
+    fs.writeFileSync(path.join(shifted, `${PREFIX}_2016.csv`), raised.join('\n'));
+    const drift = (dataDir: string, checkId: string, decayRatio = 1.25, minComparisonDays = 14) =>
+      act((i) => assessDriftWith({ artifacts, registry, pool, openDataStore: (u) => openBlobStore(u) }, i), {
+        dataUri: `file://${dataDir}`,
+        keys: [`${PREFIX}_2016.csv`],
+        modelName: 'traffic',
+        psiThreshold: 0.2,
+        checkId,
+        schema: SCHEMA,
+        evidence: { ...DEFAULT_EVIDENCE, minComparisonDays },
+        decayRatio,
+      });
+    const steady = await drift(full, 'check-steady');
+    expect(steady?.decay?.from?.startsWith('2016-07-01')).to.equal(true);
+    expect(steady?.decay?.from! > v1.trainedThrough!).to.equal(true);
+    expect(steady?.decay?.expectedFrom).to.equal('validation');
+    expect(steady?.decay?.expectedRmse).to.equal(v1.metrics.rmse);
+    // On the real data the champion's July–December 2016 RMSE is well above its January–June validation RMSE
+    // (about 1.6×): with the default ratio 1.25 that is decay; a ratio above the interval is not.
+    expect(steady?.decay?.verdict).to.equal('decayed');
+    expect(steady?.decay?.low).to.be.greaterThan(1.25);
+    const tolerant = await drift(full, 'check-tolerant', (steady?.decay?.high as number) + 0.1);
+    expect(tolerant?.decay?.verdict).to.equal('not-decayed');
+    // A 40 % level shift from July on moves the whole interval up.
+    const moved = await drift(shifted, 'check-shift');
+    expect(moved?.decay?.verdict).to.equal('decayed');
+    expect(moved?.decay?.rows).to.equal(steady?.decay?.rows);
+    expect(moved?.decay?.low).to.be.greaterThan(steady?.decay?.high as number);
+    // Too few days after trainedThrough: no verdict either way.
+    const early = await drift(full, 'check-early', 1.25, 400);
+    expect(early?.decay?.verdict).to.equal('too-few-days');
   });
 });
