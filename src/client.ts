@@ -75,7 +75,12 @@ export function buildProgram(): Command {
           return;
         }
         const result = await waitForTraining(client, handle, flags.json ? () => undefined : progress);
-        console.log(flags.json ? JSON.stringify(result, null, 2) : formatTrainingResult(result));
+        const comparison = result.registration?.champion.comparison;
+        console.log(
+          flags.json
+            ? JSON.stringify(comparison ? { ...result, comparison } : result, null, 2)
+            : formatTrainingResult(result),
+        );
       },
     );
 

@@ -42,12 +42,14 @@ export function comparisonRecord(
   evidence: EvidenceSettings,
 ): ModelComparison {
   const decision = c.verdict === 'better' ? 'promoted' : c.verdict === 'not-better' ? 'kept' : 'deferred';
+  // Before registration the candidate has no version number yet (0).
+  const candidate = challengerVersion === 0 ? 'the candidate' : `v${challengerVersion}`;
   const who =
     decision === 'promoted'
-      ? `v${challengerVersion} promoted over champion v${championVersion}`
+      ? `${candidate} promoted over champion v${championVersion}`
       : decision === 'kept'
-        ? `champion v${championVersion} kept over v${challengerVersion}`
-        : `decision between champion v${championVersion} and v${challengerVersion} deferred`;
+        ? `champion v${championVersion} kept over ${candidate}`
+        : `decision between champion v${championVersion} and ${candidate} deferred`;
   const window = c.rows === 0 ? 'no rows' : `rows ${c.from} … ${c.to}`;
   return {
     from: c.from,

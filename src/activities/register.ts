@@ -144,16 +144,16 @@ async function compareWithChampion(
   champion: ModelVersion,
   candidate: Entry,
 ): Promise<ModelComparison> {
+  const evidence = input.evidence ?? DEFAULT_EVIDENCE;
+  const period = input.dataset.validationPeriod;
+  if (period && served(champion).trainedThrough >= period.to) {
+    // The champion was fitted on every validation row: nothing to read or score.
+    return compareContenders(deps, served(champion), candidateOf(candidate), [], evidence);
+  }
   const key = artifactKeys.datasetValidationRows(input.dataset.datasetHash);
   const rows = JSON.parse((await deps.artifacts.get(key)).toString('utf8')) as TrafficRow[];
   Context.current().heartbeat({ step: 'comparing with champion', champion: champion.version });
-  return compareContenders(
-    deps,
-    served(champion),
-    candidateOf(candidate),
-    rows,
-    input.evidence ?? DEFAULT_EVIDENCE,
-  );
+  return compareContenders(deps, served(champion), candidateOf(candidate), rows, evidence);
 }
 
 function previousOf(c: ModelComparison): Pick<ChampionDecision, 'previousChampion'> {

@@ -1,5 +1,5 @@
 import type { ModelVersion } from '../registry/model-registry';
-import type { TrainingResult } from '../workflows/types';
+import type { ModelComparison, TrainingResult } from '../workflows/types';
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
@@ -85,10 +85,22 @@ export function formatTrainingResult(result: TrainingResult): string {
       `registered ${r.modelName} versions: ${r.versions.map((v) => `v${v.version} (${v.trialId}, RMSE ${v.rmse.toFixed(1)})`).join(', ')}`,
     );
     lines.push(`champion: v${r.champion.championVersion} — ${r.champion.decision}: ${r.champion.reason}`);
+    if (r.champion.comparison) lines.push(formatComparison(r.champion.comparison));
   }
   if (result.reportRef)
     lines.push('', `report: ${result.reportRef} (npm run client -- report ${result.workflowId})`);
   return lines.join('\n');
+}
+
+/** One line for a champion decision's comparison: the rows compared, both RMSEs there, the interval. */
+export function formatComparison(c: ModelComparison): string {
+  const n = (x: number | null, digits = 1): string => (x === null ? '—' : x.toFixed(digits));
+  const d = c.difference;
+  const window =
+    c.rows === 0
+      ? 'no rows neither model was fitted on'
+      : `${c.rows} rows, ${c.days} days, ${c.from} … ${c.to}`;
+  return `comparison (${c.decision}): ${window}; champion v${c.champion.version} RMSE ${n(c.champion.rmse)}, v${c.challenger.version} RMSE ${n(c.challenger.rmse)}; difference ${n(d.estimate)} [${n(d.low)}, ${n(d.high)}]`;
 }
 
 export function formatVersions(versions: ModelVersion[], championVersion?: number): string {

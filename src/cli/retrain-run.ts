@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { formatComparison } from './format';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { AppConfig } from '../config';
 import { newRunId } from '../runtime/run-id';
@@ -61,7 +62,13 @@ export function formatRetrainResult(r: RetrainCheckResult): string {
     lines.push(
       `drift vs champion v${r.drift.championVersion} on ${r.drift.rows} rows${r.drift.seasonMatched ? ' (season-matched)' : ''}${r.drift.smallSample ? ' (small sample: PSI is noisy)' : ''}: ${psi}`,
     );
-    if (r.drift.decay) {
+    if (r.drift.decay?.verdict !== undefined) {
+      const d = r.drift.decay;
+      const bound = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(2));
+      lines.push(
+        `decay (${d.verdict}): champion RMSE ${d.rmse.toFixed(1)} on ${d.rows} rows after its training data (${d.from} … ${d.to}, ${d.days} days) vs expected ${d.expectedRmse?.toFixed(1)} (${d.expectedFrom}), ×${d.ratio.toFixed(2)} [${bound(d.low)}, ${bound(d.high)}]`,
+      );
+    } else if (r.drift.decay) {
       const d = r.drift.decay;
       lines.push(
         `decay: champion RMSE ${d.rmse.toFixed(1)} on new data vs ${d.validationRmse.toFixed(1)} on validation (×${d.ratio.toFixed(2)})`,
@@ -74,6 +81,7 @@ export function formatRetrainResult(r: RetrainCheckResult): string {
     lines.push(
       `training: ${r.trainingWorkflowId}${r.training?.bestRmse ? `, best RMSE ${r.training.bestRmse.toFixed(1)}, champion v${r.training.championVersion} (${r.training.championDecision})` : ''}`,
     );
+  if (r.comparison) lines.push(formatComparison(r.comparison));
   lines.push(`data state committed: ${r.stateCommitted ? 'yes' : 'no'}`);
   return lines.join('\n');
 }

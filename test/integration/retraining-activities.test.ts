@@ -330,6 +330,12 @@ describe('retraining activities on real stores', function () {
       );
       expect(rmse, 'precondition: v1 is worse on these rows than its record says').to.be.greaterThan(150);
       const candidateRmse = (100 + rmse) / 2;
+      // The candidate as selected: a real stored model (more rounds on the same pipeline), scored row by row too.
+      const [stronger] = await registerSampleVersions(artifacts, 'candidate-fixture', [60]);
+      await artifacts.put(
+        artifactKeys.datasetPipeline('candidate'),
+        await artifacts.get(stronger.pipelineRef),
+      );
       const result = await act((i) => registerModelsWith({ artifacts, registry, pool: scoring }, i), {
         modelName: 'champ',
         trials: [
@@ -347,8 +353,8 @@ describe('retraining activities on real stores', function () {
             },
             metrics: { rmse: candidateRmse, mae: 1, r2: 0.5 },
             trainMs: 1,
-            modelRef: 'models/candidate.native.json',
-            rounds: 10,
+            modelRef: stronger.modelRef,
+            rounds: 60,
             engine: 'native' as const,
             engineVersion: 'test',
           },
@@ -362,6 +368,8 @@ describe('retraining activities on real stores', function () {
         trainingWorkflowId: 'train-candidate',
       });
       expect(result.champion.previousChampion?.rmse).to.be.closeTo(rmse, 0.5);
+      expect(result.champion.comparison?.champion.rmse).to.be.closeTo(rmse, 0.5);
+      expect(result.champion.comparison?.rows).to.equal(rows.length);
       expect(result.champion.decision).to.equal('promoted');
     });
   });

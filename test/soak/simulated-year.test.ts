@@ -24,7 +24,12 @@ import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { searchProgressQuery } from '../../src/workflows/search';
-import type { RetrainCheckInput, RetrainCheckResult, TrainingResult } from '../../src/workflows/types';
+import type {
+  ModelComparison,
+  RetrainCheckInput,
+  RetrainCheckResult,
+  TrainingResult,
+} from '../../src/workflows/types';
 import { FILE_PREFIX, retrainInput, testConfig } from '../support/pipeline-harness';
 import { startPausableS3, type PausableS3 } from '../support/s3-server';
 import { devServerEnv } from '../support/temporal';
@@ -49,6 +54,8 @@ interface DayRecord {
   stateCommitted?: boolean;
   reasons: string[];
   error?: string;
+  /** The check's champion decision with its work (a challenger's re-comparison or the training's registration). */
+  comparison?: ModelComparison;
 }
 
 describe('a simulated year of daily retraining checks (dev server, worker process, moto S3)', function () {
@@ -179,6 +186,7 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
         championDecision: r.training?.championDecision,
         stateCommitted: r.stateCommitted,
         reasons: r.reasons,
+        ...(r.comparison ? { comparison: r.comparison } : {}),
       };
     } catch (err) {
       const chain = failureChain(err);
@@ -186,7 +194,7 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
         day,
         checkId,
         event,
-        decision: `failed: ${chain.type}`,
+        decision: `failed: ${chain.type}${chain.activity ? ` in ${chain.activity}` : ''}`,
         retrained: false,
         reasons: [],
         error: chain.text,
@@ -251,12 +259,17 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
       JSON.stringify({ ...summary.json, records }, null, 2),
     );
 
-    // Each day's decision is the documented one for what the plan did that day, and the day after a fault recovers.
+    // Every day of the year has a record, and each day's decision is exactly the documented one for what the plan
+    // did that day (a planned failure names its error type and, for an activity, which one), and the day after a
+    // fault recovers. Guards: a missing day used to pass (no record: nothing to compare), and any failure type
+    // used to match `failed: `.
     const expected = expectedDecisions();
     const got = new Map<number, string[]>();
     for (const r of records) got.set(r.day, [...(got.get(r.day) ?? []), r.decision]);
+    const missing = Array.from({ length: DAYS }, (_, i) => i + 1).filter((day) => !got.get(day)?.length);
+    expect(missing, 'days without a record').to.deep.equal([]);
     const mismatches = [...expected.entries()]
-      .filter(([day, allowed]) => !(got.get(day) ?? []).every((d) => allowed.some((a) => d.startsWith(a))))
+      .filter(([day, allowed]) => !(got.get(day) ?? []).every((d) => allowed.includes(d)))
       .map(
         ([day, allowed]) => `day ${day}: got ${got.get(day)?.join(' + ')}, expected ${allowed.join(' or ')}`,
       );
@@ -287,12 +300,36 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
     }
     expect(new Set(versions.map((v) => v.modelRef)).size).to.equal(versions.length);
 
-    // An automatic promotion never made the champion worse on the rows both were scored on.
-    for (const t of trainings) {
-      const c = t.result.registration?.champion;
-      if (c?.decision === 'promoted') {
-        expect(c.candidate.rmse, `${t.workflowId} promoted`).to.be.lessThan(c.previousChampion!.rmse);
-      }
+    // No automatic promotion made the champion worse, judged on rows neither model was fitted on: every promotion
+    // (at registration or of a standing challenger by a later check) carries a comparison on rows dated after both
+    // models' trainedThrough, with enough days, whose interval of the RMSE difference lies below zero. Guards: the
+    // champion used to be re-scored on (or judged by its recorded RMSE on) rows it had been refitted on.
+    const promotions: { by: string; comparison?: ModelComparison }[] = [
+      ...trainings
+        .filter((t) => t.result.registration?.champion.decision === 'promoted')
+        .map((t) => ({ by: t.workflowId, comparison: t.result.registration?.champion.comparison })),
+      ...records
+        .filter((r) => r.comparison?.decision === 'promoted' && !r.trainingWorkflowId)
+        .map((r) => ({ by: r.checkId, comparison: r.comparison })),
+    ];
+    for (const p of promotions) {
+      const c = p.comparison;
+      expect(c, `${p.by}: a promotion without a comparison`).to.not.equal(undefined);
+      if (!c) continue;
+      const champion = versions.find((v) => v.version === c.champion.version);
+      const challenger = versions.find((v) => v.version === c.challenger.version);
+      const championThrough = champion?.trainedThrough ?? '';
+      // At registration the challenger is the candidate as selected (before its refit).
+      const challengerThrough = challenger?.selected?.trainedThrough ?? challenger?.trainedThrough ?? '';
+      expect(championThrough, `${p.by}: champion v${c.champion.version} records trainedThrough`).to.not.equal(
+        '',
+      );
+      expect(
+        c.from > championThrough && c.from > challengerThrough,
+        `${p.by}: ${c.from} is after both`,
+      ).to.equal(true);
+      expect(c.days, `${p.by}: days compared`).to.be.at.least(14);
+      expect(c.difference.high, `${p.by}: upper bound of the difference`).to.be.lessThan(0);
     }
     expect(taskFailures, 'WorkflowTaskFailed events in the histories').to.deep.equal([]);
   });
@@ -317,18 +354,23 @@ const WRAPPERS = new Set([
   'ApplicationFailure',
 ]);
 
-/** The failure's innermost type (ApplicationFailure type or error name) and every message along the chain. */
-function failureChain(err: unknown): { type: string; text: string } {
+/**
+ * The failure's innermost type (ApplicationFailure type or error name), the innermost activity it came from, and
+ * every message along the chain.
+ */
+function failureChain(err: unknown): { type: string; activity?: string; text: string } {
   const parts: string[] = [];
   let type = 'Error';
+  let activity: string | undefined;
   for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
     const f = e as Error & { type?: string; activityType?: string; workflowType?: string };
     const what = f.activityType ?? f.workflowType ?? '';
     parts.push(`${e.name}${what ? `(${what})` : ''}: ${e.message}`);
+    if (f.activityType) activity = f.activityType;
     if (f.type) type = f.type;
     else if (!WRAPPERS.has(e.name)) type = e.name;
   }
-  return { type, text: parts.join(' ← ') };
+  return { type, ...(activity ? { activity } : {}), text: parts.join(' ← ') };
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

@@ -71,7 +71,10 @@ export const PLAN = {
   driftDays: range(appendDay(DRIFTED_MONTH), NEXT_YEAR_DAY - 1),
 };
 
-/** The decisions allowed each day (a prefix: `failed: ` matches any failure type). */
+/**
+ * The decisions allowed each day, exactly. A failure names its type and, when an activity failed, which one:
+ * `failed: <type> in <activity>`.
+ */
 export function expectedDecisions(): Map<number, string[]> {
   const expected = new Map<number, string[]>();
   for (let day = 1; day <= DAYS; day++) expected.set(day, ['no-new-data']);
@@ -82,15 +85,16 @@ export function expectedDecisions(): Map<number, string[]> {
   // The commit meets a paused store and the check fails. The next day either finds the completed training and
   // commits its state, or finds the state committed: the store had the commit's request in its socket buffer
   // and wrote it when it woke up (create-only, so only the first of the retried writes landed).
-  expected.set(appendDay(8), ['failed: ']);
+  // The store's error reaches the check as a plain Error raised by the commit activity.
+  expected.set(appendDay(8), ['failed: Error in commitDataState']);
   expected.set(appendDay(8) + 1, ['changed-data', 'no-new-data']);
   expected.set(50, ['unchanged-training-data']);
   expected.set(120, ['new-data']);
   expected.set(140, ['failed: UnreadableDataFile']);
   expected.set(141, ['failed: UnreadableDataFile']);
   expected.set(142, ['new-data']);
-  expected.set(170, ['failed: ']);
-  expected.set(171, ['failed: ']);
+  expected.set(170, ['failed: DatasetError in prepareDataset']);
+  expected.set(171, ['failed: DatasetError in prepareDataset']);
   // Back to the committed bytes: nothing to do.
   expected.set(172, ['no-new-data']);
   expected.set(appendDay(DRIFTED_MONTH) + 1, ['drift']);

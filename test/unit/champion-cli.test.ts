@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { openBlobStore } from '../../src/storage/from-uri';
+import { ModelRegistry } from '../../src/registry/model-registry';
 import { registerSampleVersions } from '../support/registered-models';
 
 const CLIENT = path.resolve(__dirname, '../../src/client.js');
@@ -59,5 +60,37 @@ describe('client CLI: models promote, rollback, show champion', function () {
       [1, 'carol', 'rollback'],
     ]);
     expect(JSON.parse(client('models', 'show', '2').stdout)).to.not.have.property('championHistory');
+  });
+
+  it('records a move by hand as manual, and shows a challenger with its standing and running comparison', async () => {
+    const artifacts = openBlobStore(`file://${dir}`);
+    const registry = new ModelRegistry(artifacts);
+    const history = JSON.parse(client('models', 'show', 'champion').stdout).championHistory;
+    expect(history.every((e: { manual?: boolean }) => e.manual === true)).to.equal(true);
+    // A training's decision set the challenger after the last champion move: it stands.
+    await registry.setAlias({
+      modelName: MODEL,
+      alias: 'challenger',
+      version: 2,
+      expectedSeq: undefined,
+      setAt: new Date().toISOString(),
+      reason: 'champion v1 kept over v2 (rows 2016-07-01 00:00:00 … 2016-07-31 23:00:00)',
+      by: 'training',
+      action: 'promote',
+    });
+    const shown = JSON.parse(client('models', 'show', 'challenger').stdout);
+    expect(shown.version).to.equal(2);
+    expect(shown.challenger).to.deep.equal({
+      standing: true,
+      championVersion: 1,
+      runningComparison: 'champion v1 kept over v2 (rows 2016-07-01 00:00:00 … 2016-07-31 23:00:00)',
+    });
+    expect(shown.challengerHistory).to.have.length(1);
+    // Promoted by hand: recorded as manual, and the challenger no longer stands.
+    client('models', 'promote', '2', '--by', 'dave');
+    const after = JSON.parse(client('models', 'show', 'challenger').stdout);
+    expect(after.challenger.standing).to.equal(false);
+    const last = JSON.parse(client('models', 'show', 'champion').stdout).championHistory.at(-1);
+    expect(last).to.include({ version: 2, by: 'dave', manual: true });
   });
 });

@@ -74,6 +74,9 @@ describe('worker metrics', () => {
       rounds: 60,
       engine: 'native',
       engineVersion: '1.7.4',
+      // Refitted through the whole validation year: a later candidate has no row to be compared on with it,
+      // so no model is scored here.
+      refit: { rounds: 60, rows: 1000 },
     });
     const input: RegisterModelsInput = {
       modelName: 'metrics-test',
@@ -83,6 +86,7 @@ describe('worker metrics', () => {
         datasetHash: 'h',
         validationYear: 2016,
         sourceObjects: [],
+        validationPeriod: { from: '2016-01-01 00:00:00', to: '2016-12-31 23:00:00', rows: 8000 },
       },
       trainingWorkflowId: 'train-1',
     };

@@ -24,6 +24,8 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     // A drift-triggered run and the next day's `already-retrained` (patch 'drift-retrain-once-per-data-state').
     ['retrain-check-drift-once-history.json', 'rc-drift-1'],
     ['retrain-check-already-retrained-history.json', 'rc-drift-2'],
+    // A check that re-compares a standing challenger first (patch 'challenger-recheck', issue 16).
+    ['retrain-check-challenger-history.json', 'rc-challenger-1'],
   ]) {
     it(`replays ${file}`, async () => {
       const fixture = path.join(FIXTURES, file);

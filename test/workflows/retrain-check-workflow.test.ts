@@ -10,6 +10,8 @@ import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { retrainCheckWorkflow, type RetrainCheckWorkflowInput } from '../../src/workflows/retrain-check';
 import type {
   AssessDriftInput,
+  ChallengerCheckResult,
+  RecheckChallengerInput,
   CommitDataStateInput,
   CommitDataStateResult,
   DataObject,
@@ -56,6 +58,9 @@ class World {
   blockTrials?: Promise<void>;
   /** The inspection returns no object list (a bug or a changed activity): workflow code meets a TypeError. */
   corruptInspection = false;
+  /** What the challenger's re-comparison answers (default: no challenger standing). */
+  challenger: ChallengerCheckResult = { outcome: 'none' };
+  challengerInputs: RecheckChallengerInput[] = [];
 
   put(year: number, content: string, etag = `${content}-${Math.random().toString(36).slice(2, 6)}`): void {
     this.files.set(year, { etag, sha256: `sha(${content})` });
@@ -107,6 +112,10 @@ function activitiesFor(world: World, env: TestWorkflowEnvironment) {
         previousDatasetHash: last?.datasetHash,
         unreadable: world.unreadable,
       };
+    },
+    recheckChallenger: async (input: RecheckChallengerInput): Promise<ChallengerCheckResult> => {
+      world.challengerInputs.push(input);
+      return world.challenger;
     },
     assessDrift: async (input: AssessDriftInput) => {
       world.driftInputs.push(input);
@@ -607,5 +616,59 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
     const again = await withWorkers(() => run('rc-decay-2', { policy }));
     expect(again).to.include({ decision: 'already-retrained', retrained: false });
     expect(world.prepared).to.have.length(2);
+  });
+
+  it('re-compares a standing challenger before anything else and reports its comparison; decay follows its verdict (issue 16)', async () => {
+    world.put(2015, 'a');
+    world.put(2016, 'b');
+    await withWorkers(() => run('rc-challenger-0'));
+    const comparison = {
+      from: '2017-01-01 00:00:00',
+      to: '2017-01-31 23:00:00',
+      rows: 744,
+      days: 31,
+      champion: { version: 1, rmse: 500 },
+      challenger: { version: 2, rmse: 420 },
+      difference: { estimate: -80, low: -120, high: -40 },
+      decision: 'promoted' as const,
+      reason: 'v2 promoted over champion v1',
+    };
+    world.challenger = { outcome: 'promoted', championVersion: 2, challengerVersion: 2, comparison };
+    // Decay by the plain ratio (3×) but not by the evidence rule: the verdict decides, no retraining.
+    world.drift = {
+      reportRef: 'r',
+      championVersion: 2,
+      rows: 5000,
+      maxPsi: 0.01,
+      drifted: [],
+      smallSample: false,
+      unreadable: [],
+      psi: { temp: 0.01 },
+      decay: { rmse: 300, validationRmse: 100, ratio: 3, verdict: 'too-few-days', reason: '3 day(s)' },
+    };
+    const policy = { retrainOnDrift: false, retrainOnDecay: true, psiThreshold: 0.2, decayRatio: 1.3 };
+    const result = await withWorkers(() =>
+      run('rc-challenger-1', {
+        policy,
+        training: { ...checkInput().training, evidence: { minComparisonDays: 21, promotionConfidence: 0.9 } },
+      }),
+    );
+    expect(result).to.include({ decision: 'no-new-data', retrained: false });
+    expect(result.comparison).to.deep.equal(comparison);
+    expect(result.challenger?.outcome).to.equal('promoted');
+    expect(result.reasons[0]).to.contain('challenger v2').and.contain('promoted');
+    expect(result.reasons.join('; ')).to.contain('no decay: 3 day(s)');
+    const recheck = world.challengerInputs.at(-1);
+    expect(recheck?.evidence).to.deep.equal({ minComparisonDays: 21, promotionConfidence: 0.9 });
+    expect(recheck?.objects.map((o) => o.year)).to.deep.equal([2015, 2016]);
+    expect(world.driftInputs.at(-1)).to.deep.include({
+      evidence: { minComparisonDays: 21, promotionConfidence: 0.9 },
+      decayRatio: 1.3,
+    });
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('rc-challenger-1').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'retrain-check-challenger-history.json'), historyToJSON(history));
+    }
   });
 });
