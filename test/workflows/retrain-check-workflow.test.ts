@@ -121,7 +121,6 @@ function activitiesFor(world: World, env: TestWorkflowEnvironment) {
       world.driftInputs.push(input);
       return world.drift;
     },
-    recheckChallenger: async () => ({ outcome: 'none' as const }),
     measureLiveAccuracy: async (input: MeasureLiveAccuracyInput): Promise<LiveAccuracySummary> => {
       world.liveAccuracyInputs.push(input);
       return {
