@@ -39,3 +39,39 @@ describe('formatRetrainResult drift line', () => {
     expect(driftLine(drift)).to.equal('drift vs champion v3 on 2880 rows: temp 0.120, hour 0.001');
   });
 });
+
+describe('formatRetrainResult live accuracy block (issue 16 part 6)', () => {
+  it('prints one line per served version, with what was left out', () => {
+    const text = formatRetrainResult({
+      decision: 'new-data',
+      retrained: false,
+      reasons: [],
+      diff: { added: ['b.csv'], changed: [], removed: [], unchanged: [] },
+      stateCommitted: false,
+      liveAccuracy: {
+        matched: 30,
+        unmatched: 2,
+        duplicates: 5,
+        ambiguousLabels: 0,
+        byVersion: [
+          {
+            version: 3,
+            rows: 30,
+            rmse: 412.34,
+            mae: 300.01,
+            from: '2016-01-01 00:00:00',
+            to: '2016-01-02 05:00:00',
+          },
+        ],
+        labelledRows: 48,
+        unreadable: [],
+        logFiles: 4,
+        badLogLines: 1,
+      },
+    });
+    expect(text).to.contain(
+      'live accuracy: 30 served hours matched with 48 new labelled rows (4 log files); 2 served hours without a label yet, 5 repeated log rows (last answer kept), 1 unreadable log lines\n' +
+        '  v3: 30 rows 2016-01-01 00:00:00 .. 2016-01-02 05:00:00, RMSE 412.3, MAE 300.0',
+    );
+  });
+});

@@ -1,0 +1,433 @@
+/**
+ * Decision quality of the champion rules (issue 16 part 8): the project's own comparison and decay functions
+ * (src/ml/model-comparison.ts) on synthetic error series with a known truth, and a replay of the retraining
+ * loop on the real data.
+ *
+ *   npm run bench:decisions [-- --json] [--seeds 20] [--arrival-days 30] [--skip-real] [--years 2013,2016]
+ *
+ * Synthetic (a)–(d): hourly errors correlated within a day (a day effect plus an AR(1) walk over the hours),
+ * the two models' errors sharing most of their noise (they err on the same hours), RMSE about 450 as on the
+ * real data. Labelled rows arrive every --arrival-days days; each arrival re-runs the comparison on every row
+ * after both models' training data, as the retraining check re-compares a challenger.
+ *
+ * Real (e): for each year Y, a champion trained on every year before Y; the year arrives month by month.
+ * Frozen: the first champion serves all year. Refresh: month m is served by a model trained on every row
+ * before it. Loop: the champion in force serves; after each month the standing challenger is compared with
+ * the champion on the rows after both (promoted when the rule holds), then the month's candidate is
+ * registered: compared as selected (before its refit) on its validation rows after the champion's
+ * training data, else it becomes the challenger. Training uses the project's code (parse, de-duplicate,
+ * the default v2 feature pipeline, the native XGBoost engine) with ONE fixed parameter setting and no search,
+ * in-process, not through Temporal, so that the replay runs in minutes.
+ */
+import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { dedupeRows } from '../../src/ml/dedupe';
+import { loadNativeEngine } from '../../src/ml/engines/native-engine';
+import { DEFAULT_FEATURE_SET, fitPipeline, transformWithPipeline } from '../../src/ml/feature-pipeline';
+import { targetVector } from '../../src/ml/features';
+import { rmse } from '../../src/ml/metrics';
+import {
+  assessDecay,
+  comparePaired,
+  DEFAULT_EVIDENCE_RULE,
+  type EvidenceRule,
+  type PairedRow,
+} from '../../src/ml/model-comparison';
+import { createRng, type Rng } from '../../src/ml/search-space';
+import { parseTrafficCsv } from '../../src/ml/traffic-csv';
+import type { TrafficRow, XGBoostParams } from '../../src/ml/types';
+import { locateData } from './data';
+import { median, progress, round } from './stats';
+
+const PROJECT_ROOT = path.resolve(__dirname, '../../..');
+/** The retraining check's default `--decay-ratio`. */
+const DECAY_RATIO = 1.25;
+const MODEL_RMSE = 450;
+/** Share of a model's error variance the two models have in common (they miss the same hours). */
+const SHARED = 0.8;
+/** Share of the error variance that is a whole-day effect; the rest is an AR(1) walk over the hours. */
+const DAY_SHARE = 0.3;
+const AR = 0.7;
+/** A weekday's hourly traffic shape (vehicles/hour), for the level shift of (c). */
+const HOURLY_LEVEL = [
+  600, 400, 300, 350, 800, 2600, 5000, 5800, 5300, 4500, 4300, 4600, 4800, 4800, 5000, 5500, 6000, 5700, 4500,
+  3500, 3000, 2800, 2200, 1200,
+];
+const RULE: EvidenceRule = {
+  minDays: DEFAULT_EVIDENCE_RULE.minDays,
+  confidence: DEFAULT_EVIDENCE_RULE.confidence,
+};
+/** One fixed setting for (e), chosen a priori (no search, nothing looked up on any year). */
+const REPLAY_PARAMS: XGBoostParams = {
+  n_estimators: 120,
+  max_depth: 7,
+  learning_rate: 0.1,
+  gamma: 0,
+  reg_alpha: 0,
+  reg_lambda: 1,
+  subsample: 0.8,
+  colsample_bytree: 0.8,
+  min_child_weight: 1,
+  seed: 7,
+};
+
+function gaussian(rng: Rng): number {
+  const u = Math.max(rng.next(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
+
+/** Unit-variance hourly noise, correlated within each day (day effect + AR(1) over the hours). */
+function dayCorrelatedNoise(rng: Rng, days: number): Float64Array {
+  const out = new Float64Array(days * 24);
+  for (let d = 0; d < days; d++) {
+    const day = gaussian(rng);
+    let walk = gaussian(rng);
+    for (let h = 0; h < 24; h++) {
+      if (h > 0) walk = AR * walk + Math.sqrt(1 - AR * AR) * gaussian(rng);
+      out[d * 24 + h] = Math.sqrt(DAY_SHARE) * day + Math.sqrt(1 - DAY_SHARE) * walk;
+    }
+  }
+  return out;
+}
+
+function dateTimeOf(dayIndex: number, hour: number): string {
+  const d = new Date(Date.UTC(2030, 0, 1) + dayIndex * 86_400_000);
+  return `${d.toISOString().slice(0, 10)} ${String(hour).padStart(2, '0')}:00:00`;
+}
+
+/** Champion and challenger errors over `days` days; the challenger's true RMSE is `ratio` times the champion's. */
+function pairedSeries(seed: number, days: number, ratio: number): PairedRow[] {
+  const rng = createRng(seed);
+  const shared = dayCorrelatedNoise(rng, days);
+  const own1 = dayCorrelatedNoise(rng, days);
+  const own2 = dayCorrelatedNoise(rng, days);
+  const rows: PairedRow[] = [];
+  for (let i = 0; i < days * 24; i++) {
+    const actual = 3000;
+    const common = Math.sqrt(SHARED) * shared[i];
+    rows.push({
+      dateTime: dateTimeOf(Math.floor(i / 24), i % 24),
+      actual,
+      champion: actual - MODEL_RMSE * (common + Math.sqrt(1 - SHARED) * own1[i]),
+      challenger: actual - ratio * MODEL_RMSE * (common + Math.sqrt(1 - SHARED) * own2[i]),
+    });
+  }
+  return rows;
+}
+
+/** The first arrival (in days of labelled rows) at which the rule promotes, undefined when never within a year. */
+function promotionDay(rows: PairedRow[], arrivalDays: number): number | undefined {
+  for (let days = arrivalDays; days <= 365; days += arrivalDays) {
+    if (comparePaired(rows.slice(0, days * 24), RULE).verdict === 'better') return days;
+  }
+  return undefined;
+}
+
+interface PromotionScenario {
+  trueImprovement: string;
+  runs: number;
+  promoted: number;
+  share: number;
+  medianDelayDays?: number;
+  maxDelayDays?: number;
+}
+
+function promotionScenario(
+  improvement: number,
+  seeds: number,
+  arrivalDays: number,
+  base: number,
+): PromotionScenario {
+  const delays: number[] = [];
+  for (let s = 0; s < seeds; s++) {
+    const day = promotionDay(pairedSeries(base + s, 365, 1 - improvement), arrivalDays);
+    if (day !== undefined) delays.push(day);
+  }
+  return {
+    trueImprovement: `${round(improvement * 100)}%`,
+    runs: seeds,
+    promoted: delays.length,
+    share: round(delays.length / seeds, 3),
+    ...(delays.length ? { medianDelayDays: median(delays), maxDelayDays: Math.max(...delays) } : {}),
+  };
+}
+
+/** Served errors of a model whose expected RMSE is MODEL_RMSE; from `shiftDay` on, traffic is `shift` higher. */
+function servedSeries(seed: number, days: number, shift: number, shiftDay: number) {
+  const rng = createRng(seed);
+  const noise = dayCorrelatedNoise(rng, days);
+  return Array.from({ length: days * 24 }, (_, i) => {
+    const level = HOURLY_LEVEL[i % 24];
+    const shifted = Math.floor(i / 24) >= shiftDay ? level * (1 + shift) : level;
+    return {
+      dateTime: dateTimeOf(Math.floor(i / 24), i % 24),
+      actual: shifted + MODEL_RMSE * noise[i],
+      predicted: level,
+    };
+  });
+}
+
+function decayDay(
+  rows: ReturnType<typeof servedSeries>,
+  minDays: number,
+  checkEvery: number,
+  lastDay: number,
+): number | undefined {
+  for (let days = checkEvery; days <= lastDay; days += checkEvery) {
+    const a = assessDecay(rows.slice(0, days * 24), MODEL_RMSE, { ...RULE, minDays, ratio: DECAY_RATIO });
+    if (a.verdict === 'decayed') return days;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------- real data (e)
+
+interface MonthRow {
+  month: number;
+  rows: number;
+  frozen: number;
+  refresh: number;
+  loop: number;
+  /** Version in force in the loop: 0 = the first champion, k = the model trained through month k. */
+  loopModel: number;
+}
+
+interface YearReplay {
+  year: number;
+  trainedFrom: number;
+  months: MonthRow[];
+  rmse: { frozen: number; refresh: number; loop: number };
+  better: 'frozen' | 'refresh';
+  /** Loop RMSE over the better policy's, minus 1, in %. */
+  loopGapPercent: number;
+  /** Worst month: loop RMSE over the better policy's that month, minus 1, in %. */
+  worstMonthGapPercent: number;
+  decisions: string[];
+}
+
+function readYears(dir: string, files: { year: number; file: string }[], upTo: number): TrafficRow[] {
+  const rows: TrafficRow[] = [];
+  for (const f of files.filter((x) => x.year <= upTo)) {
+    rows.push(
+      ...parseTrafficCsv({ text: fs.readFileSync(f.file, 'utf8'), file: path.basename(f.file) }).rows,
+    );
+  }
+  return dedupeRows(rows);
+}
+
+function replayYear(all: TrafficRow[], year: number): YearReplay {
+  const engine = loadNativeEngine();
+  const before = all.filter((r) => r.date_time.year < year);
+  const target = all.filter((r) => r.date_time.year === year);
+  const monthOf = (r: TrafficRow) => r.date_time.month;
+  // models[k]: trained on every row before month k + 1 of the year (k = 0: the first champion).
+  const predictions: Float64Array[] = [];
+  for (let k = 0; k < 12; k++) {
+    const train = [...before, ...target.filter((r) => monthOf(r) <= k)];
+    progress(`${year}: training model ${k} on ${train.length} rows (through month ${k} of ${year})`);
+    const pipeline = fitPipeline({ features: DEFAULT_FEATURE_SET, rows: train });
+    const model = engine.train({
+      train: transformWithPipeline(pipeline, train).matrix,
+      trainLabels: targetVector(train),
+      params: REPLAY_PARAMS,
+      nthread: 2,
+    });
+    predictions.push(Float64Array.from(model.predict(transformWithPipeline(pipeline, target).matrix)));
+    model.free();
+  }
+  const actual = target.map((r) => r.traffic_volume as number);
+  const rowsOfMonths = (from: number, to: number) =>
+    target.flatMap((r, i) => (monthOf(r) >= from && monthOf(r) <= to ? [i] : []));
+  const paired = (indices: number[], champion: number, challenger: number): PairedRow[] =>
+    indices.map((i) => ({
+      dateTime: target[i].date_time.text,
+      actual: actual[i],
+      champion: predictions[champion][i],
+      challenger: predictions[challenger][i],
+    }));
+
+  // Loop: model k is trained through month k; `champion`/`challenger` hold model indices.
+  let champion = 0;
+  let challenger: number | undefined;
+  const servedBy: number[] = [];
+  const decisions: string[] = [];
+  for (let m = 1; m <= 12; m++) {
+    servedBy.push(champion);
+    if (m === 12) break;
+    // Month m has arrived. 1) The standing challenger, on the rows after both models' training data.
+    if (challenger !== undefined) {
+      const c = comparePaired(
+        paired(rowsOfMonths(Math.max(champion, challenger) + 1, m), champion, challenger),
+        RULE,
+      );
+      if (c.verdict === 'better') {
+        decisions.push(`after month ${m}: challenger (through month ${challenger}) promoted: ${c.reason}`);
+        champion = challenger;
+      }
+    }
+    // 2) The month's candidate, as selected before its refit: validated on the year's months so far, trained
+    //    on the years before (the same rows and setting as the first champion, model 0).
+    const window = rowsOfMonths(champion + 1, m);
+    const atRegistration = window.length > 0 ? comparePaired(paired(window, champion, 0), RULE) : undefined;
+    if (atRegistration?.verdict === 'better') {
+      decisions.push(`after month ${m}: candidate (through month ${m}) promoted at registration`);
+      champion = m;
+    }
+    // The month's candidate replaces any challenger (it is the champion itself when promoted above).
+    challenger = champion === m ? undefined : m;
+  }
+
+  const months: MonthRow[] = [];
+  const served = { frozen: [] as number[], refresh: [] as number[], loop: [] as number[] };
+  const truth: number[] = [];
+  for (let m = 1; m <= 12; m++) {
+    const idx = rowsOfMonths(m, m);
+    const y = idx.map((i) => actual[i]);
+    const pick = (k: number) => idx.map((i) => predictions[k][i]);
+    const frozen = pick(0);
+    const refresh = pick(m - 1);
+    const loop = pick(servedBy[m - 1]);
+    truth.push(...y);
+    served.frozen.push(...frozen);
+    served.refresh.push(...refresh);
+    served.loop.push(...loop);
+    months.push({
+      month: m,
+      rows: idx.length,
+      frozen: round(rmse(y, frozen)),
+      refresh: round(rmse(y, refresh)),
+      loop: round(rmse(y, loop)),
+      loopModel: servedBy[m - 1],
+    });
+  }
+  const yearRmse = {
+    frozen: round(rmse(truth, served.frozen)),
+    refresh: round(rmse(truth, served.refresh)),
+    loop: round(rmse(truth, served.loop)),
+  };
+  const better = yearRmse.refresh < yearRmse.frozen ? 'refresh' : 'frozen';
+  return {
+    year,
+    trainedFrom: Math.min(...before.map((r) => r.date_time.year)),
+    months,
+    rmse: yearRmse,
+    better,
+    loopGapPercent: round((yearRmse.loop / yearRmse[better] - 1) * 100, 2),
+    worstMonthGapPercent: round(Math.max(...months.map((mo) => (mo.loop / mo[better] - 1) * 100)), 2),
+    decisions,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------- main
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      seeds: { type: 'string', default: '20' },
+      'arrival-days': { type: 'string', default: '30' },
+      'skip-real': { type: 'boolean', default: false },
+      years: { type: 'string', default: '2013,2016' },
+    },
+  });
+  const seeds = Number(values.seeds);
+  const arrivalDays = Number(values['arrival-days']);
+  if (!Number.isInteger(seeds) || seeds < 20)
+    throw new Error(`--seeds must be an integer of at least 20, got ${values.seeds}`);
+  if (!Number.isInteger(arrivalDays) || arrivalDays < 1)
+    throw new Error(`--arrival-days must be a positive integer, got ${values['arrival-days']}`);
+  const years = values.years.split(',').map(Number);
+  if (years.some((y) => !Number.isInteger(y) || y > 2016))
+    throw new Error(`--years must be years up to 2016 (2017 and 2018 stay unseen), got ${values.years}`);
+
+  progress('(a) truly better candidates');
+  const better = [0.03, 0.05, 0.1].map((d, i) => promotionScenario(d, seeds, arrivalDays, 1000 * (i + 1)));
+  progress('(b) a candidate of equal quality');
+  const equal = promotionScenario(0, seeds, arrivalDays, 9000);
+  progress('(c) a 15 % level shift');
+  const shiftDays = (minDays: number) =>
+    Array.from({ length: seeds }, (_, s) => decayDay(servedSeries(5000 + s, 60, 0.15, 0), minDays, 1, 60));
+  const caughtDefault = shiftDays(RULE.minDays);
+  const caught7 = shiftDays(7);
+  progress('(d) a stationary year');
+  const alarms = Array.from({ length: seeds }, (_, s) =>
+    decayDay(servedSeries(7000 + s, 365, 0, 366), RULE.minDays, 7, 365),
+  ).filter((d) => d !== undefined).length;
+
+  const summarise = (days: (number | undefined)[]) => {
+    const caught = days.filter((d): d is number => d !== undefined);
+    return {
+      runs: days.length,
+      caught: caught.length,
+      medianDay: median(caught),
+      maxDay: Math.max(...caught),
+    };
+  };
+  const synthetic = {
+    rule: { ...RULE, resamples: DEFAULT_EVIDENCE_RULE.resamples, decayRatio: DECAY_RATIO, arrivalDays },
+    a: better,
+    b: equal,
+    c: { defaultMinDays: summarise(caughtDefault), minDays7: summarise(caught7) },
+    d: { runs: seeds, alarms },
+  };
+
+  let real: YearReplay[] | undefined;
+  let source: string | undefined;
+  if (!values['skip-real']) {
+    const data = locateData(PROJECT_ROOT);
+    source = `${data.kind}: ${data.dir}`;
+    const rows = readYears(data.dir, data.files, Math.max(...years));
+    real = years.map((y) => replayYear(rows, y));
+  }
+
+  const met = {
+    a: better[0].share === 1,
+    b: equal.share <= 0.05,
+    c: caught7.every((d) => d !== undefined && d <= 7),
+    cDefault: caughtDefault.every((d) => d !== undefined && d <= 14),
+    d: alarms === 0,
+    ...(real ? { e: real.every((y) => y.loopGapPercent <= 1 && y.worstMonthGapPercent <= 5) } : {}),
+  };
+  const result = {
+    synthetic,
+    ...(real ? { real: { source, params: REPLAY_PARAMS, years: real } } : {}),
+    met,
+  };
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  console.log(
+    `evidence rule: ${RULE.minDays} days minimum, ${RULE.confidence * 100}% interval, arrivals every ${arrivalDays} days`,
+  );
+  console.log('(a) truly better candidate: promoted / runs, delay in days of labelled rows (median, max)');
+  for (const s of better)
+    console.log(
+      `    ${s.trueImprovement.padStart(4)} better: ${s.promoted}/${s.runs}, delay ${s.medianDelayDays ?? '-'} / ${s.maxDelayDays ?? '-'}`,
+    );
+  console.log(
+    `(b) equal quality: promoted in ${equal.promoted}/${equal.runs} runs (${round(equal.share * 100)}%)`,
+  );
+  const c = synthetic.c;
+  console.log(
+    `(c) 15% level shift caught as decay: ${c.defaultMinDays.caught}/${c.defaultMinDays.runs}, median day ${c.defaultMinDays.medianDay}, last ${c.defaultMinDays.maxDay} (default ${RULE.minDays}-day minimum); ${c.minDays7.caught}/${c.minDays7.runs}, median day ${c.minDays7.medianDay}, last ${c.minDays7.maxDay} with --min-comparison-days 7`,
+  );
+  console.log(`(d) stationary year: decay alarms in ${alarms}/${seeds} runs`);
+  for (const y of real ?? []) {
+    console.log(
+      `(e) ${y.year} (champion trained on ${y.trainedFrom}-${y.year - 1}): month  rows  frozen  refresh  loop  (loop model)`,
+    );
+    for (const m of y.months)
+      console.log(
+        `      ${String(m.month).padStart(2)}  ${String(m.rows).padStart(4)}  ${m.frozen.toFixed(1).padStart(6)}  ${m.refresh.toFixed(1).padStart(7)}  ${m.loop.toFixed(1).padStart(6)}  (${m.loopModel})`,
+      );
+    console.log(
+      `      year: frozen ${y.rmse.frozen}, refresh ${y.rmse.refresh}, loop ${y.rmse.loop}; better: ${y.better}; loop ${y.loopGapPercent}% vs it, worst month ${y.worstMonthGapPercent}%`,
+    );
+    for (const d of y.decisions) console.log(`      ${d}`);
+  }
+  console.log(`met: ${JSON.stringify(met)}`);
+}
+
+main();
