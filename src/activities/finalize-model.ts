@@ -7,6 +7,7 @@ import { stackRows } from '../ml/stack-rows';
 import type { TrialPool } from '../ml/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
 import type { FinalizeModelInput, TrialResult } from '../workflows/types';
+import { recencyWeightsFor } from './recency';
 import { storeModel } from './store-model';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
@@ -47,6 +48,16 @@ export async function finalizeModelWith(
   let refit: TrialResult['refit'];
   if (input.refit) {
     const all = allRows(dataset);
+    const trainWeights =
+      input.recencyHalfLife === undefined
+        ? undefined
+        : await recencyWeightsFor({
+            artifacts: deps.artifacts,
+            datasetHash: input.datasetHash,
+            halfLifeYears: input.recencyHalfLife,
+            rows: 'all',
+            expectedRows: all.x.rows,
+          });
     for (const trial of trials) {
       ctx.heartbeat({ step: 'refit', trialId: trial.trialId });
       const outcome = await deps.pool.runTrial(
@@ -57,6 +68,7 @@ export async function finalizeModelWith(
           data: {
             train: all.x,
             trainLabels: all.y,
+            ...(trainWeights ? { trainWeights } : {}),
             validation: dataset.validation,
             validationLabels: dataset.validationLabels,
           },

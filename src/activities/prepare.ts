@@ -15,6 +15,7 @@ import {
   transformWithPipeline,
 } from '../ml/feature-pipeline';
 import { targetVector } from '../ml/features';
+import { rowTimesOf } from '../ml/row-times';
 import { encodePreparedDataset, PREPARED_DATASET_FORMAT_VERSION } from '../ml/prepared-dataset';
 import { splitByYear } from '../ml/split';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
@@ -59,7 +60,8 @@ export async function prepareDatasetWith(
   if (
     existing &&
     (await deps.artifacts.head(artifactKeys.datasetData(hash))) &&
-    (await deps.artifacts.head(artifactKeys.datasetValidationRows(hash)))
+    (await deps.artifacts.head(artifactKeys.datasetValidationRows(hash))) &&
+    (await deps.artifacts.head(artifactKeys.datasetRowTimes(hash)))
   ) {
     const summary = JSON.parse(existing.toString('utf8')) as PreparedDatasetSummary;
     return { ...summary, reused: true };
@@ -121,7 +123,17 @@ export async function prepareDatasetWith(
   const train = held?.train ?? split.train;
   const earlyStopping = held?.earlyStopping ?? [];
   const features = input.features ?? DEFAULT_FEATURE_SET;
-  const pipeline = fitPipeline({ features, rows: train, schema: input.schema });
+  let pipeline;
+  try {
+    pipeline = fitPipeline({
+      features,
+      rows: train,
+      schema: input.schema,
+      ...(input.omitFeatures ? { omit: input.omitFeatures } : {}),
+    });
+  } catch (err) {
+    throw nonRetryable('InvalidInput', (err as Error).message);
+  }
   const encodedTrain = transformWithPipeline(pipeline, train);
   const encodedEarlyStopping = transformWithPipeline(pipeline, earlyStopping);
   const encodedValidation = transformWithPipeline(pipeline, validation);
@@ -174,6 +186,10 @@ export async function prepareDatasetWith(
   // Raw validation rows: a champion is re-scored on them through its own stored pipeline.
   await deps.artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(validation));
   await deps.artifacts.put(
+    artifactKeys.datasetRowTimes(hash),
+    JSON.stringify(rowTimesOf({ train, earlyStopping, validation })),
+  );
+  await deps.artifacts.put(
     artifactKeys.datasetProfile(hash),
     JSON.stringify(buildReferenceProfile({ rows: train })),
   );
@@ -217,7 +233,10 @@ function asNonRetryable<T>(step: () => T): T {
  * prepared-set format and early-stopping slice.
  */
 export function datasetHash(
-  input: Pick<PrepareDatasetInput, 'validationYear' | 'schema' | 'features' | 'earlyStoppingSlice'>,
+  input: Pick<
+    PrepareDatasetInput,
+    'validationYear' | 'schema' | 'features' | 'earlyStoppingSlice' | 'omitFeatures'
+  >,
   sources: readonly SourceObject[],
 ): string {
   const identity = {
@@ -230,6 +249,10 @@ export function datasetHash(
     pipelineVersion: pipelineVersionOf(input.features ?? DEFAULT_FEATURE_SET),
     format: PREPARED_DATASET_FORMAT_VERSION,
     earlyStoppingFraction: input.earlyStoppingSlice === false ? 0 : EARLY_STOPPING_FRACTION,
+    // Only when features are left out, so the sets prepared before ablation existed keep their address.
+    ...(input.omitFeatures && input.omitFeatures.length > 0
+      ? { omitFeatures: [...new Set(input.omitFeatures)].sort() }
+      : {}),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }

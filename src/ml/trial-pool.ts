@@ -19,6 +19,8 @@ import type { EngineName, RegressionMetrics, XGBoostParams } from './types';
 export interface SharedTrialData {
   train: DenseMatrix;
   trainLabels: Float32Array;
+  /** Per-row training weights (recency); absent: equal weights. */
+  trainWeights?: Float32Array;
   /** Scores the trial (selection); early stopping watches it only when there is no early-stopping slice. */
   validation: DenseMatrix;
   validationLabels: Float32Array;
@@ -212,6 +214,7 @@ export function shareTrialData(data: SharedTrialData): SharedTrialData {
   return {
     train: { ...data.train, data: toShared(data.train.data) },
     trainLabels: toShared(data.trainLabels),
+    ...(data.trainWeights ? { trainWeights: toShared(data.trainWeights) } : {}),
     validation: { ...data.validation, data: toShared(data.validation.data) },
     validationLabels: toShared(data.validationLabels),
     ...(data.earlyStopping && data.earlyStoppingLabels

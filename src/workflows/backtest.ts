@@ -90,6 +90,8 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
       params: t.params,
       earlyStoppingRounds: t.earlyStoppingRounds,
       schema: t.schema,
+      ...(t.omitFeatures === undefined ? {} : { omitFeatures: t.omitFeatures }),
+      ...(t.recencyHalfLife === undefined ? {} : { recencyHalfLife: t.recencyHalfLife }),
     },
     origins,
     mean: { rmse: mean((o) => o.test.rmse), mae: mean((o) => o.test.mae), r2: mean((o) => o.test.r2) },

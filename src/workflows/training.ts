@@ -67,6 +67,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     validationYear: input.validationYear,
     schema: input.schema,
     ...(input.features === undefined ? {} : { features: input.features }),
+    ...(input.omitFeatures?.length ? { omitFeatures: input.omitFeatures } : {}),
     ...(input.earlyStoppingRounds === 0 ? { earlyStoppingSlice: false } : {}),
     maxBadRowShare: input.maxBadRowShare,
   });
@@ -96,6 +97,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
         seed: input.seed,
         engine: input.engine,
         earlyStoppingRounds: input.earlyStoppingRounds,
+        ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
         params: input.params,
         infraRetryWindowMs: input.infraRetryWindowMs,
         maxFailedShare: input.maxFailedShare,
@@ -133,6 +135,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       trials: search.leaderboard.slice(0, Math.max(1, ensemble)),
       refit: input.refit === true,
       engine: input.engine,
+      ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
     });
     result.finalModel = finalModel;
     toRegister = [finalModel];

@@ -33,6 +33,8 @@ export interface PrepareDatasetInput {
   features?: FeatureSet;
   /** Hold out the early-stopping slice (default true); false when nothing stops early (seed parity). */
   earlyStoppingSlice?: boolean;
+  /** v2 derived features to leave out (ablation, `--without`); absent or empty: none. */
+  omitFeatures?: string[];
   /** Largest share of malformed rows per file (0.01 = 1 %) before the preparation fails; default 1 %. */
   maxBadRowShare?: number;
 }
@@ -71,6 +73,8 @@ export interface RunTrialInput {
   params: XGBoostParams;
   engine: EngineChoice;
   earlyStoppingRounds: number;
+  /** Recency weights: a training row's weight halves every this many years of age (absent: equal weights). */
+  recencyHalfLife?: number;
   /** ASHA rung cut-offs fixed when the search started this trial. */
   pruning?: RungCutoffs;
   /** Store the model only when the trial's RMSE is at most this (the N-th best known; see model-bound.ts). */
@@ -133,6 +137,8 @@ export interface SearchInput {
   seed: number;
   engine: EngineChoice;
   earlyStoppingRounds: number;
+  /** See RunTrialInput.recencyHalfLife. */
+  recencyHalfLife?: number;
   /** Skip sampling: train once with these parameters. */
   params?: XGBoostParams;
   /** How long a trial retries infrastructure faults (store unreachable, throttled); default 30 min. */
@@ -204,6 +210,8 @@ export interface FinalizeModelInput {
   /** Refit each on the training + validation years with its selected rounds. */
   refit: boolean;
   engine: EngineChoice;
+  /** Refits weight rows by age (see RunTrialInput.recencyHalfLife). */
+  recencyHalfLife?: number;
 }
 
 export interface RegisterModelsInput {
@@ -269,6 +277,10 @@ export interface TrainingInput {
   driftReportRef?: string;
   /** Feature pipeline (default v2). */
   features?: FeatureSet;
+  /** v2 derived features to leave out (see PrepareDatasetInput.omitFeatures). */
+  omitFeatures?: string[];
+  /** Recency weights in the search and the refit (see RunTrialInput.recencyHalfLife); absent: off. */
+  recencyHalfLife?: number;
   /** Refit the selected model on train + validation years before registering (default false). */
   refit?: boolean;
   /** Register the average of the top k trials as one model (default 1: the best trial alone). */
@@ -283,7 +295,16 @@ export interface TrainingInput {
 
 export type BacktestSettings = Pick<
   TrainingInput,
-  'features' | 'refit' | 'ensemble' | 'trials' | 'seed' | 'params' | 'earlyStoppingRounds' | 'schema'
+  | 'features'
+  | 'refit'
+  | 'ensemble'
+  | 'trials'
+  | 'seed'
+  | 'params'
+  | 'earlyStoppingRounds'
+  | 'schema'
+  | 'omitFeatures'
+  | 'recencyHalfLife'
 >;
 
 /** What a registry record keeps of a backtest (`client backtest`) of its training settings. */
