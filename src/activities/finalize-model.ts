@@ -7,6 +7,7 @@ import { stackRows } from '../ml/stack-rows';
 import type { TrialPool } from '../ml/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
 import type { FinalizeModelInput, TrialResult } from '../workflows/types';
+import { calibrateOnValidationYear } from './version-intervals';
 import { recencyWeightsFor } from './recency';
 import { storeModel } from './store-model';
 import type { DatasetCache } from './dataset-cache';
@@ -87,6 +88,14 @@ export async function finalizeModelWith(
   }
   const best = trials[0];
   const suffix = input.refit ? '-refit' : '';
+  ctx.heartbeat({ step: 'calibrating intervals' });
+  // Always the selected trials' own models: a refitted model has seen the validation year.
+  const intervalRef = await calibrateOnValidationYear(deps, {
+    datasetHash: input.datasetHash,
+    validationYear: dataset.meta.validationYear,
+    models: trials,
+    modelLabel: `${trials.length === 1 ? 'trial' : 'mean of trials'} ${trials.map((t) => t.trialId).join(', ')}${input.refit ? ' before the refit' : ''}`,
+  });
   if (trials.length === 1) {
     return {
       ...best,
@@ -95,6 +104,7 @@ export async function finalizeModelWith(
       rounds: members[0].rounds,
       modelFormat: 'single',
       ...(refit ? { refit } : {}),
+      intervalRef,
     };
   }
   ctx.heartbeat({ step: 'ensemble', members: trials.length });
@@ -119,6 +129,7 @@ export async function finalizeModelWith(
     modelFormat: 'ensemble',
     members: trials.map((t) => t.trialId),
     ...(refit ? { refit } : {}),
+    intervalRef,
   };
 }
 

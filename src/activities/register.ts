@@ -7,6 +7,7 @@ import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type { ChampionDecision, RegisterModelsInput, RegisterModelsResult } from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
+import { calibrateOnValidationYear } from './version-intervals';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
 
@@ -38,6 +39,14 @@ export async function registerModelsWith(
     if (!trial.modelRef)
       throw nonRetryable('InvalidInput', `${trial.trialId} has no stored model to register`);
     Context.current().heartbeat({ step: 'registering', trialId: trial.trialId });
+    const intervalRef =
+      trial.intervalRef ??
+      (await calibrateOnValidationYear(deps, {
+        datasetHash: input.dataset.datasetHash,
+        validationYear: input.dataset.validationYear,
+        models: [{ ...trial, modelRef: trial.modelRef }],
+        modelLabel: `trial ${trial.trialId}`,
+      }));
     registered.push(
       await deps.registry.register({
         createdAt,
@@ -64,6 +73,7 @@ export async function registerModelsWith(
           ...(trial.refit === undefined ? {} : { refit: trial.refit }),
           ...(trial.members === undefined ? {} : { members: trial.members }),
           ...(input.backtest === undefined ? {} : { backtest: input.backtest }),
+          intervalRef,
         },
       }),
     );

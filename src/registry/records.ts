@@ -34,6 +34,8 @@ export interface ModelVersion {
   members?: string[];
   /** The rolling-origin backtest of the same training settings (`train --backtest <id>`). */
   backtest?: { workflowId: string; meanRmse: number; rmseByYear: Record<string, number> };
+  /** Prediction-interval calibration (absent on versions registered before intervals existed). */
+  intervalRef?: string;
 }
 
 /** How an alias move came about: a promotion (automatic or by hand) or a rollback to the previous holder. */
@@ -118,6 +120,7 @@ export const modelVersionSchema = z.object({
       rmseByYear: z.record(z.string(), z.number()),
     })
     .optional(),
+  intervalRef: z.string().min(1).optional(),
 }) satisfies z.ZodType<ModelVersion>;
 
 export const aliasRecordSchema = z.object({

@@ -59,6 +59,7 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
         modelName,
         version: registration.champion.championVersion,
         schema: input.training.schema,
+        ...(input.interval === undefined ? {} : { interval: input.interval }),
       });
       const registered = training.finalModel ?? training.search?.leaderboard[0];
       return {
@@ -73,6 +74,7 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
           : { earlyStoppingRmse: registered.earlyStoppingRmse }),
         rows: scored.rows,
         test: scored.metrics,
+        ...(scored.interval ? { interval: scored.interval } : {}),
       };
     }),
   );

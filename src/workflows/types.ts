@@ -104,6 +104,8 @@ export interface TrialResult {
   pruned?: boolean;
   /** Best validation RMSE within each ASHA rung the trial reached. */
   rungScores?: number[];
+  /** Prediction-interval calibration of this model (src/activities/calibrate-intervals.ts). */
+  intervalRef?: string;
 }
 
 export type PruningKind = 'none' | 'asha';
@@ -369,6 +371,8 @@ export interface PredictInput {
   version: string;
   /** Prediction rows with the seed's fields; numbers may be strings. */
   rows: Record<string, unknown>[];
+  /** Also return central prediction intervals at this level (e.g. 0.9). */
+  interval?: number;
 }
 
 export interface PredictResult {
@@ -376,6 +380,9 @@ export interface PredictResult {
   version: number;
   engine: EngineName;
   predictions: number[];
+  /** With PredictInput.interval: one [low, high] per prediction, clamped at 0. */
+  intervals?: [number, number][];
+  intervalLevel?: number;
 }
 
 /** When a retraining check retrains besides new or changed files. */
@@ -548,6 +555,15 @@ export interface ScoreYearInput {
   /** A version number or an alias such as `champion`. */
   version: number | string;
   schema: SchemaInput;
+  /** Also measure the version's prediction intervals at this level (coverage, mean width). */
+  interval?: number;
+}
+
+/** Prediction intervals measured on rows with labels: the share inside their interval, and the mean width. */
+export interface IntervalQuality {
+  level: number;
+  coverage: number;
+  meanWidth: number;
 }
 
 export interface ScoreYearResult {
@@ -556,6 +572,7 @@ export interface ScoreYearResult {
   version: number;
   rows: number;
   metrics: RegressionMetrics;
+  interval?: IntervalQuality;
 }
 
 /** Rolling-origin backtest: for each origin year, train on the years before it as `train` would, score on it. */
@@ -568,6 +585,8 @@ export interface BacktestInput {
   origins: number[];
   /** Models are registered as `<prefix>-<origin>`, never under the production model's name. */
   modelNamePrefix: string;
+  /** Level of the prediction intervals whose coverage each origin reports (absent: none measured). */
+  interval?: number;
 }
 
 export interface BacktestOrigin {
@@ -580,6 +599,8 @@ export interface BacktestOrigin {
   earlyStoppingRmse?: number;
   rows: number;
   test: RegressionMetrics;
+  /** Coverage and mean width of the champion's prediction intervals on the origin year. */
+  interval?: IntervalQuality;
 }
 
 export interface BacktestResult {
