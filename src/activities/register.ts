@@ -84,7 +84,12 @@ export async function registerModelsWith(
   const champion = await electChampion(deps, input, registered[0]);
   return {
     modelName: input.modelName,
-    versions: registered.map((v) => ({ version: v.version, trialId: v.trialId, rmse: v.metrics.rmse })),
+    versions: registered.map((v) => ({
+      version: v.version,
+      trialId: v.trialId,
+      rmse: v.metrics.rmse,
+      ...(v.intervalRef ? { intervalRef: v.intervalRef } : {}),
+    })),
     champion,
   };
 }

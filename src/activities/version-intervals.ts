@@ -6,6 +6,7 @@ import {
   calibrateIntervals,
   parseIntervalCalibration,
   predictionIntervals,
+  roundInterval,
   type Interval,
   type IntervalCalibration,
 } from '../ml/prediction-interval';
@@ -76,7 +77,5 @@ export async function intervalsForVersion(
     );
   }
   const calibration = await loadIntervalCalibration(artifacts, version.intervalRef);
-  return predictionIntervals(calibration, rows, predictions, level).map(
-    ([low, high]): Interval => [Math.round(low * 100) / 100, Math.round(high * 100) / 100],
-  );
+  return predictionIntervals(calibration, rows, predictions, level).map(roundInterval);
 }

@@ -92,6 +92,11 @@ export function intervalHalfWidth(calibration: IntervalCalibration, group: strin
   return width;
 }
 
+/** Rounded to 0.01 vehicles/h, as predictions are. */
+export function roundInterval([low, high]: Interval): Interval {
+  return [Math.round(low * 100) / 100, Math.round(high * 100) / 100];
+}
+
 /** One [low, high] per row, clamped at 0. */
 export function predictionIntervals(
   calibration: IntervalCalibration,

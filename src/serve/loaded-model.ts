@@ -8,6 +8,7 @@ import {
   validateAnyFeaturePipeline,
   type AnyFeaturePipeline,
 } from '../ml/feature-pipeline';
+import { parseIntervalCalibration, type IntervalCalibration } from '../ml/prediction-interval';
 import type { TrialPool } from '../ml/trial-pool';
 import type { EngineName, TrafficRow } from '../ml/types';
 import type { ModelVersion } from '../registry/model-registry';
@@ -19,6 +20,8 @@ export interface LoadedModel {
   readonly version: number;
   readonly engine: EngineName;
   readonly pipeline: AnyFeaturePipeline;
+  /** Prediction-interval calibration (absent for versions registered before intervals existed). */
+  readonly intervals?: IntervalCalibration;
   /** Raw model outputs, one per row, in row order. */
   score(rows: readonly TrafficRow[]): Promise<Float32Array>;
   /** Exact TreeSHAP by input column (native models only: ExplanationUnsupportedError otherwise). */
@@ -54,7 +57,16 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
           })),
         )
       : [{ engine: version.engine, rounds: version.rounds, bytes: modelBytes }];
-  const base = { modelName: version.modelName, version: version.version, engine: version.engine, pipeline };
+  const intervals = version.intervalRef
+    ? parseIntervalCalibration(JSON.parse((await deps.artifacts.get(version.intervalRef)).toString('utf8')))
+    : undefined;
+  const base = {
+    modelName: version.modelName,
+    version: version.version,
+    engine: version.engine,
+    pipeline,
+    ...(intervals ? { intervals } : {}),
+  };
   const features = (rows: readonly TrafficRow[]) => transformWithPipeline(pipeline, rows).matrix;
   if (members.every((m) => m.engine === 'native')) {
     const boosters: TrainedModel[] = members.map((m) => nativeEngine().load(m.bytes, m.rounds));

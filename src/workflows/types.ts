@@ -235,6 +235,8 @@ export interface RegisteredVersion {
   version: number;
   trialId: string;
   rmse: number;
+  /** The version's prediction-interval calibration. */
+  intervalRef?: string;
 }
 
 export interface ChampionDecision {
