@@ -83,11 +83,10 @@ function conformalQuantile(sorted: readonly number[], level: number): number | u
 export function intervalHalfWidth(calibration: IntervalCalibration, group: string, level: number): number {
   assertIntervalLevel(level);
   const own = calibration.residuals[group];
-  const width = (own && conformalQuantile(own, level)) ?? conformalQuantile(calibration.residuals[POOLED], level);
+  const width =
+    (own && conformalQuantile(own, level)) ?? conformalQuantile(calibration.residuals[POOLED], level);
   if (width === undefined) {
-    throw new RangeError(
-      `${calibration.source.count} calibration rows are too few for a ${level} interval`,
-    );
+    throw new RangeError(`${calibration.source.count} calibration rows are too few for a ${level} interval`);
   }
   return width;
 }
@@ -123,7 +122,9 @@ export function intervalCoverage(
   intervals: readonly Interval[],
 ): { coverage: number; meanWidth: number } {
   if (labels.length !== intervals.length || labels.length === 0) {
-    throw new RangeError(`coverage needs one interval per label (${labels.length} labels, ${intervals.length} intervals)`);
+    throw new RangeError(
+      `coverage needs one interval per label (${labels.length} labels, ${intervals.length} intervals)`,
+    );
   }
   let inside = 0;
   let width = 0;
@@ -145,6 +146,7 @@ const calibrationSchema = z.object({
 export function parseIntervalCalibration(json: unknown): IntervalCalibration {
   const result = calibrationSchema.safeParse(json);
   if (!result.success) throw new Error(`invalid interval calibration: ${z.prettifyError(result.error)}`);
-  if (!result.data.residuals[POOLED]?.length) throw new Error('invalid interval calibration: no pooled residuals');
+  if (!result.data.residuals[POOLED]?.length)
+    throw new Error('invalid interval calibration: no pooled residuals');
   return result.data;
 }

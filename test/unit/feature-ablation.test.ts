@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { datasetHash } from '../../src/activities/prepare';
 import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
-import { fitPipeline, transformWithPipeline, validateAnyFeaturePipeline } from '../../src/ml/feature-pipeline';
+import {
+  fitPipeline,
+  transformWithPipeline,
+  validateAnyFeaturePipeline,
+} from '../../src/ml/feature-pipeline';
 import { selectFeatures } from '../../src/ml/feature-selection';
 import { DERIVED_FEATURES_V2, fitFeaturePipelineV2 } from '../../src/ml/features-v2';
 import { parseLocalDateTime } from '../../src/ml/local-date-time';
@@ -35,7 +39,8 @@ describe('feature ablation (--without, --with)', () => {
     for (const name of ablated.featureNames) {
       const ca = ablated.featureNames.indexOf(name);
       const cf = full.featureNames.indexOf(name);
-      for (let r = 0; r < rows.length; r++) expect(a.data[r * a.cols + ca], name).to.equal(f.data[r * f.cols + cf]);
+      for (let r = 0; r < rows.length; r++)
+        expect(a.data[r * a.cols + ca], name).to.equal(f.data[r * f.cols + cf]);
     }
     // Stored and read back (as every model's pipeline is), it still validates.
     expect(validateAnyFeaturePipeline(JSON.parse(JSON.stringify(ablated)))).to.deep.equal(ablated);
@@ -46,7 +51,9 @@ describe('feature ablation (--without, --with)', () => {
     expect(() => fitFeaturePipelineV2({ rows, omit: ['day_of_yaer'] })).to.throw(
       /unknown v2 feature "day_of_yaer" to leave out: expected one of hour, month/,
     );
-    expect(() => fitPipeline({ features: 'v1', rows, omit: ['hour'] })).to.throw(/needs the v2 feature pipeline/);
+    expect(() => fitPipeline({ features: 'v1', rows, omit: ['hour'] })).to.throw(
+      /needs the v2 feature pipeline/,
+    );
     const tampered = { ...fitFeaturePipelineV2({ rows, omit: ['hour'] }), omitted: [] };
     expect(() => validateAnyFeaturePipeline(tampered)).to.throw(/do not match its definition/);
   });
@@ -67,7 +74,9 @@ describe('feature ablation (--without, --with)', () => {
     expect(() => selectFeatures({ features: 'v1', columns, without: ['day_of_year'] })).to.throw(
       /belongs to --features v2/,
     );
-    expect(() => selectFeatures({ features: 'v2', columns, with: ['wind'] })).to.throw(/--with: unknown column "wind"/);
+    expect(() => selectFeatures({ features: 'v2', columns, with: ['wind'] })).to.throw(
+      /--with: unknown column "wind"/,
+    );
     expect(() => selectFeatures({ features: 'v1', columns, with: ['weather_description'] })).to.throw(
       /needs --features v2/,
     );

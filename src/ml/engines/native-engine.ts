@@ -67,10 +67,7 @@ function train(library: XGBoostLibrary, request: TrainRequest): TrainedModel {
     dmatrices.push(dtrain);
     if (request.trainWeights) {
       const weights = request.trainWeights;
-      library.check(
-        api.XGDMatrixSetFloatInfo(dtrain, 'weight', weights, weights.length),
-        'setting weights',
-      );
+      library.check(api.XGDMatrixSetFloatInfo(dtrain, 'weight', weights, weights.length), 'setting weights');
     }
     const dvalidation =
       request.validation && request.validationLabels
