@@ -4,6 +4,8 @@ import { regressionMetrics } from '../ml/metrics';
 import type { TrialPool } from '../ml/trial-pool';
 import type { TrafficRow } from '../ml/types';
 import { readLoggedRows } from '../monitoring/prediction-log-reader';
+import { DEFAULT_INTERVAL_LEVEL, intervalCoverage } from '../ml/prediction-interval';
+import { intervalsForVersion } from './version-intervals';
 import { computeDrift } from '../monitoring/psi';
 import { validateReferenceProfile } from '../monitoring/reference-profile';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -67,11 +69,14 @@ export async function assessDriftWith(
   if (labelled.length > 0) {
     Context.current().heartbeat({ step: 'scoring champion', rows: labelled.length });
     const predictions = await scoreWithVersion(deps, champion, labelled);
-    const rmse = regressionMetrics(
-      Float64Array.from(labelled, (r) => r.traffic_volume as number),
-      predictions,
-    ).rmse;
+    const labels = Float64Array.from(labelled, (r) => r.traffic_volume as number);
+    const rmse = regressionMetrics(labels, predictions).rmse;
     decay = { rmse, validationRmse: champion.metrics.rmse, ratio: rmse / champion.metrics.rmse };
+    if (champion.intervalRef) {
+      const level = DEFAULT_INTERVAL_LEVEL;
+      const intervals = await intervalsForVersion(deps.artifacts, champion, labelled, predictions, level);
+      decay.interval = { level, ...intervalCoverage(labels, intervals) };
+    }
   }
 
   const reportRef = artifactKeys.checkReport(dataUriHash(input.dataUri), input.checkId);

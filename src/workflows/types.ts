@@ -499,7 +499,13 @@ export interface DriftSummary {
   unreadable: string[];
   psi: Record<string, number>;
   /** Present when the new rows have labels. */
-  decay?: { rmse: number; validationRmse: number; ratio: number };
+  decay?: {
+    rmse: number;
+    validationRmse: number;
+    ratio: number;
+    /** The champion's 90 % intervals on the same labelled rows (when it has a calibration). */
+    interval?: IntervalQuality;
+  };
   /** Where the PSI's current rows came from, when not from the files. */
   current?: { source: 'prediction-log'; days: number; files: number; badLines: number };
 }

@@ -131,7 +131,10 @@ describe('prediction intervals, ablation and recency through the workflows (real
         rows,
         interval: 1.5,
       }).catch((e: Error) => (refused = e));
-      expect(String(refused?.cause ?? refused)).to.match(/between 0 and 1/);
+      // The workflow failed because its activity refused the level (non-retryable): the message is at the root.
+      const chain: string[] = [];
+      for (let e: unknown = refused; e instanceof Error; e = e.cause) chain.push(e.message);
+      expect(chain.join(' | ')).to.match(/interval level must be a number between 0 and 1/);
 
       const batch = await runBatchPrediction(client, config, {
         modelName: 'iv-test-2016',
