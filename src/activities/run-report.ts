@@ -70,7 +70,13 @@ export async function collectRunReport(
   };
   if (registered) {
     heartbeat('scoring the validation year');
-    report.validation = await validationOf(deps, input, registered);
+    // SHAP of every ensemble member runs for minutes on a busy machine: keep the activity alive meanwhile.
+    const ticker = setInterval(() => heartbeat('scoring the validation year'), 20_000);
+    try {
+      report.validation = await validationOf(deps, input, registered);
+    } finally {
+      clearInterval(ticker);
+    }
   }
   if (training.driftReportRef) {
     const raw = await deps.artifacts.tryGet(training.driftReportRef);
