@@ -74,6 +74,8 @@ describe('worker metrics', () => {
       rounds: 60,
       engine: 'native',
       engineVersion: '1.7.4',
+      // Calibrated already (as the final model's is): registration has no model to calibrate here.
+      intervalRef: 'models/test.interval-calibration.json',
     });
     const input: RegisterModelsInput = {
       modelName: 'metrics-test',
