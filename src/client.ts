@@ -10,6 +10,7 @@ import { runBatchPrediction } from './cli/batch-prediction-run';
 import { PREDICTION_BATCH_ROWS, runPrediction } from './cli/prediction-run';
 import { readInput, readPredictionRows } from './cli/prediction-input';
 import { parsePredictionRows } from './ml/prediction-rows';
+import { formatInterval, INTERVAL_HELP, intervalLevel } from './cli/interval-option';
 import { addRetrainOptions, retrainInputFrom, type RetrainFlags } from './cli/retrain-options';
 import { formatRetrainResult, startRetrainCheck } from './cli/retrain-run';
 import { addScheduleCommands } from './cli/schedule';
@@ -126,8 +127,12 @@ export function buildProgram(): Command {
     .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
     .option('--version <version>', 'a version number or alias', 'champion')
     .option('--json', 'print the predictions as a JSON array in input order')
+    .option('--interval <level>', INTERVAL_HELP, intervalLevel)
     .action(
-      async (file: string | undefined, opts: { modelName: string; version: string; json?: boolean }) => {
+      async (
+        file: string | undefined,
+        opts: { modelName: string; version: string; json?: boolean; interval?: number },
+      ) => {
         const { text, source } = readInput(file);
         const rows = readPredictionRows(text, source);
         parsePredictionRows(rows); // fail fast, before any network call, with the row and field named
@@ -140,17 +145,33 @@ export function buildProgram(): Command {
                 modelName: opts.modelName,
                 version: opts.version,
                 text,
+                ...(opts.interval === undefined ? {} : { interval: opts.interval }),
               })
-            : await runPrediction(client, config, { modelName: opts.modelName, version: opts.version, rows });
+            : await runPrediction(client, config, {
+                modelName: opts.modelName,
+                version: opts.version,
+                rows,
+                ...(opts.interval === undefined ? {} : { interval: opts.interval }),
+              });
+        const intervals = result.intervals;
         if (opts.json) {
-          console.log(JSON.stringify(result.predictions));
+          console.log(
+            JSON.stringify(
+              intervals
+                ? result.predictions.map((prediction, i) => ({ prediction, interval: intervals[i] }))
+                : result.predictions,
+            ),
+          );
           return;
         }
-        console.log(`${result.modelName} v${result.version} (${result.engine})`);
+        console.log(
+          `${result.modelName} v${result.version} (${result.engine})${opts.interval === undefined ? '' : `, ${opts.interval * 100} % intervals`}`,
+        );
         result.predictions.forEach((p, i) => {
           const row = rows[i];
+          const interval = intervals ? `\t${formatInterval(intervals[i])}` : '';
           console.log(
-            `${String(row.date_time ?? `row ${i}`)}\t${String(row.holiday ?? '')}\t${Math.round(p)} vehicles/h`,
+            `${String(row.date_time ?? `row ${i}`)}\t${String(row.holiday ?? '')}\t${Math.round(p)} vehicles/h${interval}`,
           );
         });
       },

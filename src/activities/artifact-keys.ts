@@ -5,7 +5,11 @@ export const artifactKeys = {
   datasetPipeline: (hash: string) => `datasets/${hash}/pipeline.json`,
   datasetProfile: (hash: string) => `datasets/${hash}/profile.json`,
   datasetValidationRows: (hash: string) => `datasets/${hash}/validation-rows.json`,
+  /** Each prepared row's date-time in years (train, early-stopping, validation), for recency weights. */
+  datasetRowTimes: (hash: string) => `datasets/${hash}/row-times.json`,
   model: (sha256: string, engine: string) => `models/${sha256}.${engine}.json`,
+  /** A model's prediction-interval calibration (src/ml/prediction-interval.ts), content-addressed. */
+  intervalCalibration: (sha256: string) => `models/${sha256}.interval-calibration.json`,
   /** The state of checks before states were keyed by model and prefix (read as the starting point). */
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
   /** The prefix of a search's trial table: one object per batch below it. */

@@ -12,6 +12,8 @@ import type {
 } from '../workflows/batch-predict-types';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
+import { intervalsForVersion } from './version-intervals';
+import { assertIntervalLevel } from '../ml/prediction-interval';
 
 export interface BatchPredictDeps {
   artifacts: BlobStore;
@@ -26,6 +28,9 @@ const predictionJobKeys = {
   chunkOutput: (jobId: string, n: number) =>
     `prediction-jobs/${jobId}/output-${String(n).padStart(5, '0')}.json`,
   output: (jobId: string) => `prediction-jobs/${jobId}/predictions.json`,
+  chunkIntervals: (jobId: string, n: number) =>
+    `prediction-jobs/${jobId}/intervals-${String(n).padStart(5, '0')}.json`,
+  intervals: (jobId: string) => `prediction-jobs/${jobId}/intervals.json`,
 };
 
 /** Reads and validates the whole input once, pins the version, and stores the rows in chunks. */
@@ -39,6 +44,19 @@ export async function splitPredictionInputWith(
     version = await deps.registry.resolve(input.modelName, input.version);
   } catch (err) {
     throw nonRetryable('RegistryError', (err as Error).message);
+  }
+  if (input.interval !== undefined) {
+    try {
+      assertIntervalLevel(input.interval);
+    } catch (err) {
+      throw nonRetryable('InvalidInput', (err as Error).message);
+    }
+    if (!version.intervalRef) {
+      throw nonRetryable(
+        'InvalidInput',
+        `${version.modelName} v${version.version} has no prediction-interval calibration (registered before intervals existed): retrain it to get intervals`,
+      );
+    }
   }
   const text = (await deps.artifacts.get(input.inputRef)).toString('utf8');
   let rows;
@@ -63,6 +81,12 @@ export async function splitPredictionInputWith(
     chunkRefs,
     chunkOutputRefs: chunkRefs.map((_, n) => predictionJobKeys.chunkOutput(input.jobId, n)),
     outputRef: predictionJobKeys.output(input.jobId),
+    ...(input.interval === undefined
+      ? {}
+      : {
+          chunkIntervalRefs: chunkRefs.map((_, n) => predictionJobKeys.chunkIntervals(input.jobId, n)),
+          intervalsRef: predictionJobKeys.intervals(input.jobId),
+        }),
   };
 }
 
@@ -75,6 +99,10 @@ export async function predictChunkWith(
   const version = await deps.registry.resolve(input.modelName, input.version);
   const raw = await scoreWithVersion(deps, version, rows);
   const predictions = Array.from(raw, (p) => (p > 0 ? Math.round(p * 100) / 100 : 0));
+  if (input.interval !== undefined && input.intervalsOutputRef) {
+    const intervals = await intervalsForVersion(deps.artifacts, version, rows, raw, input.interval);
+    await deps.artifacts.put(input.intervalsOutputRef, JSON.stringify(intervals));
+  }
   await deps.artifacts.put(input.outputRef, JSON.stringify(predictions));
   return { rows: rows.length };
 }
@@ -90,6 +118,14 @@ export async function joinPredictionOutputWith(
     const predictions = JSON.parse((await deps.artifacts.get(ref)).toString('utf8')) as number[];
     rows += predictions.length;
     if (predictions.length > 0) parts.push(JSON.stringify(predictions).slice(1, -1));
+  }
+  if (input.intervalRefs && input.intervalsRef) {
+    const intervalParts: string[] = [];
+    for (const ref of input.intervalRefs) {
+      const text = (await deps.artifacts.get(ref)).toString('utf8').trim();
+      if (text !== '[]') intervalParts.push(text.slice(1, -1));
+    }
+    await deps.artifacts.put(input.intervalsRef, `[${intervalParts.join(',')}]\n`);
   }
   await deps.artifacts.put(input.outputRef, `[${parts.join(',')}]\n`);
   return { rows };

@@ -6,6 +6,8 @@ import { dedupeRows } from '../ml/dedupe';
 import type { TrialPool } from '../ml/trial-pool';
 import type { TrafficRow } from '../ml/types';
 import { readLoggedRows } from '../monitoring/prediction-log-reader';
+import { DEFAULT_INTERVAL_LEVEL, intervalCoverage } from '../ml/prediction-interval';
+import { intervalsForVersion } from './version-intervals';
 import { computeDrift } from '../monitoring/psi';
 import { validateReferenceProfile } from '../monitoring/reference-profile';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
@@ -73,11 +75,14 @@ export async function assessDriftWith(
     // Checks started before the evidence rule: the plain ratio on every row, as they recorded it.
     Context.current().heartbeat({ step: 'scoring champion', rows: labelled.length });
     const predictions = await scoreWithVersion(deps, champion, labelled);
-    const rmse = regressionMetrics(
-      Float64Array.from(labelled, (r) => r.traffic_volume as number),
-      predictions,
-    ).rmse;
+    const labels = Float64Array.from(labelled, (r) => r.traffic_volume as number);
+    const rmse = regressionMetrics(labels, predictions).rmse;
     decay = { rmse, validationRmse: champion.metrics.rmse, ratio: rmse / champion.metrics.rmse };
+    if (champion.intervalRef) {
+      const level = DEFAULT_INTERVAL_LEVEL;
+      const intervals = await intervalsForVersion(deps.artifacts, champion, labelled, predictions, level);
+      decay.interval = { level, ...intervalCoverage(labels, intervals) };
+    }
   }
 
   const reportRef = artifactKeys.checkReport(dataUriHash(input.dataUri), input.checkId);

@@ -7,6 +7,8 @@ import { stackRows } from '../ml/stack-rows';
 import type { TrialPool } from '../ml/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
 import type { FinalizeModelInput, SelectedModel, TrialResult } from '../workflows/types';
+import { calibrateOnValidationYear } from './version-intervals';
+import { recencyWeightsFor } from './recency';
 import { storeModel } from './store-model';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
@@ -47,6 +49,16 @@ export async function finalizeModelWith(
   let refit: TrialResult['refit'];
   if (input.refit) {
     const all = allRows(dataset);
+    const trainWeights =
+      input.recencyHalfLife === undefined
+        ? undefined
+        : await recencyWeightsFor({
+            artifacts: deps.artifacts,
+            datasetHash: input.datasetHash,
+            halfLifeYears: input.recencyHalfLife,
+            rows: 'all',
+            expectedRows: all.x.rows,
+          });
     for (const trial of trials) {
       ctx.heartbeat({ step: 'refit', trialId: trial.trialId });
       const outcome = await deps.pool.runTrial(
@@ -57,6 +69,7 @@ export async function finalizeModelWith(
           data: {
             train: all.x,
             trainLabels: all.y,
+            ...(trainWeights ? { trainWeights } : {}),
             validation: dataset.validation,
             validationLabels: dataset.validationLabels,
           },
@@ -75,6 +88,14 @@ export async function finalizeModelWith(
   }
   const best = trials[0];
   const suffix = input.refit ? '-refit' : '';
+  ctx.heartbeat({ step: 'calibrating intervals' });
+  // Always the selected trials' own models: a refitted model has seen the validation year.
+  const intervalRef = await calibrateOnValidationYear(deps, {
+    datasetHash: input.datasetHash,
+    validationYear: dataset.meta.validationYear,
+    models: trials,
+    modelLabel: `${trials.length === 1 ? 'trial' : 'mean of trials'} ${trials.map((t) => t.trialId).join(', ')}${input.refit ? ' before the refit' : ''}`,
+  });
   if (trials.length === 1) {
     return {
       ...best,
@@ -93,6 +114,7 @@ export async function finalizeModelWith(
             },
           }
         : {}),
+      intervalRef,
     };
   }
   ctx.heartbeat({ step: 'ensemble', members: trials.length });
@@ -136,6 +158,7 @@ export async function finalizeModelWith(
     members: trials.map((t) => t.trialId),
     ...(refit ? { refit } : {}),
     ...(selected ? { selected } : {}),
+    intervalRef,
   };
 }
 

@@ -5,6 +5,7 @@ import type { BlobStore } from '../storage/blob-store';
 import type { PredictInput, PredictResult } from '../workflows/types';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
+import { intervalsForVersion, IntervalsUnavailableError } from './version-intervals';
 
 export interface PredictDeps {
   artifacts: BlobStore;
@@ -27,10 +28,22 @@ export async function predictWith(deps: PredictDeps, input: PredictInput): Promi
     throw nonRetryable('RegistryError', (err as Error).message);
   }
   const predictions = await scoreWithVersion(deps, version, rows);
+  let intervals;
+  if (input.interval !== undefined) {
+    try {
+      intervals = await intervalsForVersion(deps.artifacts, version, rows, predictions, input.interval);
+    } catch (err) {
+      if (err instanceof IntervalsUnavailableError || err instanceof RangeError) {
+        throw nonRetryable('InvalidInput', err.message);
+      }
+      throw err;
+    }
+  }
   return {
     modelName: version.modelName,
     version: version.version,
     engine: version.engine,
     predictions: Array.from(predictions, (p) => Math.round(p * 100) / 100),
+    ...(intervals ? { intervals, intervalLevel: input.interval } : {}),
   };
 }

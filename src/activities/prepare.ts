@@ -4,7 +4,8 @@ import { assertBadRowShare, DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limi
 import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import { EARLY_STOPPING_FRACTION } from '../ml/early-stopping-slice';
 import { DEFAULT_FEATURE_SET, pipelineVersionOf } from '../ml/feature-pipeline';
-import { PreparationError, prepareRows } from '../ml/prepare-rows';
+import { FeatureSelectionError, PreparationError, prepareRows } from '../ml/prepare-rows';
+import { rowTimesOf } from '../ml/row-times';
 import { encodePreparedDataset, PREPARED_DATASET_FORMAT_VERSION } from '../ml/prepared-dataset';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
 import type { TrafficRow } from '../ml/types';
@@ -48,7 +49,8 @@ export async function prepareDatasetWith(
   if (
     existing &&
     (await deps.artifacts.head(artifactKeys.datasetData(hash))) &&
-    (await deps.artifacts.head(artifactKeys.datasetValidationRows(hash)))
+    (await deps.artifacts.head(artifactKeys.datasetValidationRows(hash))) &&
+    (await deps.artifacts.head(artifactKeys.datasetRowTimes(hash)))
   ) {
     const summary = JSON.parse(existing.toString('utf8')) as PreparedDatasetSummary;
     return { ...summary, reused: true };
@@ -98,6 +100,7 @@ export async function prepareDatasetWith(
       schema: input.schema,
       features,
       earlyStoppingSlice: input.earlyStoppingSlice,
+      ...(input.omitFeatures ? { omit: input.omitFeatures } : {}),
     }),
   );
   const { pipeline, train, validation, earlyStopping: held, cleanedValues } = prepared;
@@ -146,6 +149,12 @@ export async function prepareDatasetWith(
   await deps.artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
   // Raw validation rows: a champion is re-scored on them through its own stored pipeline.
   await deps.artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(validation.rows));
+  await deps.artifacts.put(
+    artifactKeys.datasetRowTimes(hash),
+    JSON.stringify(
+      rowTimesOf({ train: train.rows, earlyStopping: held?.rows ?? [], validation: validation.rows }),
+    ),
+  );
   await deps.artifacts.put(
     artifactKeys.datasetProfile(hash),
     JSON.stringify(buildReferenceProfile({ rows: train.rows })),
@@ -196,6 +205,7 @@ function asNonRetryable<T>(step: () => T): T {
     if (err instanceof DatasetError || err instanceof PreparationError) {
       throw nonRetryable('DatasetError', err.message);
     }
+    if (err instanceof FeatureSelectionError) throw nonRetryable('InvalidInput', err.message);
     throw err;
   }
 }
@@ -205,7 +215,10 @@ function asNonRetryable<T>(step: () => T): T {
  * prepared-set format and early-stopping slice.
  */
 export function datasetHash(
-  input: Pick<PrepareDatasetInput, 'validationYear' | 'schema' | 'features' | 'earlyStoppingSlice'>,
+  input: Pick<
+    PrepareDatasetInput,
+    'validationYear' | 'schema' | 'features' | 'earlyStoppingSlice' | 'omitFeatures'
+  >,
   sources: readonly SourceObject[],
 ): string {
   const identity = {
@@ -218,6 +231,10 @@ export function datasetHash(
     pipelineVersion: pipelineVersionOf(input.features ?? DEFAULT_FEATURE_SET),
     format: PREPARED_DATASET_FORMAT_VERSION,
     earlyStoppingFraction: input.earlyStoppingSlice === false ? 0 : EARLY_STOPPING_FRACTION,
+    // Only when features are left out, so the sets prepared before ablation existed keep their address.
+    ...(input.omitFeatures && input.omitFeatures.length > 0
+      ? { omitFeatures: [...new Set(input.omitFeatures)].sort() }
+      : {}),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }

@@ -14,6 +14,7 @@ import {
   type TrialResult,
 } from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
+import { calibrateOnValidationYear } from './version-intervals';
 import { nonRetryable } from './errors';
 import { compareContenders, served, type Contender } from './champion-comparison';
 
@@ -70,11 +71,20 @@ export async function registerModelsWith(
   const createdAt = new Date().toISOString();
   const registered: ModelVersion[] = [];
   for (const [i, entry] of entries.entries()) {
+    const trial = sorted[i];
     Context.current().heartbeat({ step: 'registering', trialId: entry.trialId });
+    const intervalRef =
+      trial.intervalRef ??
+      (await calibrateOnValidationYear(deps, {
+        datasetHash: input.dataset.datasetHash,
+        validationYear: input.dataset.validationYear,
+        models: [{ ...trial, modelRef: entry.modelRef }],
+        modelLabel: `trial ${trial.trialId}`,
+      }));
     registered.push(
       await deps.registry.register({
         createdAt,
-        entry: i === 0 && comparison ? { ...entry, comparison } : entry,
+        entry: { ...(i === 0 && comparison ? { ...entry, comparison } : entry), intervalRef },
       }),
     );
   }
@@ -84,7 +94,12 @@ export async function registerModelsWith(
   const champion = await electChampion(deps, input, registered[0], comparison);
   return {
     modelName: input.modelName,
-    versions: registered.map((v) => ({ version: v.version, trialId: v.trialId, rmse: v.metrics.rmse })),
+    versions: registered.map((v) => ({
+      version: v.version,
+      trialId: v.trialId,
+      rmse: v.metrics.rmse,
+      ...(v.intervalRef ? { intervalRef: v.intervalRef } : {}),
+    })),
     champion,
   };
 }

@@ -17,6 +17,8 @@ import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import { loadRunTrials } from './run-trials';
 import { predictMatrix } from './score-version';
+import { intervalsForVersion } from './version-intervals';
+import { DEFAULT_INTERVAL_LEVEL } from '../ml/prediction-interval';
 
 export interface RunReportDeps {
   artifacts: BlobStore;
@@ -122,11 +124,30 @@ async function validationOf(
     times: rows.map((r) => r.date_time),
     actual,
   };
+  const intervalRef =
+    best.intervalRef ?? result.registration?.versions.find((v) => v.trialId === best.trialId)?.intervalRef;
+  const intervalsOf = async (predicted: Float32Array) =>
+    intervalRef
+      ? {
+          intervals: {
+            level: DEFAULT_INTERVAL_LEVEL,
+            bounds: await intervalsForVersion(
+              deps.artifacts,
+              { modelName: result.modelName, version: version ?? 0, intervalRef },
+              rows,
+              predicted,
+              DEFAULT_INTERVAL_LEVEL,
+            ),
+          },
+        }
+      : {};
 
   if (members.some((m) => m.engine !== 'native')) {
+    const predicted = await predictMatrix(deps, { ...best, modelRef }, x);
     return {
       ...base,
-      predicted: await predictMatrix(deps, { ...best, modelRef }, x),
+      predicted,
+      ...(await intervalsOf(predicted)),
       explanationUnavailable: `No SHAP summary: the model was trained by the ${best.engine} engine (ml-xgboost, XGBoost 0.7), which has no TreeSHAP. Explanations need the native engine (apt-get install libxgboost0).`,
     };
   }
@@ -144,7 +165,14 @@ async function validationOf(
     for (let c = 0; c < columns.length; c++)
       columnValues[r * columns.length + c] =
         featureOf[c] < 0 ? Number.NaN : x.data[r * x.cols + featureOf[c]];
-  return { ...base, predicted: explanation.predictions, explanation, columnValues, shapMs };
+  return {
+    ...base,
+    predicted: explanation.predictions,
+    ...(await intervalsOf(explanation.predictions)),
+    explanation,
+    columnValues,
+    shapMs,
+  };
 }
 
 /** The models behind a stored model: itself, or the members of an ensemble. */

@@ -8,6 +8,8 @@ import type { BlobStore } from '../storage/blob-store';
 import type { ScoreYearInput, ScoreYearResult } from '../workflows/types';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
+import { intervalsForVersion, IntervalsUnavailableError } from './version-intervals';
+import { intervalCoverage } from '../ml/prediction-interval';
 
 export interface ScoreYearDeps {
   artifacts: BlobStore;
@@ -38,14 +40,26 @@ export async function scoreYearWith(deps: ScoreYearDeps, input: ScoreYearInput):
   }
   Context.current().heartbeat({ step: 'scoring', rows: rows.length });
   const predictions = await scoreWithVersion(deps, version, rows);
+  const labels = Float64Array.from(rows, (r) => r.traffic_volume as number);
+  let interval;
+  if (input.interval !== undefined) {
+    let intervals;
+    try {
+      intervals = await intervalsForVersion(deps.artifacts, version, rows, predictions, input.interval);
+    } catch (err) {
+      if (err instanceof IntervalsUnavailableError || err instanceof RangeError) {
+        throw nonRetryable('InvalidInput', err.message);
+      }
+      throw err;
+    }
+    interval = { level: input.interval, ...intervalCoverage(labels, intervals) };
+  }
   return {
     year: input.year,
     modelName: version.modelName,
     version: version.version,
     rows: rows.length,
-    metrics: regressionMetrics(
-      Float64Array.from(rows, (r) => r.traffic_volume as number),
-      predictions,
-    ),
+    metrics: regressionMetrics(labels, predictions),
+    ...(interval ? { interval } : {}),
   };
 }

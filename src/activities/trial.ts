@@ -4,6 +4,7 @@ import { validateParams } from '../ml/params';
 import type { TrialPool } from '../ml/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
 import type { RunTrialInput, TrialResult } from '../workflows/types';
+import { recencyWeightsFor } from './recency';
 import { storeModel } from './store-model';
 import type { DatasetCache } from './dataset-cache';
 import { PreparedDatasetFormatError } from '../ml/prepared-dataset';
@@ -71,13 +72,26 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
     const dataset = await deps.datasets
       .get(input.datasetHash, input.datasetRef)
       .catch((err: unknown) => Promise.reject(classifyDatasetError(input, err)));
+    const trainWeights =
+      input.recencyHalfLife === undefined
+        ? undefined
+        : await recencyWeightsFor({
+            artifacts: deps.artifacts,
+            datasetHash: input.datasetHash,
+            halfLifeYears: input.recencyHalfLife,
+            rows: 'train',
+            expectedRows: dataset.train.rows,
+          });
+    if (trainWeights && engine === 'wasm') {
+      throw nonRetryable('InvalidInput', 'recency weights need the native engine (the wasm engine has none)');
+    }
     latest = { trialId: input.trialId, step: 'training', engine };
     const outcome = await deps.pool.runTrial(
       {
         engine,
         params,
         earlyStoppingRounds: input.earlyStoppingRounds,
-        data: dataset,
+        data: trainWeights ? { ...dataset, trainWeights } : dataset,
         pruning: input.pruning,
         saveModelIfRmseAtMost: input.storeModelIfRmseAtMost,
       },

@@ -5,12 +5,15 @@ import { backtestWorkflow } from '../workflows/backtest';
 import type { BacktestResult, BacktestSettings, BacktestSummary, TrainingInput } from '../workflows/types';
 import { positiveInt } from '../runtime/arguments';
 import { newRunId } from '../runtime/run-id';
+import { DEFAULT_INTERVAL_LEVEL } from '../ml/prediction-interval';
+import { intervalLevel } from './interval-option';
 import { addTrainingOptions, parseYears, trainingInputFrom, type TrainingFlags } from './training-options';
 
 interface BacktestFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {
   origins: number[];
   firstYear: number;
   json?: boolean;
+  interval: number;
 }
 
 export interface BacktestCommandDeps {
@@ -28,6 +31,18 @@ export function formatBacktest(result: BacktestResult): string {
     `mean${' '.repeat(50)}${result.mean.rmse.toFixed(1).padStart(9)}  ${result.mean.mae.toFixed(1).padStart(8)}  ${result.mean.r2.toFixed(4)}`,
     `models registered as ${result.modelNamePrefix}-<origin>`,
   ];
+  const measured = result.origins.filter((o) => o.interval);
+  if (measured.length > 0) {
+    const level = measured[0].interval?.level ?? 0;
+    lines.push(
+      `${level * 100} % prediction intervals on the origin year (calibrated on the validation year):`,
+      'origin  coverage  mean width',
+      ...measured.map(
+        (o) =>
+          `${o.year}    ${`${((o.interval?.coverage ?? 0) * 100).toFixed(1)} %`.padStart(8)}  ${(o.interval?.meanWidth ?? 0).toFixed(0).padStart(10)}`,
+      ),
+    );
+  }
   return lines.join('\n');
 }
 
@@ -44,6 +59,12 @@ export function addBacktestCommand(program: Command, deps: BacktestCommandDeps):
     .option('--origins <years>', 'origin years to score, e.g. 2014-2016', parseYears, [2014, 2015, 2016])
     .option('--first-year <year>', 'first data year every origin trains from', positiveInt, 2012)
     .option('--json', 'print machine-readable JSON')
+    .option(
+      '--interval <level>',
+      'level of the prediction intervals whose coverage and width each origin reports',
+      intervalLevel,
+      DEFAULT_INTERVAL_LEVEL,
+    )
     .action(async (flags: BacktestFlags) => {
       const tooEarly = flags.origins.filter((y) => y < flags.firstYear + 2);
       if (tooEarly.length > 0) {
@@ -79,6 +100,7 @@ export function addBacktestCommand(program: Command, deps: BacktestCommandDeps):
             firstYear: flags.firstYear,
             origins: flags.origins,
             modelNamePrefix: workflowId,
+            interval: flags.interval,
             trialTaskQueue: config.trialTaskQueue,
           },
         ],

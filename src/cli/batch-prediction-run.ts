@@ -7,6 +7,7 @@ import type { BatchPredictResult } from '../workflows/batch-predict-types';
 
 export interface BatchPredictionOutcome extends BatchPredictResult {
   predictions: number[];
+  intervals?: [number, number][];
   workflowId: string;
 }
 
@@ -17,7 +18,14 @@ export interface BatchPredictionOutcome extends BatchPredictResult {
 export async function runBatchPrediction(
   client: Client,
   config: AppConfig,
-  input: { modelName: string; version: string; text: string; chunkRows?: number; window?: number },
+  input: {
+    modelName: string;
+    version: string;
+    text: string;
+    chunkRows?: number;
+    window?: number;
+    interval?: number;
+  },
 ): Promise<BatchPredictionOutcome> {
   const artifacts = openBlobStore(config.artifactsUri, config.s3);
   const sha = createHash('sha256').update(input.text).digest('hex');
@@ -35,9 +43,13 @@ export async function runBatchPrediction(
         jobId: workflowId,
         ...(input.chunkRows === undefined ? {} : { chunkRows: input.chunkRows }),
         ...(input.window === undefined ? {} : { window: input.window }),
+        ...(input.interval === undefined ? {} : { interval: input.interval }),
       },
     ],
   });
   const predictions = JSON.parse((await artifacts.get(result.outputRef)).toString('utf8')) as number[];
-  return { ...result, predictions, workflowId };
+  const intervals = result.intervalsRef
+    ? (JSON.parse((await artifacts.get(result.intervalsRef)).toString('utf8')) as [number, number][])
+    : undefined;
+  return { ...result, predictions, ...(intervals ? { intervals } : {}), workflowId };
 }

@@ -8,6 +8,8 @@ import type { TrafficRow } from '../ml/types';
 import { DAY_NAMES, MONTH_NAMES } from '../report/report-data';
 import { ModelRegistry } from '../registry/model-registry';
 import { openBlobStore } from '../storage/from-uri';
+import { intervalsForVersion } from '../activities/version-intervals';
+import { formatInterval, INTERVAL_HELP, intervalLevel } from './interval-option';
 import { readInput, readPredictionRows } from './prediction-input';
 import { DEFAULT_MODEL_NAME } from './training-options';
 
@@ -16,6 +18,7 @@ interface ExplainFlags {
   version: string;
   top: string;
   json?: boolean;
+  interval?: number;
 }
 
 /**
@@ -32,6 +35,7 @@ export function addExplainCommand(program: Command): void {
     .option('--version <version>', 'a version number or alias', 'champion')
     .option('--top <n>', 'contributions shown per row (text output)', '5')
     .option('--json', 'print every row with all its contributions as JSON')
+    .option('--interval <level>', INTERVAL_HELP, intervalLevel)
     .action(async (file: string | undefined, flags: ExplainFlags) => {
       const top = Number(flags.top);
       if (!Number.isInteger(top) || top < 1)
@@ -43,9 +47,25 @@ export function addExplainCommand(program: Command): void {
       const artifacts = openBlobStore(config.artifactsUri, config.s3);
       const version = await new ModelRegistry(artifacts).resolve(flags.modelName, flags.version);
       const explanation = await explainWithVersion({ artifacts }, version, rows);
+      const intervals =
+        flags.interval === undefined
+          ? undefined
+          : await intervalsForVersion(artifacts, version, rows, explanation.predictions, flags.interval);
       const header = { modelName: version.modelName, version: version.version, engine: version.engine };
+      const withIntervals = <T>(explained: T[]) =>
+        intervals ? explained.map((row, i) => ({ ...row, interval: intervals[i] })) : explained;
       if (flags.json) {
-        console.log(JSON.stringify({ ...header, rows: toRowExplanations(explanation) }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              ...header,
+              ...(flags.interval === undefined ? {} : { intervalLevel: flags.interval }),
+              rows: withIntervals(toRowExplanations(explanation)),
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       const explained = toRowExplanations(explanation, top);
@@ -55,7 +75,10 @@ export function addExplainCommand(program: Command): void {
       );
       const width = Math.max(...explanation.columns.map((c) => c.length));
       explained.forEach((row, i) => {
-        console.log(`\n${rows[i].date_time.text}  ${row.prediction.toFixed(0)} vehicles/h`);
+        const interval = intervals
+          ? `, ${(flags.interval ?? 0) * 100} % interval ${formatInterval(intervals[i])}`
+          : '';
+        console.log(`\n${rows[i].date_time.text}  ${row.prediction.toFixed(0)} vehicles/h${interval}`);
         for (const { column, value } of row.contributions) {
           const shown = `${value >= 0 ? '+' : '-'}${Math.abs(value).toFixed(0)}`.padStart(7);
           console.log(`  ${column.padEnd(width)} ${shown}  ${inputValue(raw[i], rows[i], column)}`);

@@ -9,9 +9,10 @@ export const PREDICTION_BATCH_ROWS = 1000;
 export async function runPrediction(
   client: Client,
   config: AppConfig,
-  input: { modelName: string; version: string; rows: Record<string, unknown>[] },
+  input: { modelName: string; version: string; rows: Record<string, unknown>[]; interval?: number },
 ): Promise<PredictResult> {
   const predictions: number[] = [];
+  const intervals: [number, number][] = [];
   let last: PredictResult | undefined;
   for (let start = 0; start < input.rows.length; start += PREDICTION_BATCH_ROWS) {
     const batch = input.rows.slice(start, start + PREDICTION_BATCH_ROWS);
@@ -20,10 +21,18 @@ export async function runPrediction(
     last = await client.workflow.execute(predictWorkflow, {
       taskQueue: config.taskQueue,
       workflowId: `predict-${input.modelName}-${Date.now()}-${start}`,
-      args: [{ modelName: input.modelName, version, rows: batch }],
+      args: [
+        {
+          modelName: input.modelName,
+          version,
+          rows: batch,
+          ...(input.interval === undefined ? {} : { interval: input.interval }),
+        },
+      ],
     });
     predictions.push(...last.predictions);
+    intervals.push(...(last.intervals ?? []));
   }
   if (!last) throw new Error('no rows to predict');
-  return { ...last, predictions };
+  return { ...last, predictions, ...(input.interval === undefined ? {} : { intervals }) };
 }

@@ -73,6 +73,11 @@ export function formatRetrainResult(r: RetrainCheckResult): string {
       lines.push(
         `decay: champion RMSE ${d.rmse.toFixed(1)} on new data vs ${d.validationRmse.toFixed(1)} on validation (×${d.ratio.toFixed(2)})`,
       );
+      if (d.interval) {
+        lines.push(
+          `intervals: ${(d.interval.coverage * 100).toFixed(1)} % of the new labels inside the champion's ${d.interval.level * 100} % intervals (mean width ${d.interval.meanWidth.toFixed(0)})`,
+        );
+      }
     }
     lines.push(`report: ${r.drift.reportRef}`);
   }

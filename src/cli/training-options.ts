@@ -11,6 +11,8 @@ import {
 } from '../runtime/arguments';
 import { DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
 import { validateParams } from '../ml/params';
+import { selectFeatures } from '../ml/feature-selection';
+import { assertHalfLife } from '../ml/recency-weights';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
@@ -52,6 +54,9 @@ export interface TrainingFlags {
   refit: boolean;
   ensemble: number;
   maxBadRows?: number;
+  without?: string[];
+  with?: string[];
+  recencyHalfLife?: number;
   minComparisonDays?: number;
   promotionConfidence?: number;
 }
@@ -98,6 +103,16 @@ function parseParamsJson(value: string): XGBoostParams {
       (err as Error).message.replace(/\s*\n\s*(→\s*)?/g, ' ').replace(/✖/g, ';'),
     );
   }
+}
+
+function halfLifeYears(value: string): number {
+  const years = Number(value);
+  try {
+    assertHalfLife(years);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return years;
 }
 
 function columnList(value: string): string[] {
@@ -202,6 +217,17 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       DEFAULT_ENSEMBLE,
     )
     .option(
+      '--without <list>',
+      'ablation: leave out these inputs, raw columns or v2 features (e.g. holiday_adjacent,day_of_year)',
+      columnList,
+    )
+    .option('--with <list>', 'add these raw columns to --columns (e.g. weather_description)', columnList)
+    .option(
+      '--recency-half-life <years>',
+      "weight training rows by age: a row's weight halves every <years> (native engine; default off)",
+      halfLifeYears,
+    )
+    .option(
       '--max-bad-rows <share>',
       `largest share of malformed rows per file, e.g. 0.01 or 1% (default: $MAX_BAD_ROWS or ${DEFAULT_MAX_BAD_ROW_SHARE * 100}%)`,
       (value: string) => namedShare(value, '--max-bad-rows'),
@@ -235,13 +261,24 @@ export function trainingInputFrom(
   if (!years.includes(validationYear)) {
     throw new InvalidArgumentError(`--val-year ${validationYear} is not among --years ${years.join(',')}`);
   }
+  let selection;
+  try {
+    selection = selectFeatures({
+      features: flags.features,
+      columns: flags.columns,
+      without: flags.without,
+      with: flags.with,
+    });
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
   return {
     modelName: flags.modelName,
     dataUri: flags.dataUri ?? defaults.dataUri,
     filePrefix: flags.filePrefix,
     years,
     validationYear,
-    schema: { featureColumns: flags.columns, dateTimeColumn: flags.dateTime, targetColumn: flags.target },
+    schema: { featureColumns: selection.columns, dateTimeColumn: flags.dateTime, targetColumn: flags.target },
     trials: flags.trials,
     top: flags.top,
     parallelism: flags.parallelism,
@@ -256,6 +293,8 @@ export function trainingInputFrom(
     maxFailedShare: flags.maxFailedShare,
     trigger: defaults.trigger,
     features: flags.features,
+    ...(selection.omitFeatures.length > 0 ? { omitFeatures: selection.omitFeatures } : {}),
+    ...(flags.recencyHalfLife === undefined ? {} : { recencyHalfLife: flags.recencyHalfLife }),
     refit: flags.refit,
     ensemble: flags.ensemble,
     maxBadRowShare:

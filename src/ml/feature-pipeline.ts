@@ -37,9 +37,16 @@ export function fitPipeline(input: {
   features: FeatureSet;
   rows: readonly TrafficRow[];
   schema?: DatasetSchema;
+  /** v2 derived features to leave out (ablation); v1 has none to leave out. */
+  omit?: readonly string[];
 }): AnyFeaturePipeline {
   const schema = input.schema ?? DEFAULT_SCHEMA;
-  if (input.features === 'v2') return fitFeaturePipelineV2({ rows: input.rows, schema });
+  if (input.features === 'v2') {
+    return fitFeaturePipelineV2({ rows: input.rows, schema, ...(input.omit ? { omit: input.omit } : {}) });
+  }
+  if (input.omit && input.omit.length > 0) {
+    throw new Error(`leaving out ${input.omit.join(', ')} needs the v2 feature pipeline (--features v2)`);
+  }
   const featureColumns = schema.featureColumns.filter((c) => c !== 'weather_description');
   return fitFeaturePipeline({ rows: input.rows, schema: { ...schema, featureColumns } });
 }

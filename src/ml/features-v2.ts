@@ -43,6 +43,8 @@ const CALENDAR_FEATURES = [
   'hour_by_working_day',
 ] as const;
 const HOLIDAY_FEATURES = ['holiday_day', 'holiday_adjacent'] as const;
+/** The calendar features v2 derives from the date-time (and holidays); any of them can be left out (ablation). */
+export const DERIVED_FEATURES_V2: readonly string[] = [...CALENDAR_FEATURES, ...HOLIDAY_FEATURES];
 
 export interface FeaturePipelineV2 {
   kind: 'traffic-features';
@@ -58,6 +60,8 @@ export interface FeaturePipelineV2 {
   featureNames: string[];
   /** For every feature name, the raw input columns it is computed from. */
   featureInputs: Record<string, string[]>;
+  /** Derived features left out (ablation); absent: none. */
+  omitted?: string[];
 }
 
 export interface TransformedRows {
@@ -77,9 +81,23 @@ function categoryOf(row: TrafficRow, column: CategoricalColumn, merge: Record<st
 }
 
 function namesAndInputs(
-  p: Pick<FeaturePipelineV2, 'numericColumns' | 'holidayColumn' | 'categoricalColumns' | 'vocabularies'>,
+  p: Pick<
+    FeaturePipelineV2,
+    'numericColumns' | 'holidayColumn' | 'categoricalColumns' | 'vocabularies' | 'omitted'
+  >,
   dateTimeColumn: string,
 ): { featureNames: string[]; featureInputs: Record<string, string[]> } {
+  const all = namesAndInputsOfAll(p, dateTimeColumn);
+  const omitted = new Set(p.omitted ?? []);
+  const featureInputs: Record<string, string[]> = {};
+  for (const [name, inputs] of Object.entries(all)) if (!omitted.has(name)) featureInputs[name] = inputs;
+  return { featureNames: Object.keys(featureInputs), featureInputs };
+}
+
+function namesAndInputsOfAll(
+  p: Pick<FeaturePipelineV2, 'numericColumns' | 'holidayColumn' | 'categoricalColumns' | 'vocabularies'>,
+  dateTimeColumn: string,
+): Record<string, string[]> {
   const featureInputs: Record<string, string[]> = {};
   for (const column of p.numericColumns) featureInputs[column] = [column];
   const holidayInputs = p.holidayColumn ? ['holiday', dateTimeColumn] : [dateTimeColumn];
@@ -91,13 +109,28 @@ function namesAndInputs(
   for (const column of p.categoricalColumns) {
     for (const value of p.vocabularies[column] ?? []) featureInputs[`${column}=${value}`] = [column];
   }
-  return { featureNames: Object.keys(featureInputs), featureInputs };
+  return featureInputs;
+}
+
+/** Throws naming the first unknown name: only derived features can be omitted (columns leave the schema). */
+export function assertOmittableV2(names: readonly string[]): void {
+  for (const name of names) {
+    if (!DERIVED_FEATURES_V2.includes(name)) {
+      throw new Error(
+        `unknown v2 feature ${JSON.stringify(name)} to leave out: expected one of ${DERIVED_FEATURES_V2.join(', ')}`,
+      );
+    }
+  }
 }
 
 export function fitFeaturePipelineV2(input: {
   rows: readonly TrafficRow[];
   schema?: DatasetSchema;
+  /** Derived features to leave out (see DERIVED_FEATURES_V2). */
+  omit?: readonly string[];
 }): FeaturePipelineV2 {
+  const omit = [...new Set(input.omit ?? [])];
+  assertOmittableV2(omit);
   const schema = input.schema ?? DEFAULT_SCHEMA;
   const numericColumns: NumericColumn[] = [];
   const categoricalColumns: CategoricalColumn[] = [];
@@ -117,7 +150,13 @@ export function fitFeaturePipelineV2(input: {
       input.rows.map((row) => categoryOf(row, column, categoryMerge)).filter((v) => v !== ''),
     );
   }
-  const parts = { numericColumns, holidayColumn, categoricalColumns, vocabularies };
+  const parts = {
+    numericColumns,
+    holidayColumn,
+    categoricalColumns,
+    vocabularies,
+    ...(omit.length > 0 ? { omitted: omit } : {}),
+  };
   return {
     kind: 'traffic-features',
     version: FEATURE_PIPELINE_V2,
@@ -146,6 +185,8 @@ export function transformRowsV2(pipeline: FeaturePipelineV2, rows: readonly Traf
   const cleaned: Record<string, number> = {};
   const index = new Map(pipeline.featureNames.map((name, i) => [name, i]));
   const at = (name: string): number => index.get(name) as number;
+  // An omitted derived feature has no column (-1): its value is computed but not written.
+  const atIfKept = (name: string): number => index.get(name) ?? -1;
   const numeric = pipeline.numericColumns.map((column) => ({
     column,
     col: at(column),
@@ -156,10 +197,8 @@ export function transformRowsV2(pipeline: FeaturePipelineV2, rows: readonly Traf
     for (const value of pipeline.vocabularies[column] ?? []) columns.set(value, at(`${column}=${value}`));
     return { column, columns };
   });
-  const [hour, month, weekday, dayOfYear, working, hourWorking, holiday, adjacent] = [
-    ...CALENDAR_FEATURES,
-    ...HOLIDAY_FEATURES,
-  ].map(at);
+  const derivedCols = DERIVED_FEATURES_V2.map(atIfKept);
+  const derived = new Float64Array(derivedCols.length);
 
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
@@ -181,14 +220,18 @@ export function transformRowsV2(pipeline: FeaturePipelineV2, rows: readonly Traf
     const holidayToday = named || calendarHolidayOn(day, t.year);
     const nearHoliday = calendarHolidayOn(day - 1, t.year) || calendarHolidayOn(day + 1, t.year);
     const workingDay = dow < 5 && !holidayToday ? 1 : 0;
-    data[base + hour] = t.hour;
-    data[base + month] = t.month;
-    data[base + weekday] = dow;
-    data[base + dayOfYear] = day - daysFromCivil(t.year, 1, 1) + 1;
-    data[base + working] = workingDay;
-    data[base + hourWorking] = t.hour + (workingDay === 1 ? 0 : 24);
-    data[base + holiday] = holidayToday ? 1 : 0;
-    data[base + adjacent] = !holidayToday && nearHoliday ? 1 : 0;
+    // In DERIVED_FEATURES_V2 order: CALENDAR_FEATURES, then HOLIDAY_FEATURES.
+    derived[0] = t.hour;
+    derived[1] = t.month;
+    derived[2] = dow;
+    derived[3] = day - daysFromCivil(t.year, 1, 1) + 1;
+    derived[4] = workingDay;
+    derived[5] = t.hour + (workingDay === 1 ? 0 : 24);
+    derived[6] = holidayToday ? 1 : 0;
+    derived[7] = !holidayToday && nearHoliday ? 1 : 0;
+    for (let k = 0; k < derivedCols.length; k++) {
+      if (derivedCols[k] >= 0) data[base + derivedCols[k]] = derived[k];
+    }
     for (const { column, columns } of categorical) {
       const col = columns.get(categoryOf(row, column, pipeline.categoryMerge));
       if (col !== undefined) data[base + col] = 1;
@@ -207,6 +250,7 @@ const pipelineV2Schema = z.object({
   vocabularies: z.partialRecord(z.enum(CATEGORICAL_COLUMNS), z.array(z.string())),
   featureNames: z.array(z.string()).min(1),
   featureInputs: z.record(z.string(), z.array(z.string()).min(1)),
+  omitted: z.array(z.string()).optional(),
 });
 
 /** Checks a stored v2 pipeline: shape, and that its feature names are exactly what its definition produces. */
@@ -214,6 +258,7 @@ export function validateFeaturePipelineV2(json: unknown): FeaturePipelineV2 {
   const result = pipelineV2Schema.safeParse(json);
   if (!result.success) throw new Error(`invalid feature pipeline v2: ${z.prettifyError(result.error)}`);
   const p = result.data;
+  if (p.omitted) assertOmittableV2(p.omitted);
   const expected = Object.keys(p.featureInputs);
   const derived = namesAndInputs(p, 'date_time').featureNames;
   if (

@@ -23,6 +23,11 @@ export class PreparationError extends Error {
   override name = 'PreparationError';
 }
 
+/** The features asked for cannot be fitted (e.g. an unknown name to leave out): the caller's input is wrong. */
+export class FeatureSelectionError extends Error {
+  override name = 'FeatureSelectionError';
+}
+
 export interface PreparedPart {
   rows: TrafficRow[];
   x: DenseMatrix;
@@ -47,6 +52,8 @@ export function prepareRows(input: {
   features: FeatureSet;
   /** Hold out the early-stopping slice (default true). */
   earlyStoppingSlice?: boolean;
+  /** Features left out of the fitted pipeline (ablation, v2 only). */
+  omit?: readonly string[];
 }): PreparedRows {
   const unique = dedupeRows(input.rows);
   const split = splitByYear({ rows: unique, validationYear: input.validationYear });
@@ -64,7 +71,17 @@ export function prepareRows(input: {
     }
   }
   const trainRows = held?.train ?? split.train;
-  const pipeline = fitPipeline({ features: input.features, rows: trainRows, schema: input.schema });
+  let pipeline: AnyFeaturePipeline;
+  try {
+    pipeline = fitPipeline({
+      features: input.features,
+      rows: trainRows,
+      schema: input.schema,
+      ...(input.omit ? { omit: input.omit } : {}),
+    });
+  } catch (err) {
+    throw new FeatureSelectionError((err as Error).message);
+  }
   const cleanedValues: Record<string, number> = {};
   const part = (rows: TrafficRow[]): PreparedPart => {
     const transformed = transformWithPipeline(pipeline, rows);

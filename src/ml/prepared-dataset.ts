@@ -57,6 +57,8 @@ export interface EarlyStoppingSlice {
 export interface TrialMatrices {
   train: DenseMatrix;
   trainLabels: Float32Array;
+  /** Per-row training weights (recency); absent: equal weights. */
+  trainWeights?: Float32Array;
   /** Scores the trial (selection); early stopping watches it only when there is no early-stopping slice. */
   validation: DenseMatrix;
   validationLabels: Float32Array;

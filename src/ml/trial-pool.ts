@@ -205,6 +205,7 @@ export function shareTrialData(data: SharedTrialData): SharedTrialData {
   return {
     train: { ...data.train, data: toShared(data.train.data) },
     trainLabels: toShared(data.trainLabels),
+    ...(data.trainWeights ? { trainWeights: toShared(data.trainWeights) } : {}),
     validation: { ...data.validation, data: toShared(data.validation.data) },
     validationLabels: toShared(data.validationLabels),
     ...(data.earlyStopping && data.earlyStoppingLabels

@@ -52,6 +52,7 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
       model = loaded.train({
         train: data.train,
         trainLabels: data.trainLabels,
+        ...(data.trainWeights ? { trainWeights: data.trainWeights } : {}),
         validation: stopOn,
         validationLabels: stopOnLabels,
         params: task.params,

@@ -34,6 +34,8 @@ export interface ModelVersion {
   members?: string[];
   /** The rolling-origin backtest of the same training settings (`train --backtest <id>`). */
   backtest?: { workflowId: string; meanRmse: number; rmseByYear: Record<string, number> };
+  /** Prediction-interval calibration (absent on versions registered before intervals existed). */
+  intervalRef?: string;
   /**
    * Latest date_time of any row this model was fitted on (training rows, early-stopping slice, refit rows; for
    * an ensemble the latest over its members). Absent on records from before issue 16.
@@ -167,6 +169,7 @@ export const modelVersionSchema = z.object({
       rmseByYear: z.record(z.string(), z.number()),
     })
     .optional(),
+  intervalRef: z.string().min(1).optional(),
   trainedThrough: z.string().optional(),
   selection: z.object({ from: z.string(), to: z.string(), rows: z.number().int().nonnegative() }).optional(),
   selected: z

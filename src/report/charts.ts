@@ -195,10 +195,12 @@ export function monthChart(
   };
 }
 
-export function weekChart(points: Array<{ time: string; series: string; volume: number }>): ChartSpec {
-  return {
-    width: 1000,
-    height: 240,
+/** Actual vs predicted over a week; with `band`, the prediction interval as a shaded area behind them. */
+export function weekChart(
+  points: Array<{ time: string; series: string; volume: number }>,
+  band?: Array<{ time: string; low: number; high: number }>,
+): ChartSpec {
+  const lines = {
     data: { values: points },
     mark: { type: 'line', strokeWidth: 1.8, interpolate: 'monotone' },
     encoding: {
@@ -229,6 +231,23 @@ export function weekChart(points: Array<{ time: string; series: string; volume: 
         legend: null,
       },
     },
+  };
+  if (!band) return { width: 1000, height: 240, ...lines };
+  return {
+    width: 1000,
+    height: 240,
+    layer: [
+      {
+        data: { values: band },
+        mark: { type: 'area', color: WARM, opacity: 0.14, interpolate: 'monotone' },
+        encoding: {
+          x: { field: 'time', type: 'temporal' },
+          y: { field: 'low', type: 'quantitative' },
+          y2: { field: 'high' },
+        },
+      },
+      lines,
+    ],
   };
 }
 

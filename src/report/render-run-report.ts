@@ -187,8 +187,11 @@ async function errorSection(input: RunReportInput): Promise<string> {
     ? await figure(
         'validation-week',
         `A typical validation week: ${week.label}`,
-        `The week whose RMSE (${fmt(week.rmse)}) is closest to the whole validation year’s; actual vs predicted vehicles/h.`,
-        weekChart(week.points),
+        `The week whose RMSE (${fmt(week.rmse)}) is closest to the whole validation year’s; actual vs predicted vehicles/h.` +
+          (week.band && v.intervals
+            ? ` Shaded: the model’s ${fmt(v.intervals.level * 100)} % prediction interval (${fmt((week.coverage ?? 0) * 100)} % of this week’s hours inside it).`
+            : ''),
+        weekChart(week.points, week.band),
       )
     : '<p class="note">No validation rows to show a week of.</p>';
   return `<section><h2>Where it is wrong</h2><div class="grid">

@@ -66,6 +66,8 @@ export interface ReportValidation {
   columnValues?: Float64Array;
   /** Why there are no SHAP values (e.g. a wasm model). */
   explanationUnavailable?: string;
+  /** The model's central prediction intervals on these rows (its stored calibration), when it has one. */
+  intervals?: { level: number; bounds: Array<[number, number]> };
   shapMs?: number;
 }
 
@@ -168,11 +170,17 @@ export function errorBreakdown(validation: Pick<ReportValidation, 'times' | 'act
  * The Monday-to-Sunday week of the validation set whose RMSE is closest to the whole set's (a typical week,
  * not the best or worst one), with its hourly actual and predicted volumes.
  */
-export function typicalWeek(validation: Pick<ReportValidation, 'times' | 'actual' | 'predicted'>):
+export function typicalWeek(
+  validation: Pick<ReportValidation, 'times' | 'actual' | 'predicted' | 'intervals'>,
+):
   | {
       label: string;
       rmse: number;
       points: Array<{ time: string; series: 'actual' | 'predicted'; volume: number }>;
+      /** The prediction interval at each hour, when the validation data carry intervals. */
+      band?: Array<{ time: string; low: number; high: number }>;
+      /** Share of the week's actual volumes inside their interval. */
+      coverage?: number;
     }
   | undefined {
   const weeks = new Map<number, number[]>();
@@ -206,7 +214,23 @@ export function typicalWeek(validation: Pick<ReportValidation, 'times' | 'actual
   }
   const first = validation.times[chosen.rows[0]].text.slice(0, 10);
   const last = validation.times[chosen.rows[chosen.rows.length - 1]].text.slice(0, 10);
-  return { label: `${first} – ${last}`, rmse: chosen.rmse, points };
+  const bounds = validation.intervals?.bounds;
+  if (!bounds) return { label: `${first} – ${last}`, rmse: chosen.rmse, points };
+  const band = chosen.rows.map((i) => ({
+    time: validation.times[i].text.replace(' ', 'T'),
+    low: Math.round(bounds[i][0]),
+    high: Math.round(bounds[i][1]),
+  }));
+  const inside = chosen.rows.filter(
+    (i) => validation.actual[i] >= bounds[i][0] && validation.actual[i] <= bounds[i][1],
+  ).length;
+  return {
+    label: `${first} – ${last}`,
+    rmse: chosen.rmse,
+    points,
+    band,
+    coverage: inside / chosen.rows.length,
+  };
 }
 
 /**

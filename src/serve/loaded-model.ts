@@ -9,6 +9,7 @@ import {
   type AnyFeaturePipeline,
 } from '../ml/feature-pipeline';
 import { TreeEnsemble, UnsupportedTreeModelError } from '../ml/tree-ensemble';
+import { parseIntervalCalibration, type IntervalCalibration } from '../ml/prediction-interval';
 import type { TrialPool } from '../ml/trial-pool';
 import type { EngineName, TrafficRow } from '../ml/types';
 import type { ModelVersion } from '../registry/model-registry';
@@ -20,6 +21,8 @@ export interface LoadedModel {
   readonly version: number;
   readonly engine: EngineName;
   readonly pipeline: AnyFeaturePipeline;
+  /** Prediction-interval calibration (absent for versions registered before intervals existed). */
+  readonly intervals?: IntervalCalibration;
   /** Raw model outputs, one per row, in row order. */
   score(rows: readonly TrafficRow[]): Promise<Float32Array>;
   /**
@@ -61,7 +64,16 @@ export async function loadModel(deps: ModelLoaderDeps, version: ModelVersion): P
           })),
         )
       : [{ engine: version.engine, rounds: version.rounds, bytes: modelBytes }];
-  const base = { modelName: version.modelName, version: version.version, engine: version.engine, pipeline };
+  const intervals = version.intervalRef
+    ? parseIntervalCalibration(JSON.parse((await deps.artifacts.get(version.intervalRef)).toString('utf8')))
+    : undefined;
+  const base = {
+    modelName: version.modelName,
+    version: version.version,
+    engine: version.engine,
+    pipeline,
+    ...(intervals ? { intervals } : {}),
+  };
   const features = (rows: readonly TrafficRow[]) => transformWithPipeline(pipeline, rows).matrix;
   if (members.every((m) => m.engine === 'native')) {
     // Scored in JavaScript from each member's JSON (no native call per request); the native booster only

@@ -8,6 +8,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { ExplanationUnsupportedError } from '../ml/engines/engine';
 import { toRowExplanations } from '../ml/explain';
+import { assertIntervalLevel, predictionIntervals, roundInterval } from '../ml/prediction-interval';
 import type { TrafficRow } from '../ml/types';
 import { CHAMPION_ALIAS } from '../registry/champion';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -140,6 +141,13 @@ async function modelFor(ctx: ServiceContext, query: unknown): Promise<LoadedMode
 /** Scores accepted rows: never negative, rounded to 0.01 as the batch path rounds; logged for monitoring. */
 async function predict(ctx: ServiceContext, request: FastifyRequest, accepted: RowsRequest) {
   const { model, rows, flags } = accepted;
+  const level = intervalLevelOf(request.query);
+  if (level !== undefined && !model.intervals) {
+    throw new RequestError(
+      422,
+      `${model.modelName} v${model.version} has no prediction-interval calibration (registered before intervals existed)`,
+    );
+  }
   const raw = await model.score(rows);
   const predictions = new Array<number>(raw.length);
   for (let i = 0; i < raw.length; i++) predictions[i] = raw[i] > 0 ? Math.round(raw[i] * 100) / 100 : 0;
@@ -153,8 +161,27 @@ async function predict(ctx: ServiceContext, request: FastifyRequest, accepted: R
     model: model.modelName,
     version: model.version,
     predictions,
+    ...(level !== undefined && model.intervals
+      ? {
+          intervalLevel: level,
+          intervals: predictionIntervals(model.intervals, rows, raw, level).map(roundInterval),
+        }
+      : {}),
     ...(flags.length > 0 ? { warnings: flags.map(({ reason: _r, ...f }) => f) } : {}),
   };
+}
+
+/** `?interval=0.9`: the level of the central prediction intervals to return beside the predictions. */
+function intervalLevelOf(query: unknown): number | undefined {
+  const value = (query as { interval?: unknown } | undefined)?.interval;
+  if (value === undefined) return undefined;
+  const level = Number(value);
+  try {
+    assertIntervalLevel(level);
+  } catch (err) {
+    throw new RequestError(400, `invalid query: interval: ${(err as Error).message}`);
+  }
+  return level;
 }
 
 /** The seed's Mage REST call: `POST /api/runs` running block `inference` of pipeline `predict` on `variables.inputs`. */

@@ -73,6 +73,7 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
         modelName,
         version: registration.champion.championVersion,
         schema: input.training.schema,
+        ...(input.interval === undefined ? {} : { interval: input.interval }),
       });
       const registered = training.finalModel ?? training.search?.leaderboard[0];
       return {
@@ -87,6 +88,7 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
           : { earlyStoppingRmse: registered.earlyStoppingRmse }),
         rows: scored.rows,
         test: scored.metrics,
+        ...(scored.interval ? { interval: scored.interval } : {}),
       };
     }),
   );
@@ -104,6 +106,8 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
       params: t.params,
       earlyStoppingRounds: t.earlyStoppingRounds,
       schema: t.schema,
+      ...(t.omitFeatures === undefined ? {} : { omitFeatures: t.omitFeatures }),
+      ...(t.recencyHalfLife === undefined ? {} : { recencyHalfLife: t.recencyHalfLife }),
     },
     origins,
     mean: { rmse: mean((o) => o.test.rmse), mae: mean((o) => o.test.mae), r2: mean((o) => o.test.r2) },

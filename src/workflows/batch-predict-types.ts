@@ -13,6 +13,8 @@ export interface BatchPredictInput {
   chunkRows?: number;
   /** Chunk activities running at once (default 4). */
   window?: number;
+  /** Also store central prediction intervals at this level (e.g. 0.9), beside the predictions. */
+  interval?: number;
 }
 
 export interface SplitPredictionInputResult {
@@ -24,6 +26,9 @@ export interface SplitPredictionInputResult {
   /** Where each chunk's predictions go, index for index, and where the joined output goes. */
   chunkOutputRefs: string[];
   outputRef: string;
+  /** With BatchPredictInput.interval: where each chunk's intervals go, and the joined intervals. */
+  chunkIntervalRefs?: string[];
+  intervalsRef?: string;
 }
 
 export interface PredictChunkInput {
@@ -31,11 +36,17 @@ export interface PredictChunkInput {
   version: number;
   chunkRef: string;
   outputRef: string;
+  /** Level and key of this chunk's intervals, when asked for. */
+  interval?: number;
+  intervalsOutputRef?: string;
 }
 
 export interface JoinPredictionOutputInput {
   outputRefs: string[];
   outputRef: string;
+  /** Chunk intervals to join into `intervalsRef`, in the same order. */
+  intervalRefs?: string[];
+  intervalsRef?: string;
 }
 
 export interface BatchPredictResult {
@@ -45,4 +56,7 @@ export interface BatchPredictResult {
   rows: number;
   /** Artifact-store key of the predictions: a JSON array in input order. */
   outputRef: string;
+  /** With BatchPredictInput.interval: key of a JSON array of [low, high], one per prediction. */
+  intervalsRef?: string;
+  intervalLevel?: number;
 }

@@ -27,17 +27,27 @@ export async function batchPredictWorkflow(input: BatchPredictInput): Promise<Ba
         version: split.version,
         chunkRef: split.chunkRefs[i],
         outputRef: outputRefs[i],
+        ...(split.chunkIntervalRefs && input.interval !== undefined
+          ? { interval: input.interval, intervalsOutputRef: split.chunkIntervalRefs[i] }
+          : {}),
       });
     }
   };
   await Promise.all(Array.from({ length: Math.min(window, split.chunkRefs.length) }, lane));
   const outputRef = split.outputRef;
-  const joined = await joinPredictionOutput({ outputRefs, outputRef });
+  const joined = await joinPredictionOutput({
+    outputRefs,
+    outputRef,
+    ...(split.chunkIntervalRefs && split.intervalsRef
+      ? { intervalRefs: split.chunkIntervalRefs, intervalsRef: split.intervalsRef }
+      : {}),
+  });
   return {
     modelName: split.modelName,
     version: split.version,
     engine: split.engine,
     rows: joined.rows,
     outputRef,
+    ...(split.intervalsRef ? { intervalsRef: split.intervalsRef, intervalLevel: input.interval } : {}),
   };
 }

@@ -189,6 +189,7 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       params,
       engine: input.engine,
       earlyStoppingRounds: input.earlyStoppingRounds,
+      ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
       pruning: plan.pruning,
       storeModelIfRmseAtMost: plan.storeModelIfRmseAtMost,
     };
@@ -322,6 +323,7 @@ async function legacySearch(input: SearchWorkflowInput): Promise<SearchResult> {
       params: trial.params,
       engine: input.engine,
       earlyStoppingRounds: input.earlyStoppingRounds,
+      ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
     })
       .then((result) => insertSorted(leaderboard, result))
       .catch((err: unknown) => failures.push({ ...trial, error: describeFailure(err) }))

@@ -67,6 +67,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     validationYear: input.validationYear,
     schema: input.schema,
     ...(input.features === undefined ? {} : { features: input.features }),
+    ...(input.omitFeatures?.length ? { omitFeatures: input.omitFeatures } : {}),
     ...(input.earlyStoppingRounds === 0 ? { earlyStoppingSlice: false } : {}),
     maxBadRowShare: input.maxBadRowShare,
     // Only in the activity's input (histories replay: a command's input is not compared on replay).
@@ -98,6 +99,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
         seed: input.seed,
         engine: input.engine,
         earlyStoppingRounds: input.earlyStoppingRounds,
+        ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
         params: input.params,
         infraRetryWindowMs: input.infraRetryWindowMs,
         maxFailedShare: input.maxFailedShare,
@@ -135,6 +137,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       trials: search.leaderboard.slice(0, Math.max(1, ensemble)),
       refit: input.refit === true,
       engine: input.engine,
+      ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
     });
     result.finalModel = finalModel;
     toRegister = [finalModel];

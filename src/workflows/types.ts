@@ -34,6 +34,8 @@ export interface PrepareDatasetInput {
   features?: FeatureSet;
   /** Hold out the early-stopping slice (default true); false when nothing stops early (seed parity). */
   earlyStoppingSlice?: boolean;
+  /** v2 derived features to leave out (ablation, `--without`); absent or empty: none. */
+  omitFeatures?: string[];
   /** Largest share of malformed rows per file (0.01 = 1 %) before the preparation fails; default 1 %. */
   maxBadRowShare?: number;
   /**
@@ -87,6 +89,8 @@ export interface RunTrialInput {
   params: XGBoostParams;
   engine: EngineChoice;
   earlyStoppingRounds: number;
+  /** Recency weights: a training row's weight halves every this many years of age (absent: equal weights). */
+  recencyHalfLife?: number;
   /** ASHA rung cut-offs fixed when the search started this trial. */
   pruning?: RungCutoffs;
   /** Store the model only when the trial's RMSE is at most this (the N-th best known; see model-bound.ts). */
@@ -116,6 +120,8 @@ export interface TrialResult {
   pruned?: boolean;
   /** Best validation RMSE within each ASHA rung the trial reached. */
   rungScores?: number[];
+  /** Prediction-interval calibration of this model (src/activities/calibrate-intervals.ts). */
+  intervalRef?: string;
   /** A refitted final model: the model(s) as selected, before the refit (see SelectedModel). */
   selected?: SelectedModel;
 }
@@ -188,6 +194,8 @@ export interface SearchInput {
   seed: number;
   engine: EngineChoice;
   earlyStoppingRounds: number;
+  /** See RunTrialInput.recencyHalfLife. */
+  recencyHalfLife?: number;
   /** Skip sampling: train once with these parameters. */
   params?: XGBoostParams;
   /** How long a trial retries infrastructure faults (store unreachable, throttled); default 30 min. */
@@ -260,6 +268,8 @@ export interface FinalizeModelInput {
   /** Refit each on the training + validation years with its selected rounds. */
   refit: boolean;
   engine: EngineChoice;
+  /** Refits weight rows by age (see RunTrialInput.recencyHalfLife). */
+  recencyHalfLife?: number;
 }
 
 export interface RegisterModelsInput {
@@ -290,6 +300,8 @@ export interface RegisteredVersion {
   version: number;
   trialId: string;
   rmse: number;
+  /** The version's prediction-interval calibration. */
+  intervalRef?: string;
 }
 
 export interface ChampionDecision {
@@ -341,6 +353,10 @@ export interface TrainingInput {
   driftReportRef?: string;
   /** Feature pipeline (default v2). */
   features?: FeatureSet;
+  /** v2 derived features to leave out (see PrepareDatasetInput.omitFeatures). */
+  omitFeatures?: string[];
+  /** Recency weights in the search and the refit (see RunTrialInput.recencyHalfLife); absent: off. */
+  recencyHalfLife?: number;
   /** Refit the selected model on train + validation years before registering (default false). */
   refit?: boolean;
   /** Register the average of the top k trials as one model (default 1: the best trial alone). */
@@ -359,7 +375,16 @@ export interface TrainingInput {
 
 export type BacktestSettings = Pick<
   TrainingInput,
-  'features' | 'refit' | 'ensemble' | 'trials' | 'seed' | 'params' | 'earlyStoppingRounds' | 'schema'
+  | 'features'
+  | 'refit'
+  | 'ensemble'
+  | 'trials'
+  | 'seed'
+  | 'params'
+  | 'earlyStoppingRounds'
+  | 'schema'
+  | 'omitFeatures'
+  | 'recencyHalfLife'
 >;
 
 /** What a registry record keeps of a backtest (`client backtest`) of its training settings. */
@@ -424,6 +449,8 @@ export interface PredictInput {
   version: string;
   /** Prediction rows with the seed's fields; numbers may be strings. */
   rows: Record<string, unknown>[];
+  /** Also return central prediction intervals at this level (e.g. 0.9). */
+  interval?: number;
 }
 
 export interface PredictResult {
@@ -431,6 +458,9 @@ export interface PredictResult {
   version: number;
   engine: EngineName;
   predictions: number[];
+  /** With PredictInput.interval: one [low, high] per prediction, clamped at 0. */
+  intervals?: [number, number][];
+  intervalLevel?: number;
 }
 
 /** When a retraining check retrains besides new or changed files. */
@@ -569,6 +599,8 @@ export interface DriftSummary {
     days?: number;
     verdict?: 'decayed' | 'not-decayed' | 'too-few-days';
     reason?: string;
+    /** The champion's 90 % intervals on the same labelled rows (when it has a calibration). */
+    interval?: IntervalQuality;
   };
   /** Where the PSI's current rows came from, when not from the files. */
   current?: { source: 'prediction-log'; days: number; files: number; badLines: number };
@@ -655,6 +687,15 @@ export interface ScoreYearInput {
   /** A version number or an alias such as `champion`. */
   version: number | string;
   schema: SchemaInput;
+  /** Also measure the version's prediction intervals at this level (coverage, mean width). */
+  interval?: number;
+}
+
+/** Prediction intervals measured on rows with labels: the share inside their interval, and the mean width. */
+export interface IntervalQuality {
+  level: number;
+  coverage: number;
+  meanWidth: number;
 }
 
 export interface ScoreYearResult {
@@ -663,6 +704,7 @@ export interface ScoreYearResult {
   version: number;
   rows: number;
   metrics: RegressionMetrics;
+  interval?: IntervalQuality;
 }
 
 /** Rolling-origin backtest: for each origin year, train on the years before it as `train` would, score on it. */
@@ -675,6 +717,8 @@ export interface BacktestInput {
   origins: number[];
   /** Models are registered as `<prefix>-<origin>`, never under the production model's name. */
   modelNamePrefix: string;
+  /** Level of the prediction intervals whose coverage each origin reports (absent: none measured). */
+  interval?: number;
 }
 
 export interface BacktestOrigin {
@@ -687,6 +731,8 @@ export interface BacktestOrigin {
   earlyStoppingRmse?: number;
   rows: number;
   test: RegressionMetrics;
+  /** Coverage and mean width of the champion's prediction intervals on the origin year. */
+  interval?: IntervalQuality;
 }
 
 export interface BacktestResult {

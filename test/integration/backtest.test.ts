@@ -35,6 +35,7 @@ describe('rolling-origin backtest (real dev server, real worker, sample data)', 
         firstYear: 2012,
         origins: [2015, 2016],
         modelNamePrefix: 'bt-test',
+        interval: 0.9,
       };
       const client = infra.env.client as unknown as Client;
       const result = await client.workflow.execute(backtestWorkflow, {
@@ -51,7 +52,12 @@ describe('rolling-origin backtest (real dev server, real worker, sample data)', 
         expect(o.test.rmse).to.be.greaterThan(0).and.lessThan(1500);
         expect(o.test.r2).to.be.greaterThan(0.5);
         expect(o.earlyStoppingRmse).to.be.a('number');
+        // Calibrated on the validation year by the pre-refit models, measured on the unseen origin year.
+        expect(o.interval?.level).to.equal(0.9);
+        expect(o.interval?.coverage).to.be.greaterThan(0.5).and.at.most(1);
+        expect(o.interval?.meanWidth).to.be.greaterThan(0);
       }
+      expect(formatBacktest(result)).to.match(/^2016\s+\d+\.\d %\s+\d+$/m);
       expect(result.mean.rmse).to.be.closeTo(
         (result.origins[0].test.rmse + result.origins[1].test.rmse) / 2,
         1e-9,
@@ -75,6 +81,7 @@ describe('rolling-origin backtest (real dev server, real worker, sample data)', 
       expect(registered.refit?.rounds).to.be.greaterThan(0);
       expect(registered.pipelineVersion).to.equal(2);
       expect(registered.earlyStopping?.rmse).to.be.a('number');
+      expect(registered.intervalRef).to.match(/^models\/[0-9a-f]{64}\.interval-calibration\.json$/);
       // The production model name is never touched.
       expect(await registry.listVersions('traffic-test')).to.deep.equal([]);
     } finally {

@@ -374,6 +374,8 @@ describe('retraining activities on real stores', function () {
             rounds: 60,
             engine: 'native' as const,
             engineVersion: 'test',
+            // Calibrated already: this test is about the champion's re-scoring, not the candidate's model.
+            intervalRef: 'models/candidate.interval-calibration.json',
           },
         ],
         dataset: {

@@ -89,6 +89,9 @@ describe('retraining check (real dev server, real worker)', function () {
         expect(result.drift, 'drift against the champion').to.not.equal(undefined);
         expect(Object.keys(result.drift!.psi)).to.include.members(['temp', 'weather_main']);
         expect(result.drift!.decay!.ratio).to.be.greaterThan(0);
+        // Live accuracy includes the champion's interval coverage on the arriving labels.
+        expect(result.drift!.decay!.interval?.level).to.equal(0.9);
+        expect(result.drift!.decay!.interval?.coverage).to.be.greaterThan(0).and.at.most(1);
         const training = await client.workflow.getHandle(result.trainingWorkflowId!).describe();
         expect(training.memo).to.include({ validationYear: 2017 });
         const report = await openBlobStore(config.artifactsUri, config.s3).get(result.drift!.reportRef);

@@ -69,6 +69,8 @@ async function prepare(artifacts: BlobStore, features: FeatureSet) {
   });
   await artifacts.put(artifactKeys.datasetData(hash), encoded);
   await artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
+  // As prepareDataset stores them: the final model's intervals are calibrated on these rows.
+  await artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(split.validation));
   return {
     hash,
     ref: artifactKeys.datasetData(hash),
@@ -190,6 +192,14 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
     expect(refit.rounds).to.equal(selected.rounds);
     expect(refit.modelRef).to.not.equal(selected.modelRef);
     expect(refit.metrics).to.deep.equal(selected.metrics); // the selected model's honest score, not the refit's in-sample one
+    // Its intervals come from the selected model's residuals on 2016, which the refit has seen.
+    const calibration = JSON.parse((await artifacts.get(refit.intervalRef!)).toString('utf8')) as {
+      source: { rows: string; model: string };
+    };
+    expect(calibration.source).to.include({
+      rows: 'validation year 2016',
+      model: 'trial a before the refit',
+    });
     const data = await datasets.get(hash, ref);
     const refitRmse = (await predictMatrix({ artifacts, pool }, refit, data.validation)).reduce(
       (s, p, i) => s + (p - data.validationLabels[i]) ** 2,

@@ -9,6 +9,7 @@ import {
   parameterPoints,
   typicalWeek,
 } from '../../src/report/report-data';
+import { weekChart } from '../../src/report/charts';
 
 const params = {
   n_estimators: 100,
@@ -62,6 +63,22 @@ describe('run report data', function () {
     const week = typicalWeek({ times, actual, predicted });
     expect(week?.label).to.equal('2016-03-14 – 2016-03-20');
     expect(week?.points).to.have.length(2 * 24 * 7);
+  });
+
+  it('carries the prediction interval of the typical week as a band, with the week’s coverage', function () {
+    const times = Array.from({ length: 24 * 7 }, (_, i) => {
+      const day = 14 + Math.floor(i / 24);
+      return parseLocalDateTime(`2016-03-${day} ${String(i % 24).padStart(2, '0')}:00:00`);
+    });
+    const actual = Float32Array.from(times, (_, i) => (i % 4 === 0 ? 1300 : 1000));
+    const predicted = Float32Array.from(times, () => 1050);
+    const bounds = times.map((): [number, number] => [900.4, 1200.6]);
+    const week = typicalWeek({ times, actual, predicted, intervals: { level: 0.9, bounds } });
+    expect(week?.band).to.have.length(24 * 7);
+    expect(week?.band?.[0]).to.deep.equal({ time: '2016-03-14T00:00:00', low: 900, high: 1201 });
+    expect(week?.coverage).to.equal(0.75);
+    expect(weekChart(week!.points, week!.band).layer).to.have.length(2);
+    expect(typicalWeek({ times, actual, predicted })?.band).to.equal(undefined);
   });
 
   it('stacks beeswarm points around zero offset and ranks the colouring value', function () {

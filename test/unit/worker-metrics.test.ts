@@ -77,6 +77,8 @@ describe('worker metrics', () => {
       // Refitted through the whole validation year: a later candidate has no row to be compared on with it,
       // so no model is scored here.
       refit: { rounds: 60, rows: 1000 },
+      // Calibrated already (as the final model's is): registration has no model to calibrate here.
+      intervalRef: 'models/test.interval-calibration.json',
     });
     const input: RegisterModelsInput = {
       modelName: 'metrics-test',

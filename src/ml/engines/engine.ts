@@ -13,6 +13,8 @@ export interface TrainRequest {
   /** Evaluation set; the native engine uses it for early stopping. */
   validation?: DenseMatrix;
   validationLabels?: Float32Array;
+  /** One non-negative weight per training row (e.g. recency weights); absent: every row weighs 1. */
+  trainWeights?: Float32Array;
   params: XGBoostParams;
   /** Threads XGBoost may use for this one model. */
   nthread: number;
@@ -71,6 +73,15 @@ export function assertTrainRequest(request: TrainRequest): void {
   assertDenseMatrix(train, 'train');
   if (trainLabels.length !== train.rows) {
     throw new RangeError(`train: ${trainLabels.length} labels for ${train.rows} rows`);
+  }
+  const weights = request.trainWeights;
+  if (weights !== undefined) {
+    if (weights.length !== train.rows) {
+      throw new RangeError(`trainWeights: ${weights.length} weights for ${train.rows} rows`);
+    }
+    if (weights.some((w) => !(w >= 0) || !Number.isFinite(w))) {
+      throw new RangeError('trainWeights must be finite and non-negative');
+    }
   }
   if ((validation === undefined) !== (validationLabels === undefined)) {
     throw new RangeError('validation and validationLabels must be given together');

@@ -65,6 +65,10 @@ function train(library: XGBoostLibrary, request: TrainRequest): TrainedModel {
   try {
     const dtrain = createDMatrix(library, request.train, request.nthread, request.trainLabels);
     dmatrices.push(dtrain);
+    if (request.trainWeights) {
+      const weights = request.trainWeights;
+      library.check(api.XGDMatrixSetFloatInfo(dtrain, 'weight', weights, weights.length), 'setting weights');
+    }
     const dvalidation =
       request.validation && request.validationLabels
         ? createDMatrix(library, request.validation, request.nthread, request.validationLabels)

@@ -118,6 +118,12 @@ export function wasmBoosterOptions(params: XGBoostParams): Record<string, string
 
 function train(XGBoost: MlXGBoostClass, request: TrainRequest): TrainedModel {
   assertTrainRequest(request);
+  if (request.trainWeights) {
+    // ml-xgboost's train(x, y) takes no weights.
+    throw new RangeError(
+      'the wasm engine cannot train with sample weights (recency half-life): use the native engine',
+    );
+  }
   const booster = new XGBoost(wasmBoosterOptions(request.params));
   try {
     booster.train(toRows(request.train), request.trainLabels);

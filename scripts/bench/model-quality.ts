@@ -1,0 +1,276 @@
+/**
+ * Model quality tables from the rolling-origin backtest (docs/model-quality.md), one backtest per row:
+ *
+ * - ablation: the defaults, then each v2 derived feature left out in turn (`--without <f>`), then
+ *   `--with weather_description`;
+ * - recency: recency half-lives (`--recency-half-life <y>`) against off (the defaults);
+ * - coverage: per origin year, the empirical coverage and mean width of the defaults' intervals.
+ *
+ *   npm run bench:quality [-- --json] [--trials 30] [--origins 2014,2015,2016] [--half-lives 0.5,1,2,4]
+ *                         [--ablate holiday_day,...] [--tables ablation,recency,coverage] [--threads 2]
+ *
+ * Each backtest is exactly `client backtest` with the same flags (the CLI's own option parser builds its
+ * input), run against a Temporal dev server owned by this script and one in-process worker. Data: $DATA_DIR,
+ * else ../shared/data/metro-traffic/by-year, else data/sample. Origins must be ≤ 2016: an origin Y reads
+ * the years first-year … Y only, so 2017 and 2018 are never read.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import { Command } from 'commander';
+import { addTrainingOptions, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
+import type { AppConfig } from '../../src/config';
+import { DERIVED_FEATURES_V2 } from '../../src/ml/features-v2';
+import { DEFAULT_INTERVAL_LEVEL } from '../../src/ml/prediction-interval';
+import { createWorkers } from '../../src/runtime/workers';
+import { backtestWorkflow } from '../../src/workflows/backtest';
+import type { BacktestInput, BacktestResult } from '../../src/workflows/types';
+import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup';
+import { locateData } from './data';
+import { startDevServer } from './server';
+import { progress, round } from './stats';
+
+const PROJECT_ROOT = path.resolve(__dirname, '../../..');
+/** The last year any decision may look at: 2017 and 2018 stay unseen. */
+const LAST_DECISION_YEAR = 2016;
+const FIRST_YEAR = 2012;
+const TABLES = ['ablation', 'recency', 'coverage'] as const;
+type Table = (typeof TABLES)[number];
+
+interface Variant {
+  table: Table;
+  label: string;
+  /** `client backtest` flags beside --trials and --seed. */
+  flags: string[];
+}
+
+interface VariantResult {
+  table: Table;
+  label: string;
+  command: string;
+  rmseByYear: Record<string, number>;
+  meanRmse: number;
+  /** Relative to the defaults' mean RMSE in the same run. */
+  vsDefaults: number;
+  coverageByYear: Record<string, { coverage: number; meanWidth: number }>;
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      trials: { type: 'string', default: '30' },
+      seed: { type: 'string', default: '42' },
+      origins: { type: 'string', default: '2014,2015,2016' },
+      'half-lives': { type: 'string', default: '0.5,1,2,4' },
+      ablate: { type: 'string', default: DERIVED_FEATURES_V2.filter((f) => !BASIC.includes(f)).join(',') },
+      tables: { type: 'string', default: TABLES.join(',') },
+      threads: { type: 'string', default: String(Math.max(1, os.availableParallelism())) },
+    },
+  });
+  const origins = list(values.origins).map(Number);
+  const bad = origins.filter((y) => !Number.isInteger(y) || y > LAST_DECISION_YEAR || y < FIRST_YEAR + 2);
+  if (bad.length > 0) {
+    throw new Error(
+      `--origins ${bad.join(', ')}: origins must lie in ${FIRST_YEAR + 2}–${LAST_DECISION_YEAR} (2017 and 2018 stay unseen)`,
+    );
+  }
+  const tables = list(values.tables);
+  const unknown = tables.filter((t) => !(TABLES as readonly string[]).includes(t));
+  if (unknown.length > 0) throw new Error(`--tables: unknown ${unknown.join(', ')} (${TABLES.join(', ')})`);
+  const halfLives = list(values['half-lives']).map(Number);
+  if (halfLives.some((h) => !(h > 0))) throw new Error('--half-lives: positive numbers of years, e.g. 1,2');
+  return {
+    json: values.json,
+    trials: values.trials,
+    seed: values.seed,
+    origins,
+    halfLives,
+    ablate: list(values.ablate),
+    tables: tables as Table[],
+    threads: Number(values.threads),
+  };
+}
+
+/** hour, month and day_of_week are v1's calendar too; the ablation is about what v2 added. */
+const BASIC = ['hour', 'month', 'day_of_week'];
+
+function variants(options: ReturnType<typeof parseOptions>): Variant[] {
+  const out: Variant[] = [{ table: 'coverage', label: 'v2 defaults', flags: [] }];
+  if (options.tables.includes('ablation')) {
+    for (const feature of options.ablate)
+      out.push({ table: 'ablation', label: `without ${feature}`, flags: ['--without', feature] });
+    out.push({
+      table: 'ablation',
+      label: 'with weather_description',
+      flags: ['--with', 'weather_description'],
+    });
+  }
+  if (options.tables.includes('recency')) {
+    for (const h of options.halfLives)
+      out.push({ table: 'recency', label: `half-life ${h} y`, flags: ['--recency-half-life', String(h)] });
+  }
+  return out;
+}
+
+/** The input `client backtest <flags>` would start, through the CLI's own option parser and defaults. */
+function backtestTraining(flags: string[], dataUri: string): BacktestInput['training'] {
+  const cmd = addTrainingOptions(new Command('backtest').exitOverride(), { withYears: false });
+  cmd.parse(flags, { from: 'user' });
+  const parsed = cmd.opts<Omit<TrainingFlags, 'years' | 'valYear'>>();
+  const {
+    years: _years,
+    validationYear: _validationYear,
+    modelName: _modelName,
+    registerModels: _register,
+    trigger: _trigger,
+    ...training
+  } = trainingInputFrom(
+    { ...parsed, years: [FIRST_YEAR, FIRST_YEAR + 1], valYear: undefined },
+    { dataUri, engine: 'auto', trigger: 'ad-hoc' },
+  );
+  return training;
+}
+
+function quietLogger(entry: LogEntry): void {
+  if (entry.message.startsWith('No workflows registered')) return;
+  if (entry.level === 'WARN' || entry.level === 'ERROR') process.stderr.write(`[worker] ${entry.message}\n`);
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  const options = parseOptions();
+  const source = locateData(PROJECT_ROOT);
+  const years = new Set(source.files.map((f) => f.year));
+  for (let y = FIRST_YEAR; y <= Math.max(...options.origins); y++) {
+    if (!years.has(y)) throw new Error(`no ${y} file in ${source.dir}`);
+  }
+  progress(`data: ${source.kind} (${source.dir}); origins ${options.origins.join(', ')}`);
+  Runtime.install({ logger: new DefaultLogger('WARN', quietLogger) });
+  const server = await startDevServer();
+  const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-quality-'));
+  onCleanup(`artifacts ${artifactsDir}`, () => fs.rmSync(artifactsDir, { recursive: true, force: true }));
+  const suffix = Date.now().toString(36);
+  const config: AppConfig = {
+    temporalAddress: server.address,
+    namespace: 'default',
+    taskQueue: `quality-main-${suffix}`,
+    trialTaskQueue: `quality-trials-${suffix}`,
+    dataUri: pathToFileURL(source.dir).href,
+    artifactsUri: pathToFileURL(artifactsDir).href,
+    s3: { forcePathStyle: true },
+    xgboostEngine: 'auto',
+  };
+  const workers = await createWorkers({ config, trainingThreads: options.threads, nthreadPerTrial: 1 });
+  const running = workers.run();
+  onCleanup('worker', async () => {
+    workers.shutdown();
+    await running;
+  });
+
+  const results: VariantResult[] = [];
+  let defaults: BacktestResult | undefined;
+  for (const [i, variant] of variants(options).entries()) {
+    const flags = ['--trials', options.trials, '--seed', options.seed, ...variant.flags];
+    const command = `npm run client -- backtest ${flags.join(' ')} --origins ${options.origins.join(',')}`;
+    progress(`${i + 1}: ${variant.label} (${command})`);
+    const workflowId = `quality-${suffix}-${i}`;
+    const result = await server.client.workflow.execute(backtestWorkflow, {
+      taskQueue: config.taskQueue,
+      workflowId,
+      args: [
+        {
+          training: backtestTraining(flags, config.dataUri),
+          firstYear: FIRST_YEAR,
+          origins: options.origins,
+          modelNamePrefix: workflowId,
+          interval: DEFAULT_INTERVAL_LEVEL,
+          trialTaskQueue: config.trialTaskQueue,
+        },
+      ],
+    });
+    defaults ??= result;
+    const coverageByYear: VariantResult['coverageByYear'] = {};
+    for (const o of result.origins) {
+      if (o.interval) {
+        coverageByYear[o.year] = {
+          coverage: round(o.interval.coverage * 100, 1),
+          meanWidth: round(o.interval.meanWidth, 0),
+        };
+      }
+    }
+    results.push({
+      table: variant.table,
+      label: variant.label,
+      command,
+      rmseByYear: Object.fromEntries(result.origins.map((o) => [String(o.year), round(o.test.rmse, 1)])),
+      meanRmse: round(result.mean.rmse, 1),
+      vsDefaults: round((result.mean.rmse / defaults.mean.rmse - 1) * 100, 1),
+      coverageByYear,
+    });
+    progress(`${variant.label}: mean RMSE ${result.mean.rmse.toFixed(1)}`);
+  }
+  const report = {
+    data: source.kind,
+    trials: Number(options.trials),
+    seed: Number(options.seed),
+    origins: options.origins,
+    intervalLevel: DEFAULT_INTERVAL_LEVEL,
+    results,
+  };
+  console.log(options.json ? JSON.stringify(report, null, 2) : formatTables(report));
+}
+
+function formatTables(report: {
+  trials: number;
+  origins: number[];
+  intervalLevel: number;
+  results: VariantResult[];
+}): string {
+  const years = report.origins.map(String);
+  const rmseTable = (rows: VariantResult[]) => [
+    `| variant | ${years.join(' | ')} | mean RMSE | vs defaults |`,
+    `| --- | ${years.map(() => '---:').join(' | ')} | ---: | ---: |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${years.map((y) => r.rmseByYear[y].toFixed(1)).join(' | ')} | ${r.meanRmse.toFixed(1)} | ${r.vsDefaults >= 0 ? '+' : '−'}${Math.abs(r.vsDefaults).toFixed(1)} % |`,
+    ),
+  ];
+  const defaults = report.results[0];
+  const out: string[] = [`${report.trials} trials per search; test RMSE on each origin year.`];
+  const ablation = report.results.filter((r) => r.table === 'ablation');
+  if (ablation.length > 0) out.push('', '### Ablation', '', ...rmseTable([defaults, ...ablation]));
+  const recency = report.results.filter((r) => r.table === 'recency');
+  if (recency.length > 0) out.push('', '### Recency', '', ...rmseTable([defaults, ...recency]));
+  out.push(
+    '',
+    `### Coverage of the ${report.intervalLevel * 100} % intervals (defaults)`,
+    '',
+    '| origin | coverage | mean width (vehicles/h) | test RMSE |',
+    '| --- | ---: | ---: | ---: |',
+    ...years.map(
+      (y) =>
+        `| ${y} | ${defaults.coverageByYear[y]?.coverage.toFixed(1) ?? '-'} % | ${defaults.coverageByYear[y]?.meanWidth ?? '-'} | ${defaults.rmseByYear[y].toFixed(1)} |`,
+    ),
+  );
+  return out.join('\n');
+}
+
+main()
+  .then(() => cleanupAll())
+  .then(() => process.exit(0))
+  .catch(async (err: unknown) => {
+    process.stderr.write(`bench:quality failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    await cleanupAll();
+    process.exit(1);
+  });

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { averagePredictions } from '../ml/ensemble-model';
+import { transformWithPipeline, validateAnyFeaturePipeline } from '../ml/feature-pipeline';
+import {
+  assertIntervalLevel,
+  calibrateIntervals,
+  parseIntervalCalibration,
+  predictionIntervals,
+  roundInterval,
+  type Interval,
+  type IntervalCalibration,
+} from '../ml/prediction-interval';
+import type { TrafficRow } from '../ml/types';
+import type { ModelVersion } from '../registry/model-registry';
+import type { BlobStore } from '../storage/blob-store';
+import { artifactKeys } from './artifact-keys';
+import { predictMatrix, type ScoreDeps, type StoredModel } from './score-version';
+
+/**
+ * Calibrates prediction intervals on a prepared set's validation year with the mean prediction of
+ * `models`, which must never have been fitted on that year: for a refitted model these are the selected
+ * trials' own (pre-refit) models, whose one-year-ahead errors stand in for the refit's on the next year.
+ * Stores the calibration and returns its key.
+ */
+export async function calibrateOnValidationYear(
+  deps: ScoreDeps,
+  input: { datasetHash: string; validationYear: number; models: StoredModel[]; modelLabel: string },
+): Promise<string> {
+  const rows = JSON.parse(
+    (await deps.artifacts.get(artifactKeys.datasetValidationRows(input.datasetHash))).toString('utf8'),
+  ) as TrafficRow[];
+  const pipeline = validateAnyFeaturePipeline(
+    JSON.parse((await deps.artifacts.get(artifactKeys.datasetPipeline(input.datasetHash))).toString('utf8')),
+  );
+  const x = transformWithPipeline(pipeline, rows).matrix;
+  const predictions: Float32Array[] = [];
+  for (const model of input.models) predictions.push(await predictMatrix(deps, model, x));
+  const calibration = calibrateIntervals({
+    rows,
+    labels: Float64Array.from(rows, (r) => r.traffic_volume as number),
+    predictions: averagePredictions(predictions),
+    source: { rows: `validation year ${input.validationYear}`, model: input.modelLabel },
+  });
+  const bytes = Buffer.from(JSON.stringify(calibration));
+  const ref = artifactKeys.intervalCalibration(createHash('sha256').update(bytes).digest('hex'));
+  if (!(await deps.artifacts.head(ref))) await deps.artifacts.put(ref, bytes);
+  return ref;
+}
+
+export async function loadIntervalCalibration(
+  artifacts: BlobStore,
+  ref: string,
+): Promise<IntervalCalibration> {
+  return parseIntervalCalibration(JSON.parse((await artifacts.get(ref)).toString('utf8')));
+}
+
+/** Raised for a version registered before intervals existed: it has no calibration to give them. */
+export class IntervalsUnavailableError extends Error {
+  override readonly name = 'IntervalsUnavailableError';
+}
+
+/**
+ * Central intervals at `level` for rows a version predicted, from the calibration stored with it,
+ * rounded to 0.01 like the predictions.
+ */
+export async function intervalsForVersion(
+  artifacts: BlobStore,
+  version: Pick<ModelVersion, 'modelName' | 'version' | 'intervalRef'>,
+  rows: readonly TrafficRow[],
+  predictions: ArrayLike<number>,
+  level: number,
+): Promise<Interval[]> {
+  assertIntervalLevel(level);
+  if (!version.intervalRef) {
+    throw new IntervalsUnavailableError(
+      `${version.modelName} v${version.version} has no prediction-interval calibration (registered before intervals existed): retrain it to get intervals`,
+    );
+  }
+  const calibration = await loadIntervalCalibration(artifacts, version.intervalRef);
+  return predictionIntervals(calibration, rows, predictions, level).map(roundInterval);
+}
