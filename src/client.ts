@@ -3,6 +3,7 @@ import { addBacktestCommand, backtestSummaryOf } from './cli/backtest-command';
 import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
 import { addExplainCommand } from './cli/explain-command';
+import { addMlflowCommands, mirrorAliasesAfterMove } from './cli/mlflow-command';
 import { addReportCommand } from './cli/report-command';
 import { formatTrainingResult, formatVersions } from './cli/format';
 import { runBatchPrediction } from './cli/batch-prediction-run';
@@ -107,7 +108,12 @@ export function buildProgram(): Command {
     .action(async (ref: string, opts: { modelName: string }) => {
       console.log(JSON.stringify(await showVersion(registryOf(loadConfig()), opts.modelName, ref), null, 2));
     });
-  addChampionCommands(models, () => registryOf(loadConfig()));
+  addChampionCommands(
+    models,
+    () => registryOf(loadConfig()),
+    (modelName, flags) => mirrorAliasesAfterMove(loadConfig(), modelName, flags.mlflowTrackingUri),
+  );
+  addMlflowCommands(program, { loadConfig, connect });
 
   program
     .command('predict [file]')

@@ -10,6 +10,7 @@ import type {
   DescribeTrainingDataInput,
   FindTrainingInput,
   InspectDataStateInput,
+  MirrorToMlflowInput,
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
@@ -38,6 +39,7 @@ import { describeTrainingDataWith } from './training-data';
 import { runTrialWith } from './trial';
 import { appendTrialTableWith } from './trial-table';
 import { buildRunReportWith } from './run-report';
+import { mirrorToMlflowWith } from './mlflow-mirror';
 
 export interface ActivityDeps {
   artifacts: BlobStore;
@@ -82,6 +84,7 @@ export function createActivities(deps: ActivityDeps) {
       describeTrainingDataWith(all, input),
     ),
     findTraining: (input: FindTrainingInput) => findTrainingWith(input),
+    mirrorToMlflow: failFastOnBadStore((input: MirrorToMlflowInput) => mirrorToMlflowWith(all, input)),
   };
 }
 

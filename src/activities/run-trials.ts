@@ -14,13 +14,7 @@ export async function loadRunTrials(
   const search = result.search;
   if (!search) return [];
   if (search.trialTableRef) {
-    const text = (await deps.artifacts.get(search.trialTableRef)).toString('utf8');
-    return text
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as TrialTableRow)
-      .sort((a, b) => a.index - b.index)
-      .map((row) => ({
+    return (await loadTrialTable(deps, search.trialTableRef)).map((row) => ({
         trialId: row.trialId,
         params: row.params,
         metrics: row.metrics,
@@ -39,4 +33,17 @@ export async function loadRunTrials(
     })),
     ...search.failures.map((f) => ({ trialId: f.trialId, params: f.params, error: f.error })),
   ];
+}
+
+/** The rows of a search's trial table, by trial index. */
+export async function loadTrialTable(
+  deps: { artifacts: BlobStore },
+  trialTableRef: string,
+): Promise<TrialTableRow[]> {
+  const text = (await deps.artifacts.get(trialTableRef)).toString('utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as TrialTableRow)
+    .sort((a, b) => a.index - b.index);
 }

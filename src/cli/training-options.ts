@@ -10,6 +10,7 @@ import {
   storageUri,
 } from '../runtime/arguments';
 import { DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
+import { trackingUriFrom } from '../mlflow/mlflow-settings';
 import { validateParams } from '../ml/params';
 import type { EngineChoice, XGBoostParams } from '../ml/types';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
@@ -52,6 +53,7 @@ export interface TrainingFlags {
   refit: boolean;
   ensemble: number;
   maxBadRows?: number;
+  mlflowTrackingUri?: string;
 }
 
 function trialCount(value: string): number {
@@ -196,6 +198,10 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       '--max-bad-rows <share>',
       `largest share of malformed rows per file, e.g. 0.01 or 1% (default: $MAX_BAD_ROWS or ${DEFAULT_MAX_BAD_ROW_SHARE * 100}%)`,
       (value: string) => namedShare(value, '--max-bad-rows'),
+    )
+    .option(
+      '--mlflow-tracking-uri <url>',
+      'mirror the run, its trials and registered versions to this MLflow server (default: $MLFLOW_TRACKING_URI; unset: no mirror)',
     );
   if (opts.withYears) {
     cmd
@@ -240,5 +246,16 @@ export function trainingInputFrom(
     maxBadRowShare:
       flags.maxBadRows ??
       (process.env.MAX_BAD_ROWS ? namedShare(process.env.MAX_BAD_ROWS, 'MAX_BAD_ROWS') : undefined),
+    ...mlflowOption(flags.mlflowTrackingUri),
   };
+}
+
+/** `{ mlflowTrackingUri }` when mirroring is on (flag or MLFLOW_TRACKING_URI), else nothing: inputs stay as they were. */
+function mlflowOption(flag: string | undefined): { mlflowTrackingUri?: string } {
+  try {
+    const uri = trackingUriFrom(flag);
+    return uri === undefined ? {} : { mlflowTrackingUri: uri };
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

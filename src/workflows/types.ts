@@ -100,6 +100,8 @@ export interface TrialResult {
   pruned?: boolean;
   /** Best validation RMSE within each ASHA rung the trial reached. */
   rungScores?: number[];
+  /** The boosting rounds of those rungs (rungRounds[k] belongs to rungScores[k]). */
+  rungRounds?: number[];
 }
 
 export type PruningKind = 'none' | 'asha';
@@ -160,6 +162,9 @@ export interface TrialTableRow {
   trainMs?: number;
   modelRef?: string;
   error?: string;
+  earlyStoppingRmse?: number;
+  rungScores?: number[];
+  rungRounds?: number[];
 }
 
 export interface AppendTrialTableInput {
@@ -279,6 +284,8 @@ export interface TrainingInput {
   maxBadRowShare?: number;
   /** See RegisterModelsInput.onlyIfBetterThanChampion. */
   registerOnlyIfBetter?: boolean;
+  /** Mirror the run, its trials and its registered versions to this MLflow tracking server (no credentials in it). */
+  mlflowTrackingUri?: string;
 }
 
 export type BacktestSettings = Pick<
@@ -293,7 +300,14 @@ export interface BacktestSummary {
   rmseByYear: Record<string, number>;
 }
 
-export type TrainingStage = 'preparing' | 'searching' | 'finalizing' | 'registering' | 'reporting' | 'done';
+export type TrainingStage =
+  | 'preparing'
+  | 'searching'
+  | 'finalizing'
+  | 'registering'
+  | 'reporting'
+  | 'mirroring'
+  | 'done';
 
 export interface TrainingResult {
   workflowId: string;
@@ -311,7 +325,44 @@ export interface TrainingResult {
   registration?: RegisterModelsResult;
   /** Artifact-store key of the run report (`reports/<run id>.html`). */
   reportRef?: string;
+  /** The MLflow mirror's outcome, when the run was started with an MLflow tracking URI. */
+  mlflow?: MlflowMirrorSummary;
 }
+
+/** Mirrors a finished training (its run, trials, artifacts, registered versions and aliases) to MLflow. */
+export interface MirrorToMlflowInput {
+  trackingUri: string;
+  workflowId: string;
+  /** ISO time the training workflow started. */
+  startedAt: string;
+  training: Omit<TrainingInput, 'mlflowTrackingUri'>;
+  result: TrainingResult;
+}
+
+export interface MlflowMirrorCounts {
+  experiments: number;
+  runs: number;
+  trialRuns: number;
+  modelVersions: number;
+  /** Duplicates (left by a concurrent or retried writer) deleted. */
+  duplicatesRemoved: number;
+}
+
+export interface MirrorToMlflowResult {
+  experimentId: string;
+  runId: string;
+  trialRuns: number;
+  /** This project's version → the MLflow model version that mirrors it. */
+  versions: { version: number; mlflowVersion: string }[];
+  /** Aliases as MLflow has them now (alias → MLflow version). */
+  aliases: Record<string, string>;
+  created: MlflowMirrorCounts;
+}
+
+/** A training's mirror never fails the training: `failed` says why, and `client mlflow sync` completes it later. */
+export type MlflowMirrorSummary =
+  | ({ status: 'mirrored'; trackingUri: string } & Omit<MirrorToMlflowResult, 'created'>)
+  | { status: 'failed'; trackingUri: string; error: string };
 
 export interface BuildRunReportInput {
   /** The training workflow id. */
