@@ -263,10 +263,11 @@ export async function mirrorModelRegistry(
 
   deps.heartbeat?.('aliases');
   const mlflowVersionOf = new Map(out.versions.map((v) => [v.version, v.mlflowVersion]));
+  const theirs = (await mlflow.getRegisteredModel(modelName))?.aliases ?? [];
   for (const alias of MIRRORED_ALIASES) {
     const ours = await deps.registry.getAlias(modelName, alias);
     const target = ours ? mlflowVersionOf.get(ours.version) : undefined;
-    const current = await mlflow.getModelVersionByAlias(modelName, alias);
+    const current = theirs.find((a) => a.alias === alias);
     if (target !== undefined) {
       if (current?.version !== target) await mlflow.setAlias(modelName, alias, target);
       out.aliases[alias] = target;

@@ -323,19 +323,12 @@ export class MlflowClient {
     await this.#call('DELETE', 'model-versions/delete', { name, version });
   }
 
-  async getModelVersionByAlias(name: string, alias: string): Promise<MlflowModelVersion | undefined> {
-    const body = await this.#orNotFound(() =>
-      this.#call<{ model_version: MlflowModelVersion }>('GET', 'registered-models/alias', { name, alias }),
-    );
-    return body?.model_version;
-  }
-
   async setAlias(name: string, alias: string, version: string): Promise<void> {
     await this.#call('POST', 'registered-models/alias', { name, alias, version });
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
-    await this.#orNotFound(() => this.#call('DELETE', 'registered-models/alias', { name, alias }));
+    await this.#call('DELETE', 'registered-models/alias', { name, alias });
   }
 
   // Transport

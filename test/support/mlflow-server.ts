@@ -74,7 +74,7 @@ export async function startMlflowForTests(): Promise<TestMlflow> {
         '--workers',
         '1',
       ],
-      { stdio: ['ignore', log, log], detached: true, env: { ...process.env, MLFLOW_TRACKING_URI: '' } },
+      { stdio: ['ignore', log, log], detached: true, env: { ...process.env, MLFLOW_TRACKING_URI: '', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' } },
     );
     fs.closeSync(log);
     const deadline = Date.now() + 120_000;
