@@ -147,7 +147,8 @@ export async function mirrorTraining(
   if (!hasData(parent, 'metrics')) {
     const metrics: MlflowMetric[] = [];
     const add = (key: string, value: number | undefined) => {
-      if (value !== undefined && Number.isFinite(value)) metrics.push({ key, value, timestamp: startTime, step: 0 });
+      if (value !== undefined && Number.isFinite(value))
+        metrics.push({ key, value, timestamp: startTime, step: 0 });
     };
     add('best_validation_rmse', best?.metrics.rmse);
     add('best_validation_mae', best?.metrics.mae);
@@ -168,7 +169,14 @@ export async function mirrorTraining(
   );
   for (const trial of trials) {
     const existing = children.filter((r) => tagOf(r, MIRROR_TAGS.trialId) === trial.trialId);
-    await mirrorTrial(deps, created, { experimentId, parent, trial, startTime, existing, workflowId: input.workflowId });
+    await mirrorTrial(deps, created, {
+      experimentId,
+      parent,
+      trial,
+      startTime,
+      existing,
+      workflowId: input.workflowId,
+    });
   }
 
   heartbeat('artifacts');
@@ -340,7 +348,8 @@ async function mirrorTrial(
   if (!hasData(run, 'metrics')) {
     const metrics: MlflowMetric[] = [];
     const add = (key: string, value: number | undefined, step = 0) => {
-      if (value !== undefined && Number.isFinite(value)) metrics.push({ key, value, timestamp: startTime, step });
+      if (value !== undefined && Number.isFinite(value))
+        metrics.push({ key, value, timestamp: startTime, step });
     };
     add('validation_rmse', trial.metrics?.rmse);
     add('validation_mae', trial.metrics?.mae);
@@ -354,7 +363,8 @@ async function mirrorTrial(
     if (metrics.length > 0) await mlflow.logBatch(run.info.run_id, { metrics });
   }
   const status = trial.status === 'failed' ? 'FAILED' : 'FINISHED';
-  if (run.info.status !== status) await mlflow.updateRun(run.info.run_id, status, startTime + (trial.trainMs ?? 0));
+  if (run.info.status !== status)
+    await mlflow.updateRun(run.info.run_id, status, startTime + (trial.trainMs ?? 0));
 }
 
 /** Finds the run by its identifying tags or creates it; of racing duplicates the lowest run id is kept. */
@@ -388,7 +398,11 @@ async function ensureRun(
  * XGBoost JSON plus an MLmodel file (the `xgboost` flavour); an ensemble as one XGBoost JSON per member plus
  * `ensemble.json` (the prediction is the members' mean; no MLflow flavour averages models).
  */
-async function uploadVersionModel(deps: MlflowMirrorDeps, run: MlflowRun, version: ModelVersion): Promise<string> {
+async function uploadVersionModel(
+  deps: MlflowMirrorDeps,
+  run: MlflowRun,
+  version: ModelVersion,
+): Promise<string> {
   const { mlflow } = deps;
   const dir = `model-v${version.version}`;
   const present = new Set(
@@ -502,30 +516,26 @@ async function trialRowsOf(
   if (!search) return [];
   if (search.trialTableRef) return loadTrialTable(deps, search.trialTableRef);
   return [
-    ...search.leaderboard.map(
-      (t, index): TrialTableRow => ({
-        index,
-        trialId: t.trialId,
-        status: t.pruned ? 'pruned' : 'succeeded',
-        params: t.params,
-        metrics: t.metrics,
-        rounds: t.rounds,
-        roundsTrained: t.roundsTrained,
-        trainMs: t.trainMs,
-        ...(t.earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse: t.earlyStoppingRmse }),
-        ...(t.rungScores ? { rungScores: t.rungScores } : {}),
-        ...(t.rungRounds ? { rungRounds: t.rungRounds } : {}),
-      }),
-    ),
-    ...search.failures.map(
-      (f, i): TrialTableRow => ({
-        index: search.leaderboard.length + i,
-        trialId: f.trialId,
-        status: 'failed',
-        params: f.params,
-        error: f.error,
-      }),
-    ),
+    ...search.leaderboard.map((t, index): TrialTableRow => ({
+      index,
+      trialId: t.trialId,
+      status: t.pruned ? 'pruned' : 'succeeded',
+      params: t.params,
+      metrics: t.metrics,
+      rounds: t.rounds,
+      roundsTrained: t.roundsTrained,
+      trainMs: t.trainMs,
+      ...(t.earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse: t.earlyStoppingRmse }),
+      ...(t.rungScores ? { rungScores: t.rungScores } : {}),
+      ...(t.rungRounds ? { rungRounds: t.rungRounds } : {}),
+    })),
+    ...search.failures.map((f, i): TrialTableRow => ({
+      index: search.leaderboard.length + i,
+      trialId: f.trialId,
+      status: 'failed',
+      params: f.params,
+      error: f.error,
+    })),
   ];
 }
 

@@ -15,13 +15,13 @@ export async function loadRunTrials(
   if (!search) return [];
   if (search.trialTableRef) {
     return (await loadTrialTable(deps, search.trialTableRef)).map((row) => ({
-        trialId: row.trialId,
-        params: row.params,
-        metrics: row.metrics,
-        rounds: row.rounds,
-        trainMs: row.trainMs,
-        error: row.error,
-      }));
+      trialId: row.trialId,
+      params: row.params,
+      metrics: row.metrics,
+      rounds: row.rounds,
+      trainMs: row.trainMs,
+      error: row.error,
+    }));
   }
   return [
     ...search.leaderboard.map((t) => ({

@@ -13,7 +13,10 @@ interface MoveFlags {
 }
 
 /** Runs after a move (e.g. mirroring the aliases to MLflow); returns a line to print on stderr, if any. */
-export type AfterMove = (modelName: string, flags: { mlflowTrackingUri?: string }) => Promise<string | undefined>;
+export type AfterMove = (
+  modelName: string,
+  flags: { mlflowTrackingUri?: string },
+) => Promise<string | undefined>;
 
 function defaultActor(): string {
   try {
@@ -41,7 +44,10 @@ export function addChampionCommands(
       .option('--reason <text>', 'why (recorded in the champion history)')
       .option('--by <who>', 'who moves it (default: the OS user name)')
       .option('--json', 'print machine-readable JSON')
-      .option('--mlflow-tracking-uri <url>', 'mirror the aliases to this MLflow server (default: $MLFLOW_TRACKING_URI)');
+      .option(
+        '--mlflow-tracking-uri <url>',
+        'mirror the aliases to this MLflow server (default: $MLFLOW_TRACKING_URI)',
+      );
   const after = async (flags: MoveFlags) => {
     const line = await afterMove(flags.modelName, flags);
     if (line) console.error(line);

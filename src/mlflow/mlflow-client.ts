@@ -225,10 +225,14 @@ export class MlflowClient {
   /** Uploads one file to `<run artifact root>/<path>`; uploading the same path again replaces it. */
   async uploadArtifact(run: MlflowRun, artifactPath: string, bytes: Uint8Array | string): Promise<void> {
     const root = proxiedArtifactRoot(run.info.artifact_uri);
-    await this.#request('PUT', `api/2.0/mlflow-artifacts/artifacts/${encodePath(`${root}/${artifactPath}`)}`, {
-      body: typeof bytes === 'string' ? Buffer.from(bytes) : bytes,
-      contentType: 'application/octet-stream',
-    });
+    await this.#request(
+      'PUT',
+      `api/2.0/mlflow-artifacts/artifacts/${encodePath(`${root}/${artifactPath}`)}`,
+      {
+        body: typeof bytes === 'string' ? Buffer.from(bytes) : bytes,
+        contentType: 'application/octet-stream',
+      },
+    );
   }
 
   async listArtifacts(runId: string, artifactPath?: string): Promise<MlflowFileInfo[]> {

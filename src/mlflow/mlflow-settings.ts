@@ -55,7 +55,9 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Mlflow
   const username = env.MLFLOW_TRACKING_USERNAME || undefined;
   const password = env.MLFLOW_TRACKING_PASSWORD || undefined;
   if ((username === undefined) !== (password === undefined)) {
-    throw new MlflowSettingsError('set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or neither');
+    throw new MlflowSettingsError(
+      'set both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or neither',
+    );
   }
   return { token, username, password };
 }

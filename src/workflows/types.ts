@@ -301,13 +301,7 @@ export interface BacktestSummary {
 }
 
 export type TrainingStage =
-  | 'preparing'
-  | 'searching'
-  | 'finalizing'
-  | 'registering'
-  | 'reporting'
-  | 'mirroring'
-  | 'done';
+  'preparing' | 'searching' | 'finalizing' | 'registering' | 'reporting' | 'mirroring' | 'done';
 
 export interface TrainingResult {
   workflowId: string;

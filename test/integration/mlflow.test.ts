@@ -55,8 +55,11 @@ function rest(mlflow: TestMlflow) {
   };
   return {
     experimentId: async (name: string) =>
-      (await call<{ experiment: { experiment_id: string } }>('GET', 'experiments/get-by-name', { experiment_name: name }))
-        .experiment.experiment_id,
+      (
+        await call<{ experiment: { experiment_id: string } }>('GET', 'experiments/get-by-name', {
+          experiment_name: name,
+        })
+      ).experiment.experiment_id,
     searchRuns: async (experimentId: string, filter: string) =>
       (
         await call<{ runs?: Run[] }>('POST', 'runs/search', {
@@ -104,7 +107,10 @@ function rest(mlflow: TestMlflow) {
 const tag = (entity: { tags?: Tag[] } | Run, key: string) =>
   ('info' in entity ? entity.data.tags : entity.tags)?.find((t) => t.key === key)?.value;
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLIENT_JS, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
@@ -134,7 +140,11 @@ async function featureMatrix(
 }
 
 /** Our engine's prediction of a stored version (single or ensemble) on a matrix. */
-async function enginePredictions(config: AppConfig, version: ModelVersion, x: DenseMatrix): Promise<Float32Array> {
+async function enginePredictions(
+  config: AppConfig,
+  version: ModelVersion,
+  x: DenseMatrix,
+): Promise<Float32Array> {
   const artifacts = openBlobStore(config.artifactsUri, config.s3);
   const engine = await resolveEngine('native');
   const predict = async (ref: string, rounds: number) => {
@@ -172,7 +182,8 @@ function pythonPredictions(mlflow: TestMlflow, x: DenseMatrix, script: string): 
     env: { ...process.env, MLFLOW_TRACKING_URI: mlflow.uri },
     maxBuffer: 64 * 2 ** 20,
   });
-  if (result.status !== 0) throw new Error(`python failed: ${result.stderr.split('\n').slice(-8).join('\n')}`);
+  if (result.status !== 0)
+    throw new Error(`python failed: ${result.stderr.split('\n').slice(-8).join('\n')}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as number[];
 }
 
@@ -196,7 +207,10 @@ describe('MLflow mirror against a real MLflow server', function () {
     await mlflow?.dispose();
   });
 
-  async function train(config: AppConfig, overrides: Parameters<typeof trainingInput>[1]): Promise<TrainingResult> {
+  async function train(
+    config: AppConfig,
+    overrides: Parameters<typeof trainingInput>[1],
+  ): Promise<TrainingResult> {
     const workers = await startTestWorkers(env, config);
     try {
       const client = env.client as unknown as Client;
@@ -232,12 +246,21 @@ describe('MLflow mirror against a real MLflow server', function () {
     const api = rest(mlflow);
 
     const experimentId = await api.experimentId(modelName);
-    const parents = await api.searchRuns(experimentId, `tags.\`traffic_ml.workflow_id\` = '${result.workflowId}' and tags.\`traffic_ml.kind\` = 'training'`);
+    const parents = await api.searchRuns(
+      experimentId,
+      `tags.\`traffic_ml.workflow_id\` = '${result.workflowId}' and tags.\`traffic_ml.kind\` = 'training'`,
+    );
     expect(parents).to.have.length(1);
     const parent = parents[0];
     expect(parent.info.status).to.equal('FINISHED');
     const params = Object.fromEntries((parent.data.params ?? []).map((p) => [p.key, p.value]));
-    expect(params).to.include({ max_evals: '6', n_best_models: '2', years: '2012,2013,2014,2015,2016', validation_year: '2016', seed: '42' });
+    expect(params).to.include({
+      max_evals: '6',
+      n_best_models: '2',
+      years: '2012,2013,2014,2015,2016',
+      validation_year: '2016',
+      seed: '42',
+    });
     const metrics = Object.fromEntries((parent.data.metrics ?? []).map((m) => [m.key, m.value]));
     const best = result.search!.leaderboard[0];
     expect(metrics.best_validation_rmse).to.be.closeTo(best.metrics.rmse, 1e-6);
@@ -248,13 +271,20 @@ describe('MLflow mirror against a real MLflow server', function () {
     expect(tag(parent, 'data_files')).to.contain('Metro_Interstate_Traffic_Volume_2016.csv');
 
     // One nested run per trial, with its hyperparameters, metrics and status.
-    const children = await api.searchRuns(experimentId, `tags.\`mlflow.parentRunId\` = '${parent.info.run_id}'`);
+    const children = await api.searchRuns(
+      experimentId,
+      `tags.\`mlflow.parentRunId\` = '${parent.info.run_id}'`,
+    );
     const counts = result.search!.counts!;
     expect(children).to.have.length(counts.succeeded + counts.pruned + counts.failed);
     for (const child of children) {
       expect(child.info.status).to.equal(tag(child, 'trial_status') === 'failed' ? 'FAILED' : 'FINISHED');
       expect(tag(child, 'pruned')).to.equal(String(tag(child, 'trial_status') === 'pruned'));
-      expect((child.data.params ?? []).map((p) => p.key)).to.include.members(['max_depth', 'learning_rate', 'n_estimators']);
+      expect((child.data.params ?? []).map((p) => p.key)).to.include.members([
+        'max_depth',
+        'learning_rate',
+        'n_estimators',
+      ]);
     }
     const bestChild = children.find((c) => tag(c, 'traffic_ml.trial_id') === best.trialId)!;
     const childMetrics = Object.fromEntries((bestChild.data.metrics ?? []).map((m) => [m.key, m.value]));
@@ -268,7 +298,10 @@ describe('MLflow mirror against a real MLflow server', function () {
     // Artifacts: report, pipeline, each registered version's model with its MLmodel.
     const top = await api.artifacts(parent.info.run_id);
     expect(top).to.include.members(['report', 'feature-pipeline', 'model-v1', 'model-v2']);
-    expect(await api.artifacts(parent.info.run_id, 'model-v1')).to.have.members(['model-v1/model.json', 'model-v1/MLmodel']);
+    expect(await api.artifacts(parent.info.run_id, 'model-v1')).to.have.members([
+      'model-v1/model.json',
+      'model-v1/MLmodel',
+    ]);
     expect((await api.download(parent, 'report/run-report.html')).toString('utf8')).to.contain('<html');
 
     // Registry: one MLflow version per project version, tagged, sourced from the run's artifact.
@@ -282,7 +315,10 @@ describe('MLflow mirror against a real MLflow server', function () {
 
     // Promote the other version, then roll back, with the real CLI: MLflow's alias follows each move.
     const other = champion === 1 ? 2 : 1;
-    const promoted = await runCli(['models', 'promote', String(other), '--model-name', modelName], cliEnv(config));
+    const promoted = await runCli(
+      ['models', 'promote', String(other), '--model-name', modelName],
+      cliEnv(config),
+    );
     expect(promoted.code, promoted.stderr).to.equal(0);
     expect(tag(await api.byAlias(modelName, 'champion'), 'traffic_ml.version')).to.equal(String(other));
     const rolledBack = await runCli(['models', 'rollback', '--model-name', modelName], cliEnv(config));
@@ -305,11 +341,21 @@ describe('MLflow mirror against a real MLflow server', function () {
   it('mirrors an ensemble: every member as XGBoost JSON; averaging them in Python predicts what the engine predicts', async () => {
     const config = testConfig({});
     const modelName = 'mlflow-ensemble';
-    const result = await train(config, { modelName, trials: 4, top: 1, ensemble: 3, refit: false, mlflowTrackingUri: mlflow.uri });
+    const result = await train(config, {
+      modelName,
+      trials: 4,
+      top: 1,
+      ensemble: 3,
+      refit: false,
+      mlflowTrackingUri: mlflow.uri,
+    });
     expect(result.mlflow?.status, JSON.stringify(result.mlflow)).to.equal('mirrored');
     const api = rest(mlflow);
     const experimentId = await api.experimentId(modelName);
-    const [parent] = await api.searchRuns(experimentId, `tags.\`traffic_ml.workflow_id\` = '${result.workflowId}' and tags.\`traffic_ml.kind\` = 'training'`);
+    const [parent] = await api.searchRuns(
+      experimentId,
+      `tags.\`traffic_ml.workflow_id\` = '${result.workflowId}' and tags.\`traffic_ml.kind\` = 'training'`,
+    );
     expect(await api.artifacts(parent.info.run_id, 'model-v1')).to.have.members([
       'model-v1/ensemble.json',
       'model-v1/member-0.json',
@@ -343,7 +389,14 @@ describe('MLflow mirror against a real MLflow server', function () {
       const handle = await startTraining(
         client,
         config,
-        trainingInput(config, { modelName, trials: 4, top: 2, ensemble: 1, refit: false, mlflowTrackingUri: mlflow.uri }),
+        trainingInput(config, {
+          modelName,
+          trials: 4,
+          top: 2,
+          ensemble: 1,
+          refit: false,
+          mlflowTrackingUri: mlflow.uri,
+        }),
       );
       await mlflow.stop();
       result = await handle.result();
@@ -375,8 +428,13 @@ describe('MLflow mirror against a real MLflow server', function () {
     const parents = await api.searchRuns(experimentId, `tags.\`traffic_ml.kind\` = 'training'`);
     expect(parents).to.have.length(1);
     expect(parents[0].info.status).to.equal('FINISHED');
-    expect(await api.searchRuns(experimentId, `tags.\`mlflow.parentRunId\` = '${parents[0].info.run_id}'`)).to.have.length(4);
-    expect((await api.versions(modelName)).map((v) => tag(v, 'traffic_ml.version'))).to.deep.equal(['1', '2']);
+    expect(
+      await api.searchRuns(experimentId, `tags.\`mlflow.parentRunId\` = '${parents[0].info.run_id}'`),
+    ).to.have.length(4);
+    expect((await api.versions(modelName)).map((v) => tag(v, 'traffic_ml.version'))).to.deep.equal([
+      '1',
+      '2',
+    ]);
     expect(tag(await api.byAlias(modelName, 'champion'), 'traffic_ml.version')).to.equal(
       String(result.registration!.champion.championVersion),
     );

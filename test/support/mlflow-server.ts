@@ -35,7 +35,8 @@ export function ensureMlflowVenv(): string {
   const python = path.join(VENV, 'bin', 'python');
   const importable = () =>
     fs.existsSync(python) && spawnSync(python, ['-c', 'import mlflow, xgboost']).status === 0;
-  if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === MLFLOW_VERSION && importable()) return python;
+  if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === MLFLOW_VERSION && importable())
+    return python;
   const run = (command: string, args: string[]) => {
     const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (result.status !== 0) {
@@ -45,7 +46,15 @@ export function ensureMlflowVenv(): string {
   };
   if (!fs.existsSync(python)) run('python3', ['-m', 'venv', VENV]);
   // xgboost: the mlflow.xgboost flavour's loader needs it inside the venv.
-  run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `mlflow==${MLFLOW_VERSION}`, 'xgboost']);
+  run(python, [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    `mlflow==${MLFLOW_VERSION}`,
+    'xgboost',
+  ]);
   if (!importable()) throw new Error(`import mlflow, xgboost still fails in ${VENV}`);
   fs.writeFileSync(STAMP, MLFLOW_VERSION);
   return python;
@@ -74,7 +83,11 @@ export async function startMlflowForTests(): Promise<TestMlflow> {
         '--workers',
         '1',
       ],
-      { stdio: ['ignore', log, log], detached: true, env: { ...process.env, MLFLOW_TRACKING_URI: '', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' } },
+      {
+        stdio: ['ignore', log, log],
+        detached: true,
+        env: { ...process.env, MLFLOW_TRACKING_URI: '', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' },
+      },
     );
     fs.closeSync(log);
     const deadline = Date.now() + 120_000;

@@ -36,14 +36,20 @@ describe('MLflow settings and REST client', () => {
     expect(() => parseTrackingUri('databricks')).to.throw(/MLFLOW_TRACKING_URI must be an http\(s\) URL/);
     expect(() => parseTrackingUri('http://bob:secret@mlflow:5000')).to.throw(/must not contain credentials/);
     expect(trackingUriFrom(undefined, {})).to.equal(undefined);
-    expect(trackingUriFrom(undefined, { MLFLOW_TRACKING_URI: 'https://m.example' })).to.equal('https://m.example');
-    expect(trackingUriFrom('http://flag:1', { MLFLOW_TRACKING_URI: 'https://m.example' })).to.equal('http://flag:1');
+    expect(trackingUriFrom(undefined, { MLFLOW_TRACKING_URI: 'https://m.example' })).to.equal(
+      'https://m.example',
+    );
+    expect(trackingUriFrom('http://flag:1', { MLFLOW_TRACKING_URI: 'https://m.example' })).to.equal(
+      'http://flag:1',
+    );
   });
 
   it('signs in with the token, else basic auth; a username without password is refused', () => {
     expect(authorizationHeader(credentialsFromEnv({ MLFLOW_TRACKING_TOKEN: 't0k' }))).to.equal('Bearer t0k');
     expect(
-      authorizationHeader(credentialsFromEnv({ MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' })),
+      authorizationHeader(
+        credentialsFromEnv({ MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' }),
+      ),
     ).to.equal(`Basic ${Buffer.from('u:p').toString('base64')}`);
     expect(() => credentialsFromEnv({ MLFLOW_TRACKING_USERNAME: 'u' })).to.throw(/both/);
   });
@@ -72,7 +78,9 @@ describe('MLflow settings and REST client', () => {
       );
       expect(err).to.be.instanceOf(MlflowApiError);
       expect((err as MlflowApiError).retryable).to.equal(true);
-      expect((err as Error).message).to.match(/HTTP 503/).and.not.contain('very-secret');
+      expect((err as Error).message)
+        .to.match(/HTTP 503/)
+        .and.not.contain('very-secret');
     } finally {
       await server.close();
     }
@@ -84,7 +92,12 @@ describe('MLflow settings and REST client', () => {
       { status: 200, body: '{}', delayMs: 2000 },
     ]);
     try {
-      const client = new MlflowClient({ trackingUri: server.uri, initialBackoffMs: 10, attempts: 1, timeoutMs: 300 });
+      const client = new MlflowClient({
+        trackingUri: server.uri,
+        initialBackoffMs: 10,
+        attempts: 1,
+        timeoutMs: 300,
+      });
       const rejected = await client.setTag('r', 'k', 'v').catch((e: unknown) => e as MlflowApiError);
       expect(rejected).to.include({ status: 400, errorCode: 'INVALID_PARAMETER_VALUE', retryable: false });
       expect((rejected as Error).message).to.equal(
