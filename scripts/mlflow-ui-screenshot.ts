@@ -33,8 +33,18 @@ async function main(): Promise<void> {
       },
     ];
     for (const shot of shots) {
-      await page.goto(shot.url, { waitUntil: 'networkidle', timeout: 120_000 });
-      await page.waitForTimeout(3000);
+      // The UI keeps polling the server, so the network never goes idle: wait for the page, then its data.
+      await page.goto(shot.url, { waitUntil: 'load', timeout: 120_000 });
+      await page.waitForTimeout(10_000);
+      // Best effort, the UI's markup changes between versions: unfold the parent run to show its trials.
+      if (shot.file === 'mlflow-ui-runs.png') {
+        await page
+          .locator('[data-testid="experiment-view-runs-table"] button, .ag-row button')
+          .first()
+          .click({ timeout: 5000 })
+          .then(() => page.waitForTimeout(3000))
+          .catch(() => undefined);
+      }
       const out = path.join(opts.outDir, shot.file);
       await page.screenshot({ path: out });
       console.log(out);
