@@ -12,6 +12,7 @@ export default tseslint.config(
       '.artifacts/**',
       '.test-output/**',
       '.venv-bench/**',
+      '.venv-mlflow/**',
     ],
   },
   js.configs.recommended,

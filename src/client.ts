@@ -3,6 +3,7 @@ import { addBacktestCommand, backtestSummaryOf } from './cli/backtest-command';
 import { addChampionCommands, showVersion } from './cli/champion-commands';
 import { describeError } from './cli/errors';
 import { addExplainCommand } from './cli/explain-command';
+import { addMlflowCommands, mirrorAliasesAfterMove } from './cli/mlflow-command';
 import { addReportCommand } from './cli/report-command';
 import { addMonitorCommand } from './cli/monitor-command';
 import { formatTrainingResult, formatVersions } from './cli/format';
@@ -117,7 +118,12 @@ export function buildProgram(): Command {
       const shown = await showVersion(new ModelRegistry(artifacts), opts.modelName, ref, artifacts);
       console.log(JSON.stringify(shown, null, 2));
     });
-  addChampionCommands(models, () => registryOf(loadConfig()));
+  addChampionCommands(
+    models,
+    () => registryOf(loadConfig()),
+    (modelName, flags) => mirrorAliasesAfterMove(loadConfig(), modelName, flags.mlflowTrackingUri),
+  );
+  addMlflowCommands(program, { loadConfig, connect });
 
   program
     .command('predict [file]')

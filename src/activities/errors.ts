@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 
 /** Bad input that no retry can fix: the workflow sees it at once with this type. */
 export function nonRetryable(
-  type: 'DatasetError' | 'InvalidInput' | 'RegistryError' | 'InvalidParams' | 'TrialFailed',
+  type:
+    'DatasetError' | 'InvalidInput' | 'RegistryError' | 'InvalidParams' | 'TrialFailed' | 'MlflowRejected',
   message: string,
 ) {
   return ApplicationFailure.nonRetryable(message, type);

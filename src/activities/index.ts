@@ -11,6 +11,7 @@ import type {
   FindTrainingInput,
   InspectDataStateInput,
   MeasureLiveAccuracyInput,
+  MirrorToMlflowInput,
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
@@ -44,6 +45,7 @@ import { describeTrainingDataWith } from './training-data';
 import { runTrialWith } from './trial';
 import { appendTrialTableWith } from './trial-table';
 import { buildRunReportWith } from './run-report';
+import { mirrorToMlflowWith } from './mlflow-mirror';
 
 export interface ActivityDeps {
   artifacts: BlobStore;
@@ -99,6 +101,7 @@ export function createActivities(deps: ActivityDeps) {
     monitorDays: failFastOnBadStore((input: MonitorDaysInput) =>
       monitorDaysWith({ ...light, monitoring: deps.monitoring ?? monitorSettingsFromEnv() }, input),
     ),
+    mirrorToMlflow: failFastOnBadStore((input: MirrorToMlflowInput) => mirrorToMlflowWith(all, input)),
   };
 }
 

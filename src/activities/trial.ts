@@ -117,7 +117,10 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
       roundsTrained: outcome.roundsTrained,
     };
     if (outcome.pruned) result.pruned = true;
-    if (outcome.rungScores.length > 0) result.rungScores = outcome.rungScores;
+    if (outcome.rungScores.length > 0) {
+      result.rungScores = outcome.rungScores;
+      if (input.pruning) result.rungRounds = input.pruning.rounds.slice(0, outcome.rungScores.length);
+    }
     return result;
   } catch (err) {
     if (ctx.cancellationDetails?.workerShutdown) {

@@ -17,7 +17,14 @@ interface MoveFlags {
   reason?: string;
   by?: string;
   json?: boolean;
+  mlflowTrackingUri?: string;
 }
+
+/** Runs after a move (e.g. mirroring the aliases to MLflow); returns a line to print on stderr, if any. */
+export type AfterMove = (
+  modelName: string,
+  flags: { mlflowTrackingUri?: string },
+) => Promise<string | undefined>;
 
 function defaultActor(): string {
   try {
@@ -34,13 +41,25 @@ function describeMove(modelName: string, move: ChampionMove): string {
 }
 
 /** `models promote <version>` and `models rollback`: move the champion alias by hand, recorded in its history. */
-export function addChampionCommands(models: Command, registryOf: () => ModelRegistry): void {
+export function addChampionCommands(
+  models: Command,
+  registryOf: () => ModelRegistry,
+  afterMove: AfterMove = async () => undefined,
+): void {
   const withMoveOptions = (command: Command) =>
     command
       .option('--model-name <name>', 'registered model name', DEFAULT_MODEL_NAME)
       .option('--reason <text>', 'why (recorded in the champion history)')
       .option('--by <who>', 'who moves it (default: the OS user name)')
-      .option('--json', 'print machine-readable JSON');
+      .option('--json', 'print machine-readable JSON')
+      .option(
+        '--mlflow-tracking-uri <url>',
+        'mirror the aliases to this MLflow server (default: $MLFLOW_TRACKING_URI)',
+      );
+  const after = async (flags: MoveFlags) => {
+    const line = await afterMove(flags.modelName, flags);
+    if (line) console.error(line);
+  };
 
   withMoveOptions(models.command('promote <version>').description('make a version the champion')).action(
     async (ref: string, flags: MoveFlags) => {
@@ -54,6 +73,7 @@ export function addChampionCommands(models: Command, registryOf: () => ModelRegi
         ...(flags.reason === undefined ? {} : { reason: flags.reason }),
       });
       console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
+      await after(flags);
     },
   );
   withMoveOptions(
@@ -67,6 +87,7 @@ export function addChampionCommands(models: Command, registryOf: () => ModelRegi
       ...(flags.reason === undefined ? {} : { reason: flags.reason }),
     });
     console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
+    await after(flags);
   });
 }
 

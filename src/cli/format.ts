@@ -89,6 +89,15 @@ export function formatTrainingResult(result: TrainingResult): string {
   }
   if (result.reportRef)
     lines.push('', `report: ${result.reportRef} (npm run client -- report ${result.workflowId})`);
+  if (result.mlflow?.status === 'mirrored') {
+    lines.push(
+      `MLflow: run ${result.mlflow.runId} in experiment ${result.mlflow.experimentId} at ${result.mlflow.trackingUri}`,
+    );
+  } else if (result.mlflow) {
+    lines.push(
+      `MLflow: mirror FAILED (${result.mlflow.error}); the training itself succeeded: run \`npm run client -- mlflow sync --model-name ${result.modelName}\` when MLflow is back`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -10,6 +10,7 @@ import {
   storageUri,
 } from '../runtime/arguments';
 import { DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
+import { trackingUriFrom } from '../mlflow/mlflow-settings';
 import { validateParams } from '../ml/params';
 import { selectFeatures } from '../ml/feature-selection';
 import { assertHalfLife } from '../ml/recency-weights';
@@ -54,6 +55,7 @@ export interface TrainingFlags {
   refit: boolean;
   ensemble: number;
   maxBadRows?: number;
+  mlflowTrackingUri?: string;
   without?: string[];
   with?: string[];
   recencyHalfLife?: number;
@@ -243,6 +245,10 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       'promote when the upper bound of this two-sided interval of the RMSE difference is below zero (0.95 or 95%)',
       confidence,
       DEFAULT_EVIDENCE.promotionConfidence,
+    )
+    .option(
+      '--mlflow-tracking-uri <url>',
+      'mirror the run, its trials and registered versions to this MLflow server (default: $MLFLOW_TRACKING_URI; unset: no mirror)',
     );
   if (opts.withYears) {
     cmd
@@ -304,5 +310,16 @@ export function trainingInputFrom(
       minComparisonDays: flags.minComparisonDays ?? DEFAULT_EVIDENCE.minComparisonDays,
       promotionConfidence: flags.promotionConfidence ?? DEFAULT_EVIDENCE.promotionConfidence,
     },
+    ...mlflowOption(flags.mlflowTrackingUri),
   };
+}
+
+/** `{ mlflowTrackingUri }` when mirroring is on (flag or MLFLOW_TRACKING_URI), else nothing: inputs stay as they were. */
+function mlflowOption(flag: string | undefined): { mlflowTrackingUri?: string } {
+  try {
+    const uri = trackingUriFrom(flag);
+    return uri === undefined ? {} : { mlflowTrackingUri: uri };
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

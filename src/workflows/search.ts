@@ -283,6 +283,9 @@ function tableRow(index: number, result: TrialResult): TrialTableRow {
     roundsTrained: result.roundsTrained,
     trainMs: result.trainMs,
     modelRef: result.modelRef,
+    ...(result.earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse: result.earlyStoppingRmse }),
+    ...(result.rungScores ? { rungScores: result.rungScores } : {}),
+    ...(result.rungRounds ? { rungRounds: result.rungRounds } : {}),
   };
 }
 

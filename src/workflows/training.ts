@@ -54,6 +54,18 @@ const { buildRunReport } = proxyActivities<Activities>({
   },
 });
 
+// MLflow down must never fail or hold up a training for long: a few attempts, then the result says so.
+const { mirrorToMlflow } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['MlflowRejected', 'InvalidInput'],
+  },
+});
+
 /** The seed's data_preparation → xgboost_training (fine-tune, register) pipelines as one durable run. */
 export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<TrainingResult> {
   const { workflowId } = workflowInfo();
@@ -174,6 +186,34 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       log.warn('run report not built', { error: (err as Error).message });
     }
   }
+  // Only runs started with an MLflow tracking URI mirror; the others' command sequence is unchanged.
+  if (input.mlflowTrackingUri !== undefined && patched('mlflow-mirror')) {
+    stage = 'mirroring';
+    const { mlflowTrackingUri: trackingUri, trialTaskQueue: _queue, ...training } = input;
+    try {
+      const mirrored = await mirrorToMlflow({
+        trackingUri,
+        workflowId,
+        startedAt: workflowInfo().startTime.toISOString(),
+        training,
+        result,
+      });
+      const { created: _created, ...summary } = mirrored;
+      result.mlflow = { status: 'mirrored', trackingUri, ...summary };
+    } catch (err) {
+      const error = causeMessage(err);
+      log.warn('MLflow mirror failed; `client mlflow sync` completes it later', { error });
+      result.mlflow = { status: 'failed', trackingUri, error };
+    }
+    upsertMemo({ mlflow: result.mlflow.status });
+  }
   stage = 'done';
   return result;
+}
+
+/** The activity's own message, not the wrapper's "Activity task failed". */
+function causeMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
 }

@@ -120,6 +120,8 @@ export interface TrialResult {
   pruned?: boolean;
   /** Best validation RMSE within each ASHA rung the trial reached. */
   rungScores?: number[];
+  /** The boosting rounds of those rungs (rungRounds[k] belongs to rungScores[k]). */
+  rungRounds?: number[];
   /** Prediction-interval calibration of this model (src/activities/calibrate-intervals.ts). */
   intervalRef?: string;
   /** A refitted final model: the model(s) as selected, before the refit (see SelectedModel). */
@@ -223,6 +225,9 @@ export interface TrialTableRow {
   trainMs?: number;
   modelRef?: string;
   error?: string;
+  earlyStoppingRmse?: number;
+  rungScores?: number[];
+  rungRounds?: number[];
 }
 
 export interface AppendTrialTableInput {
@@ -371,6 +376,8 @@ export interface TrainingInput {
   registerOnlyIfBetter?: boolean;
   /** `--min-comparison-days` / `--promotion-confidence`; absent: DEFAULT_EVIDENCE. */
   evidence?: EvidenceSettings;
+  /** Mirror the run, its trials and its registered versions to this MLflow tracking server (no credentials in it). */
+  mlflowTrackingUri?: string;
 }
 
 export type BacktestSettings = Pick<
@@ -394,7 +401,8 @@ export interface BacktestSummary {
   rmseByYear: Record<string, number>;
 }
 
-export type TrainingStage = 'preparing' | 'searching' | 'finalizing' | 'registering' | 'reporting' | 'done';
+export type TrainingStage =
+  'preparing' | 'searching' | 'finalizing' | 'registering' | 'reporting' | 'mirroring' | 'done';
 
 export interface TrainingResult {
   workflowId: string;
@@ -412,7 +420,44 @@ export interface TrainingResult {
   registration?: RegisterModelsResult;
   /** Artifact-store key of the run report (`reports/<run id>.html`). */
   reportRef?: string;
+  /** The MLflow mirror's outcome, when the run was started with an MLflow tracking URI. */
+  mlflow?: MlflowMirrorSummary;
 }
+
+/** Mirrors a finished training (its run, trials, artifacts, registered versions and aliases) to MLflow. */
+export interface MirrorToMlflowInput {
+  trackingUri: string;
+  workflowId: string;
+  /** ISO time the training workflow started. */
+  startedAt: string;
+  training: Omit<TrainingInput, 'mlflowTrackingUri'>;
+  result: TrainingResult;
+}
+
+export interface MlflowMirrorCounts {
+  experiments: number;
+  runs: number;
+  trialRuns: number;
+  modelVersions: number;
+  /** Duplicates (left by a concurrent or retried writer) deleted. */
+  duplicatesRemoved: number;
+}
+
+export interface MirrorToMlflowResult {
+  experimentId: string;
+  runId: string;
+  trialRuns: number;
+  /** This project's version → the MLflow model version that mirrors it. */
+  versions: { version: number; mlflowVersion: string }[];
+  /** Aliases as MLflow has them now (alias → MLflow version). */
+  aliases: Record<string, string>;
+  created: MlflowMirrorCounts;
+}
+
+/** A training's mirror never fails the training: `failed` says why, and `client mlflow sync` completes it later. */
+export type MlflowMirrorSummary =
+  | ({ status: 'mirrored'; trackingUri: string } & Omit<MirrorToMlflowResult, 'created'>)
+  | { status: 'failed'; trackingUri: string; error: string };
 
 export interface BuildRunReportInput {
   /** The training workflow id. */
