@@ -141,6 +141,15 @@ async function decayAfterTraining(
     { minDays: evidence.minComparisonDays, confidence: evidence.promotionConfidence, ratio: decayRatio },
   );
   const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  const interval = champion.intervalRef
+    ? {
+        level: DEFAULT_INTERVAL_LEVEL,
+        ...intervalCoverage(
+          Float64Array.from(unseen, (r) => r.traffic_volume as number),
+          await intervalsForVersion(deps.artifacts, champion, unseen, predictions, DEFAULT_INTERVAL_LEVEL),
+        ),
+      }
+    : undefined;
   return {
     rmse: a.rmse,
     validationRmse: champion.metrics.rmse,
@@ -155,5 +164,6 @@ async function decayAfterTraining(
     days: a.days,
     verdict: a.verdict,
     reason: `champion v${champion.version} on rows after its trainedThrough ${through}, expected RMSE from its ${expectedFrom}: ${a.reason}`,
+    ...(interval ? { interval } : {}),
   };
 }

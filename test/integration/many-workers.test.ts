@@ -163,12 +163,23 @@ describe('one search over several worker processes (real dev server, moto S3, sa
   });
 });
 
+/** Every row of the table's batch objects as stored, without merging rows of one index (a duplicate shows). */
 async function readTable(config: AppConfig, ref: string): Promise<TrialTableRow[]> {
-  const text = (await openBlobStore(config.artifactsUri, config.s3).get(ref)).toString('utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TrialTableRow);
+  const store = openBlobStore(config.artifactsUri, config.s3);
+  const keys = ref.endsWith('.jsonl')
+    ? [ref]
+    : (await store.list(ref)).map((info) => info.key).filter((key) => key.endsWith('.jsonl'));
+  const rows: TrialTableRow[] = [];
+  for (const key of keys) {
+    const text = (await store.get(key)).toString('utf8');
+    rows.push(
+      ...text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as TrialTableRow),
+    );
+  }
+  return rows;
 }
 
 /** What a trial is and what it scored, by index: everything but timings and storage keys. */
