@@ -70,6 +70,7 @@ describe('deployment files', () => {
       'MINIO_ROOT_USER',
       'MINIO_ROOT_PASSWORD',
       'GRAFANA_ADMIN_PASSWORD',
+      'MONITORING_DB_PASSWORD',
       'SERVE_API_KEYS',
     ]) {
       expect(text, `${name} required from the env file`).to.include(`\${${name}:?`);
