@@ -311,7 +311,7 @@ describe('prediction service over HTTP', function () {
         'prediction_champion_swaps_total 1',
         'prediction_validation_failures_total{reason="range"}',
         'prediction_validation_failures_total{reason="body"}',
-        'prediction_flagged_rows_total{reason="unknown-category"} 1',
+        'prediction_flagged_rows_total{reason="unknown-category"}',
       ]) {
         expect(text).to.include(line);
       }
