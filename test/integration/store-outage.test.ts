@@ -84,7 +84,14 @@ describe('artifact store outage during a search (real dev server, real worker, S
     expect(retried.join('\n')).to.match(/ECONNREFUSED|ECONNRESET|socket hang up/);
     if (outcome instanceof Error) throw outcome;
     expect(outcome.search!.failures, JSON.stringify(outcome.search!.failures)).to.deep.equal([]);
-    expect(outcome.search!.leaderboard).to.have.length(TRIALS);
+    // Every trial completed: on the leaderboard, or pruned by ASHA (pruned trials are never candidates).
+    const counts = outcome.search!.counts!;
+    expect(counts, JSON.stringify(counts)).to.deep.equal({
+      succeeded: TRIALS - counts.pruned,
+      pruned: counts.pruned,
+      failed: 0,
+    });
+    expect(outcome.search!.leaderboard).to.have.length(TRIALS - counts.pruned);
     expect(outcome.registration!.versions).to.have.length(2);
   });
 
