@@ -58,7 +58,7 @@ export interface ModelVersion {
   comparison?: ModelComparisonRecord;
 }
 
-/** Mirrors ModelComparison in src/workflows/types.ts (the registry does not import from workflows). */
+/** A champion decision with its work (ModelComparison in the workflow contracts). */
 export interface ModelComparisonRecord {
   from: string;
   to: string;

@@ -3,6 +3,7 @@ import type { SamplerKind } from '../ml/sampler';
 import type { FeatureSet } from '../ml/feature-pipeline';
 import type { EarlyStoppingSlice } from '../ml/prepared-dataset';
 import type { LiveAccuracy } from '../monitoring/live-accuracy';
+import type { ModelComparisonRecord } from '../registry/records';
 import type { EngineChoice, EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
 
 /** Which column names the data set uses (the seed's COLUMNS, DATE_TIME and TARGET variables). */
@@ -152,18 +153,9 @@ export const DEFAULT_EVIDENCE: EvidenceSettings = { minComparisonDays: 14, promo
 /**
  * One champion decision with its work: the rows compared (labelled rows dated after both models' trainedThrough),
  * both RMSEs there and the bootstrap interval of challenger − champion. Null where no rows or too few days.
+ * The registry stores it as is, so its type lives there.
  */
-export interface ModelComparison {
-  from: string;
-  to: string;
-  rows: number;
-  days: number;
-  champion: { version: number; rmse: number | null };
-  challenger: { version: number; rmse: number | null };
-  difference: { estimate: number | null; low: number | null; high: number | null };
-  decision: 'promoted' | 'kept' | 'deferred';
-  reason: string;
-}
+export type ModelComparison = ModelComparisonRecord;
 
 export type PruningKind = 'none' | 'asha';
 
