@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
 import { regressionMetrics } from '../ml/metrics';
 import { assessDecay } from '../ml/model-comparison';
 import { dedupeRows } from '../ml/dedupe';
@@ -12,6 +11,7 @@ import { computeDrift } from '../monitoring/psi';
 import { validateReferenceProfile } from '../monitoring/reference-profile';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
+import { readDataFiles } from './read-data-files';
 import type { AssessDriftInput, DriftSummary, EvidenceSettings } from '../workflows/types';
 import { artifactKeys } from './artifact-keys';
 import { dataUriHash } from './data-state';
@@ -42,19 +42,7 @@ export async function assessDriftWith(
   const profile = validateReferenceProfile(JSON.parse(profileRaw.toString('utf8')));
 
   const store = deps.openDataStore(input.dataUri);
-  const rows: TrafficRow[] = [];
-  const unreadable: string[] = [];
-  for (const key of input.keys) {
-    Context.current().heartbeat({ step: 'reading', key });
-    try {
-      const text = (await store.get(key)).toString('utf8');
-      rows.push(...parseTrafficCsv({ text, file: key, schema: input.schema }).rows);
-    } catch (err) {
-      // Monitoring reports a bad file; the training it may start fails on it with the full error.
-      if (!(err instanceof DatasetError)) throw err;
-      unreadable.push(err.message);
-    }
-  }
+  const { rows, unreadable } = await readDataFiles(store, input.keys, input.schema);
   const logged =
     input.predictionLogDays === undefined
       ? undefined

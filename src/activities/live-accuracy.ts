@@ -1,11 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import type { TrafficRow } from '../ml/types';
 import { liveAccuracy } from '../monitoring/live-accuracy';
 import { writeLiveAccuracy } from '../monitoring/live-accuracy-store';
 import { readServedPredictions } from '../monitoring/prediction-log-reader';
 import type { BlobStore } from '../storage/blob-store';
+import { readDataFiles } from './read-data-files';
 import type { LiveAccuracySummary, MeasureLiveAccuracyInput } from '../workflows/types';
 
 export interface LiveAccuracyDeps {
@@ -24,18 +23,7 @@ export async function measureLiveAccuracyWith(
   input: MeasureLiveAccuracyInput,
 ): Promise<LiveAccuracySummary> {
   const store = deps.openDataStore(input.dataUri);
-  const rows: TrafficRow[] = [];
-  const unreadable: string[] = [];
-  for (const key of input.keys) {
-    Context.current().heartbeat({ step: 'reading', key });
-    try {
-      const text = (await store.get(key)).toString('utf8');
-      rows.push(...parseTrafficCsv({ text, file: key, schema: input.schema }).rows);
-    } catch (err) {
-      if (!(err instanceof DatasetError)) throw err;
-      unreadable.push(err.message);
-    }
-  }
+  const { rows, unreadable } = await readDataFiles(store, input.keys, input.schema);
   const labelled = rows.filter((r) => r.traffic_volume !== undefined);
   Context.current().heartbeat({ step: 'reading prediction log' });
   const log = await readServedPredictions(deps.artifacts, input.modelName);
