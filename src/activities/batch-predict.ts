@@ -12,7 +12,7 @@ import type {
 } from '../workflows/batch-predict-types';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
-import { intervalsForVersion } from './version-intervals';
+import { requestedIntervals } from './version-intervals';
 import { assertIntervalLevel } from '../ml/prediction-interval';
 
 export interface BatchPredictDeps {
@@ -100,7 +100,7 @@ export async function predictChunkWith(
   const raw = await scoreWithVersion(deps, version, rows);
   const predictions = Array.from(raw, (p) => (p > 0 ? Math.round(p * 100) / 100 : 0));
   if (input.interval !== undefined && input.intervalsOutputRef) {
-    const intervals = await intervalsForVersion(deps.artifacts, version, rows, raw, input.interval);
+    const intervals = await requestedIntervals(deps.artifacts, version, rows, raw, input.interval);
     await deps.artifacts.put(input.intervalsOutputRef, JSON.stringify(intervals));
   }
   await deps.artifacts.put(input.outputRef, JSON.stringify(predictions));

@@ -5,7 +5,7 @@ import type { BlobStore } from '../storage/blob-store';
 import type { PredictInput, PredictResult } from '../workflows/types';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
-import { intervalsForVersion, IntervalsUnavailableError } from './version-intervals';
+import { requestedIntervals } from './version-intervals';
 
 export interface PredictDeps {
   artifacts: BlobStore;
@@ -28,17 +28,10 @@ export async function predictWith(deps: PredictDeps, input: PredictInput): Promi
     throw nonRetryable('RegistryError', (err as Error).message);
   }
   const predictions = await scoreWithVersion(deps, version, rows);
-  let intervals;
-  if (input.interval !== undefined) {
-    try {
-      intervals = await intervalsForVersion(deps.artifacts, version, rows, predictions, input.interval);
-    } catch (err) {
-      if (err instanceof IntervalsUnavailableError || err instanceof RangeError) {
-        throw nonRetryable('InvalidInput', err.message);
-      }
-      throw err;
-    }
-  }
+  const intervals =
+    input.interval === undefined
+      ? undefined
+      : await requestedIntervals(deps.artifacts, version, rows, predictions, input.interval);
   return {
     modelName: version.modelName,
     version: version.version,

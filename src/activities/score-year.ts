@@ -8,7 +8,7 @@ import type { BlobStore } from '../storage/blob-store';
 import type { ScoreYearInput, ScoreYearResult } from '../workflows/types';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
-import { intervalsForVersion, IntervalsUnavailableError } from './version-intervals';
+import { requestedIntervals } from './version-intervals';
 import { intervalCoverage } from '../ml/prediction-interval';
 
 export interface ScoreYearDeps {
@@ -43,15 +43,7 @@ export async function scoreYearWith(deps: ScoreYearDeps, input: ScoreYearInput):
   const labels = Float64Array.from(rows, (r) => r.traffic_volume as number);
   let interval;
   if (input.interval !== undefined) {
-    let intervals;
-    try {
-      intervals = await intervalsForVersion(deps.artifacts, version, rows, predictions, input.interval);
-    } catch (err) {
-      if (err instanceof IntervalsUnavailableError || err instanceof RangeError) {
-        throw nonRetryable('InvalidInput', err.message);
-      }
-      throw err;
-    }
+    const intervals = await requestedIntervals(deps.artifacts, version, rows, predictions, input.interval);
     interval = { level: input.interval, ...intervalCoverage(labels, intervals) };
   }
   return {

@@ -14,6 +14,7 @@ import type { TrafficRow } from '../ml/types';
 import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
+import { nonRetryable } from './errors';
 import { predictMatrix, type ScoreDeps, type StoredModel } from './score-version';
 
 /**
@@ -78,4 +79,21 @@ export async function intervalsForVersion(
   }
   const calibration = await loadIntervalCalibration(artifacts, version.intervalRef);
   return predictionIntervals(calibration, rows, predictions, level).map(roundInterval);
+}
+
+/**
+ * Intervals a caller asked for (`--interval`, `?interval=`, a batch job): a version without a calibration or a
+ * level outside (0, 1) is the caller's error, which no retry can fix.
+ */
+export async function requestedIntervals(
+  ...args: Parameters<typeof intervalsForVersion>
+): Promise<Interval[]> {
+  try {
+    return await intervalsForVersion(...args);
+  } catch (err) {
+    if (err instanceof IntervalsUnavailableError || err instanceof RangeError) {
+      throw nonRetryable('InvalidInput', err.message);
+    }
+    throw err;
+  }
 }
