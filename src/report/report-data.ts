@@ -4,6 +4,7 @@
  */
 import type { Explanation } from '../ml/explain';
 import type { DriftReport } from '../monitoring/psi';
+import type { ModelComparisonRecord } from '../registry/records';
 import type { LocalDateTime, RegressionMetrics, XGBoostParams } from '../ml/types';
 import { dayOfWeek, daysFromCivil } from '../ml/local-date-time';
 
@@ -42,17 +43,8 @@ export interface ReportChampion {
   previousChampion?: { version: number; rmse: number };
   validationYear: number;
   reason: string;
-  /** The rows compared and the interval (see ModelComparison in src/workflows/types.ts). */
-  comparison?: {
-    from: string;
-    to: string;
-    rows: number;
-    days: number;
-    champion: { version: number; rmse: number | null };
-    challenger: { version: number; rmse: number | null };
-    difference: { estimate: number | null; low: number | null; high: number | null };
-    decision: string;
-  };
+  /** The rows compared and the interval. */
+  comparison?: Omit<ModelComparisonRecord, 'reason'>;
 }
 
 export interface ReportValidation {
