@@ -49,6 +49,7 @@ const {
   describeTrainingData,
   findTraining,
   recheckChallenger,
+  measureLiveAccuracy,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
@@ -57,17 +58,6 @@ const {
     backoffCoefficient: 2,
     maximumAttempts: 5,
     nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
-  },
-});
-
-const { measureLiveAccuracy } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['InvalidInput'],
   },
 });
 
