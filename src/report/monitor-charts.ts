@@ -13,6 +13,15 @@ const dayAxis = {
   axis: { format: '%Y-%m-%d', labelAngle: -30 },
 };
 
+/** Days as bands, for heat maps and grouped bars. */
+const dayBand = {
+  field: 'day',
+  type: 'ordinal',
+  timeUnit: 'yearmonthdate',
+  title: null,
+  axis: { format: '%m-%d', labelAngle: -60, labelOverlap: true },
+};
+
 /** Each column's score ÷ its limit per day, as a heat map: a drifted column is a red streak from its first day. */
 export function driftHeatmap(
   points: Array<{ day: string; column: string; ratio: number; psi: number }>,
@@ -23,13 +32,7 @@ export function driftHeatmap(
     data: { values: points },
     mark: { type: 'rect' },
     encoding: {
-      x: {
-        field: 'day',
-        type: 'ordinal',
-        timeUnit: 'yearmonthdate',
-        title: null,
-        axis: { format: '%m-%d', labelAngle: -60, labelOverlap: true },
-      },
+      x: dayBand,
       y: { field: 'column', type: 'nominal', title: null, sort: null },
       color: {
         field: 'ratio',
@@ -100,13 +103,7 @@ export function rowsChart(points: Array<{ day: string; series: string; value: nu
     data: { values: points },
     mark: { type: 'bar', opacity: 0.85 },
     encoding: {
-      x: {
-        field: 'day',
-        type: 'ordinal',
-        timeUnit: 'yearmonthdate',
-        title: null,
-        axis: { format: '%m-%d', labelAngle: -60, labelOverlap: true },
-      },
+      x: dayBand,
       xOffset: { field: 'series' },
       y: { field: 'value', type: 'quantitative', title: 'rows' },
       color: { field: 'series', type: 'nominal', title: null, scale: { range: [ACCENT, '#16a34a', WARM] } },
