@@ -5,7 +5,7 @@
  * `npm run monitor:screenshot -- --data file:///path/to/by-year [--out docs/monitoring-report.png]`.
  * 2013 is the champion's validation year: its re-scored accuracy there is in-sample and left out of the chart.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -18,7 +18,7 @@ import { ModelRegistry } from '../src/registry/model-registry';
 import { renderMonitorReport } from '../src/report/render-monitor-report';
 import { openBlobStore } from '../src/storage/from-uri';
 import { monthsOfDays } from '../src/workflows/monitor-backfill';
-import { openReportPage } from '../test/support/report-page';
+import { saveReportScreenshot } from '../test/support/report-page';
 
 const MODEL = 'traffic-volume-predictor';
 
@@ -68,15 +68,7 @@ async function main(): Promise<void> {
       records,
       generatedAt: new Date().toISOString(),
     });
-    mkdirSync(path.dirname(path.resolve(opts.html)), { recursive: true });
-    writeFileSync(opts.html, html);
-    const page = await openReportPage(path.resolve(opts.html));
-    try {
-      mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
-      await page.page.screenshot({ path: opts.out, fullPage: true });
-    } finally {
-      await page.close();
-    }
+    await saveReportScreenshot(html, opts.html, opts.out);
     console.log(`\n${records.length} records, report ${opts.html}, screenshot ${opts.out}`);
   } finally {
     await pool.close();

@@ -3,12 +3,12 @@
  * Temporal server) and saves it with a full-page PNG screenshot taken in Chromium:
  * `npm run report:screenshot [-- --out docs/run-report.png --html .test-output/run-report.html]`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { runSampleTraining } from '../test/support/sample-run-report';
-import { openReportPage } from '../test/support/report-page';
+import { saveReportScreenshot } from '../test/support/report-page';
 
 async function main(): Promise<void> {
   const opts = new Command('report-screenshot')
@@ -27,15 +27,7 @@ async function main(): Promise<void> {
       trials: Number(opts.trials),
       runId: 'sample-run',
     });
-    mkdirSync(path.dirname(path.resolve(opts.html)), { recursive: true });
-    writeFileSync(opts.html, report.html);
-    const page = await openReportPage(path.resolve(opts.html));
-    try {
-      mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
-      await page.page.screenshot({ path: opts.out, fullPage: true });
-    } finally {
-      await page.close();
-    }
+    await saveReportScreenshot(report.html, opts.html, opts.out);
     console.log(`report ${opts.html}, screenshot ${opts.out}`);
   } finally {
     rmSync(artifacts, { recursive: true, force: true });

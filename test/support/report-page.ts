@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from './browser';
@@ -30,4 +32,17 @@ export async function openReportPage(file: string): Promise<ReportPage> {
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
   return { page, errors, blockedRequests, close: () => browser.close() };
+}
+
+/** Writes a self-contained report page to `htmlFile` and a full-page screenshot of it in Chromium to `pngFile`. */
+export async function saveReportScreenshot(html: string, htmlFile: string, pngFile: string): Promise<void> {
+  mkdirSync(path.dirname(path.resolve(htmlFile)), { recursive: true });
+  writeFileSync(htmlFile, html);
+  const page = await openReportPage(path.resolve(htmlFile));
+  try {
+    mkdirSync(path.dirname(path.resolve(pngFile)), { recursive: true });
+    await page.page.screenshot({ path: pngFile, fullPage: true });
+  } finally {
+    await page.close();
+  }
 }
