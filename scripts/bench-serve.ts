@@ -2,7 +2,7 @@
  * Benchmark of the prediction service (`npm run bench:serve [-- --json] [--duration 10] [--processes 2]`;
  * `--processes` is the service's SERVE_PROCESSES), in one invocation
  * against two references on the same machine:
- * - the service: `dist/src/serve/main.js` as a child process, request logs and the prediction log on, as in
+ * - the service: `dist/src/prediction-service.js` as a child process, request logs and the prediction log on, as in
  *   production; two versions trained on the real data (2012–2016, when present; else the sample);
  * - the seed-style anchor: Flask under gunicorn (2 sync workers) in the benchmark venv
  *   (scripts/bench/flask_anchor.py), scoring with xgboost the same model and pipeline files the seed's way;
@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { SEED_EXAMPLE_ROWS } from '../src/cli/prediction-input';
+import { SEED_EXAMPLE_ROWS } from '../src/data/prediction-input';
 import { promoteChampion } from '../src/registry/champion';
 import { ModelRegistry } from '../src/registry/model-registry';
 import { openBlobStore } from '../src/storage/from-uri';
@@ -136,17 +136,21 @@ async function main(): Promise<void> {
       {
         target: 'service',
         start: (port) =>
-          spawn(process.execPath, [path.resolve(__dirname, '../src/serve/main.js'), '--port', String(port)], {
-            ...quiet,
-            env: {
-              ...process.env,
-              ARTIFACTS_URI: `file://${artifacts}`,
-              MODEL_NAME: MODEL,
-              SERVE_POLL_MS: '500',
-              SERVE_PROCESSES: values.processes,
-              PREDICTION_LOG_SPILL_DIR: path.join(artifacts, 'spill'),
+          spawn(
+            process.execPath,
+            [path.resolve(__dirname, '../src/prediction-service.js'), '--port', String(port)],
+            {
+              ...quiet,
+              env: {
+                ...process.env,
+                ARTIFACTS_URI: `file://${artifacts}`,
+                MODEL_NAME: MODEL,
+                SERVE_POLL_MS: '500',
+                SERVE_PROCESSES: values.processes,
+                PREDICTION_LOG_SPILL_DIR: path.join(artifacts, 'spill'),
+              },
             },
-          }),
+          ),
         probe: (url) => `${url}/readyz`,
       },
       {

@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createTrialPool, shareTrialData } from '../src/ml/trial-pool';
-import type { SharedTrialData, TrialPool } from '../src/ml/trial-pool';
-import type { EngineName, XGBoostParams } from '../src/ml/types';
+import { createTrialPool, shareTrialData } from '../src/engines/trial-pool';
+import type { SharedTrialData, TrialPool } from '../src/engines/trial-pool';
+import type { EngineName, XGBoostParams } from '../src/contracts/domain';
 import { writeTrialMatrices } from './bench/matrix-files';
 import { sliceRows, syntheticRegression } from '../test/support/synthetic-regression';
 

@@ -8,11 +8,11 @@
  * direct: the engine runs in this thread; each trial also reloads its saved model and predicts with it.
  */
 import { parseArgs } from 'node:util';
-import type { Engine } from '../src/ml/engines/engine';
-import { loadNativeEngine } from '../src/ml/engines/native-engine';
-import { createTrialPool, shareTrialData } from '../src/ml/trial-pool';
-import type { SharedTrialData, TrialTask } from '../src/ml/trial-pool';
-import type { XGBoostParams } from '../src/ml/types';
+import type { Engine } from '../src/engines/engine';
+import { loadNativeEngine } from '../src/engines/native-engine';
+import { createTrialPool, shareTrialData } from '../src/engines/trial-pool';
+import type { SharedTrialData, TrialTask } from '../src/engines/trial-pool';
+import type { XGBoostParams } from '../src/contracts/domain';
 import { sliceRows, syntheticRegression } from '../test/support/synthetic-regression';
 
 const { values } = parseArgs({

@@ -12,7 +12,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Command } from 'commander';
 import { createActivities } from '../src/activities';
 import { runSampleTraining } from '../test/support/sample-run-report';
-import { createTrialPool } from '../src/ml/trial-pool';
+import { createTrialPool } from '../src/engines/trial-pool';
 import { readMonitoringRecords } from '../src/monitoring/record-reader';
 import { ModelRegistry } from '../src/registry/model-registry';
 import { renderMonitorReport } from '../src/report/render-monitor-report';

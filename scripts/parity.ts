@@ -10,14 +10,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { parseYears } from '../src/cli/training-options';
-import { dedupeRows } from '../src/ml/dedupe';
-import { parseTrafficCsv } from '../src/ml/traffic-csv';
-import { loadNativeEngine } from '../src/ml/engines/native-engine';
-import { fitFeaturePipeline, targetVector, transformRows } from '../src/ml/features';
-import { regressionMetrics } from '../src/ml/metrics';
-import { validateParams } from '../src/ml/params';
-import { splitByYear } from '../src/ml/split';
-import type { TrafficRow } from '../src/ml/types';
+import { dedupeRows } from '../src/data/dedupe';
+import { parseTrafficCsv } from '../src/data/traffic-csv';
+import { loadNativeEngine } from '../src/engines/native-engine';
+import { fitFeaturePipeline, targetVector, transformRows } from '../src/features/features';
+import { regressionMetrics } from '../src/evaluation/metrics';
+import { validateParams } from '../src/search/params';
+import { splitByYear } from '../src/data/split';
+import type { TrafficRow } from '../src/contracts/domain';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DEFAULT_PARAMS = {

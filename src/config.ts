@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { LOG_LEVELS } from './runtime/logger';
-import type { EngineChoice } from './ml/types';
+import { LOG_LEVELS } from './common/logger';
+import type { EngineChoice } from './contracts/domain';
 import type { S3Options } from './storage/s3-store';
 import { STORAGE_URI, STORAGE_URI_EXPECTED } from './storage/storage-uri';
 

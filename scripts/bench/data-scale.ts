@@ -24,7 +24,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SAMPLE_FILE_PREFIX, yearFileName } from '../../src/data/synthetic';
-import type { SharedTrialData } from '../../src/ml/trial-pool';
+import type { SharedTrialData } from '../../src/engines/trial-pool';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { batchPredictWorkflow } from '../../src/workflows/batch-predict';
 import { writeYearCsv } from '../generate-sample';

@@ -4,15 +4,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
-import { dedupeRows } from '../../src/ml/dedupe';
-import { DEFAULT_FEATURE_SET } from '../../src/ml/feature-pipeline';
-import { prepareRows } from '../../src/ml/prepare-rows';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
-import { splitByYear } from '../../src/ml/split';
-import { shareTrialData, type SharedTrialData } from '../../src/ml/trial-pool';
-import type { TrafficRow } from '../../src/ml/types';
+import { DEFAULT_SCHEMA } from '../../src/data/dataset-schema';
+import { dedupeRows } from '../../src/data/dedupe';
+import { DEFAULT_FEATURE_SET } from '../../src/features/feature-pipeline';
+import { prepareRows } from '../../src/features/prepare-rows';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import { fitFeaturePipeline, targetVector, transformRows } from '../../src/features/features';
+import { splitByYear } from '../../src/data/split';
+import { shareTrialData, type SharedTrialData } from '../../src/engines/trial-pool';
+import type { TrafficRow } from '../../src/contracts/domain';
 
 export const FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
 /** The seed's split: train on the years before 2016, validate on 2016. */

@@ -1,6 +1,6 @@
 /**
  * Decision quality of the champion rules (issue 16 part 8): the project's own comparison and decay functions
- * (src/ml/model-comparison.ts) on synthetic error series with a known truth, and a replay of the retraining
+ * (src/evaluation/model-comparison.ts) on synthetic error series with a known truth, and a replay of the retraining
  * loop on the real data.
  *
  *   npm run bench:decisions [-- --json] [--seeds 20] [--arrival-days 30] [--skip-real] [--years 2013,2016]
@@ -22,21 +22,21 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
-import { dedupeRows } from '../../src/ml/dedupe';
-import { loadNativeEngine } from '../../src/ml/engines/native-engine';
-import { DEFAULT_FEATURE_SET, fitPipeline, transformWithPipeline } from '../../src/ml/feature-pipeline';
-import { targetVector } from '../../src/ml/features';
-import { rmse } from '../../src/ml/metrics';
+import { dedupeRows } from '../../src/data/dedupe';
+import { loadNativeEngine } from '../../src/engines/native-engine';
+import { DEFAULT_FEATURE_SET, fitPipeline, transformWithPipeline } from '../../src/features/feature-pipeline';
+import { targetVector } from '../../src/features/features';
+import { rmse } from '../../src/evaluation/metrics';
 import {
   assessDecay,
   comparePaired,
   DEFAULT_EVIDENCE_RULE,
   type EvidenceRule,
   type PairedRow,
-} from '../../src/ml/model-comparison';
-import { createRng, type Rng } from '../../src/ml/search-space';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import type { TrafficRow, XGBoostParams } from '../../src/ml/types';
+} from '../../src/evaluation/model-comparison';
+import { createRng, type Rng } from '../../src/search/search-space';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import type { TrafficRow, XGBoostParams } from '../../src/contracts/domain';
 import { locateData } from './data';
 import { median, progress, round } from './stats';
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SharedTrialData } from '../../src/ml/trial-pool';
+import type { SharedTrialData } from '../../src/engines/trial-pool';
 
 export function writeTrialMatrices(
   directory: string,

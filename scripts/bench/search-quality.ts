@@ -1,7 +1,7 @@
 /**
  * Search quality on the real data: random vs TPE vs TPE + ASHA through the project's own trial function
  * (the trial pool's threads, native engine), in a plain in-process loop that plans every trial with the
- * workflow's own code (src/ml/trial-plan.ts: sampler, ASHA cut-offs, model bound; reproducible window).
+ * workflow's own code (src/search/trial-plan.ts: sampler, ASHA cut-offs, model bound; reproducible window).
  *
  *   npm run bench:search [-- --json] [--budgets 30,100] [--seeds 5] [--window 2] [--methods random,tpe,tpe-asha]
  *                        [--skip-python] [--asha MIN_ROUNDS:ETA] [--asha-spare-startup]
@@ -17,13 +17,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_ASHA, rungRounds, type AshaSettings } from '../../src/ml/asha';
-import { createSampler } from '../../src/ml/create-sampler';
-import type { SearchObservation } from '../../src/ml/observation-window';
-import type { SamplerKind } from '../../src/ml/sampler';
-import { createTrialPool, type SharedTrialData, type TrialPool } from '../../src/ml/trial-pool';
-import { defaultStartupTrials } from '../../src/ml/tpe';
-import { planTrial, visibleTo } from '../../src/ml/trial-plan';
+import { DEFAULT_ASHA, rungRounds, type AshaSettings } from '../../src/search/asha';
+import { createSampler } from '../../src/search/create-sampler';
+import type { SearchObservation } from '../../src/search/observation-window';
+import type { SamplerKind } from '../../src/search/sampler';
+import { createTrialPool, type SharedTrialData, type TrialPool } from '../../src/engines/trial-pool';
+import { defaultStartupTrials } from '../../src/search/tpe';
+import { planTrial, visibleTo } from '../../src/search/trial-plan';
 import { locateData, prepare } from './data';
 import { writeTrialMatrices } from './matrix-files';
 import { ensureBenchVenv, runPythonTuners } from './python-venv';

@@ -20,9 +20,9 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { appendTrialTableWith, readTrialTable } from '../../src/activities/trial-table';
 import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { openBlobStore } from '../../src/storage/from-uri';
-import { createRng } from '../../src/ml/search-space';
+import { createRng } from '../../src/search/search-space';
 import { searchWorkflow } from '../../src/workflows/search';
-import type { AppendTrialTableInput, RunTrialInput, SearchResult } from '../../src/workflows/types';
+import type { AppendTrialTableInput, RunTrialInput, SearchResult } from '../../src/contracts';
 import { curveTrial } from '../../test/support/curve-trial';
 import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup';
 import { startDevServer } from './server';

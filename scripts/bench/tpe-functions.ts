@@ -14,8 +14,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { sampleDimension, trialRng, type Dimension } from '../../src/ml/search-space';
-import { proposeTpe, type TpeObservation, type TpeOptions } from '../../src/ml/tpe';
+import { sampleDimension, trialRng, type Dimension } from '../../src/search/search-space';
+import { proposeTpe, type TpeObservation, type TpeOptions } from '../../src/search/tpe';
 import { ensureBenchVenv, runPythonTuners } from './python-venv';
 import { median, progress } from './stats';
 

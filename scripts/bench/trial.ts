@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadNativeEngine } from '../../src/ml/engines/native-engine';
-import { createTrialPool, type SharedTrialData, type TrialPool } from '../../src/ml/trial-pool';
-import type { EngineName, XGBoostParams } from '../../src/ml/types';
+import { loadNativeEngine } from '../../src/engines/native-engine';
+import { createTrialPool, type SharedTrialData, type TrialPool } from '../../src/engines/trial-pool';
+import type { EngineName, XGBoostParams } from '../../src/contracts/domain';
 import { writeTrialMatrices } from './matrix-files';
 import { median, progress, round } from './stats';
 

@@ -8,7 +8,7 @@ export const artifactKeys = {
   /** Each prepared row's date-time in years (train, early-stopping, validation), for recency weights. */
   datasetRowTimes: (hash: string) => `datasets/${hash}/row-times.json`,
   model: (sha256: string, engine: string) => `models/${sha256}.${engine}.json`,
-  /** A model's prediction-interval calibration (src/ml/prediction-interval.ts), content-addressed. */
+  /** A model's prediction-interval calibration (src/evaluation/prediction-interval.ts), content-addressed. */
   intervalCalibration: (sha256: string) => `models/${sha256}.interval-calibration.json`,
   /** The state of checks before states were keyed by model and prefix (read as the starting point). */
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,

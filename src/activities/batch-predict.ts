@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { readPredictionRows } from '../cli/prediction-input';
-import { parsePredictionRows } from '../ml/prediction-rows';
-import type { TrialPool } from '../ml/trial-pool';
+import { readPredictionRows } from '../data/prediction-input';
+import { parsePredictionRows } from '../data/prediction-rows';
+import type { TrialPool } from '../engines/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type {
@@ -9,11 +9,11 @@ import type {
   JoinPredictionOutputInput,
   PredictChunkInput,
   SplitPredictionInputResult,
-} from '../workflows/batch-predict-types';
+} from '../contracts/batch-prediction';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
 import { requestedIntervals } from './version-intervals';
-import { assertIntervalLevel } from '../ml/prediction-interval';
+import { assertIntervalLevel } from '../evaluation/prediction-interval';
 
 export interface BatchPredictDeps {
   artifacts: BlobStore;

@@ -1,7 +1,7 @@
-import { comparePaired, type PairedComparison } from '../ml/model-comparison';
-import type { TrafficRow } from '../ml/types';
+import { comparePaired, type PairedComparison } from '../evaluation/model-comparison';
+import type { TrafficRow } from '../contracts/domain';
 import type { ModelVersion } from '../registry/model-registry';
-import type { EvidenceSettings, ModelComparison } from '../workflows/types';
+import type { EvidenceSettings, ModelComparison } from '../contracts';
 import { scoreWithVersion, type ScoreDeps } from './score-version';
 
 /** A model as it takes part in a comparison: what scores rows, and the latest row it was fitted on. */

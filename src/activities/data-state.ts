@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
+import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
 import { diffDataState, stateFingerprint, yearOfKey, type DataState } from '../retraining/data-state';
 import { validateDataState } from '../retraining/data-state-schema';
 import type { BlobStore } from '../storage/blob-store';
@@ -11,7 +11,7 @@ import type {
   DataStateInspection,
   InspectDataStateInput,
   UnreadableObject,
-} from '../workflows/types';
+} from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 

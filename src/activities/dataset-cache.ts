@@ -1,4 +1,4 @@
-import { decodePreparedDataset, type PreparedDataset } from '../ml/prepared-dataset';
+import { decodePreparedDataset, type PreparedDataset } from '../features/prepared-dataset';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { BlobStore } from '../storage/blob-store';
 

@@ -1,9 +1,9 @@
-import { ExplanationUnsupportedError, type TrainedModel } from '../ml/engines/engine';
-import { loadNativeEngine } from '../ml/engines/native-engine';
-import { parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
-import { explainRows, type Explanation } from '../ml/explain';
-import { validateAnyFeaturePipeline } from '../ml/feature-pipeline';
-import type { TrafficRow } from '../ml/types';
+import { ExplanationUnsupportedError, type TrainedModel } from '../engines/engine';
+import { loadNativeEngine } from '../engines/native-engine';
+import { parseEnsembleModel, type EnsembleMember } from '../engines/ensemble-model';
+import { explainRows, type Explanation } from '../engines/explain';
+import { validateAnyFeaturePipeline } from '../features/feature-pipeline';
+import type { TrafficRow } from '../contracts/domain';
 import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { FindTrainingInput, TrainingLookup, TrainingResult } from '../workflows/types';
+import type { FindTrainingInput, TrainingLookup, TrainingResult } from '../contracts';
 
 /**
  * The outcome of an existing training workflow, looked up when a check's child start collides with it: a

@@ -1,8 +1,9 @@
 import type { WorkerMetrics } from '../metrics/worker-metrics';
-import type { TrialPool } from '../ml/trial-pool';
+import type { TrialPool } from '../engines/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import { StoreLocationError, type BlobStore } from '../storage/blob-store';
 import type {
+  Activities,
   AppendTrialTableInput,
   AssessDriftInput,
   BuildRunReportInput,
@@ -19,13 +20,13 @@ import type {
   RegisterModelsInput,
   RunTrialInput,
   ScoreYearInput,
-} from '../workflows/types';
-import type { MonitorDaysInput } from '../workflows/monitor-types';
+} from '../contracts';
+import type { MonitorDaysInput } from '../contracts/monitoring';
 import type {
   BatchPredictInput,
   JoinPredictionOutputInput,
   PredictChunkInput,
-} from '../workflows/batch-predict-types';
+} from '../contracts/batch-prediction';
 import { commitDataStateWith, inspectDataStateWith } from './data-state';
 import { joinPredictionOutputWith, predictChunkWith, splitPredictionInputWith } from './batch-predict';
 import { assessDriftWith } from './drift';
@@ -63,7 +64,7 @@ export interface ActivityDeps {
 }
 
 /** Builds the activities bound to this worker's storage, registry and training-thread pool. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): Activities {
   const datasets = deps.datasets ?? new DatasetCache(deps.artifacts, { metrics: deps.metrics });
   const all = { ...deps, datasets };
   const light = { ...all, pool: deps.scoringPool ?? deps.pool };
@@ -117,4 +118,4 @@ function failFastOnBadStore<I, O>(activity: (input: I) => Promise<O>): (input: I
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export type { Activities };

@@ -5,7 +5,7 @@ import { writeLiveAccuracy } from '../monitoring/live-accuracy-store';
 import { readServedPredictions } from '../monitoring/prediction-log-reader';
 import type { BlobStore } from '../storage/blob-store';
 import { readDataFiles } from './read-data-files';
-import type { LiveAccuracySummary, MeasureLiveAccuracyInput } from '../workflows/types';
+import type { LiveAccuracySummary, MeasureLiveAccuracyInput } from '../contracts';
 
 export interface LiveAccuracyDeps {
   artifacts: BlobStore;

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { parseEnsembleModel } from '../ml/ensemble-model';
+import { parseEnsembleModel } from '../engines/ensemble-model';
 import {
   MlflowApiError,
   MlflowClient,
@@ -31,7 +31,7 @@ import type {
   MirrorToMlflowResult,
   MlflowMirrorCounts,
   TrialTableRow,
-} from '../workflows/types';
+} from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import { webUiRunUrl } from './run-report';

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
-import { decodePreparedDataset } from '../ml/prepared-dataset';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import type { TrialPool } from '../ml/trial-pool';
-import type { TrafficRow } from '../ml/types';
+import { decodePreparedDataset } from '../features/prepared-dataset';
+import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
+import type { TrialPool } from '../engines/trial-pool';
+import type { TrafficRow } from '../contracts/domain';
 import { deliverAlert, type DeliveryOutcome } from '../monitoring/alert-delivery';
 import { alertOfEvent, alertsOfRecord, type Alert } from '../monitoring/alerts';
 import { monitoringKeys } from '../monitoring/monitoring-keys';
@@ -20,7 +20,7 @@ import {
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import { yearOfKey } from '../retraining/data-state';
 import type { BlobStore } from '../storage/blob-store';
-import type { MonitorDaysInput, MonitorDaysResult } from '../workflows/monitor-types';
+import type { MonitorDaysInput, MonitorDaysResult } from '../contracts/monitoring';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import { predictMatrix, scoreWithVersion } from './score-version';

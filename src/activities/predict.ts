@@ -1,8 +1,8 @@
-import { parsePredictionRows } from '../ml/prediction-rows';
-import type { TrialPool } from '../ml/trial-pool';
+import { parsePredictionRows } from '../data/prediction-rows';
+import type { TrialPool } from '../engines/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
-import type { PredictInput, PredictResult } from '../workflows/types';
+import type { PredictInput, PredictResult } from '../contracts';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
 import { requestedIntervals } from './version-intervals';

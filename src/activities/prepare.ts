@@ -1,21 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { assertBadRowShare, DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import { EARLY_STOPPING_FRACTION } from '../ml/early-stopping-slice';
-import { DEFAULT_FEATURE_SET, pipelineVersionOf } from '../ml/feature-pipeline';
-import { FeatureSelectionError, PreparationError, prepareRows } from '../ml/prepare-rows';
-import { rowTimesOf } from '../ml/row-times';
-import { encodePreparedDataset, PREPARED_DATASET_FORMAT_VERSION } from '../ml/prepared-dataset';
+import { assertBadRowShare, DEFAULT_MAX_BAD_ROW_SHARE } from '../data/bad-row-limit';
+import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
+import { EARLY_STOPPING_FRACTION } from '../features/early-stopping-slice';
+import { DEFAULT_FEATURE_SET, pipelineVersionOf } from '../features/feature-pipeline';
+import { FeatureSelectionError, PreparationError, prepareRows } from '../features/prepare-rows';
+import { rowTimesOf } from '../features/row-times';
+import { encodePreparedDataset, PREPARED_DATASET_FORMAT_VERSION } from '../features/prepared-dataset';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
-import type { TrafficRow } from '../ml/types';
+import type { TrafficRow } from '../contracts/domain';
 import { BlobChangedError, type BlobStore } from '../storage/blob-store';
-import type {
-  BadRowReport,
-  PrepareDatasetInput,
-  PreparedDatasetSummary,
-  SourceObject,
-} from '../workflows/types';
+import type { BadRowReport, PrepareDatasetInput, PreparedDatasetSummary, SourceObject } from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import type { DatasetSchema } from '../ml/dataset-schema';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import type { TrafficRow } from '../ml/types';
+import type { DatasetSchema } from '../data/dataset-schema';
+import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
+import type { TrafficRow } from '../contracts/domain';
 import type { BlobStore } from '../storage/blob-store';
 
 /**

@@ -1,5 +1,5 @@
-import { recencyWeights } from '../ml/recency-weights';
-import { parseRowTimes, type RowTimes } from '../ml/row-times';
+import { recencyWeights } from '../features/recency-weights';
+import { parseRowTimes, type RowTimes } from '../features/row-times';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';

@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { dedupeRows } from '../ml/dedupe';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import type { TrafficRow } from '../ml/types';
+import { dedupeRows } from '../data/dedupe';
+import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
+import type { TrafficRow } from '../contracts/domain';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
-import type { ChallengerCheckResult, RecheckChallengerInput } from '../workflows/types';
+import type { ChallengerCheckResult, RecheckChallengerInput } from '../contracts';
 import { compareContenders, served } from './champion-comparison';
 import { nonRetryable } from './errors';
 import { CHALLENGER, CHAMPION } from './register';

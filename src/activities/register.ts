@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
-import type { TrialPool } from '../ml/trial-pool';
-import type { TrafficRow } from '../ml/types';
+import type { TrialPool } from '../engines/trial-pool';
+import type { TrafficRow } from '../contracts/domain';
 import { CHALLENGER_ALIAS, CHAMPION_ALIAS } from '../registry/champion';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
@@ -12,7 +12,7 @@ import {
   type RegisterModelsInput,
   type RegisterModelsResult,
   type TrialResult,
-} from '../workflows/types';
+} from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { calibrateOnValidationYear } from './version-intervals';
 import { nonRetryable } from './errors';

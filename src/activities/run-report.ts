@@ -1,24 +1,24 @@
 import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import { dedupeRows } from '../ml/dedupe';
-import { columnGroups, groupContributions, meanOutputs, type ModelOutputs } from '../ml/explain';
-import { parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
-import { transformWithPipeline, validateAnyFeaturePipeline } from '../ml/feature-pipeline';
-import { targetVector } from '../ml/features';
-import type { DenseMatrix } from '../ml/engines/engine';
-import type { TrialPool } from '../ml/trial-pool';
+import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
+import { dedupeRows } from '../data/dedupe';
+import { columnGroups, groupContributions, meanOutputs, type ModelOutputs } from '../engines/explain';
+import { parseEnsembleModel, type EnsembleMember } from '../engines/ensemble-model';
+import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/feature-pipeline';
+import { targetVector } from '../features/features';
+import type { DenseMatrix } from '../engines/engine';
+import type { TrialPool } from '../engines/trial-pool';
 import type { DriftReport } from '../monitoring/psi';
 import { renderRunReport } from '../report/render-run-report';
 import type { ReportValidation, RunReportInput } from '../report/report-data';
 import type { BlobStore } from '../storage/blob-store';
-import type { BuildRunReportInput, BuildRunReportResult, TrialResult } from '../workflows/types';
+import type { BuildRunReportInput, BuildRunReportResult, TrialResult } from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import { loadRunTrials } from './run-trials';
 import { predictMatrix } from './score-version';
 import { intervalsForVersion } from './version-intervals';
-import { DEFAULT_INTERVAL_LEVEL } from '../ml/prediction-interval';
+import { DEFAULT_INTERVAL_LEVEL } from '../evaluation/prediction-interval';
 
 export interface RunReportDeps {
   artifacts: BlobStore;

@@ -1,6 +1,6 @@
 import type { ReportTrial } from '../report/report-data';
 import type { BlobStore } from '../storage/blob-store';
-import type { TrainingResult } from '../workflows/types';
+import type { TrainingResult } from '../contracts';
 import { readTrialTable } from './trial-table';
 
 /**

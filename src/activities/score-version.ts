@@ -1,8 +1,8 @@
-import type { DenseMatrix } from '../ml/engines/engine';
-import { averagePredictions, parseEnsembleModel } from '../ml/ensemble-model';
-import { transformWithPipeline, validateAnyFeaturePipeline } from '../ml/feature-pipeline';
-import type { TrialPool } from '../ml/trial-pool';
-import type { TrafficRow } from '../ml/types';
+import type { DenseMatrix } from '../engines/engine';
+import { averagePredictions, parseEnsembleModel } from '../engines/ensemble-model';
+import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/feature-pipeline';
+import type { TrialPool } from '../engines/trial-pool';
+import type { TrafficRow } from '../contracts/domain';
 import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 

@@ -1,15 +1,15 @@
 import { Context } from '@temporalio/activity';
-import { dedupeRows } from '../ml/dedupe';
-import { regressionMetrics } from '../ml/metrics';
-import { DatasetError, parseTrafficCsv } from '../ml/traffic-csv';
-import type { TrialPool } from '../ml/trial-pool';
+import { dedupeRows } from '../data/dedupe';
+import { regressionMetrics } from '../evaluation/metrics';
+import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
+import type { TrialPool } from '../engines/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
-import type { ScoreYearInput, ScoreYearResult } from '../workflows/types';
+import type { ScoreYearInput, ScoreYearResult } from '../contracts';
 import { nonRetryable } from './errors';
 import { scoreWithVersion } from './score-version';
 import { requestedIntervals } from './version-intervals';
-import { intervalCoverage } from '../ml/prediction-interval';
+import { intervalCoverage } from '../evaluation/prediction-interval';
 
 export interface ScoreYearDeps {
   artifacts: BlobStore;

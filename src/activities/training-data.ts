@@ -1,5 +1,5 @@
 import type { ModelRegistry } from '../registry/model-registry';
-import type { DescribeTrainingDataInput, TrainingDataDescription } from '../workflows/types';
+import type { DescribeTrainingDataInput, TrainingDataDescription } from '../contracts';
 import { nonRetryable } from './errors';
 import { datasetHash } from './prepare';
 import { CHAMPION } from './register';

@@ -1,5 +1,5 @@
 import type { BlobStore } from '../storage/blob-store';
-import type { AppendTrialTableInput, AppendTrialTableResult, TrialTableRow } from '../workflows/types';
+import type { AppendTrialTableInput, AppendTrialTableResult, TrialTableRow } from '../contracts';
 import { artifactKeys } from './artifact-keys';
 
 export interface TrialTableDeps {

@@ -1,16 +1,16 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { resolveEngineName } from '../ml/engines/select-engine';
-import { validateParams } from '../ml/params';
-import type { TrialPool } from '../ml/trial-pool';
+import { resolveEngineName } from '../engines/select-engine';
+import { validateParams } from '../search/params';
+import type { TrialPool } from '../engines/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
-import type { RunTrialInput, TrialResult } from '../workflows/types';
+import type { RunTrialInput, TrialResult } from '../contracts';
 import { recencyWeightsFor } from './recency';
 import { storeModel } from './store-model';
 import type { DatasetCache } from './dataset-cache';
-import { PreparedDatasetFormatError } from '../ml/prepared-dataset';
+import { PreparedDatasetFormatError } from '../features/prepared-dataset';
 import { BlobNotFoundError } from '../storage/blob-store';
 import { isTransientStoreError } from '../storage/transient-errors';
-import { WORKER_SHUTDOWN_FAILURE } from '../workflows/trial-retry';
+import { WORKER_SHUTDOWN_FAILURE } from '../contracts';
 import { infrastructureFault, nonRetryable } from './errors';
 
 export interface TrialDeps {

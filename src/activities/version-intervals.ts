@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { averagePredictions } from '../ml/ensemble-model';
-import { transformWithPipeline, validateAnyFeaturePipeline } from '../ml/feature-pipeline';
+import { averagePredictions } from '../engines/ensemble-model';
+import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/feature-pipeline';
 import {
   assertIntervalLevel,
   calibrateIntervals,
@@ -9,8 +9,8 @@ import {
   roundInterval,
   type Interval,
   type IntervalCalibration,
-} from '../ml/prediction-interval';
-import type { TrafficRow } from '../ml/types';
+} from '../evaluation/prediction-interval';
+import type { TrafficRow } from '../contracts/domain';
 import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';

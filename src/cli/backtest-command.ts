@@ -2,10 +2,10 @@ import type { Client } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../config';
 import { backtestWorkflow } from '../workflows/backtest';
-import type { BacktestResult, BacktestSettings, BacktestSummary, TrainingInput } from '../workflows/types';
+import type { BacktestResult, BacktestSettings, BacktestSummary, TrainingInput } from '../contracts';
 import { positiveInt } from '../runtime/arguments';
-import { newRunId } from '../runtime/run-id';
-import { DEFAULT_INTERVAL_LEVEL } from '../ml/prediction-interval';
+import { newRunId } from '../common/run-id';
+import { DEFAULT_INTERVAL_LEVEL } from '../evaluation/prediction-interval';
 import { intervalLevel } from './interval-option';
 import { addTrainingOptions, parseYears, trainingInputFrom, type TrainingFlags } from './training-options';
 

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config';
 import { openBlobStore } from '../storage/from-uri';
 import { batchPredictWorkflow } from '../workflows/batch-predict';
-import type { BatchPredictResult } from '../workflows/batch-predict-types';
+import type { BatchPredictResult } from '../contracts/batch-prediction';
 
 export interface BatchPredictionOutcome extends BatchPredictResult {
   predictions: number[];

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import { explainWithVersion } from '../activities/explain-version';
 import { loadConfig } from '../config';
-import { inputsOfGroup, toRowExplanations } from '../ml/explain';
-import { dayOfWeek, daysFromCivil } from '../ml/local-date-time';
-import { parsePredictionRows } from '../ml/prediction-rows';
-import type { TrafficRow } from '../ml/types';
+import { inputsOfGroup, toRowExplanations } from '../engines/explain';
+import { dayOfWeek, daysFromCivil } from '../data/local-date-time';
+import { parsePredictionRows } from '../data/prediction-rows';
+import type { TrafficRow } from '../contracts/domain';
 import { DAY_NAMES, MONTH_NAMES } from '../report/report-data';
 import { ModelRegistry } from '../registry/model-registry';
 import { openBlobStore } from '../storage/from-uri';
 import { intervalsForVersion } from '../activities/version-intervals';
 import { formatInterval, INTERVAL_HELP, intervalLevel } from './interval-option';
-import { readInput, readPredictionRows } from './prediction-input';
+import { readInput, readPredictionRows } from '../data/prediction-input';
 import { DEFAULT_MODEL_NAME } from './training-options';
 
 interface ExplainFlags {

@@ -1,5 +1,5 @@
 import type { ModelVersion } from '../registry/model-registry';
-import type { ModelComparison, TrainingResult } from '../workflows/types';
+import type { ModelComparison, TrainingResult } from '../contracts';
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];

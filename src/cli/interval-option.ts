@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { assertIntervalLevel } from '../ml/prediction-interval';
+import { assertIntervalLevel } from '../evaluation/prediction-interval';
 
 /** `--interval <level>`: a share between 0 and 1, e.g. 0.9 (or 90%). */
 export function intervalLevel(value: string): number {

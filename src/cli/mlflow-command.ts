@@ -12,7 +12,7 @@ import { MlflowClient } from '../mlflow/mlflow-client';
 import { credentialsFromEnv, trackingUriFrom } from '../mlflow/mlflow-settings';
 import { ModelRegistry } from '../registry/model-registry';
 import { openBlobStore } from '../storage/from-uri';
-import type { MlflowMirrorCounts, TrainingInput, TrainingResult } from '../workflows/types';
+import type { MlflowMirrorCounts, TrainingInput, TrainingResult } from '../contracts';
 
 export interface MlflowCommandDeps {
   loadConfig(): AppConfig;

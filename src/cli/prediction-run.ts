@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config';
 import { predictWorkflow } from '../workflows/predict';
-import type { PredictResult } from '../workflows/types';
+import type { PredictResult } from '../contracts';
 
 /** Rows per prediction workflow: keeps each input well under Temporal's payload limits. */
 export const PREDICTION_BATCH_ROWS = 1000;

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { EngineChoice } from '../ml/types';
+import type { EngineChoice } from '../contracts/domain';
 import { positiveInt, positiveNumber } from '../runtime/arguments';
-import type { RetrainCheckInput, RunTrigger } from '../workflows/types';
+import type { RetrainCheckInput, RunTrigger } from '../contracts';
 import { addTrainingOptions, trainingInputFrom, type TrainingFlags } from './training-options';
 
 export interface RetrainFlags extends Omit<TrainingFlags, 'years' | 'valYear'> {

@@ -2,11 +2,11 @@ import type { Client } from '@temporalio/client';
 import { formatComparison } from './format';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { AppConfig } from '../config';
-import { newRunId } from '../runtime/run-id';
+import { newRunId } from '../common/run-id';
 import { startRun } from '../runtime/start-run';
 import { retrainCheckWorkflow } from '../workflows/retrain-check';
-import { MODEL_NAME, RUN_TRIGGER } from '../workflows/search-attributes';
-import type { LiveAccuracySummary, RetrainCheckInput, RetrainCheckResult } from '../workflows/types';
+import { MODEL_NAME, RUN_TRIGGER } from '../contracts/search-attributes';
+import type { LiveAccuracySummary, RetrainCheckInput, RetrainCheckResult } from '../contracts';
 
 export async function startRetrainCheck(
   client: Client,

@@ -4,7 +4,7 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../config';
-import type { RetrainCheckInput } from '../workflows/types';
+import type { RetrainCheckInput } from '../contracts';
 import { addRetrainOptions, type RetrainFlags } from './retrain-options';
 import {
   DEFAULT_CATCHUP_WINDOW,

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_FEATURE_SET, FEATURE_SETS, type FeatureSet } from '../ml/feature-pipeline';
+import { DEFAULT_FEATURE_SET, FEATURE_SETS, type FeatureSet } from '../features/feature-pipeline';
 import {
   durationMs,
   nonNegativeInt,
@@ -9,17 +9,17 @@ import {
   share,
   storageUri,
 } from '../runtime/arguments';
-import { DEFAULT_MAX_BAD_ROW_SHARE } from '../ml/bad-row-limit';
+import { DEFAULT_MAX_BAD_ROW_SHARE } from '../data/bad-row-limit';
 import { trackingUriFrom } from '../mlflow/mlflow-settings';
-import { validateParams } from '../ml/params';
-import { selectFeatures } from '../ml/feature-selection';
-import { assertHalfLife } from '../ml/recency-weights';
-import type { EngineChoice, XGBoostParams } from '../ml/types';
+import { validateParams } from '../search/params';
+import { selectFeatures } from '../features/feature-selection';
+import { assertHalfLife } from '../features/recency-weights';
+import type { EngineChoice, XGBoostParams } from '../contracts/domain';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
 import { MAX_TRIALS } from '../workflows/search-strategy';
-import { DEFAULT_EVIDENCE, type PruningKind, type TrainingInput } from '../workflows/types';
-import type { SamplerKind } from '../ml/sampler';
+import { DEFAULT_EVIDENCE, type PruningKind, type TrainingInput } from '../contracts';
+import type { SamplerKind } from '../search/sampler';
 
 export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
 export const DEFAULT_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';

@@ -1,12 +1,12 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { AppConfig } from '../config';
-import { newRunId } from '../runtime/run-id';
+import { newRunId } from '../common/run-id';
 import { startRun } from '../runtime/start-run';
-import { MODEL_NAME, RUN_TRIGGER } from '../workflows/search-attributes';
+import { MODEL_NAME, RUN_TRIGGER } from '../contracts/search-attributes';
 import { searchProgressQuery } from '../workflows/search';
 import { trainingStageQuery, trainingWorkflow } from '../workflows/training';
-import type { SearchProgress, TrainingInput, TrainingResult, TrainingStage } from '../workflows/types';
+import type { SearchProgress, TrainingInput, TrainingResult, TrainingStage } from '../contracts';
 
 export async function startTraining(
   client: Client,

@@ -1,6 +1,6 @@
 /** Splits one CSV of the full data set into the `{prefix}_{year}.csv` files the pipeline reads. */
 import { parse } from 'csv-parse/sync';
-import { tryParseLocalDateTime } from '../ml/local-date-time';
+import { tryParseLocalDateTime } from './local-date-time';
 
 export interface SplitCsvByYearInput {
   text: string;

@@ -2,9 +2,9 @@
  * A small, realistic synthetic stand-in for the UCI "Metro Interstate Traffic Volume" data, with the
  * exact schema, so everything runs and is tested without the real file. Deterministic for a seed.
  */
-import { RAW_COLUMNS } from '../ml/types';
-import { dayOfWeek } from '../ml/local-date-time';
-import { createRng, type Rng } from '../ml/search-space';
+import { RAW_COLUMNS } from '../contracts/domain';
+import { dayOfWeek } from './local-date-time';
+import { createRng, type Rng } from '../common/random';
 
 export const SAMPLE_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
 

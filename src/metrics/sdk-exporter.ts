@@ -1,5 +1,5 @@
 import type { MetricsExporterConfig } from '@temporalio/worker';
-import { freePort } from '../runtime/free-port';
+import { freePort } from '../common/free-port';
 
 export interface SdkMetricsExporter {
   /** For `Runtime.install({ telemetryOptions: { metrics } })`. */

@@ -9,6 +9,8 @@
 import type { BlobStore } from '../storage/blob-store';
 import type { Alert } from './alerts';
 import { monitoringKeys } from './monitoring-keys';
+import type { DeliveryOutcome } from '../contracts/alerts';
+export type { DeliveryOutcome } from '../contracts/alerts';
 
 export interface DeliveryOptions {
   url: string;
@@ -20,14 +22,6 @@ export interface DeliveryOptions {
   timeoutMs?: number;
   /** Called between attempts (activity heartbeats). */
   onRetry?: (attempt: number, error: string) => void;
-}
-
-export interface DeliveryOutcome {
-  cause: string;
-  day: string;
-  status: 'sent' | 'already-sent' | 'failed';
-  attempts: number;
-  error?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,6 +3,8 @@
  * has a cause that is unique per model and day, so it is sent once (alert-delivery.ts).
  */
 import type { MonitoringRecord } from './monitoring-record';
+import type { CheckEvent } from '../contracts/alerts';
+export type { CheckEvent } from '../contracts/alerts';
 
 export type AlertKind = 'drift' | 'decay' | 'check-failed' | 'promoted' | 'deferred' | 'log-dropped';
 
@@ -16,13 +18,6 @@ export interface Alert {
   text: string;
   fields: Record<string, string | number | boolean | null>;
 }
-
-/** Something the retraining check saw that is not in the day's record. */
-export type CheckEvent =
-  | { kind: 'decay'; rmse: number; validationRmse: number; ratio: number }
-  | { kind: 'check-failed'; checkId: string; error: string }
-  | { kind: 'promoted'; version: number; previousVersion?: number; checkId: string }
-  | { kind: 'deferred'; version?: number; reason: string; checkId: string };
 
 function alert(
   model: string,

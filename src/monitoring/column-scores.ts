@@ -2,7 +2,7 @@
  * Per input column, how far a batch of rows is from the champion's training profile: PSI (psi.ts) and, in the
  * column's own terms, Wasserstein-1 (numeric) or Jensen–Shannon distance (categorical).
  */
-import type { TrafficRow } from '../ml/types';
+import type { TrafficRow } from '../contracts/domain';
 import { binnedWasserstein, jensenShannonDistance } from './distances';
 import { computeDrift } from './psi';
 import type { ReferenceProfile } from './reference-profile';

@@ -1,4 +1,7 @@
-import { mae, rmse } from '../ml/metrics';
+import { mae, rmse } from '../evaluation/metrics';
+import type { LiveAccuracy } from '../contracts/retraining';
+export type { LiveAccuracy } from '../contracts/retraining';
+export type { VersionLiveAccuracy } from '../contracts/retraining';
 
 /** One prediction as the service logged it (the fields of `LoggedPrediction` this join needs). */
 export interface ServedPrediction {
@@ -14,29 +17,6 @@ export interface ServedPrediction {
 export interface LabelledRow {
   date_time: { text: string };
   traffic_volume?: number;
-}
-
-export interface VersionLiveAccuracy {
-  version: number;
-  /** Served hours of this version that found their label. */
-  rows: number;
-  rmse: number;
-  mae: number;
-  /** First and last matched `date_time`. */
-  from: string;
-  to: string;
-}
-
-export interface LiveAccuracy {
-  /** Served (date_time, version) pairs that found a label, over all versions. */
-  matched: number;
-  /** Served (date_time, version) pairs with no labelled row at that date_time (not labelled yet, or never). */
-  unmatched: number;
-  /** Log rows that repeat a (date_time, version) already served; only the last served answer counts. */
-  duplicates: number;
-  /** Served pairs whose date_time carries labelled rows that disagree on `traffic_volume`: left out, counted. */
-  ambiguousLabels: number;
-  byVersion: VersionLiveAccuracy[];
 }
 
 /**

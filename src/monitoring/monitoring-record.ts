@@ -3,8 +3,8 @@
  * target against the champion's training data, the live accuracy of what was served, and the row counts
  * behind each number. Pure: the monitor activity gathers the rows, this computes.
  */
-import { mae, rmse } from '../ml/metrics';
-import type { TrafficRow } from '../ml/types';
+import { mae, rmse } from '../evaluation/metrics';
+import type { TrafficRow } from '../contracts/domain';
 import { distanceOf, MIN_BASELINE_DAY_ROWS, scoreColumns, type ColumnScore } from './column-scores';
 import { quantileSketch, sharesIn, sketchWasserstein } from './distances';
 import { liveAccuracy, type LiveAccuracy, type ServedPrediction } from './live-accuracy';

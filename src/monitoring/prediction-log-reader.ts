@@ -1,5 +1,5 @@
-import { parsePredictionRows } from '../ml/prediction-rows';
-import type { TrafficRow } from '../ml/types';
+import { parsePredictionRows } from '../data/prediction-rows';
+import type { TrafficRow } from '../contracts/domain';
 import type { BlobStore } from '../storage/blob-store';
 import type { ServedPrediction } from './live-accuracy';
 import { predictionLogPrefix } from './prediction-log-keys';

@@ -2,7 +2,7 @@
  * Population Stability Index of a new batch of rows against a model's reference profile.
  * Conventional reading: < 0.1 stable, 0.1–0.2 moderate shift, > 0.2 significant shift.
  */
-import type { TrafficRow } from '../ml/types';
+import type { TrafficRow } from '../contracts/domain';
 import {
   binProportions,
   categoryOf,

@@ -3,8 +3,8 @@
  * Pure and JSON-serialisable: infinite bin ends are implicit, never stored.
  */
 import { z } from 'zod';
-import { DEFAULT_CATEGORY_MERGE, holidayFlag } from '../ml/features';
-import type { TrafficRow } from '../ml/types';
+import { DEFAULT_CATEGORY_MERGE, holidayFlag } from '../features/features';
+import type { TrafficRow } from '../contracts/domain';
 
 export const REFERENCE_PROFILE_VERSION = 1;
 export const NUMERIC_PROFILE_FEATURES = ['temp', 'rain_1h', 'snow_1h', 'clouds_all', 'hour'] as const;

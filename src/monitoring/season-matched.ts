@@ -4,7 +4,7 @@
  * its temperature, rain and weather differ by season alone. Weighting the reference's months by the batch's
  * month shares, Σ_m w_m · p_ref,m, compares January–April with January–April of the training years.
  */
-import type { TrafficRow } from '../ml/types';
+import type { TrafficRow } from '../contracts/domain';
 import type { MonthProportions } from './reference-profile';
 
 /**

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { EngineName, RegressionMetrics, XGBoostParams } from '../ml/types';
+import type { EngineName, RegressionMetrics, XGBoostParams } from '../contracts/domain';
+import type { ModelComparisonRecord } from '../contracts/comparison';
+export type { ModelComparisonRecord } from '../contracts/comparison';
 
 /** One registered model version, stored as `registry/<model>/versions/<n>.json`. */
 export interface ModelVersion {
@@ -56,19 +58,6 @@ export interface ModelVersion {
   };
   /** The comparison with the champion made when this version was registered (see ModelComparison). */
   comparison?: ModelComparisonRecord;
-}
-
-/** A champion decision with its work (ModelComparison in the workflow contracts). */
-export interface ModelComparisonRecord {
-  from: string;
-  to: string;
-  rows: number;
-  days: number;
-  champion: { version: number; rmse: number | null };
-  challenger: { version: number; rmse: number | null };
-  difference: { estimate: number | null; low: number | null; high: number | null };
-  decision: 'promoted' | 'kept' | 'deferred';
-  reason: string;
 }
 
 /** How an alias move came about: a promotion (automatic or by hand) or a rollback to the previous holder. */

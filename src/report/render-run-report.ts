@@ -2,7 +2,7 @@
  * Renders a run report: one self-contained HTML page (inline CSS, charts as inline SVG rendered here by
  * Vega), which opens without any network. Pure: data in, HTML out.
  */
-import { meanAbsoluteContributions } from '../ml/explain';
+import { meanAbsoluteContributions } from '../engines/explain';
 import {
   beeswarmChart,
   CHART_CONFIG,

@@ -1,5 +1,5 @@
 /** Whether a retraining check retrains, and on which years. Pure: the retraining workflow imports this file. */
-import type { RetrainPolicy } from '../workflows/types';
+import type { RetrainPolicy } from '../contracts';
 import type { DataDiff } from './data-state';
 
 export type RetrainDecision = 'new-data' | 'changed-data' | 'drift' | 'decay' | 'no-new-data';
@@ -21,7 +21,7 @@ export interface DecayEvidence {
   validationRmse?: number;
   rows?: number;
   /**
-   * Set by checks with the evidence rule (see src/ml/model-comparison.ts assessDecay): decayed only when the lower
+   * Set by checks with the evidence rule (see src/evaluation/model-comparison.ts assessDecay): decayed only when the lower
    * bound of the ratio's interval exceeds the policy's ratio, on enough days after the champion's training data.
    */
   verdict?: 'decayed' | 'not-decayed' | 'too-few-days';

@@ -4,8 +4,8 @@
  * process with a warning that names exactly what to create.
  */
 import { SearchAttributeType } from '@temporalio/common';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { logger } from './logger';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { logger } from '../common/logger';
 
 const TYPE_NAMES: Record<SearchAttributeType, string> = {
   [SearchAttributeType.TEXT]: 'Text',

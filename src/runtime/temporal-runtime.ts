@@ -1,6 +1,6 @@
 import { DefaultLogger, Runtime, type LogEntry, type RuntimeOptions } from '@temporalio/worker';
 import type { LogLevel as SdkLogLevel } from '@temporalio/common';
-import { logger } from './logger';
+import { logger } from '../common/logger';
 
 const sdkLog = logger.child({ component: 'temporal' });
 

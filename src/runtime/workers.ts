@@ -4,7 +4,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AppConfig } from '../config';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
-import { createTrialPool, type TrialPool } from '../ml/trial-pool';
+import { createTrialPool, type TrialPool } from '../engines/trial-pool';
 import { ModelRegistry } from '../registry/model-registry';
 import { openBlobStore } from '../storage/from-uri';
 import { connectWorker } from './temporal-connection';

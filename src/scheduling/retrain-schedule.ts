@@ -15,8 +15,8 @@ import {
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { withSearchAttributeFallback } from '../runtime/search-attribute-fallback';
-import { MODEL_NAME, RUN_TRIGGER } from '../workflows/search-attributes';
-import type { RetrainCheckInput } from '../workflows/types';
+import { MODEL_NAME, RUN_TRIGGER } from '../contracts/search-attributes';
+import type { RetrainCheckInput } from '../contracts';
 import {
   DEFAULT_CATCHUP_WINDOW,
   DEFAULT_CRON,

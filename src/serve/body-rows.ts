@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Parser } from 'csv-parse';
-import { readPredictionRows } from '../cli/prediction-input';
+import { readPredictionRows } from '../data/prediction-input';
 
 /** A request body the service refuses with 400 and this message. */
 export class BodyError extends Error {

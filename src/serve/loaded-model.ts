@@ -1,17 +1,17 @@
-import { ExplanationUnsupportedError, type TrainedModel } from '../ml/engines/engine';
-import { loadNativeEngine } from '../ml/engines/native-engine';
-import { probeNativeLibrary } from '../ml/engines/native-library';
-import { averagePredictions, parseEnsembleModel, type EnsembleMember } from '../ml/ensemble-model';
-import { groupContributions, meanOutputs, type Explanation } from '../ml/explain';
+import { ExplanationUnsupportedError, type TrainedModel } from '../engines/engine';
+import { loadNativeEngine } from '../engines/native-engine';
+import { probeNativeLibrary } from '../engines/native-library';
+import { averagePredictions, parseEnsembleModel, type EnsembleMember } from '../engines/ensemble-model';
+import { groupContributions, meanOutputs, type Explanation } from '../engines/explain';
 import {
   transformWithPipeline,
   validateAnyFeaturePipeline,
   type AnyFeaturePipeline,
-} from '../ml/feature-pipeline';
-import { TreeEnsemble, UnsupportedTreeModelError } from '../ml/tree-ensemble';
-import { parseIntervalCalibration, type IntervalCalibration } from '../ml/prediction-interval';
-import type { TrialPool } from '../ml/trial-pool';
-import type { EngineName, TrafficRow } from '../ml/types';
+} from '../features/feature-pipeline';
+import { TreeEnsemble, UnsupportedTreeModelError } from '../engines/tree-ensemble';
+import { parseIntervalCalibration, type IntervalCalibration } from '../evaluation/prediction-interval';
+import type { TrialPool } from '../engines/trial-pool';
+import type { EngineName, TrafficRow } from '../contracts/domain';
 import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import type { TrafficRow } from '../ml/types';
+import type { TrafficRow } from '../contracts/domain';
 import type { BlobStore } from '../storage/blob-store';
 import { droppedRowsKey, predictionLogKey } from '../monitoring/prediction-log-keys';
 

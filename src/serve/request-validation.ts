@@ -1,7 +1,7 @@
-import { isKnownHolidayValue, KNOWN_HOLIDAY_NAMES } from '../ml/us-holidays';
-import { parsePredictionRows, PredictionInputError } from '../ml/prediction-rows';
-import type { AnyFeaturePipeline } from '../ml/feature-pipeline';
-import type { TrafficRow } from '../ml/types';
+import { isKnownHolidayValue, KNOWN_HOLIDAY_NAMES } from '../data/us-holidays';
+import { parsePredictionRows, PredictionInputError } from '../data/prediction-rows';
+import type { AnyFeaturePipeline } from '../features/feature-pipeline';
+import type { TrafficRow } from '../contracts/domain';
 
 /** One problem with one field of one row, as the 400 answer lists it. */
 export interface RowProblem {

@@ -6,10 +6,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
-import { ExplanationUnsupportedError } from '../ml/engines/engine';
-import { toRowExplanations } from '../ml/explain';
-import { assertIntervalLevel, predictionIntervals, roundInterval } from '../ml/prediction-interval';
-import type { TrafficRow } from '../ml/types';
+import { ExplanationUnsupportedError } from '../engines/engine';
+import { toRowExplanations } from '../engines/explain';
+import { assertIntervalLevel, predictionIntervals, roundInterval } from '../evaluation/prediction-interval';
+import type { TrafficRow } from '../contracts/domain';
 import { CHAMPION_ALIAS } from '../registry/champion';
 import type { ModelRegistry } from '../registry/model-registry';
 import { BodyError, rowsFromBody } from './body-rows';

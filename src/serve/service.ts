@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import { createTrialPool, type TrialPool } from '../ml/trial-pool';
+import { createTrialPool, type TrialPool } from '../engines/trial-pool';
 import { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import { ConfigError } from '../config';

@@ -1,7 +1,7 @@
 import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../contracts';
 import { trainingWorkflow } from './training';
-import type { BacktestInput, BacktestOrigin, BacktestResult } from './types';
+import type { BacktestInput, BacktestOrigin, BacktestResult } from '../contracts';
 
 export interface BacktestWorkflowInput extends BacktestInput {
   trialTaskQueue: string;

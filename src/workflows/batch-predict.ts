@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { BatchPredictInput, BatchPredictResult } from './batch-predict-types';
+import type { Activities } from '../contracts';
+import type { BatchPredictInput, BatchPredictResult } from '../contracts/batch-prediction';
 
 const { splitPredictionInput, predictChunk, joinPredictionOutput } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { TrialFailure } from './types';
+import type { TrialFailure } from '../contracts';
 
 /** Default of `--max-failed-share`. */
 export const DEFAULT_MAX_FAILED_SHARE = 0.1;

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { MonitorBackfillInput, MonitorBackfillResult, MonitorDaysResult } from './monitor-types';
+import type { Activities } from '../contracts';
+import type { MonitorBackfillInput, MonitorBackfillResult, MonitorDaysResult } from '../contracts/monitoring';
 
 const { monitorDays } = proxyActivities<Activities>({
   startToCloseTimeout: '20 minutes',

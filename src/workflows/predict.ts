@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { PredictInput, PredictResult } from './types';
+import type { Activities } from '../contracts';
+import type { PredictInput, PredictResult } from '../contracts';
 
 const { predict } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

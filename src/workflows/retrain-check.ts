@@ -10,12 +10,12 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
-import type { CheckEvent } from '../monitoring/alerts';
+import type { Activities } from '../contracts';
+import type { CheckEvent } from '../contracts';
 import { cyrb53 } from '../retraining/data-state';
 import { chooseTrainingYears, decideRetraining, RetrainPolicyError } from '../retraining/policy';
-import { retrainCheckV1 } from './retrain-check-v1';
-import { MODEL_NAME, RETRAIN_DECISION, RUN_TRIGGER } from './search-attributes';
+import { retrainCheckV1 } from './legacy/retrain-check-v1';
+import { MODEL_NAME, RETRAIN_DECISION, RUN_TRIGGER } from '../contracts/search-attributes';
 import { trainingWorkflow } from './training';
 import { shouldSetSearchAttributes } from './typed-attributes';
 import {
@@ -24,15 +24,13 @@ import {
   type DataStateInspection,
   type DriftSummary,
   type LiveAccuracySummary,
-  type RetrainCheckInput,
+  type RetrainCheckWorkflowInput,
   type RetrainCheckResult,
   type RunTrigger,
   type TrainingResult,
-} from './types';
+} from '../contracts';
 
-export interface RetrainCheckWorkflowInput extends RetrainCheckInput {
-  trialTaskQueue: string;
-}
+export type { RetrainCheckWorkflowInput };
 
 /** Error types of this check that no retry can fix: the check fails at once and says why. */
 export const CHECK_FAILURE_TYPES = {

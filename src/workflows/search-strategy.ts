@@ -1,5 +1,5 @@
-import type { EngineChoice } from '../ml/types';
-import type { SearchStrategy } from './types';
+import type { EngineChoice } from '../contracts/domain';
+import type { SearchStrategy } from '../contracts';
 
 /** The most trials one search may run (`--trials`). */
 export const MAX_TRIALS = 100_000;

@@ -9,16 +9,17 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { DEFAULT_ASHA, LEGACY_ASHA, type AshaSettings } from '../ml/asha';
-import { createSampler } from '../ml/create-sampler';
-import { compactObservations, type SearchObservation } from '../ml/observation-window';
-import { createRng, sampleParams } from '../ml/search-space';
-import { observationWindowFor, planTrial, visibleTo } from '../ml/trial-plan';
-import type { XGBoostParams } from '../ml/types';
+import type { Activities } from '../contracts';
+import { DEFAULT_ASHA, LEGACY_ASHA, type AshaSettings } from '../search/asha';
+import { createSampler } from '../search/create-sampler';
+import { compactObservations, type SearchObservation } from '../search/observation-window';
+import { createRng, sampleParams } from '../search/search-space';
+import { observationWindowFor, planTrial, visibleTo } from '../search/trial-plan';
+import type { XGBoostParams } from '../contracts/domain';
 import { DEFAULT_MAX_FAILED_SHARE, assertFailureBudget } from './failure-budget';
 import { MAX_TRIALS, resolveStrategy } from './search-strategy';
-import { DEFAULT_INFRA_RETRY_WINDOW_MS, WORKER_SHUTDOWN_FAILURE, trialRetryPolicy } from './trial-retry';
+import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
+import { WORKER_SHUTDOWN_FAILURE } from '../contracts';
 import type {
   SearchInput,
   SearchProgress,
@@ -27,7 +28,7 @@ import type {
   TrialFailure,
   TrialResult,
   TrialTableRow,
-} from './types';
+} from '../contracts';
 
 export const searchProgressQuery = defineQuery<SearchProgress>('progress');
 

@@ -9,11 +9,11 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../contracts';
 import { searchWorkflow } from './search';
-import { BEST_RMSE } from './search-attributes';
+import { BEST_RMSE } from '../contracts/search-attributes';
 import { shouldSetSearchAttributes } from './typed-attributes';
-import type { TrainingInput, TrainingResult, TrainingStage } from './types';
+import type { TrainingInput, TrainingResult, TrainingStage } from '../contracts';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
 

@@ -1,11 +1,5 @@
 import type { RetryPolicy } from '@temporalio/workflow';
 
-/**
- * The failure type of a trial cut short by its worker's own shutdown (after the grace time): retryable, and
- * never the trial's fault; the search re-runs a trial whose final failure is still this one.
- */
-export const WORKER_SHUTDOWN_FAILURE = 'WorkerShutdown';
-
 /** Default of `--infra-retry-window`: how long a trial rides out an unreachable or throttled store. */
 export const DEFAULT_INFRA_RETRY_WINDOW_MS = 30 * 60_000;
 

@@ -1,5 +1,5 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
-import { MODEL_NAME } from './search-attributes';
+import { MODEL_NAME } from '../contracts/search-attributes';
 
 /**
  * Whether this run should set the project's typed search attributes: only when it was started with them. A

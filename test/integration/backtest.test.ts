@@ -5,7 +5,7 @@ import { startTraining, waitForTraining } from '../../src/cli/training-run';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { backtestWorkflow } from '../../src/workflows/backtest';
-import type { BacktestInput } from '../../src/workflows/types';
+import type { BacktestInput } from '../../src/contracts';
 import {
   SMALL_PARAMS,
   startTestWorkers,

@@ -14,10 +14,10 @@ import { recheckChallengerWith } from '../../src/activities/recheck-challenger';
 import { registerModelsWith } from '../../src/activities/register';
 import { scoreWithVersion } from '../../src/activities/score-version';
 import { runTrialWith } from '../../src/activities/trial';
-import { regressionMetrics } from '../../src/ml/metrics';
-import { dedupeRows } from '../../src/ml/dedupe';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import { createTrialPool, type TrialPool } from '../../src/ml/trial-pool';
+import { regressionMetrics } from '../../src/evaluation/metrics';
+import { dedupeRows } from '../../src/data/dedupe';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -26,7 +26,7 @@ import {
   type PreparedDatasetSummary,
   type RegisterModelsResult,
   type SchemaInput,
-} from '../../src/workflows/types';
+} from '../../src/contracts';
 import { REAL_DIR } from '../support/data-dirs';
 import { tempDir } from '../support/pipeline-harness';
 

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { measureLiveAccuracyWith } from '../../src/activities/live-accuracy';
 import { showVersion } from '../../src/cli/champion-commands';
 import { WorkerMetrics } from '../../src/metrics/worker-metrics';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { PredictionLog } from '../../src/serve/prediction-log';
 import type { BlobStore } from '../../src/storage/blob-store';
@@ -16,7 +16,7 @@ import { SAMPLE_DIR } from '../support/pipeline-harness';
 import { parsePromText } from '../support/prometheus-text';
 import { registerSampleVersions, sampleRows } from '../support/registered-models';
 import { startS3ForTests, type TestS3 } from '../support/s3-server';
-import type { LiveAccuracySummary, MeasureLiveAccuracyInput } from '../../src/workflows/types';
+import type { LiveAccuracySummary, MeasureLiveAccuracyInput } from '../../src/contracts';
 
 const FILE = 'Metro_Interstate_Traffic_Volume_2016.csv';
 

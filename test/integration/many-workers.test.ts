@@ -6,7 +6,7 @@ import { startTraining } from '../../src/cli/training-run';
 import type { AppConfig } from '../../src/config';
 import { createWorkers, type RunningWorkers } from '../../src/runtime/workers';
 import { openBlobStore } from '../../src/storage/from-uri';
-import type { TrainingResult, TrialTableRow } from '../../src/workflows/types';
+import type { TrainingResult, TrialTableRow } from '../../src/contracts';
 import { testConfig, trainingInput, uploadSample, useDevServerAndS3 } from '../support/pipeline-harness';
 import { startWorkerProcess, stopped } from '../support/worker-process';
 

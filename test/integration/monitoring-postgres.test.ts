@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { generateYear } from '../../src/data/synthetic';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
 import {
   computeMonitoringRecord,
   dayOf,

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runBatchPrediction } from '../../src/cli/batch-prediction-run';
 import { runPrediction } from '../../src/cli/prediction-run';
-import { validateAnyFeaturePipeline } from '../../src/ml/feature-pipeline';
+import { validateAnyFeaturePipeline } from '../../src/features/feature-pipeline';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { backtestWorkflow } from '../../src/workflows/backtest';

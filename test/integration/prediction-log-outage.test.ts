@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
+import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { predictionLogPrefix } from '../../src/monitoring/prediction-log-keys';
 import { promoteChampion } from '../../src/registry/champion';
 import { ModelRegistry } from '../../src/registry/model-registry';

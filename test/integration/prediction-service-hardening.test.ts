@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
+import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { predictionLogPrefix } from '../../src/monitoring/prediction-log-keys';
 import { promoteChampion } from '../../src/registry/champion';
 import { ModelRegistry } from '../../src/registry/model-registry';
@@ -374,7 +374,7 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
     const port = await freePort();
     const child = spawn(
       process.execPath,
-      [path.join(REPO, 'dist/src/serve/main.js'), '--port', String(port)],
+      [path.join(REPO, 'dist/src/prediction-service.js'), '--port', String(port)],
       {
         env: {
           ...process.env,

@@ -5,8 +5,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
-import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
-import { validateFeaturePipeline } from '../../src/ml/features';
+import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
+import { validateFeaturePipeline } from '../../src/features/features';
 import { predictionLogPrefix } from '../../src/monitoring/prediction-log-keys';
 import { promoteChampion } from '../../src/registry/champion';
 import { ModelRegistry } from '../../src/registry/model-registry';
@@ -394,7 +394,7 @@ describe('prediction service over HTTP', function () {
     });
     const child = spawn(
       process.execPath,
-      [path.resolve(__dirname, '../../src/serve/main.js'), '--port', String(port)],
+      [path.resolve(__dirname, '../../src/prediction-service.js'), '--port', String(port)],
       {
         env: {
           ...process.env,

@@ -17,7 +17,7 @@ import { datasetHash, prepareDatasetWith } from '../../src/activities/prepare';
 import { registerModelsWith } from '../../src/activities/register';
 import { describeTrainingDataWith } from '../../src/activities/training-data';
 import { generateYear } from '../../src/data/synthetic';
-import { createTrialPool, type TrialPool } from '../../src/ml/trial-pool';
+import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -28,7 +28,7 @@ import type {
   DescribeTrainingDataInput,
   PrepareDatasetInput,
   SchemaInput,
-} from '../../src/workflows/types';
+} from '../../src/contracts';
 import { registerSampleVersions, sampleRows } from '../support/registered-models';
 import { startS3ForTests, type TestS3 } from '../support/s3-server';
 import { SAMPLE_DIR, tempDir } from '../support/pipeline-harness';

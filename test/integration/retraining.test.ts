@@ -11,8 +11,8 @@ import {
 import type { AppConfig } from '../../src/config';
 import { generateYear } from '../../src/data/synthetic';
 import { openBlobStore } from '../../src/storage/from-uri';
-import { RUN_TRIGGER } from '../../src/workflows/search-attributes';
-import type { RetrainCheckResult } from '../../src/workflows/types';
+import { RUN_TRIGGER } from '../../src/contracts/search-attributes';
+import type { RetrainCheckResult } from '../../src/contracts';
 import {
   FILE_PREFIX,
   useDevServerAndS3,

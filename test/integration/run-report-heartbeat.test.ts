@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { createActivities } from '../../src/activities';
 import { SHAP_CHUNK_ROWS } from '../../src/activities/run-report';
-import { createTrialPool, type TrialPool } from '../../src/ml/trial-pool';
+import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { SAMPLE_DIR } from '../support/data-dirs';

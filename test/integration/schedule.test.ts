@@ -15,7 +15,7 @@ import {
   unpauseRetrainSchedule,
   type RetrainScheduleView,
 } from '../../src/scheduling/retrain-schedule';
-import type { RetrainCheckInput } from '../../src/workflows/types';
+import type { RetrainCheckInput } from '../../src/contracts';
 import { devServerEnv } from '../support/temporal';
 
 const input: RetrainCheckInput = {

@@ -8,7 +8,7 @@ import { ModelRegistry } from '../../src/registry/model-registry';
 import { readTrialTable } from '../../src/activities/trial-table';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { searchProgressQuery } from '../../src/workflows/search';
-import type { TrainingResult, TrialTableRow } from '../../src/workflows/types';
+import type { TrainingResult, TrialTableRow } from '../../src/contracts';
 import { testConfig, trainingInput } from '../support/pipeline-harness';
 import { startWorkerProcess, stopped } from '../support/worker-process';
 import { devServerEnv } from '../support/temporal';

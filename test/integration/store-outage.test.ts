@@ -1,7 +1,7 @@
 import { ApplicationFailure, type Client } from '@temporalio/client';
 import { expect } from 'chai';
 import { startTraining, waitForTraining } from '../../src/cli/training-run';
-import type { TrainingResult } from '../../src/workflows/types';
+import type { TrainingResult } from '../../src/contracts';
 import { searchProgressQuery } from '../../src/workflows/search';
 import { startTestWorkers, testConfig, trainingInput, useDevServerAndS3 } from '../support/pipeline-harness';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';

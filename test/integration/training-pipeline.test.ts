@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import { expect } from 'chai';
 import { runPrediction } from '../../src/cli/prediction-run';
-import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
+import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { startTraining, waitForTraining } from '../../src/cli/training-run';
 import type { AppConfig } from '../../src/config';
 import { ModelRegistry } from '../../src/registry/model-registry';

@@ -9,7 +9,7 @@ import {
   describeRetrainSchedule,
   triggerRetrainSchedule,
 } from '../../src/scheduling/retrain-schedule';
-import type { RetrainCheckResult } from '../../src/workflows/types';
+import type { RetrainCheckResult } from '../../src/contracts';
 import { launchBrowser } from '../support/browser';
 import {
   FILE_PREFIX,

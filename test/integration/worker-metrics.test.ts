@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startTraining, waitForTraining } from '../../src/cli/training-run';
-import type { TrainingResult } from '../../src/workflows/types';
+import type { TrainingResult } from '../../src/contracts';
 import { testConfig, trainingInput, workerProcessEnv } from '../support/pipeline-harness';
 import { duplicateFamilies, parsePromText, sumOf, type PromSample } from '../support/prometheus-text';
 import { devServerEnv, freePort } from '../support/temporal';

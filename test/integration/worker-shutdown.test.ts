@@ -10,7 +10,7 @@ import { prepareDatasetWith } from '../../src/activities/prepare';
 import { createWorkers } from '../../src/runtime/workers';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { searchWorkflow } from '../../src/workflows/search';
-import type { PreparedDatasetSummary } from '../../src/workflows/types';
+import type { PreparedDatasetSummary } from '../../src/contracts';
 import { FILE_PREFIX, SAMPLE_DIR, testConfig } from '../support/pipeline-harness';
 import { devServerEnv } from '../support/temporal';
 

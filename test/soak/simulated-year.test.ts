@@ -18,7 +18,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startRetrainCheck } from '../../src/cli/retrain-run';
 import { DEFAULT_ENSEMBLE, DEFAULT_REFIT } from '../../src/cli/training-options';
-import { DEFAULT_FEATURE_SET } from '../../src/ml/feature-pipeline';
+import { DEFAULT_FEATURE_SET } from '../../src/features/feature-pipeline';
 import type { AppConfig } from '../../src/config';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -29,7 +29,7 @@ import type {
   RetrainCheckInput,
   RetrainCheckResult,
   TrainingResult,
-} from '../../src/workflows/types';
+} from '../../src/contracts';
 import { FILE_PREFIX, retrainInput, testConfig } from '../support/pipeline-harness';
 import { startPausableS3, type PausableS3 } from '../support/s3-server';
 import { devServerEnv } from '../support/temporal';

@@ -1,6 +1,6 @@
-import { stopsAtRung } from '../../src/ml/asha';
-import { mustStoreModel } from '../../src/ml/model-bound';
-import type { RunTrialInput, TrialResult } from '../../src/workflows/types';
+import { stopsAtRung } from '../../src/search/asha';
+import { mustStoreModel } from '../../src/search/model-bound';
+import type { RunTrialInput, TrialResult } from '../../src/contracts';
 
 /**
  * A fake trial with a validation curve: its final RMSE is a function of the parameters, its RMSE after r

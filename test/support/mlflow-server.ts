@@ -9,7 +9,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/runtime/free-port';
+import { freePort } from '../../src/common/free-port';
 
 export const MLFLOW_VERSION = '3.17.2';
 const ROOT = path.resolve(__dirname, '..', '..', '..');

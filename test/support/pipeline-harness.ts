@@ -7,7 +7,7 @@ import { devServerEnv } from './temporal';
 import type { AppConfig } from '../../src/config';
 import { createWorkers, type RunningWorkers } from '../../src/runtime/workers';
 import { openBlobStore } from '../../src/storage/from-uri';
-import type { RetrainCheckInput, TrainingInput } from '../../src/workflows/types';
+import type { RetrainCheckInput, TrainingInput } from '../../src/contracts';
 
 export const SAMPLE_DIR = path.resolve(__dirname, '../../../data/sample');
 export const FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';

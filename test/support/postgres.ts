@@ -3,7 +3,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from '../../src/runtime/free-port';
+import { freePort } from '../../src/common/free-port';
 
 /**
  * A throwaway PostgreSQL cluster for tests: Debian's postgresql binaries (initdb, postgres) in a temp

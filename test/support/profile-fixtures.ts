@@ -1,6 +1,6 @@
 import { generateYear } from '../../src/data/synthetic';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import type { TrafficRow } from '../../src/ml/types';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import type { TrafficRow } from '../../src/contracts/domain';
 import type { FeatureProfile, ReferenceProfile } from '../../src/monitoring/reference-profile';
 
 /** One synthetic year at a 6-hour step (about 1,460 rows), as a champion's training year or a new data file. */

@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import { loadNativeEngine } from '../../src/ml/engines/native-engine';
-import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
-import type { TrafficRow } from '../../src/ml/types';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import { loadNativeEngine } from '../../src/engines/native-engine';
+import { fitFeaturePipeline, targetVector, transformRows } from '../../src/features/features';
+import type { TrafficRow } from '../../src/contracts/domain';
 import { ModelRegistry, type ModelVersion } from '../../src/registry/model-registry';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { SAMPLE_DIR } from './data-dirs';

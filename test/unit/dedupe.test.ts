@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { dedupeRows } from '../../src/ml/dedupe';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import type { TrafficRow } from '../../src/ml/types';
+import { dedupeRows } from '../../src/data/dedupe';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import type { TrafficRow } from '../../src/contracts/domain';
 import { REAL_DIR, SAMPLE_DIR } from '../support/data-dirs';
 
 const yearFile = (dir: string, year: number) => path.join(dir, `Metro_Interstate_Traffic_Volume_${year}.csv`);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { splitEarlyStopping } from '../../src/ml/early-stopping-slice';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
-import type { TrafficRow } from '../../src/ml/types';
+import { splitEarlyStopping } from '../../src/features/early-stopping-slice';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
+import type { TrafficRow } from '../../src/contracts/domain';
 
 function hourly(count: number): TrafficRow[] {
   return Array.from({ length: count }, (_, i) => ({

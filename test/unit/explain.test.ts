@@ -1,20 +1,25 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import type { TrainedModel } from '../../src/ml/engines/engine';
-import { loadNativeEngine } from '../../src/ml/engines/native-engine';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import type { TrainedModel } from '../../src/engines/engine';
+import { loadNativeEngine } from '../../src/engines/native-engine';
 import {
   columnGroups,
   explainRows,
   inputsOfGroup,
   meanAbsoluteContributions,
   toRowExplanations,
-} from '../../src/ml/explain';
-import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
-import { fitFeaturePipelineV2 } from '../../src/ml/features-v2';
-import { fitFeaturePipeline, targetVector, transformRows, type FeaturePipeline } from '../../src/ml/features';
-import type { TrafficRow } from '../../src/ml/types';
+} from '../../src/engines/explain';
+import { DEFAULT_SCHEMA } from '../../src/data/dataset-schema';
+import { fitFeaturePipelineV2 } from '../../src/features/features-v2';
+import {
+  fitFeaturePipeline,
+  targetVector,
+  transformRows,
+  type FeaturePipeline,
+} from '../../src/features/features';
+import type { TrafficRow } from '../../src/contracts/domain';
 import { SAMPLE_DIR } from '../support/data-dirs';
 
 function sampleRows(year: number): TrafficRow[] {

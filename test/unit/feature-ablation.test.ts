@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import { datasetHash } from '../../src/activities/prepare';
-import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
+import { DEFAULT_SCHEMA } from '../../src/data/dataset-schema';
 import {
   fitPipeline,
   transformWithPipeline,
   validateAnyFeaturePipeline,
-} from '../../src/ml/feature-pipeline';
-import { selectFeatures } from '../../src/ml/feature-selection';
-import { DERIVED_FEATURES_V2, fitFeaturePipelineV2 } from '../../src/ml/features-v2';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
-import type { TrafficRow } from '../../src/ml/types';
+} from '../../src/features/feature-pipeline';
+import { selectFeatures } from '../../src/features/feature-selection';
+import { DERIVED_FEATURES_V2, fitFeaturePipelineV2 } from '../../src/features/features-v2';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
+import type { TrafficRow } from '../../src/contracts/domain';
 
 const rows: TrafficRow[] = ['2015-11-25 17:00:00', '2015-11-26 17:00:00', '2015-11-28 03:00:00'].map(
   (t, i) => ({

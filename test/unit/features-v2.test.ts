@@ -1,21 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
 import { REAL_DIR, SAMPLE_DIR } from '../support/data-dirs';
-import { SEED_EXAMPLE_ROWS, readPredictionRows } from '../../src/cli/prediction-input';
-import { DEFAULT_SCHEMA } from '../../src/ml/dataset-schema';
+import { SEED_EXAMPLE_ROWS, readPredictionRows } from '../../src/data/prediction-input';
+import { DEFAULT_SCHEMA } from '../../src/data/dataset-schema';
 import {
   fitPipeline,
   transformWithPipeline,
   validateAnyFeaturePipeline,
-} from '../../src/ml/feature-pipeline';
-import { fitFeaturePipelineV2, transformRowsV2 } from '../../src/ml/features-v2';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
-import { parsePredictionRows } from '../../src/ml/prediction-rows';
-import type { TrafficRow } from '../../src/ml/types';
-import { federalHolidays } from '../../src/ml/us-holidays';
-import { daysFromCivil } from '../../src/ml/local-date-time';
+} from '../../src/features/feature-pipeline';
+import { fitFeaturePipelineV2, transformRowsV2 } from '../../src/features/features-v2';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
+import { parsePredictionRows } from '../../src/data/prediction-rows';
+import type { TrafficRow } from '../../src/contracts/domain';
+import { federalHolidays } from '../../src/data/us-holidays';
+import { daysFromCivil } from '../../src/data/local-date-time';
 
 function row(dateTime: string, overrides: Partial<TrafficRow> = {}): TrafficRow {
   return {

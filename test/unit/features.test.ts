@@ -1,10 +1,10 @@
-import { isKnownHolidayValue } from '../../src/ml/us-holidays';
+import { isKnownHolidayValue } from '../../src/data/us-holidays';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { dedupeRows } from '../../src/ml/dedupe';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
+import { dedupeRows } from '../../src/data/dedupe';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
 import {
   FEATURE_PIPELINE_VERSION,
   fitFeaturePipeline,
@@ -12,9 +12,9 @@ import {
   targetVector,
   transformRows,
   validateFeaturePipeline,
-} from '../../src/ml/features';
-import { splitByYear } from '../../src/ml/split';
-import type { TrafficRow } from '../../src/ml/types';
+} from '../../src/features/features';
+import { splitByYear } from '../../src/data/split';
+import type { TrafficRow } from '../../src/contracts/domain';
 import { REAL_DIR, SAMPLE_DIR } from '../support/data-dirs';
 
 /** The columns the seed's export block asserts after its feature pipeline (its test also lists `uuid`, which training drops). */

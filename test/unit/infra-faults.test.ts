@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { isTransientStoreError } from '../../src/storage/transient-errors';
 import { assertFailureBudget } from '../../src/workflows/failure-budget';
 import { trialRetryPolicy } from '../../src/workflows/trial-retry';
-import type { TrialFailure } from '../../src/workflows/types';
+import type { TrialFailure } from '../../src/contracts';
 
 const PARAMS = {
   n_estimators: 100,

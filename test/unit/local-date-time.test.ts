@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { dayOfWeek, parseLocalDateTime, tryParseLocalDateTime } from '../../src/ml/local-date-time';
+import { dayOfWeek, parseLocalDateTime, tryParseLocalDateTime } from '../../src/data/local-date-time';
 
 describe('parseLocalDateTime', () => {
   const originalTz = process.env.TZ;

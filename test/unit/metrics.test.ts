@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mae, r2, regressionMetrics, rmse } from '../../src/ml/metrics';
+import { mae, r2, regressionMetrics, rmse } from '../../src/evaluation/metrics';
 
 describe('regression metrics', () => {
   it('matches scikit-learn on a small example', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { modelStoreBound, mustStoreModel } from '../../src/ml/model-bound';
-import { createRng } from '../../src/ml/search-space';
+import { modelStoreBound, mustStoreModel } from '../../src/search/model-bound';
+import { createRng } from '../../src/search/search-space';
 
 describe('model-store bound (store a trial model only when it can still reach the top N)', () => {
   it('is the N-th best known loss, and stores everything while fewer than N are known', () => {

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
-import { assessDecay, comparePaired, type PairedRow, type ServedRow } from '../../src/ml/model-comparison';
-import { createRng, type Rng } from '../../src/ml/search-space';
+import {
+  assessDecay,
+  comparePaired,
+  type PairedRow,
+  type ServedRow,
+} from '../../src/evaluation/model-comparison';
+import { createRng, type Rng } from '../../src/search/search-space';
 
 function normal(rng: Rng): number {
   const u = 1 - rng.next();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { generateYear } from '../../src/data/synthetic';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import type { TrafficRow } from '../../src/ml/types';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import type { TrafficRow } from '../../src/contracts/domain';
 import { alertsOfRecord } from '../../src/monitoring/alerts';
 import {
   binnedWasserstein,

@@ -3,15 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Engine } from '../../src/ml/engines/engine';
-import {
-  loadNativeEngine,
-  nativeHandleCounts,
-  parseValidationRmse,
-} from '../../src/ml/engines/native-engine';
-import { findNativeLibrary, nativeLibraryCandidates } from '../../src/ml/engines/native-library';
-import { describeEngineAvailability, resolveEngineName } from '../../src/ml/engines/select-engine';
-import type { XGBoostParams } from '../../src/ml/types';
+import type { Engine } from '../../src/engines/engine';
+import { loadNativeEngine, nativeHandleCounts, parseValidationRmse } from '../../src/engines/native-engine';
+import { findNativeLibrary, nativeLibraryCandidates } from '../../src/engines/native-library';
+import { describeEngineAvailability, resolveEngineName } from '../../src/engines/select-engine';
+import type { XGBoostParams } from '../../src/contracts/domain';
 import { sliceRows, syntheticRegression } from '../support/synthetic-regression';
 
 const PARAMS: XGBoostParams = {
@@ -369,8 +365,8 @@ describe('native engine', function () {
     // Trains with the library named by XGBOOST_LIBRARY_PATH, saves, and predicts with the reloaded model.
     const script = `
       const fs = require('node:fs');
-      const { findNativeLibrary } = require(${JSON.stringify(require.resolve('../../src/ml/engines/native-library'))});
-      const { loadNativeEngine } = require(${JSON.stringify(require.resolve('../../src/ml/engines/native-engine'))});
+      const { findNativeLibrary } = require(${JSON.stringify(require.resolve('../../src/engines/native-library'))});
+      const { loadNativeEngine } = require(${JSON.stringify(require.resolve('../../src/engines/native-engine'))});
       const floats = (file) => { const b = fs.readFileSync(file); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
       const [features, labels, modelPath, predictionsPath] = process.argv.slice(1);
       const engine = loadNativeEngine();
@@ -411,8 +407,8 @@ describe('native engine', function () {
 
   it('falls back to wasm for "auto" and explains how to install the library for "native"', function () {
     const script = `
-      const { probeNativeLibrary } = require(${JSON.stringify(require.resolve('../../src/ml/engines/native-library'))});
-      const select = require(${JSON.stringify(require.resolve('../../src/ml/engines/select-engine'))});
+      const { probeNativeLibrary } = require(${JSON.stringify(require.resolve('../../src/engines/native-library'))});
+      const select = require(${JSON.stringify(require.resolve('../../src/engines/select-engine'))});
       let nativeError;
       try { select.resolveEngineName('native'); } catch (err) { nativeError = err.message; }
       process.stdout.write(JSON.stringify({

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { TrainedModel } from '../../src/ml/engines/engine';
-import { loadNativeEngine } from '../../src/ml/engines/native-engine';
+import type { TrainedModel } from '../../src/engines/engine';
+import { loadNativeEngine } from '../../src/engines/native-engine';
 import { sliceRows, syntheticRegression } from '../support/synthetic-regression';
 
 const PYTHON_CONTRIBS = `

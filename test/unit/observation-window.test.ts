@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { compactObservations } from '../../src/ml/observation-window';
-import type { Observation } from '../../src/ml/sampler';
-import { createRng, trialParams } from '../../src/ml/search-space';
+import { compactObservations } from '../../src/search/observation-window';
+import type { Observation } from '../../src/search/sampler';
+import { createRng, trialParams } from '../../src/search/search-space';
 
 function observations(n: number, seed: number): Observation[] {
   const rng = createRng(seed);

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { describeError } from '../../src/cli/errors';
 import { loadConfig } from '../../src/config';
 import { runId, storageUri } from '../../src/runtime/arguments';
-import { newRunId } from '../../src/runtime/run-id';
+import { newRunId } from '../../src/common/run-id';
 import {
   isUnknownSearchAttributeError,
   missingSearchAttributesHelp,

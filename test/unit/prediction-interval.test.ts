@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
 import {
   assertIntervalLevel,
   calibrateIntervals,
@@ -8,8 +8,8 @@ import {
   intervalHalfWidth,
   parseIntervalCalibration,
   predictionIntervals,
-} from '../../src/ml/prediction-interval';
-import { createRng } from '../../src/ml/search-space';
+} from '../../src/evaluation/prediction-interval';
+import { createRng } from '../../src/search/search-space';
 
 const row = (text: string, holiday = 'None') => ({ date_time: parseLocalDateTime(text), holiday });
 

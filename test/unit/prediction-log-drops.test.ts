@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import pino from 'pino';
-import { parsePredictionRows } from '../../src/ml/prediction-rows';
+import { parsePredictionRows } from '../../src/data/prediction-rows';
 import { droppedRowsPrefix } from '../../src/monitoring/prediction-log-keys';
 import { PredictionLog } from '../../src/serve/prediction-log';
 import type { BlobStore } from '../../src/storage/blob-store';

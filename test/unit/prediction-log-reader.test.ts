@@ -3,11 +3,11 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
-import { parsePredictionRows } from '../../src/ml/prediction-rows';
+import { parsePredictionRows } from '../../src/data/prediction-rows';
 import { readLoggedRows } from '../../src/monitoring/prediction-log-reader';
 import { PredictionLog } from '../../src/serve/prediction-log';
 import { openBlobStore } from '../../src/storage/from-uri';
-import { SEED_EXAMPLE_ROWS } from '../../src/cli/prediction-input';
+import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 
 describe('prediction log: written by the service, read back as drift "current" rows', () => {
   let dir: string;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { PredictionInputError, parsePredictionRows } from '../../src/ml/prediction-rows';
+import { PredictionInputError, parsePredictionRows } from '../../src/data/prediction-rows';
 
 describe('parsePredictionRows', () => {
   it('accepts numbers given as strings and ignores extra keys', () => {

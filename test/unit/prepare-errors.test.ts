@@ -5,10 +5,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { createActivities } from '../../src/activities';
-import type { TrialPool } from '../../src/ml/trial-pool';
+import type { TrialPool } from '../../src/engines/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
-import type { PrepareDatasetInput } from '../../src/workflows/types';
+import type { PrepareDatasetInput } from '../../src/contracts';
 
 const HEADER =
   'holiday,temp,rain_1h,snow_1h,clouds_all,weather_main,weather_description,date_time,traffic_volume';

@@ -1,17 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
-import { fitFeaturePipeline, transformRows, targetVector } from '../../src/ml/features';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
+import { fitFeaturePipeline, transformRows, targetVector } from '../../src/features/features';
 import {
   PreparedDatasetFormatError,
   decodePreparedDataset,
   encodePreparedDataset,
   readPreparedDatasetMeta,
   type PreparedDataset,
-} from '../../src/ml/prepared-dataset';
-import type { TrafficRow } from '../../src/ml/types';
-import { splitEarlyStopping } from '../../src/ml/early-stopping-slice';
-import { fitPipeline, transformWithPipeline } from '../../src/ml/feature-pipeline';
+} from '../../src/features/prepared-dataset';
+import type { TrafficRow } from '../../src/contracts/domain';
+import { splitEarlyStopping } from '../../src/features/early-stopping-slice';
+import { fitPipeline, transformWithPipeline } from '../../src/features/feature-pipeline';
 
 function rows(year: number, count: number): TrafficRow[] {
   return Array.from({ length: count }, (_, i) => ({

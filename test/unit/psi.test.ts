@@ -1,6 +1,6 @@
-import { createRng } from '../../src/ml/search-space';
+import { createRng } from '../../src/search/search-space';
 import { expect } from 'chai';
-import type { TrafficRow } from '../../src/ml/types';
+import type { TrafficRow } from '../../src/contracts/domain';
 import { computeDrift, psi, SMALL_SAMPLE_ROWS } from '../../src/monitoring/psi';
 import {
   binIndex,

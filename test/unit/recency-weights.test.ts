@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { loadNativeEngine } from '../../src/ml/engines/native-engine';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
-import { assertHalfLife, recencyWeights, timeInYears } from '../../src/ml/recency-weights';
-import { rowTimesOf } from '../../src/ml/row-times';
-import type { XGBoostParams } from '../../src/ml/types';
+import { loadNativeEngine } from '../../src/engines/native-engine';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
+import { assertHalfLife, recencyWeights, timeInYears } from '../../src/features/recency-weights';
+import { rowTimesOf } from '../../src/features/row-times';
+import type { XGBoostParams } from '../../src/contracts/domain';
 
 describe('recency weights', () => {
   it('halve every half-life of age from the newest row, scaled to a mean of 1', () => {

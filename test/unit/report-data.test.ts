@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { parseLocalDateTime } from '../../src/ml/local-date-time';
-import type { Explanation } from '../../src/ml/explain';
+import { parseLocalDateTime } from '../../src/data/local-date-time';
+import type { Explanation } from '../../src/engines/explain';
 import { escapeHtml } from '../../src/report/render-run-report';
 import {
   beeswarmPoints,

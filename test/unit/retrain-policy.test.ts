@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { DataDiff } from '../../src/retraining/data-state';
 import { chooseYears, decideRetraining } from '../../src/retraining/policy';
-import type { RetrainPolicy } from '../../src/workflows/types';
+import type { RetrainPolicy } from '../../src/contracts';
 
 const P = 'Metro_Interstate_Traffic_Volume';
 const policy: RetrainPolicy = {

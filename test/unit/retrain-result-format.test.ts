@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { formatRetrainResult } from '../../src/cli/retrain-run';
-import type { DriftSummary, RetrainCheckResult } from '../../src/workflows/types';
+import type { DriftSummary, RetrainCheckResult } from '../../src/contracts';
 
 describe('formatRetrainResult drift line', () => {
   const drift: DriftSummary = {

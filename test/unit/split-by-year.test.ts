@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { splitCsvByYear } from '../../src/data/split-by-year';
 import { generateYear } from '../../src/data/synthetic';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
 
 /** Two generated years as one file, the way the UCI file holds all years. */
 function combined(): { text: string; lines2015: string[]; lines2016: string[] } {

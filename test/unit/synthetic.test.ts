@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { generateYear, generateYearRecords, toCsv, usHolidays } from '../../src/data/synthetic';
-import { dayOfWeek } from '../../src/ml/local-date-time';
-import { parseTrafficCsv } from '../../src/ml/traffic-csv';
-import { RAW_COLUMNS } from '../../src/ml/types';
+import { dayOfWeek } from '../../src/data/local-date-time';
+import { parseTrafficCsv } from '../../src/data/traffic-csv';
+import { RAW_COLUMNS } from '../../src/contracts/domain';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 

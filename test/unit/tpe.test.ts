@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createSampler } from '../../src/ml/create-sampler';
-import { forgettingWeights } from '../../src/ml/parzen-estimator';
-import { createRandomSampler, type Observation, type Sampler } from '../../src/ml/sampler';
-import { SEARCH_SPACE, type SampledParam } from '../../src/ml/search-space';
-import { createTpeSampler } from '../../src/ml/tpe';
-import type { XGBoostParams } from '../../src/ml/types';
+import { createSampler } from '../../src/search/create-sampler';
+import { forgettingWeights } from '../../src/search/parzen-estimator';
+import { createRandomSampler, type Observation, type Sampler } from '../../src/search/sampler';
+import { SEARCH_SPACE, type SampledParam } from '../../src/search/search-space';
+import { createTpeSampler } from '../../src/search/tpe';
+import type { XGBoostParams } from '../../src/contracts/domain';
 
 const OPTIMUM = {
   n_estimators: 600,
@@ -156,7 +156,7 @@ describe('TPE sampler', () => {
 describe('sampler modules', () => {
   it('import only the project’s own pure modules (they are bundled into workflow code)', () => {
     for (const file of ['tpe.ts', 'parzen-estimator.ts', 'create-sampler.ts']) {
-      const source = readFileSync(path.resolve(__dirname, '..', '..', '..', 'src', 'ml', file), 'utf8');
+      const source = readFileSync(path.resolve(__dirname, '..', '..', '..', 'src', 'search', file), 'utf8');
       const from = [...source.matchAll(/^import (type )?[^;]*? from '([^']+)';/gms)];
       expect(from.length, file).to.be.greaterThan(0);
       for (const [, typeOnly, module] of from) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DatasetError, parseTrafficCsv } from '../../src/ml/traffic-csv';
+import { DatasetError, parseTrafficCsv } from '../../src/data/traffic-csv';
 
 const HEADER =
   'holiday,temp,rain_1h,snow_1h,clouds_all,weather_main,weather_description,date_time,traffic_volume';

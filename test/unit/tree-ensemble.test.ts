@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadNativeEngine } from '../../src/ml/engines/native-engine';
-import { fitFeaturePipeline, targetVector, transformRows } from '../../src/ml/features';
-import { TreeEnsemble, UnsupportedTreeModelError } from '../../src/ml/tree-ensemble';
+import { loadNativeEngine } from '../../src/engines/native-engine';
+import { fitFeaturePipeline, targetVector, transformRows } from '../../src/features/features';
+import { TreeEnsemble, UnsupportedTreeModelError } from '../../src/engines/tree-ensemble';
 import { REAL_DIR, SAMPLE_DIR } from '../support/data-dirs';
 import { sampleRows } from '../support/registered-models';
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { regressionMetrics } from '../../src/ml/metrics';
-import { createTrialPool, shareTrialData } from '../../src/ml/trial-pool';
-import type { SharedTrialData, TrialPool, TrialProgress } from '../../src/ml/trial-pool';
-import type { XGBoostParams } from '../../src/ml/types';
+import { regressionMetrics } from '../../src/evaluation/metrics';
+import { createTrialPool, shareTrialData } from '../../src/engines/trial-pool';
+import type { SharedTrialData, TrialPool, TrialProgress } from '../../src/engines/trial-pool';
+import type { XGBoostParams } from '../../src/contracts/domain';
 import { sliceRows, syntheticRegression } from '../support/synthetic-regression';
 
 const PARAMS: XGBoostParams = {

@@ -4,9 +4,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import type { DatasetCache } from '../../src/activities/dataset-cache';
 import { runTrialWith, type TrialDeps } from '../../src/activities/trial';
-import type { TrialPool } from '../../src/ml/trial-pool';
+import type { TrialPool } from '../../src/engines/trial-pool';
 import type { BlobStore } from '../../src/storage/blob-store';
-import type { RunTrialInput } from '../../src/workflows/types';
+import type { RunTrialInput } from '../../src/contracts';
 
 const INPUT: RunTrialInput = {
   datasetRef: 'datasets/h/data.bin',

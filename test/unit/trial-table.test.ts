@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { appendTrialTableWith, readTrialTable } from '../../src/activities/trial-table';
 import { openBlobStore } from '../../src/storage/from-uri';
-import type { TrialTableRow } from '../../src/workflows/types';
+import type { TrialTableRow } from '../../src/contracts';
 
 const row = (index: number, status: TrialTableRow['status'] = 'succeeded'): TrialTableRow => ({
   index,

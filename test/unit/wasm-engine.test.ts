@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
-import { loadWasmEngine, wasmBoosterOptions } from '../../src/ml/engines/wasm-engine';
+import { loadWasmEngine, wasmBoosterOptions } from '../../src/engines/wasm-engine';
 import type { WasmProbeReport } from '../support/wasm-engine-probe';
 
 /** Runs the probe in its own worker thread, where ml-xgboost's global handlers cannot reach mocha. */

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { WORKFLOW_FAILURE_ERROR_TYPES } from '../../src/runtime/workers';
 import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { BACKTEST_FAILURE_TYPE, backtestWorkflow } from '../../src/workflows/backtest';
-import type { PrepareDatasetInput, PreparedDatasetSummary } from '../../src/workflows/types';
+import type { PrepareDatasetInput, PreparedDatasetSummary } from '../../src/contracts';
 import { timeSkippingEnv } from '../support/temporal';
 
 describe('backtest workflow: an error it cannot recover from fails it (time-skipping server, mocked activities)', function () {

@@ -31,8 +31,8 @@ import type {
   TrainingLookup,
   TrialResult,
   UnreadableObject,
-} from '../../src/workflows/types';
-import type { MonitorDaysInput, MonitorDaysResult } from '../../src/workflows/monitor-types';
+} from '../../src/contracts';
+import type { MonitorDaysInput, MonitorDaysResult } from '../../src/contracts/monitoring';
 import { timeSkippingEnv } from '../support/temporal';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');

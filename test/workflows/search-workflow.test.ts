@@ -5,7 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
-import { createRng } from '../../src/ml/search-space';
+import { createRng } from '../../src/search/search-space';
 import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { searchWorkflow, type SearchWorkflowInput } from '../../src/workflows/search';
 import type {
@@ -14,7 +14,7 @@ import type {
   SearchResult,
   TrialResult,
   TrialTableRow,
-} from '../../src/workflows/types';
+} from '../../src/contracts';
 import { curveTrial } from '../support/curve-trial';
 import { timeSkippingEnv } from '../support/temporal';
 

@@ -18,7 +18,7 @@ import type {
   RunTrialInput,
   TrainingInput,
   TrialResult,
-} from '../../src/workflows/types';
+} from '../../src/contracts';
 import { timeSkippingEnv } from '../support/temporal';
 
 let TASK_QUEUE = 'test-main';

@@ -1,0 +1,174 @@
+import type { SelectedModel } from './comparison';
+import type { EngineChoice, EngineName, RegressionMetrics, XGBoostParams } from './domain';
+
+/** What a trial is given when it starts: the rungs and, for each, the score it must not exceed (null: no cut). */
+export interface RungCutoffs {
+  rounds: number[];
+  cutoffs: (number | null)[];
+}
+
+export type SamplerKind = 'random' | 'tpe';
+
+export interface RunTrialInput {
+  datasetRef: string;
+  datasetHash: string;
+  trialId: string;
+  params: XGBoostParams;
+  engine: EngineChoice;
+  earlyStoppingRounds: number;
+  /** Recency weights: a training row's weight halves every this many years of age (absent: equal weights). */
+  recencyHalfLife?: number;
+  /** ASHA rung cut-offs fixed when the search started this trial. */
+  pruning?: RungCutoffs;
+  /** Store the model only when the trial's RMSE is at most this (the N-th best known; see model-bound.ts). */
+  storeModelIfRmseAtMost?: number;
+}
+
+export interface TrialResult {
+  trialId: string;
+  params: XGBoostParams;
+  /** On the validation year. */
+  metrics: RegressionMetrics;
+  /** On the early-stopping slice of the training years (absent for prepared sets without one). */
+  earlyStoppingRmse?: number;
+  trainMs: number;
+  /** Absent when the trial could no longer reach the top N, so its model was not stored. */
+  modelRef?: string;
+  rounds: number;
+  engine: EngineName;
+  engineVersion: string;
+  /** Set on final models built after the search (see FinalizeModelInput); absent: a single trial's model. */
+  modelFormat?: 'single' | 'ensemble';
+  refit?: { rounds: number; rows: number };
+  members?: string[];
+  /** Boosting rounds trained (≥ rounds with early stopping). */
+  roundsTrained?: number;
+  /** Stopped at an ASHA rung: a result (its best score so far), not a failure. */
+  pruned?: boolean;
+  /** Best validation RMSE within each ASHA rung the trial reached. */
+  rungScores?: number[];
+  /** The boosting rounds of those rungs (rungRounds[k] belongs to rungScores[k]). */
+  rungRounds?: number[];
+  /** Prediction-interval calibration of this model (src/activities/calibrate-intervals.ts). */
+  intervalRef?: string;
+  /** A refitted final model: the model(s) as selected, before the refit (see SelectedModel). */
+  selected?: SelectedModel;
+}
+
+export type PruningKind = 'none' | 'asha';
+
+/** How a search proposes and prunes trials; every field has a default (see search-settings.ts). */
+export interface SearchStrategy {
+  /** Default 'tpe'. */
+  sampler?: SamplerKind;
+  /** Default 'asha' unless the engine is wasm (no validation curve). */
+  pruning?: PruningKind;
+  /** Trial i is proposed from trials 0 … i − parallelism only, so workers' speed never changes the result. Default true. */
+  reproducible?: boolean;
+}
+
+/** Successful, pruned and failed trials of a whole search (over all its continue-as-new runs). */
+export interface TrialCounts {
+  succeeded: number;
+  pruned: number;
+  failed: number;
+}
+
+export interface SearchInput {
+  datasetRef: string;
+  datasetHash: string;
+  /** The seed's MAX_EVALS. */
+  trials: number;
+  /** The seed's N_BEST_MODELS. */
+  top: number;
+  /** At most this many trials are pending at once (a sliding window). */
+  parallelism: number;
+  seed: number;
+  engine: EngineChoice;
+  earlyStoppingRounds: number;
+  /** See RunTrialInput.recencyHalfLife. */
+  recencyHalfLife?: number;
+  /** Skip sampling: train once with these parameters. */
+  params?: XGBoostParams;
+  /** How long a trial retries infrastructure faults (store unreachable, throttled); default 30 min. */
+  infraRetryWindowMs?: number;
+  /** The search fails when more than this share of its trials failed; default 0.1. */
+  maxFailedShare?: number;
+  strategy?: SearchStrategy;
+}
+
+export interface TrialFailure {
+  trialId: string;
+  params: XGBoostParams;
+  error: string;
+}
+
+/** One line of a search's trial table. */
+export interface TrialTableRow {
+  index: number;
+  trialId: string;
+  status: 'succeeded' | 'pruned' | 'failed';
+  params: XGBoostParams;
+  metrics?: RegressionMetrics;
+  rounds?: number;
+  roundsTrained?: number;
+  trainMs?: number;
+  modelRef?: string;
+  error?: string;
+  earlyStoppingRmse?: number;
+  rungScores?: number[];
+  rungRounds?: number[];
+}
+
+export interface AppendTrialTableInput {
+  /** The table is the objects below `trials/<searchWorkflowId>/` in the artifact store, one per batch. */
+  searchWorkflowId: string;
+  rows: TrialTableRow[];
+}
+
+export interface AppendTrialTableResult {
+  /** The table's prefix (`trials/<search id>/`): one JSON-lines object per batch below it. */
+  tableRef: string;
+  /** Rows stored by this append. */
+  rows: number;
+}
+
+export interface SearchProgress {
+  total: number;
+  done: number;
+  failed: number;
+  running: number;
+  best?: { trialId: string; rmse: number };
+}
+
+export interface SearchResult {
+  /** The best trials (every one for searches recorded before the trial table), lowest validation RMSE first. */
+  leaderboard: TrialResult[];
+  /** The first failures (all of them before the trial table); `counts.failed` has the total. */
+  failures: TrialFailure[];
+  /** The `top` best trials. */
+  best: TrialResult[];
+  counts?: TrialCounts;
+  /** JSON lines, one per finished trial, in the artifact store. */
+  trialTableRef?: string;
+  strategy?: Required<SearchStrategy>;
+}
+
+/** Builds the model to register from the selected trials (see src/activities/finalize-model.ts). */
+export interface FinalizeModelInput {
+  datasetRef: string;
+  datasetHash: string;
+  /** Best first: one trial, or the top k to average as an ensemble. */
+  trials: TrialResult[];
+  /** Refit each on the training + validation years with its selected rounds. */
+  refit: boolean;
+  engine: EngineChoice;
+  /** Refits weight rows by age (see RunTrialInput.recencyHalfLife). */
+  recencyHalfLife?: number;
+}
+
+/**
+ * The failure type of a trial cut short by its worker's own shutdown (after the grace time): retryable, and
+ * never the trial's fault; the search re-runs a trial whose final failure is still this one.
+ */
+export const WORKER_SHUTDOWN_FAILURE = 'WorkerShutdown';

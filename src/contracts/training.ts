@@ -1,0 +1,106 @@
+import type { BacktestSummary, ChampionDecision, EvidenceSettings, RegisteredVersion } from './comparison';
+import type { ExpectedObject, PreparedDatasetSummary, RunTrigger, SchemaInput } from './dataset';
+import type { EngineChoice, FeatureSet, XGBoostParams } from './domain';
+import type { MlflowMirrorSummary } from './mlflow-mirror';
+import type { SearchStrategy, TrialCounts, TrialFailure, TrialResult } from './search';
+
+export interface RegisterModelsInput {
+  modelName: string;
+  trials: TrialResult[];
+  dataset: Pick<
+    PreparedDatasetSummary,
+    | 'datasetRef'
+    | 'datasetHash'
+    | 'validationYear'
+    | 'sourceObjects'
+    | 'pipelineVersion'
+    | 'earlyStopping'
+    | 'fittedThrough'
+    | 'validationPeriod'
+  >;
+  trainingWorkflowId: string;
+  /** Record the run report's key (`reports/<training workflow id>.html`) in each version. */
+  withRunReport?: boolean;
+  backtest?: BacktestSummary;
+  /** Register nothing unless the best trial beats the champion (drift- or decay-triggered trainings). */
+  onlyIfBetterThanChampion?: boolean;
+  /** Absent (runs started before it existed): DEFAULT_EVIDENCE. */
+  evidence?: EvidenceSettings;
+}
+
+export interface RegisterModelsResult {
+  modelName: string;
+  versions: RegisteredVersion[];
+  champion: ChampionDecision;
+}
+
+export interface TrainingInput {
+  modelName: string;
+  dataUri: string;
+  filePrefix: string;
+  years: number[];
+  validationYear: number;
+  schema: SchemaInput;
+  trials: number;
+  top: number;
+  parallelism: number;
+  seed: number;
+  engine: EngineChoice;
+  earlyStoppingRounds: number;
+  params?: XGBoostParams;
+  strategy?: SearchStrategy;
+  /** The seed's IS_RUN_FINE_TUNING: false skips the search (only data preparation runs unless params are given). */
+  runFineTuning: boolean;
+  infraRetryWindowMs?: number;
+  maxFailedShare?: number;
+  /** The seed's IS_REGISTER_MODELS. */
+  registerModels: boolean;
+  trigger: RunTrigger;
+  /** For a retraining run: the retraining check's stored drift report, shown in the run report. */
+  driftReportRef?: string;
+  /** Feature pipeline (default v2). */
+  features?: FeatureSet;
+  /** v2 derived features to leave out (see PrepareDatasetInput.omitFeatures). */
+  omitFeatures?: string[];
+  /** Recency weights in the search and the refit (see RunTrialInput.recencyHalfLife); absent: off. */
+  recencyHalfLife?: number;
+  /** Refit the selected model on train + validation years before registering (default false). */
+  refit?: boolean;
+  /** Register the average of the top k trials as one model (default 1: the best trial alone). */
+  ensemble?: number;
+  /** A backtest of these training settings, recorded with the registered versions. */
+  backtest?: BacktestSummary;
+  /** See PrepareDatasetInput.maxBadRowShare. */
+  maxBadRowShare?: number;
+  /** See PrepareDatasetInput.expectedObjects: set by the retraining check that starts the training. */
+  expectedObjects?: ExpectedObject[];
+  /** See RegisterModelsInput.onlyIfBetterThanChampion. */
+  registerOnlyIfBetter?: boolean;
+  /** `--min-comparison-days` / `--promotion-confidence`; absent: DEFAULT_EVIDENCE. */
+  evidence?: EvidenceSettings;
+  /** Mirror the run, its trials and its registered versions to this MLflow tracking server (no credentials in it). */
+  mlflowTrackingUri?: string;
+}
+
+export type TrainingStage =
+  'preparing' | 'searching' | 'finalizing' | 'registering' | 'reporting' | 'mirroring' | 'done';
+
+export interface TrainingResult {
+  workflowId: string;
+  modelName: string;
+  dataset: PreparedDatasetSummary;
+  search?: {
+    leaderboard: TrialResult[];
+    failures: TrialFailure[];
+    counts?: TrialCounts;
+    trialTableRef?: string;
+    strategy?: Required<SearchStrategy>;
+  };
+  /** The refitted or ensemble model registered instead of the search's best trials. */
+  finalModel?: TrialResult;
+  registration?: RegisterModelsResult;
+  /** Artifact-store key of the run report (`reports/<run id>.html`). */
+  reportRef?: string;
+  /** The MLflow mirror's outcome, when the run was started with an MLflow tracking URI. */
+  mlflow?: MlflowMirrorSummary;
+}

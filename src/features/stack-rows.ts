@@ -1,0 +1,22 @@
+import type { DenseMatrix } from '../contracts/domain';
+
+/** Rows of several matrices (same columns) and their labels, one after the other. */
+export function stackRows(parts: readonly { x: DenseMatrix; y: Float32Array }[]): {
+  x: DenseMatrix;
+  y: Float32Array;
+} {
+  if (parts.length === 0) throw new RangeError('nothing to stack');
+  const cols = parts[0].x.cols;
+  const rows = parts.reduce((sum, p) => sum + p.x.rows, 0);
+  const data = new Float32Array(rows * cols);
+  const y = new Float32Array(rows);
+  let at = 0;
+  for (const { x, y: labels } of parts) {
+    if (x.cols !== cols) throw new RangeError(`cannot stack ${x.cols} columns onto ${cols}`);
+    if (labels.length !== x.rows) throw new RangeError(`${labels.length} labels for ${x.rows} rows`);
+    data.set(x.data, at * cols);
+    y.set(labels, at);
+    at += x.rows;
+  }
+  return { x: { data, rows, cols }, y };
+}
