@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   executeChild,
   isCancellation,
+  deprecatePatch,
   patched,
   proxyActivities,
   upsertMemo,
@@ -219,15 +220,14 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
   const trigger: RunTrigger = dataTriggered ? 'retrain' : `retrain-${verdict.decision as 'drift' | 'decay'}`;
   // One drift (or decay) training per data state: unchanged files that stay drifted would otherwise retrain
   // every day, each run on the same data with a new seed.
-  const oncePerState = patched('drift-retrain-once-per-data-state');
+  // Stage 2 of its lifecycle (docs/patch-lifecycle.md): the per-check id of older checks is gone.
+  deprecatePatch('drift-retrain-once-per-data-state');
   const trainingWorkflowId = dataTriggered
     ? `retrain-${modelName}-${inspection.fingerprint}`
-    : oncePerState
-      ? `retrain-${modelName}-${inspection.fingerprint}-${verdict.decision}`
-      : `retrain-${modelName}-${inspection.fingerprint}-${verdict.decision}-${workflowId}`;
+    : `retrain-${modelName}-${inspection.fingerprint}-${verdict.decision}`;
   const seed = dataTriggered
     ? input.training.seed
-    : cyrb53(oncePerState ? trainingWorkflowId : workflowId, input.training.seed) % 2 ** 31;
+    : cyrb53(trainingWorkflowId, input.training.seed) % 2 ** 31;
   decide(verdict.decision, base.reasons);
 
   let training: TrainingResult | undefined;
@@ -287,7 +287,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
         stateCommitted: false,
       };
     }
-    if (!dataTriggered && oncePerState) {
+    if (!dataTriggered) {
       const registered = found.result.registration?.versions.map((v) => `v${v.version}`).join(', ');
       const reasons = [
         ...base.reasons,

@@ -3,56 +3,32 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
   patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../contracts';
-import { DEFAULT_ASHA, LEGACY_ASHA, type AshaSettings } from '../search/asha';
+import { DEFAULT_ASHA, LEGACY_ASHA } from '../search/asha';
 import { createSampler } from '../search/create-sampler';
 import { compactObservations, type SearchObservation } from '../search/observation-window';
-import { createRng, sampleParams } from '../search/search-space';
 import { observationWindowFor, planTrial, visibleTo } from '../search/trial-plan';
-import type { XGBoostParams } from '../contracts/domain';
 import { DEFAULT_MAX_FAILED_SHARE, assertFailureBudget } from './failure-budget';
 import { MAX_TRIALS, resolveStrategy } from './search-strategy';
-import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
 import { WORKER_SHUTDOWN_FAILURE } from '../contracts';
-import type {
-  SearchInput,
-  SearchProgress,
-  SearchResult,
-  TrialCounts,
-  TrialFailure,
-  TrialResult,
-  TrialTableRow,
-} from '../contracts';
+import { searchV1 } from './legacy/search-v1';
+import {
+  describeFailure,
+  insertSorted,
+  searchProgressQuery,
+  trialActivities,
+  trialIdOf,
+  type SearchCarry,
+  type SearchWorkflowInput,
+} from './search-common';
 
-export const searchProgressQuery = defineQuery<SearchProgress>('progress');
-
-/** What a run hands to the next one when it continues as new: only what proposals and the result need. */
-export interface SearchCarry {
-  /** Every trial below this index has finished. */
-  nextIndex: number;
-  /** Compacted observations (see observation-window.ts), sorted by index. */
-  observations: SearchObservation[];
-  leaderboard: TrialResult[];
-  failures: TrialFailure[];
-  counts: TrialCounts;
-  /** The search's ASHA rungs (absent: carried by a run from before patch 'asha-rungs-20-eta-4', LEGACY_ASHA). */
-  asha?: AshaSettings;
-}
-
-export interface SearchWorkflowInput extends SearchInput {
-  /** The task queue served by trial worker threads. */
-  trialTaskQueue: string;
-  /** Set by continue-as-new. */
-  carried?: SearchCarry;
-  /** Trials one run starts before it continues as new (default TRIALS_PER_RUN). */
-  trialsPerRun?: number;
-}
+export { searchProgressQuery, type SearchCarry, type SearchWorkflowInput };
+import type { SearchResult, TrialResult, TrialTableRow } from '../contracts';
 
 /** About 6 history events per trial: 1,000 trials stay well under the 10,240-event warning. */
 const TRIALS_PER_RUN = 1_000;
@@ -61,27 +37,6 @@ const LEADERBOARD_SIZE = 20;
 const FAILURES_KEPT = 20;
 /** Finished trials per append to the trial table. */
 const TABLE_BATCH = 100;
-
-/**
- * Trial activities. With `infraFaults` (patch 'infra-faults-are-not-trial-failures') store outages and
- * throttling retry with backoff for a window; without it, the three quick attempts recorded histories used.
- */
-function trialActivities(input: SearchWorkflowInput, infraFaults: boolean) {
-  return proxyActivities<Activities>({
-    taskQueue: input.trialTaskQueue,
-    startToCloseTimeout: '30 minutes',
-    // Trials heartbeat every 8 s (src/activities/trial.ts): a killed worker stalls a trial for at most 20 s.
-    heartbeatTimeout: '20 seconds',
-    retry: infraFaults
-      ? trialRetryPolicy(input.infraRetryWindowMs ?? DEFAULT_INFRA_RETRY_WINDOW_MS)
-      : {
-          initialInterval: '2 seconds',
-          backoffCoefficient: 2,
-          maximumAttempts: 3,
-          nonRetryableErrorTypes: ['DatasetError', 'InvalidParams'],
-        },
-  });
-}
 
 const { appendTrialTable } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -96,7 +51,7 @@ const { appendTrialTable } = proxyActivities<Activities>({
  * workers do.
  */
 export async function searchWorkflow(input: SearchWorkflowInput): Promise<SearchResult> {
-  if (!patched('search-sampler-asha-trial-table')) return legacySearch(input);
+  if (!patched('search-sampler-asha-trial-table')) return searchV1(input);
   return samplerSearch(input);
 }
 
@@ -269,10 +224,6 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
   };
 }
 
-function trialIdOf(index: number): string {
-  return `trial-${String(index).padStart(3, '0')}`;
-}
-
 function tableRow(index: number, result: TrialResult): TrialTableRow {
   return {
     index,
@@ -296,83 +247,10 @@ function insertByIndex(list: SearchObservation[], observation: SearchObservation
   list.splice(at, 0, observation);
 }
 
-/**
- * The search as recorded before the sampler, ASHA and the trial table (patch
- * 'search-sampler-asha-trial-table'): kept so that histories started by it replay unchanged.
- */
-async function legacySearch(input: SearchWorkflowInput): Promise<SearchResult> {
-  const infraFaults = patched('infra-faults-are-not-trial-failures');
-  const { runTrial } = trialActivities(input, infraFaults);
-  const plan = planTrials(input);
-  const leaderboard: TrialResult[] = [];
-  const failures: TrialFailure[] = [];
-  let running = 0;
-
-  setHandler(searchProgressQuery, () => ({
-    total: plan.length,
-    done: leaderboard.length,
-    failed: failures.length,
-    running,
-    best: leaderboard[0] && { trialId: leaderboard[0].trialId, rmse: leaderboard[0].metrics.rmse },
-  }));
-
-  const parallelism = Math.max(1, input.parallelism);
-  for (const trial of plan) {
-    await condition(() => running < parallelism);
-    running++;
-    void runTrial({
-      datasetRef: input.datasetRef,
-      datasetHash: input.datasetHash,
-      trialId: trial.trialId,
-      params: trial.params,
-      engine: input.engine,
-      earlyStoppingRounds: input.earlyStoppingRounds,
-      ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
-    })
-      .then((result) => insertSorted(leaderboard, result))
-      .catch((err: unknown) => failures.push({ ...trial, error: describeFailure(err) }))
-      .finally(() => running--);
-  }
-  await condition(() => running === 0);
-  if (infraFaults) {
-    const maxShare = input.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE;
-    assertFailureBudget(plan.length, failures.length, failures, maxShare);
-  }
-
-  if (leaderboard.length === 0) {
-    throw ApplicationFailure.nonRetryable(
-      `all ${plan.length} trials failed; first error: ${failures[0]?.error ?? 'unknown'}`,
-      'SearchFailed',
-    );
-  }
-  return { leaderboard, failures, best: leaderboard.slice(0, Math.max(1, input.top)) };
-}
-
-function planTrials(input: SearchInput): { trialId: string; params: XGBoostParams }[] {
-  if (input.params) return [{ trialId: 'trial-000', params: input.params }];
-  const rng = createRng(input.seed);
-  return Array.from({ length: input.trials }, (_, i) => ({
-    trialId: trialIdOf(i),
-    params: sampleParams(rng),
-  }));
-}
-
-/** Keeps `board` sorted by validation RMSE (ties in finishing order), at most `limit` long. */
-function insertSorted(board: TrialResult[], result: TrialResult, limit = Number.POSITIVE_INFINITY): void {
-  const at = board.findIndex((t) => t.metrics.rmse > result.metrics.rmse);
-  board.splice(at === -1 ? board.length : at, 0, result);
-  if (board.length > limit) board.length = limit;
-}
-
 function isWorkerShutdown(err: unknown): boolean {
   return (
     err instanceof ActivityFailure &&
     err.cause instanceof ApplicationFailure &&
     err.cause.type === WORKER_SHUTDOWN_FAILURE
   );
-}
-
-function describeFailure(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }
