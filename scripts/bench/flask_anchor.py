@@ -13,7 +13,7 @@ import os
 # One OpenMP thread per worker process, as gunicorn's one-process-per-core model intends (set before xgboost
 # loads libgomp). With the default, a team of every core, each single-row DMatrix and predict woke the team in
 # both workers on 2 shared cores: 11-13 ms of CPU per request instead of 2 ms, and far worse on a busy machine.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ["OMP_NUM_THREADS"] = "1"
 
 import numpy as np
 import pandas as pd
