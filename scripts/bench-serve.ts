@@ -228,7 +228,10 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body: bodyOf(100),
       });
-      answers.set(target, ((await answer.json()) as { predictions: number[] }).predictions);
+      const answered = (await answer.json()) as { predictions?: number[] };
+      if (!answer.ok || !Array.isArray(answered.predictions))
+        throw new Error(`${target}: 100 rows got ${answer.status} ${JSON.stringify(answered).slice(0, 200)}`);
+      answers.set(target, answered.predictions);
       log(`${target}: warming up (3 s)`);
       await drive(load, { url: `${url}/predict`, connections: 4, duration: 3, body: bodyOf(1) });
       for (const scenario of SCENARIOS) {
