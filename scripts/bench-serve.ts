@@ -8,8 +8,11 @@
  *   (scripts/bench/flask_anchor.py), scoring with xgboost the same model and pipeline files the seed's way;
  * - the stack's limit: a bare fastify route that parses the same body and answers a constant
  *   (scripts/bench/constant-server.ts).
- * autocannon drives each from this process: single row at 1 and 16 connections, 100 rows at 16 connections;
- * the service also at 16 connections while the champion moves every 2 s.
+ * autocannon drives the two node servers from this process (keep-alive connections); the anchor, whose sync
+ * workers close every connection, is driven with a new connection per request (scripts/bench/
+ * connection-per-request-load.ts says why autocannon cannot drive it). Single row at 1 and 16 connections,
+ * 100 rows at 16 connections; the service also at 16 connections while the champion moves every 2 s.
+ * A ratio is printed only between two rows without errors; otherwise the benchmark says which side failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,7 +27,9 @@ import { openBlobStore } from '../src/storage/from-uri';
 import { REAL_DIR, SAMPLE_DIR } from '../test/support/data-dirs';
 import { PIPELINE_REF, registerSampleVersions, sampleRows } from '../test/support/registered-models';
 import { freePort } from '../test/support/temporal';
+import { connectionPerRequestLoad, type LoadResult } from './bench/connection-per-request-load';
 import { ensureBenchVenv } from './bench/python-venv';
+import { ratioOrRefusal, type RatioOrRefusal } from './bench/serve-ratio';
 
 const MODEL = 'traffic-volume-predictor';
 const ROOT = path.resolve(__dirname, '../..');
@@ -33,6 +38,8 @@ const TARGETS =
   '1 connection: p99 ≤ 1 ms; 0 errors across swaps';
 
 type Target = 'service' | 'flask anchor' | 'bare fastify';
+/** How a target is driven: autocannon over keep-alive connections, or a new connection for every request. */
+type Load = 'keep-alive' | 'connection per request';
 
 interface Scenario {
   name: string;
@@ -45,6 +52,7 @@ interface Scenario {
 
 interface ScenarioResult extends Scenario {
   target: Target;
+  load: Load;
   requestsPerSec: number;
   rowsPerSec: number;
   p50Ms: number;
@@ -86,6 +94,25 @@ async function waitReady(probe: string, child: ChildProcess, body?: string): Pro
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${probe} did not become ready within 60 s`);
+}
+
+/** Drives `url`'s POST /predict with `body` the way `load` says. */
+async function drive(
+  load: Load,
+  options: { url: string; connections: number; duration: number; body: string },
+): Promise<LoadResult> {
+  const headers = { 'content-type': 'application/json' };
+  if (load === 'connection per request')
+    return connectionPerRequestLoad({ ...options, durationSeconds: options.duration, headers });
+  const result = await autocannon({ ...options, method: 'POST', headers });
+  return {
+    requestsPerSec: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
 }
 
 async function main(): Promise<void> {
@@ -130,11 +157,13 @@ async function main(): Promise<void> {
     const quiet: { stdio: ['ignore', 'ignore', 'inherit'] } = { stdio: ['ignore', 'ignore', 'inherit'] };
     const targets: Array<{
       target: Target;
+      load: Load;
       start: (port: number) => ChildProcess;
       probe: (url: string) => string;
     }> = [
       {
         target: 'service',
+        load: 'keep-alive',
         start: (port) =>
           spawn(
             process.execPath,
@@ -155,6 +184,7 @@ async function main(): Promise<void> {
       },
       {
         target: 'flask anchor',
+        load: 'connection per request',
         start: (port) =>
           spawn(
             path.join(path.dirname(venv.python), 'gunicorn'),
@@ -175,6 +205,7 @@ async function main(): Promise<void> {
       },
       {
         target: 'bare fastify',
+        load: 'keep-alive',
         start: (port) =>
           spawn(process.execPath, [path.resolve(__dirname, 'bench/constant-server.js'), String(port)], quiet),
         probe: (url) => `${url}/predict`,
@@ -182,22 +213,27 @@ async function main(): Promise<void> {
     ];
 
     const results: ScenarioResult[] = [];
-    for (const { target, start, probe } of targets) {
+    const loadAverageAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
+    /** Each target's predictions for the same 100 rows: the anchor must answer the service's question. */
+    const answers = new Map<Target, number[]>();
+    for (const { target, load, start, probe } of targets) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const child = start(port);
       children.push(child);
       const readiness = probe(url);
       await waitReady(readiness, child, readiness.endsWith('/predict') ? bodyOf(1) : undefined);
-      log(`${target}: warming up (3 s)`);
-      await autocannon({
-        url: `${url}/predict`,
+      const answer = await fetch(`${url}/predict`, {
         method: 'POST',
-        connections: 4,
-        duration: 3,
         headers: { 'content-type': 'application/json' },
-        body: bodyOf(1),
+        body: bodyOf(100),
       });
+      const answered = (await answer.json()) as { predictions?: number[] };
+      if (!answer.ok || !Array.isArray(answered.predictions))
+        throw new Error(`${target}: 100 rows got ${answer.status} ${JSON.stringify(answered).slice(0, 200)}`);
+      answers.set(target, answered.predictions);
+      log(`${target}: warming up (3 s)`);
+      await drive(load, { url: `${url}/predict`, connections: 4, duration: 3, body: bodyOf(1) });
       for (const scenario of SCENARIOS) {
         if (scenario.serviceOnly && target !== 'service') continue;
         log(`${target}: ${scenario.name} (${duration} s)`);
@@ -210,24 +246,23 @@ async function main(): Promise<void> {
               void promote(version).then(() => swaps++);
             }, scenario.swapEveryMs)
           : undefined;
-        const result = await autocannon({
+        const result = await drive(load, {
           url: `${url}/predict`,
-          method: 'POST',
           connections: scenario.connections,
           duration,
-          headers: { 'content-type': 'application/json' },
           body: bodyOf(scenario.rowsPerRequest),
         });
         if (swapper) clearInterval(swapper);
         results.push({
           ...scenario,
           target,
-          requestsPerSec: Math.round(result.requests.average),
-          rowsPerSec: Math.round(result.requests.average * scenario.rowsPerRequest),
-          p50Ms: result.latency.p50,
-          p99Ms: result.latency.p99,
-          requests: result.requests.total,
-          errors: result.errors + result.timeouts,
+          load,
+          requestsPerSec: Math.round(result.requestsPerSec),
+          rowsPerSec: Math.round(result.requestsPerSec * scenario.rowsPerRequest),
+          p50Ms: result.p50Ms,
+          p99Ms: result.p99Ms,
+          requests: result.requests,
+          errors: result.errors,
           non2xx: result.non2xx,
           swaps,
         });
@@ -240,9 +275,15 @@ async function main(): Promise<void> {
     const anchor = find('flask anchor');
     const bare = find('bare fastify');
     const ratios = {
-      serviceOverFlask: service && anchor ? round2(service.requestsPerSec / anchor.requestsPerSec) : null,
-      serviceOverBareFastify: service && bare ? round2(service.requestsPerSec / bare.requestsPerSec) : null,
+      serviceOverFlask: ratioOrRefusal(service, anchor),
+      serviceOverBareFastify: ratioOrRefusal(service, bare),
     };
+    const servicePredictions = answers.get('service') ?? [];
+    const anchorPredictions = answers.get('flask anchor') ?? [];
+    const anchorLargestDifference =
+      servicePredictions.length === anchorPredictions.length && servicePredictions.length > 0
+        ? round2(Math.max(...servicePredictions.map((p, i) => Math.abs(p - anchorPredictions[i]))))
+        : null;
     const report = {
       command: `npm run bench:serve -- ${process.argv.slice(2).join(' ')}`.trim(),
       data: real ? 'real (2012–2016)' : 'sample',
@@ -250,7 +291,9 @@ async function main(): Promise<void> {
       serviceProcesses: values.processes,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model,
+      loadAverageAtStart,
       loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
+      anchorLargestDifferenceFromService100Rows: anchorLargestDifference,
       targets: TARGETS,
       ratiosSingleRow16Connections: ratios,
       results,
@@ -259,18 +302,23 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return;
     }
-    console.log(`| server | scenario | req/s | rows/s | p50 ms | p99 ms | errors (incl. non-2xx) | swaps |`);
-    console.log(`| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`);
+    console.log(
+      `| server | load | scenario | req/s | rows/s | p50 ms | p99 ms | errors (incl. non-2xx) | swaps |`,
+    );
+    console.log(`| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`);
     for (const r of results) {
       console.log(
-        `| ${r.target} | ${r.name} | ${r.requestsPerSec.toLocaleString('en-US')} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors + r.non2xx} | ${r.swaps} |`,
+        `| ${r.target} | ${r.load} | ${r.name} | ${r.requestsPerSec.toLocaleString('en-US')} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors + r.non2xx} | ${r.swaps} |`,
       );
     }
+    const shown = (r: RatioOrRefusal) => ('ratio' in r ? `${r.ratio}×` : `not given (${r.refused})`);
+    console.log(`\nsingle row, 16 connections: service / Flask anchor ${shown(ratios.serviceOverFlask)}`);
+    console.log(`single row, 16 connections: service / bare fastify ${shown(ratios.serviceOverBareFastify)}`);
     console.log(
-      `\nsingle row, 16 connections: service / Flask anchor ${ratios.serviceOverFlask}×, service / bare fastify ${ratios.serviceOverBareFastify}×`,
+      `largest difference between the anchor's and the service's predictions for the same 100 rows: ${anchorLargestDifference}`,
     );
     console.log(
-      `${report.data} data, ${duration} s per row, ${report.cpus} CPUs, load average at the end ${report.loadAverageAtEnd.join(' ')}`,
+      `${report.data} data, ${duration} s per row, ${report.cpus} CPUs, load average ${loadAverageAtStart.join(' ')} at the start, ${report.loadAverageAtEnd.join(' ')} at the end`,
     );
     console.log(`targets: ${TARGETS}`);
   } finally {
