@@ -49,16 +49,7 @@ export async function finalizeModelWith(
   let refit: TrialResult['refit'];
   if (input.refit) {
     const all = allRows(dataset);
-    const trainWeights =
-      input.recencyHalfLife === undefined
-        ? undefined
-        : await recencyWeightsFor({
-            artifacts: deps.artifacts,
-            datasetHash: input.datasetHash,
-            halfLifeYears: input.recencyHalfLife,
-            rows: 'all',
-            expectedRows: all.x.rows,
-          });
+    const trainWeights = await recencyWeightsFor(deps.artifacts, input, 'all', all.x.rows);
     for (const trial of trials) {
       ctx.heartbeat({ step: 'refit', trialId: trial.trialId });
       const outcome = await deps.pool.runTrial(

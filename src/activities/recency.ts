@@ -21,16 +21,23 @@ function rowTimes(artifacts: BlobStore, datasetHash: string): Promise<RowTimes> 
 }
 
 /**
- * Recency weights for a prepared set's rows: `train` for a trial (the rows it fits), `all` for a refit
+ * Recency weights for a prepared set's rows (undefined when the run has no half-life): `train` for a trial (the rows it fits), `all` for a refit
  * (training, early-stopping and validation rows, in that order, as the refit stacks them).
  */
-export async function recencyWeightsFor(input: {
-  artifacts: BlobStore;
-  datasetHash: string;
-  halfLifeYears: number;
-  rows: 'train' | 'all';
-  expectedRows: number;
-}): Promise<Float32Array> {
+export async function recencyWeightsFor(
+  artifacts: BlobStore,
+  run: { datasetHash: string; recencyHalfLife?: number },
+  rows: 'train' | 'all',
+  expectedRows: number,
+): Promise<Float32Array | undefined> {
+  if (run.recencyHalfLife === undefined) return undefined;
+  const input = {
+    artifacts,
+    datasetHash: run.datasetHash,
+    halfLifeYears: run.recencyHalfLife,
+    rows,
+    expectedRows,
+  };
   const times = await rowTimes(input.artifacts, input.datasetHash);
   const picked =
     input.rows === 'train' ? times.train : [...times.train, ...times.earlyStopping, ...times.validation];

@@ -72,16 +72,7 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
     const dataset = await deps.datasets
       .get(input.datasetHash, input.datasetRef)
       .catch((err: unknown) => Promise.reject(classifyDatasetError(input, err)));
-    const trainWeights =
-      input.recencyHalfLife === undefined
-        ? undefined
-        : await recencyWeightsFor({
-            artifacts: deps.artifacts,
-            datasetHash: input.datasetHash,
-            halfLifeYears: input.recencyHalfLife,
-            rows: 'train',
-            expectedRows: dataset.train.rows,
-          });
+    const trainWeights = await recencyWeightsFor(deps.artifacts, input, 'train', dataset.train.rows);
     if (trainWeights && engine === 'wasm') {
       throw nonRetryable('InvalidInput', 'recency weights need the native engine (the wasm engine has none)');
     }

@@ -60,34 +60,25 @@ export function addChampionCommands(
     const line = await afterMove(flags.modelName, flags);
     if (line) console.error(line);
   };
+  const reportMove = async (flags: MoveFlags, move: ChampionMove) => {
+    console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
+    await after(flags);
+  };
 
   withMoveOptions(models.command('promote <version>').description('make a version the champion')).action(
     async (ref: string, flags: MoveFlags) => {
       if (!/^\d+$/.test(ref)) throw new Error(`invalid version "${ref}": expected a version number`);
       const move = await promoteChampion(registryOf(), {
-        modelName: flags.modelName,
+        ...manualMove(flags),
         version: Number(ref),
-        by: flags.by ?? defaultActor(),
-        at: new Date().toISOString(),
-        manual: true,
-        ...(flags.reason === undefined ? {} : { reason: flags.reason }),
       });
-      console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
-      await after(flags);
+      await reportMove(flags, move);
     },
   );
   withMoveOptions(
     models.command('rollback').description('point the champion back at the champion before the current one'),
   ).action(async (flags: MoveFlags) => {
-    const move = await rollbackChampion(registryOf(), {
-      modelName: flags.modelName,
-      by: flags.by ?? defaultActor(),
-      at: new Date().toISOString(),
-      manual: true,
-      ...(flags.reason === undefined ? {} : { reason: flags.reason }),
-    });
-    console.log(flags.json ? JSON.stringify(move, null, 2) : describeMove(flags.modelName, move));
-    await after(flags);
+    await reportMove(flags, await rollbackChampion(registryOf(), manualMove(flags)));
   });
 }
 
@@ -122,5 +113,16 @@ export async function showVersion(
     ...version,
     challenger: { standing, championVersion: champion?.version, runningComparison: current?.reason },
     challengerHistory: history,
+  };
+}
+
+/** Who moves the alias by hand, when, and why: the part every manual move records. */
+function manualMove(flags: MoveFlags) {
+  return {
+    modelName: flags.modelName,
+    by: flags.by ?? defaultActor(),
+    at: new Date().toISOString(),
+    manual: true,
+    ...(flags.reason === undefined ? {} : { reason: flags.reason }),
   };
 }

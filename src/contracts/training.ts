@@ -1,8 +1,8 @@
 import type { BacktestSummary, ChampionDecision, EvidenceSettings, RegisteredVersion } from './comparison';
 import type { ExpectedObject, PreparedDatasetSummary, RunTrigger, SchemaInput } from './dataset';
-import type { EngineChoice, FeatureSet, XGBoostParams } from './domain';
+import type { FeatureSet } from './domain';
 import type { MlflowMirrorSummary } from './mlflow-mirror';
-import type { SearchStrategy, TrialCounts, TrialFailure, TrialResult } from './search';
+import type { SearchInput, SearchStrategy, TrialCounts, TrialFailure, TrialResult } from './search';
 
 export interface RegisterModelsInput {
   modelName: string;
@@ -34,20 +34,19 @@ export interface RegisterModelsResult {
   champion: ChampionDecision;
 }
 
-export interface TrainingInput {
+/** The search settings a training passes on to its search (see SearchInput). */
+type SearchSettings = Pick<
+  SearchInput,
+  'trials' | 'top' | 'parallelism' | 'seed' | 'engine' | 'earlyStoppingRounds' | 'params'
+>;
+
+export interface TrainingInput extends SearchSettings {
   modelName: string;
   dataUri: string;
   filePrefix: string;
   years: number[];
   validationYear: number;
   schema: SchemaInput;
-  trials: number;
-  top: number;
-  parallelism: number;
-  seed: number;
-  engine: EngineChoice;
-  earlyStoppingRounds: number;
-  params?: XGBoostParams;
   strategy?: SearchStrategy;
   /** The seed's IS_RUN_FINE_TUNING: false skips the search (only data preparation runs unless params are given). */
   runFineTuning: boolean;

@@ -7,13 +7,11 @@ import type { BlobStore } from '../storage/blob-store';
 import { droppedRowsKey, predictionLogKey } from '../monitoring/prediction-log-keys';
 
 /** One served row as logged: the input fields (readable again by parsePredictionRows), the answer and when. */
-export interface LoggedPrediction {
-  holiday: string;
-  temp: number;
-  rain_1h: number;
-  snow_1h: number;
-  clouds_all: number;
-  weather_main: string;
+export interface LoggedPrediction extends Pick<
+  TrafficRow,
+  'holiday' | 'temp' | 'rain_1h' | 'snow_1h' | 'clouds_all' | 'weather_main'
+> {
+  /** `YYYY-MM-DD HH:MM:SS`, local. */
   date_time: string;
   prediction: number;
   model: string;
