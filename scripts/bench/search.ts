@@ -280,7 +280,16 @@ export interface TemporalRun extends SearchRunSummary {
   failures: number;
   championVersion?: number;
   /** From the training workflow's history: how the wall time splits. */
-  phasesMs: { prepare?: number; search?: number; register?: number; report?: number };
+  phasesMs: {
+    prepare?: number;
+    search?: number;
+    /** Refits of the ensemble members (refitMember activities) through the final model (finalizeModel). */
+    finalize?: number;
+    register?: number;
+    report?: number;
+    /** From the search child's completion to the training workflow's: everything after the search. */
+    afterSearch?: number;
+  };
   history: { trainingEvents: number; searchEvents: number; searchBytes: number };
   /** JSON size of the workflow result (it lists every successful trial; payloads fail at 2 MiB). */
   resultBytes: number;
@@ -307,6 +316,8 @@ export interface TemporalSearchOptions {
   processes: { trainingThreads: number }[];
   /** Runs after the training run, while its workers still poll (e.g. a batch prediction with its model). */
   afterRun?: (run: { config: AppConfig; result: TrainingResult }) => Promise<void>;
+  /** Training settings over the benchmark's (e.g. the CLI's default strategy, refit and ensemble). */
+  training?: Partial<TrainingInput>;
 }
 
 type History = temporal.api.history.v1.IHistory;
@@ -326,6 +337,33 @@ function activitySpan(history: History, activity: string): number | undefined {
       Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
   );
   return completed ? tsToMs(completed.eventTime) - tsToMs(scheduled.eventTime) : undefined;
+}
+
+/** From the first `first` activity scheduled (or `last` when there is none) to the last `last` completed. */
+function activitiesSpan(history: History, first: string, last: string): number | undefined {
+  const events = history.events ?? [];
+  const scheduled = (name: string) =>
+    events.filter(
+      (e) =>
+        e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+        e.activityTaskScheduledEventAttributes?.activityType?.name === name,
+    );
+  const start = scheduled(first)[0] ?? scheduled(last)[0];
+  const ends = new Set(scheduled(last).map((e) => Number(e.eventId)));
+  const completed = events.filter(
+    (e) =>
+      e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED &&
+      ends.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+  );
+  const end = completed[completed.length - 1];
+  return start && end ? tsToMs(end.eventTime) - tsToMs(start.eventTime) : undefined;
+}
+
+function afterSearchSpan(history: History): number | undefined {
+  const events = history.events ?? [];
+  const child = events.find((e) => e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED);
+  const done = events.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+  return child && done ? tsToMs(done.eventTime) - tsToMs(child.eventTime) : undefined;
 }
 
 function childSpan(history: History): number | undefined {
@@ -411,6 +449,7 @@ export async function temporalSearch(
       runFineTuning: true,
       registerModels: true,
       trigger: 'ad-hoc',
+      ...options.training,
     };
     const serverCpu = procCpuMs(server.pid);
     const workerCpu = workers.map((w) => procCpuMs(w.pid));
@@ -520,8 +559,10 @@ export async function temporalSearch(
       phasesMs: {
         prepare: activitySpan(trainingHistory, 'prepareDataset'),
         search: childSpan(trainingHistory),
+        finalize: activitiesSpan(trainingHistory, 'refitMember', 'finalizeModel'),
         register: activitySpan(trainingHistory, 'registerModels'),
         report: activitySpan(trainingHistory, 'buildRunReport'),
+        afterSearch: afterSearchSpan(trainingHistory),
       },
       history: {
         trainingEvents: trainingHistory.events?.length ?? 0,

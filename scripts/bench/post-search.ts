@@ -1,0 +1,124 @@
+/**
+ * How a default training's wall time splits between the search and the work after it (refits of the ensemble
+ * members, the final model, registration, the run report with its SHAP values), through Temporal with one
+ * worker process on a fresh dev server. Target (issue 21, part 4): after the search ≤ 25 % of the search.
+ *
+ *   npm run bench:post [-- --json] [--trials 100] [--threads <cores>] [--ensemble 5] [--refit true] [--seed 42]
+ *
+ * Data: $DATA_DIR, else ../shared/data/metro-traffic/by-year (the real data set), else data/sample; only the
+ * years up to the validation year (2016) are read.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DEFAULT_ENSEMBLE, DEFAULT_REFIT } from '../../src/cli/training-options';
+import { cleanupAll, installSignalHandlers } from './cleanup';
+import { locateData, PREFERRED_VALIDATION_YEAR } from './data';
+import { temporalSearch } from './search';
+import { startDevServer } from './server';
+import { progress, round } from './stats';
+
+const PROJECT_ROOT = path.resolve(__dirname, '../../..');
+const TARGET_SHARE = 0.25;
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    trials: { type: 'string', default: '100' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
+    ensemble: { type: 'string', default: String(DEFAULT_ENSEMBLE) },
+    refit: { type: 'string', default: String(DEFAULT_REFIT) },
+    seed: { type: 'string', default: '42' },
+    parallelism: { type: 'string', default: '16' },
+  },
+});
+
+function integer(name: string, text: string | undefined, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${name} must be an integer >= ${min} (got ${text})`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const source = locateData(PROJECT_ROOT);
+  const years = source.files.map((f) => f.year);
+  const validationYear = years.includes(PREFERRED_VALIDATION_YEAR)
+    ? PREFERRED_VALIDATION_YEAR
+    : years[years.length - 1];
+  const trials = integer('trials', values.trials, 1);
+  const threads = integer('threads', values.threads, 1);
+  const ensemble = integer('ensemble', values.ensemble, 1);
+  const refit = values.refit !== 'false';
+  const loadBefore = os.loadavg().map((l) => round(l, 2));
+  const server = await startDevServer();
+  try {
+    const run = await temporalSearch(server, {
+      label: 'post',
+      source,
+      settings: {
+        trials,
+        seed: integer('seed', values.seed, 0),
+        parallelism: integer('parallelism', values.parallelism, 1),
+        earlyStoppingRounds: 30,
+        top: 2,
+        engine: 'native',
+        validationYear,
+      },
+      processes: [{ trainingThreads: threads }],
+      // The CLI's defaults: TPE with ASHA, reproducible; refit and ensemble as given.
+      training: { strategy: {}, refit, ensemble },
+    });
+    const { search, afterSearch } = run.phasesMs;
+    const result = {
+      data: {
+        kind: source.kind,
+        dir: source.dir,
+        years: years.filter((y) => y <= validationYear),
+        validationYear,
+      },
+      settings: { trials, threads, ensemble, refit, strategy: 'tpe + asha (defaults)' },
+      cpus: os.availableParallelism(),
+      load_before: loadBefore,
+      load_after: os.loadavg().map((l) => round(l, 2)),
+      disturbance_cpu_ms: run.disturbance,
+      total_ms: run.ms,
+      phases_ms: run.phasesMs,
+      after_search_share: search && afterSearch !== undefined ? round(afterSearch / search, 3) : undefined,
+      target_share: TARGET_SHARE,
+      best_rmse: run.bestRmse,
+      trials_succeeded: run.succeeded,
+      trials_failed: run.failures,
+    };
+    if (values.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      return;
+    }
+    const s = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+    const p = run.phasesMs;
+    process.stdout.write(
+      [
+        `${trials} trials, ensemble ${ensemble}, refit ${refit}, ${threads} training threads; load ${loadBefore.join(' ')}`,
+        `whole training ${s(run.ms)}: prepare ${s(p.prepare)}, search ${s(p.search)}, after the search ${s(afterSearch)}`,
+        `  after the search: refits + final model ${s(p.finalize)}, register ${s(p.register)}, report ${s(p.report)}`,
+        `after the search / search: ${result.after_search_share ?? '–'} (target ≤ ${TARGET_SHARE})`,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+main()
+  .catch((err: unknown) => {
+    progress(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanupAll();
+    // Open handles (Temporal runtime, worker threads) must not keep a finished benchmark alive.
+    process.exit();
+  });
