@@ -1,14 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { resolveEngineName } from '../engines/select-engine';
 import { averagePredictions, type EnsembleMember, type EnsembleModel } from '../engines/ensemble-model';
 import { regressionMetrics } from '../evaluation/metrics';
 import type { PreparedDataset } from '../features/prepared-dataset';
-import { stackRows } from '../features/stack-rows';
 import type { TrialPool } from '../engines/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
 import type { FinalizeModelInput, SelectedModel, TrialResult } from '../contracts';
 import { calibrateOnValidationYear } from './version-intervals';
-import { recencyWeightsFor } from './recency';
+import { refitTrial } from './refit-member';
 import { storeModel } from './store-model';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
@@ -47,31 +45,28 @@ export async function finalizeModelWith(
   const dataset = await deps.datasets.get(input.datasetHash, input.datasetRef);
   const members: EnsembleMember[] = [];
   let refit: TrialResult['refit'];
-  if (input.refit) {
-    const all = allRows(dataset);
-    const trainWeights = await recencyWeightsFor(deps.artifacts, input, 'all', all.x.rows);
+  if (input.refitted) {
+    // Refitted by refitMember activities on the trial queue, one per trial in the same order.
+    if (!input.refit || input.refitted.length !== trials.length) {
+      throw nonRetryable(
+        'InvalidInput',
+        `${input.refitted.length} refitted members for ${trials.length} trials`,
+      );
+    }
+    input.refitted.forEach((m, i) => {
+      if (m.trialId !== trials[i].trialId)
+        throw nonRetryable('InvalidInput', `refitted member ${i} is ${m.trialId}, not ${trials[i].trialId}`);
+      members.push({ engine: m.engine, modelRef: m.modelRef, rounds: m.rounds });
+    });
+    refit = { rounds: trials[0].rounds, rows: input.refitted[0].rows };
+  } else if (input.refit) {
+    // Histories from before patch 'refit-members-on-trial-queue': one member after another, here.
     for (const trial of trials) {
       ctx.heartbeat({ step: 'refit', trialId: trial.trialId });
-      const outcome = await deps.pool.runTrial(
-        {
-          engine: resolveEngineName(input.engine),
-          params: { ...trial.params, n_estimators: trial.rounds },
-          earlyStoppingRounds: 0,
-          data: {
-            train: all.x,
-            trainLabels: all.y,
-            ...(trainWeights ? { trainWeights } : {}),
-            validation: dataset.validation,
-            validationLabels: dataset.validationLabels,
-          },
-        },
-        { signal: ctx.cancellationSignal },
-      );
-      if (!outcome.model) throw new Error(`refit of ${trial.trialId} returned no model`);
-      const modelRef = await storeModel(deps.artifacts, outcome.model, outcome.engine);
-      members.push({ engine: outcome.engine, modelRef, rounds: outcome.rounds });
+      const member = await refitTrial(deps, input, trial, { signal: ctx.cancellationSignal });
+      members.push({ engine: member.engine, modelRef: member.modelRef, rounds: member.rounds });
       // Recorded for the best member, whose parameters and rounds the registry record shows.
-      refit ??= { rounds: trial.rounds, rows: all.x.rows };
+      refit ??= { rounds: trial.rounds, rows: member.rows };
     }
   } else {
     for (const trial of trials)
@@ -162,11 +157,4 @@ async function averaged(
   const predictions: Float32Array[] = [];
   for (const t of trials) predictions.push(await predictMatrix(deps, t, x));
   return averagePredictions(predictions);
-}
-
-function allRows(d: PreparedDataset) {
-  const parts = [{ x: d.train, y: d.trainLabels }];
-  if (d.earlyStopping && d.earlyStoppingLabels) parts.push({ x: d.earlyStopping, y: d.earlyStoppingLabels });
-  parts.push({ x: d.validation, y: d.validationLabels });
-  return stackRows(parts);
 }

@@ -16,6 +16,7 @@ import type {
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
+  RefitMemberInput,
   RecheckChallengerInput,
   RegisterModelsInput,
   RunTrialInput,
@@ -35,6 +36,7 @@ import { measureLiveAccuracyWith } from './live-accuracy';
 import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
 import { finalizeModelWith } from './finalize-model';
+import { refitMemberWith } from './refit-member';
 import { nonRetryable } from './errors';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
@@ -75,6 +77,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ),
     appendTrialTable: failFastOnBadStore((input: AppendTrialTableInput) => appendTrialTableWith(all, input)),
     registerModels: failFastOnBadStore((input: RegisterModelsInput) => registerModelsWith(light, input)),
+    refitMember: failFastOnBadStore((input: RefitMemberInput) => refitMemberWith(all, input)),
     finalizeModel: failFastOnBadStore((input: FinalizeModelInput) => finalizeModelWith(all, input)),
     scoreYear: failFastOnBadStore((input: ScoreYearInput) => scoreYearWith(light, input)),
     predict: failFastOnBadStore((input: PredictInput) => predictWith(light, input)),

@@ -29,6 +29,8 @@ import type {
   AppendTrialTableInput,
   AppendTrialTableResult,
   FinalizeModelInput,
+  RefitMemberInput,
+  RefitMemberResult,
   RunTrialInput,
   TrialResult,
 } from './search';
@@ -42,6 +44,7 @@ export interface Activities {
   prepareDataset(input: PrepareDatasetInput): Promise<PreparedDatasetSummary>;
   runTrial(input: RunTrialInput): Promise<TrialResult>;
   appendTrialTable(input: AppendTrialTableInput): Promise<AppendTrialTableResult>;
+  refitMember(input: RefitMemberInput): Promise<RefitMemberResult>;
   finalizeModel(input: FinalizeModelInput): Promise<TrialResult & { modelRef: string }>;
   registerModels(input: RegisterModelsInput): Promise<RegisterModelsResult>;
   buildRunReport(input: BuildRunReportInput): Promise<BuildRunReportResult>;

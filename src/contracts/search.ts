@@ -165,6 +165,31 @@ export interface FinalizeModelInput {
   engine: EngineChoice;
   /** Refits weight rows by age (see RunTrialInput.recencyHalfLife). */
   recencyHalfLife?: number;
+  /**
+   * The refitted members, one per trial in the same order, when the workflow ran the refits as refitMember
+   * activities on the trial queue (patch 'refit-members-on-trial-queue'); absent: finalizeModel refits itself.
+   */
+  refitted?: RefitMemberResult[];
+}
+
+/** Refits one selected trial on the training, early-stopping and validation rows with its selected rounds. */
+export interface RefitMemberInput {
+  datasetRef: string;
+  datasetHash: string;
+  trial: TrialResult;
+  engine: EngineChoice;
+  /** See RunTrialInput.recencyHalfLife. */
+  recencyHalfLife?: number;
+}
+
+export interface RefitMemberResult {
+  trialId: string;
+  engine: EngineName;
+  modelRef: string;
+  rounds: number;
+  /** Rows the member was refitted on. */
+  rows: number;
+  trainMs: number;
 }
 
 /**

@@ -54,7 +54,8 @@ export interface RunningWorkers {
 
 /**
  * One worker process: a Worker on the main queue (workflows, prepare/register/predict) and one on the
- * trial queue whose activity slots equal the training threads, so it never accepts more trials than it can run.
+ * trial queue (trials and refits) whose activity slots equal the training threads, so it never accepts more trials
+ * than it can run.
  */
 export async function createWorkers(options: WorkerPoolOptions): Promise<RunningWorkers> {
   const { config } = options;
@@ -79,7 +80,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
 
   const workers: Worker[] = [];
   if (serveMain) {
-    const { runTrial: _trialsRunOnTheirOwnQueue, ...light } = activities;
+    const { runTrial: _trialsRunOnTheirOwnQueue, refitMember: _refitsToo, ...light } = activities;
     workers.push(
       await Worker.create({
         connection,
@@ -99,7 +100,8 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
         connection,
         namespace: config.namespace,
         taskQueue: config.trialTaskQueue,
-        activities: { runTrial: activities.runTrial },
+        // Refits of ensemble members are trial-sized: the same slots, threads and heartbeats.
+        activities: { runTrial: activities.runTrial, refitMember: activities.refitMember },
         maxConcurrentActivityTaskExecutions: trainingThreads,
         // SIGINT/SIGTERM: in-flight trials get this long to finish before they are cancelled.
         shutdownGraceTime,

@@ -13,6 +13,7 @@ import type { Activities } from '../contracts';
 import { searchWorkflow } from './search';
 import { BEST_RMSE } from '../contracts/search-attributes';
 import { shouldSetSearchAttributes } from './typed-attributes';
+import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
 import type { TrainingInput, TrainingResult, TrainingStage } from '../contracts';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
@@ -30,6 +31,17 @@ const { finalizeModel } = proxyActivities<Activities>({
 
 export interface TrainingWorkflowInput extends TrainingInput {
   trialTaskQueue: string;
+}
+
+/** Refits go where trials go, with the trials' heartbeat timeout and retry policy. */
+function refitActivities(input: TrainingWorkflowInput) {
+  return proxyActivities<Activities>({
+    taskQueue: input.trialTaskQueue,
+    startToCloseTimeout: '30 minutes',
+    // refitMember heartbeats every 8 s (src/activities/refit-member.ts), as trials do.
+    heartbeatTimeout: '20 seconds',
+    retry: trialRetryPolicy(input.infraRetryWindowMs ?? DEFAULT_INFRA_RETRY_WINDOW_MS),
+  });
 }
 
 const { prepareDataset, registerModels } = proxyActivities<Activities>({
@@ -143,13 +155,24 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
   // Runs started before refit and ensemble existed never have them set; patched() keeps their replay exact.
   if ((input.refit === true || ensemble > 1) && patched('refit-ensemble')) {
     stage = 'finalizing';
-    const finalModel = await finalizeModel({
+    const selected = {
       datasetRef: dataset.datasetRef,
       datasetHash: dataset.datasetHash,
-      trials: search.leaderboard.slice(0, Math.max(1, ensemble)),
-      refit: input.refit === true,
       engine: input.engine,
       ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
+    };
+    const trials = search.leaderboard.slice(0, Math.max(1, ensemble));
+    // Each member's refit is trial-sized work: all at once on the trial queue, in the trials' slots, with their
+    // heartbeats. Runs from before the patch refit the members one after another inside finalizeModel.
+    const refitted =
+      input.refit === true && patched('refit-members-on-trial-queue')
+        ? await Promise.all(trials.map((trial) => refitActivities(input).refitMember({ ...selected, trial })))
+        : undefined;
+    const finalModel = await finalizeModel({
+      ...selected,
+      trials,
+      refit: input.refit === true,
+      ...(refitted ? { refitted } : {}),
     });
     result.finalModel = finalModel;
     toRegister = [finalModel];

@@ -7,6 +7,7 @@ import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { artifactKeys } from '../../src/activities/artifact-keys';
 import { DatasetCache } from '../../src/activities/dataset-cache';
 import { finalizeModelWith } from '../../src/activities/finalize-model';
+import { refitMemberWith } from '../../src/activities/refit-member';
 import { predictMatrix, scoreWithVersion } from '../../src/activities/score-version';
 import { splitEarlyStopping } from '../../src/features/early-stopping-slice';
 import { averagePredictions } from '../../src/engines/ensemble-model';
@@ -21,7 +22,7 @@ import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
 import type { ModelVersion } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { BlobStore } from '../../src/storage/blob-store';
-import type { TrialResult } from '../../src/contracts';
+import type { RefitMemberResult, TrialResult } from '../../src/contracts';
 import { SAMPLE_DIR } from '../support/data-dirs';
 
 const PARAMS = {
@@ -210,6 +211,46 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
       0,
     );
     expect(refitRmse).to.be.lessThan(selectedRmse); // it has seen the validation year
+  });
+
+  it('refit ensemble from refitMember activities (run at once): the same final model as refitting in finalizeModel', async () => {
+    const members = [await trial('v2', 'a', 1), await trial('v2', 'b', 2), await trial('v2', 'c', 3)];
+    const { hash, ref, rows } = await prepare(artifacts, 'v2');
+    const input = {
+      datasetRef: ref,
+      datasetHash: hash,
+      trials: members,
+      refit: true,
+      engine: 'native' as const,
+    };
+    const deps = { artifacts, datasets, pool };
+    const inFinalize = (await env.run(() => finalizeModelWith(deps, input))) as StoredTrial;
+    const refitted = await Promise.all(
+      members.map(
+        (trial) =>
+          env.run(() =>
+            refitMemberWith(deps, { datasetRef: ref, datasetHash: hash, trial, engine: 'native' }),
+          ) as Promise<RefitMemberResult>,
+      ),
+    );
+    expect(refitted.map((m) => m.trialId)).to.deep.equal(['a', 'b', 'c']);
+    expect(refitted.map((m) => m.rows)).to.deep.equal([rows, rows, rows]);
+    const fromActivities = (await env.run(() =>
+      finalizeModelWith(deps, { ...input, refitted }),
+    )) as StoredTrial;
+    // Models are content-addressed: equal refs are equal bytes, so the members were refitted identically.
+    expect(fromActivities).to.deep.equal(inFinalize);
+    const ensemble = JSON.parse((await artifacts.get(fromActivities.modelRef)).toString('utf8')) as {
+      members: { modelRef: string }[];
+    };
+    expect(ensemble.members.map((m) => m.modelRef)).to.deep.equal(refitted.map((m) => m.modelRef));
+    expect(fromActivities.refit).to.deep.equal({ rounds: members[0].rounds, rows });
+    // Members out of order are refused rather than averaged under the wrong trial's name.
+    let refused: Error | undefined;
+    await env
+      .run(() => finalizeModelWith(deps, { ...input, refitted: [...refitted].reverse() }))
+      .catch((err: Error) => (refused = err));
+    expect(refused?.message).to.match(/refitted member 0 is c, not a/);
   });
 
   it('v1 and v2 models both predict the seed rows through the one scoring function', async () => {

@@ -15,7 +15,10 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['search-infra-retry-history.json', 'wf-train-infra-search'],
     ['search-tpe-history.json', 'wf-search-tpe'],
     ['training-report-history.json', 'wf-train-1'],
+    // Recorded before patch 'refit-members-on-trial-queue': finalizeModel refits the members itself.
     ['training-refit-ensemble-history.json', 'wf-train-refit-ensemble'],
+    // The members refitted as refitMember activities on the trial queue, all at once (issue 21).
+    ['training-refit-members-history.json', 'wf-train-refit-members'],
     // Recorded with the retrain-check workflow code before the `retrain-check-v2` patch (commit b0d7cce):
     // old checks still in flight replay through retrainCheckV1.
     ['retrain-check-v1-history.json', 'rc-legacy-1'],

@@ -13,6 +13,8 @@ import type {
   BuildRunReportInput,
   PreparedDatasetSummary,
   FinalizeModelInput,
+  RefitMemberInput,
+  RefitMemberResult,
   RegisterModelsInput,
   RegisterModelsResult,
   RunTrialInput,
@@ -97,6 +99,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
       runTrial: (i: RunTrialInput) => Promise<TrialResult>;
       registerModels?: (i: RegisterModelsInput) => Promise<RegisterModelsResult>;
       finalizeModel?: (i: FinalizeModelInput) => Promise<TrialResult>;
+      refitMember?: (i: RefitMemberInput) => Promise<RefitMemberResult>;
     },
     fn: () => Promise<T>,
   ): Promise<T> {
@@ -134,7 +137,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
     const trials = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TRIAL_QUEUE,
-      activities: { runTrial: acts.runTrial },
+      activities: { runTrial: acts.runTrial, ...(acts.refitMember ? { refitMember: acts.refitMember } : {}) },
     });
     return trials.runUntil(main.runUntil(fn));
   }
@@ -184,56 +187,110 @@ describe('training workflow (time-skipping server, mocked activities)', function
     }
   });
 
-  it('refit + ensemble: the top k trials go to finalizeModel and only the final model is registered', async () => {
+  /** finalizeModel and registerModels of the refit tests: the final model is an ensemble of its trials. */
+  const finalizing = (finalized: FinalizeModelInput[], registered: RegisterModelsInput[]) => ({
+    finalizeModel: async (input: FinalizeModelInput) => {
+      finalized.push(input);
+      return {
+        ...input.trials[0],
+        trialId: 'ensemble-refit',
+        modelRef: 'models/ensemble',
+        modelFormat: 'ensemble' as const,
+        members: input.trials.map((t) => t.trialId),
+      };
+    },
+    registerModels: async (i: RegisterModelsInput) => {
+      registered.push(i);
+      return {
+        modelName: i.modelName,
+        versions: [{ version: 1, trialId: i.trials[0].trialId, rmse: i.trials[0].metrics.rmse }],
+        champion: {
+          decision: 'first-champion' as const,
+          championVersion: 1,
+          candidate: { version: 1, rmse: i.trials[0].metrics.rmse },
+          validationYear: 2016,
+          reason: 'first',
+        },
+      };
+    },
+  });
+
+  it('refit + ensemble: each member refits on the trial queue, all at once; finalizeModel gets them in order', async () => {
     const finalized: FinalizeModelInput[] = [];
     const registered: RegisterModelsInput[] = [];
+    const refits: RefitMemberInput[] = [];
+    let running = 0;
+    let maxRunning = 0;
     const result = await withWorkers(
       {
         runTrial: async (input) => fakeTrial(input),
-        finalizeModel: async (input) => {
-          finalized.push(input);
+        // Only the trial queue's worker has refitMember: a refit scheduled on the main queue would never start.
+        refitMember: async (input) => {
+          refits.push(input);
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          // The better the trial, the later its refit finishes: the order must be the trials', not the finishing order.
+          await new Promise((r) => setTimeout(r, Math.max(20, 2_000 - input.trial.metrics.rmse)));
+          running--;
           return {
-            ...input.trials[0],
-            trialId: 'ensemble-refit',
-            modelRef: 'models/ensemble',
-            modelFormat: 'ensemble',
-            members: input.trials.map((t) => t.trialId),
+            trialId: input.trial.trialId,
+            engine: 'native',
+            modelRef: `models/${input.trial.trialId}-refit`,
+            rounds: input.trial.rounds,
+            rows: 120,
+            trainMs: 5,
           };
         },
-        registerModels: async (i) => {
-          registered.push(i);
-          return {
-            modelName: i.modelName,
-            versions: [{ version: 1, trialId: i.trials[0].trialId, rmse: i.trials[0].metrics.rmse }],
-            champion: {
-              decision: 'first-champion',
-              championVersion: 1,
-              candidate: { version: 1, rmse: i.trials[0].metrics.rmse },
-              validationYear: 2016,
-              reason: 'first',
-            },
-          };
-        },
+        ...finalizing(finalized, registered),
       },
       () =>
         env.client.workflow.execute(trainingWorkflow, {
           taskQueue: TASK_QUEUE,
-          workflowId: 'wf-train-refit-ensemble',
+          workflowId: 'wf-train-refit-members',
           args: [baseInput({ trials: 6, refit: true, ensemble: 3 })],
         }),
     );
+    const top3 = result.search!.leaderboard.slice(0, 3).map((t) => t.trialId);
+    expect(refits.map((r) => r.trial.trialId).sort()).to.deep.equal([...top3].sort());
+    expect(maxRunning).to.equal(3);
     expect(finalized).to.have.length(1);
     expect(finalized[0].refit).to.equal(true);
-    expect(finalized[0].trials.map((t) => t.trialId)).to.deep.equal(
-      result.search!.leaderboard.slice(0, 3).map((t) => t.trialId),
-    );
+    expect(finalized[0].trials.map((t) => t.trialId)).to.deep.equal(top3);
+    expect(finalized[0].refitted?.map((m) => m.trialId)).to.deep.equal(top3);
+    expect(finalized[0].refitted?.map((m) => m.modelRef)).to.deep.equal(top3.map((t) => `models/${t}-refit`));
     expect(registered[0].trials.map((t) => t.trialId)).to.deep.equal(['ensemble-refit']);
     expect(result.finalModel?.members).to.have.length(3);
 
     if (process.env.RECORD_HISTORY) {
-      const history = await env.client.workflow.getHandle('wf-train-refit-ensemble').fetchHistory();
-      fs.writeFileSync(path.join(FIXTURES, 'training-refit-ensemble-history.json'), historyToJSON(history));
+      // training-refit-ensemble-history.json stays: recorded before patch 'refit-members-on-trial-queue'.
+      const history = await env.client.workflow.getHandle('wf-train-refit-members').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'training-refit-members-history.json'), historyToJSON(history));
     }
+  });
+
+  it('ensemble without refit: no refitMember, the selected trials go to finalizeModel as they are', async () => {
+    const finalized: FinalizeModelInput[] = [];
+    const registered: RegisterModelsInput[] = [];
+    let refits = 0;
+    await withWorkers(
+      {
+        runTrial: async (input) => fakeTrial(input),
+        refitMember: async () => {
+          refits++;
+          throw new Error('no refit expected');
+        },
+        ...finalizing(finalized, registered),
+      },
+      () =>
+        env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-ensemble-only',
+          args: [baseInput({ trials: 6, refit: false, ensemble: 3 })],
+        }),
+    );
+    expect(refits).to.equal(0);
+    expect(finalized[0].refit).to.equal(false);
+    expect(finalized[0].refitted).to.equal(undefined);
   });
 
   it('samples the same parameters for the same seed and different ones for another seed', async () => {

@@ -1,0 +1,116 @@
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { resolveEngineName } from '../engines/select-engine';
+import type { TrialPool } from '../engines/trial-pool';
+import type { PreparedDataset, TrialMatrices } from '../features/prepared-dataset';
+import { stackRows } from '../features/stack-rows';
+import type { BlobStore } from '../storage/blob-store';
+import type { EngineChoice, RefitMemberInput, RefitMemberResult, TrialResult } from '../contracts';
+import { WORKER_SHUTDOWN_FAILURE } from '../contracts';
+import type { DatasetCache } from './dataset-cache';
+import { nonRetryable } from './errors';
+import { recencyWeightsFor } from './recency';
+import { storeModel } from './store-model';
+
+export interface RefitDeps {
+  artifacts: BlobStore;
+  datasets: DatasetCache;
+  pool: TrialPool;
+}
+
+/** As for trials (src/activities/trial.ts): the trial queue's heartbeat timeout is 20 s. */
+const HEARTBEAT_EVERY_MS = 8_000;
+
+// The training, early-stopping and validation rows stacked once per prepared set (the cache keeps one object per
+// hash), so the members refitted in one process at once share one copy.
+const stacked = new WeakMap<PreparedDataset, ReturnType<typeof stackRows>>();
+
+/** The training, early-stopping and validation rows of a prepared set, in that order. */
+export function allRows(d: PreparedDataset): ReturnType<typeof stackRows> {
+  let rows = stacked.get(d);
+  if (!rows) {
+    const parts = [{ x: d.train, y: d.trainLabels }];
+    if (d.earlyStopping && d.earlyStoppingLabels)
+      parts.push({ x: d.earlyStopping, y: d.earlyStoppingLabels });
+    parts.push({ x: d.validation, y: d.validationLabels });
+    rows = stackRows(parts);
+    stacked.set(d, rows);
+  }
+  return rows;
+}
+
+/**
+ * Trains `trial`'s parameters with its selected rounds (no early stopping) on every row of the prepared set
+ * and stores the model. Used by the refitMember activity and by finalizeModel for histories from before it.
+ */
+export async function refitTrial(
+  deps: RefitDeps,
+  input: { datasetHash: string; datasetRef: string; engine: EngineChoice; recencyHalfLife?: number },
+  trial: TrialResult,
+  options: { signal?: AbortSignal; onProgress?: (round: number, totalRounds: number) => void } = {},
+): Promise<RefitMemberResult> {
+  const dataset = await deps.datasets.get(input.datasetHash, input.datasetRef);
+  const all = allRows(dataset);
+  const trainWeights = await recencyWeightsFor(deps.artifacts, input, 'all', all.x.rows);
+  const data: TrialMatrices = {
+    train: all.x,
+    trainLabels: all.y,
+    ...(trainWeights ? { trainWeights } : {}),
+    validation: dataset.validation,
+    validationLabels: dataset.validationLabels,
+  };
+  const outcome = await deps.pool.runTrial(
+    {
+      engine: resolveEngineName(input.engine),
+      params: { ...trial.params, n_estimators: trial.rounds },
+      earlyStoppingRounds: 0,
+      data,
+    },
+    { signal: options.signal, onProgress: (p) => options.onProgress?.(p.round, p.totalRounds) },
+  );
+  if (!outcome.model) throw new Error(`refit of ${trial.trialId} returned no model`);
+  const modelRef = await storeModel(deps.artifacts, outcome.model, outcome.engine);
+  return {
+    trialId: trial.trialId,
+    engine: outcome.engine,
+    modelRef,
+    rounds: outcome.rounds,
+    rows: all.x.rows,
+    trainMs: Math.round(outcome.trainMs),
+  };
+}
+
+/**
+ * The refitMember activity: one ensemble member's refit, on the trial queue in a trial slot, heartbeating as
+ * trials do, so the members of an ensemble refit in parallel over the training threads of every worker.
+ */
+export async function refitMemberWith(deps: RefitDeps, input: RefitMemberInput): Promise<RefitMemberResult> {
+  const ctx = Context.current();
+  const { trial } = input;
+  if (!trial.modelRef) {
+    throw nonRetryable(
+      'InvalidInput',
+      `${trial.trialId} has no stored model (it was outside the search's top N)`,
+    );
+  }
+  let latest: Record<string, unknown> = { trialId: trial.trialId, step: 'refit: loading' };
+  const ticker = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
+  try {
+    return await refitTrial(deps, input, trial, {
+      signal: ctx.cancellationSignal,
+      onProgress: (round, totalRounds) => {
+        latest = { trialId: trial.trialId, step: 'refit', round, totalRounds };
+      },
+    });
+  } catch (err) {
+    if (ctx.cancellationDetails?.workerShutdown) {
+      throw ApplicationFailure.retryable(
+        `refit of ${trial.trialId} interrupted: its worker shut down`,
+        WORKER_SHUTDOWN_FAILURE,
+      );
+    }
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`refit of ${trial.trialId} cancelled`);
+    throw err;
+  } finally {
+    clearInterval(ticker);
+  }
+}
