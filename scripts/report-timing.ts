@@ -1,6 +1,7 @@
 /**
  * Times the run report on the real data: a short training run of the real activities (no server) on
- * 2012–2016 with 2016 as validation, then the SHAP values of every validation row and the whole report build.
+ * 2012–2016 with 2016 as validation, then the SHAP values of the report's sample of validation rows and the whole
+ * report build.
  * `npm run report:timing [-- --data-dir DIR --trials N --json]`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     });
     const numbers = {
       validationRows: report.validationRows,
+      shapRows: report.shapRows,
       shapMs: Math.round(report.shapMs ?? Number.NaN),
       reportBuildMs: Math.round(report.buildMs),
       reportBytes: Buffer.byteLength(report.html),
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     if (opts.json) console.log(JSON.stringify(numbers));
     else
       console.log(
-        `SHAP for ${numbers.validationRows} validation rows: ${numbers.shapMs} ms; report build (read, score, SHAP, render): ${numbers.reportBuildMs} ms; ${(numbers.reportBytes / 1024).toFixed(0)} KiB`,
+        `SHAP for ${numbers.shapRows} of ${numbers.validationRows} validation rows: ${numbers.shapMs} ms; report build (read, score, SHAP, render): ${numbers.reportBuildMs} ms; ${(numbers.reportBytes / 1024).toFixed(0)} KiB`,
       );
   } finally {
     rmSync(artifacts, { recursive: true, force: true });

@@ -19,11 +19,14 @@ import { loadRunTrials } from './run-trials';
 import { predictMatrix } from './score-version';
 import { intervalsForVersion } from './version-intervals';
 import { DEFAULT_INTERVAL_LEVEL } from '../evaluation/prediction-interval';
+import { SHAP_SAMPLE_ROWS, shapSampleRows } from '../evaluation/shap-sample';
 
 export interface RunReportDeps {
   artifacts: BlobStore;
   openDataStore(uri: string): BlobStore;
   pool: TrialPool;
+  /** Rows the SHAP summary is computed on (default SHAP_SAMPLE_ROWS; Infinity: every validation row). */
+  shapSampleRows?: number;
 }
 
 /** Where the Web UI lives, for the report's link to the run (the dev server's default unless TEMPORAL_UI_URL). */
@@ -152,7 +155,10 @@ async function validationOf(
     };
   }
   const started = performance.now();
-  const explanation = groupContributions(pipeline, await averagedContributions(deps, members, x, heartbeat));
+  // Exact predictions for every row; SHAP values (the costly part) on a stated sample of rows.
+  const sample = shapSampleRows(x.rows, deps.shapSampleRows ?? SHAP_SAMPLE_ROWS);
+  const outputs = await membersOutputs(deps, members, x, sample, heartbeat);
+  const explanation = groupContributions(pipeline, outputs.sample);
   const shapMs = performance.now() - started;
   // Colour for the beeswarm: a column's input value where the column is one feature.
   const { columns, columnOfFeature } = columnGroups(pipeline);
@@ -160,17 +166,18 @@ async function validationOf(
     const features = columnOfFeature.flatMap((col, f) => (col === c ? [f] : []));
     return features.length === 1 ? features[0] : -1;
   });
-  const columnValues = new Float64Array(rows.length * columns.length);
-  for (let r = 0; r < rows.length; r++)
+  const columnValues = new Float64Array(sample.length * columns.length);
+  for (const [i, r] of sample.entries())
     for (let c = 0; c < columns.length; c++)
-      columnValues[r * columns.length + c] =
+      columnValues[i * columns.length + c] =
         featureOf[c] < 0 ? Number.NaN : x.data[r * x.cols + featureOf[c]];
   return {
     ...base,
-    predicted: explanation.predictions,
-    ...(await intervalsOf(explanation.predictions)),
+    predicted: outputs.predictions,
+    ...(await intervalsOf(outputs.predictions)),
     explanation,
     columnValues,
+    shapSample: { rows: sample.length, of: x.rows },
     shapMs,
   };
 }
@@ -188,33 +195,86 @@ async function membersOf(
  * Rows per SHAP task. Every chunk of every member ends with a heartbeat, so a report on a busy machine keeps
  * reporting progress however long the SHAP values of five ensemble members take in all.
  */
-export const SHAP_CHUNK_ROWS = 1000;
+export const SHAP_CHUNK_ROWS = 250;
 
-/** SHAP values of the (mean of the) members, each member in pool threads, chunk by chunk of rows. */
-async function averagedContributions(
+/**
+ * The (mean of the) members' predictions on every row of `x`, and their predictions and SHAP values on the
+ * `sample` rows. Every member's every chunk is one pool task, as many at once as the pool has threads; the
+ * means are taken in member order, so the numbers are those of one member and one chunk after another.
+ */
+async function membersOutputs(
   deps: RunReportDeps,
   members: EnsembleMember[],
   x: DenseMatrix,
+  sample: number[],
   heartbeat: (step: string) => void,
-): Promise<ModelOutputs> {
-  const outputs: ModelOutputs[] = [];
-  for (const [i, m] of members.entries()) {
-    const member = `SHAP of member ${i + 1} of ${members.length}`;
-    heartbeat(member);
-    const model = await deps.artifacts.get(m.modelRef);
-    const predictions = new Float32Array(x.rows);
-    const contributions = new Float32Array(x.rows * (x.cols + 1));
-    for (let start = 0; start < x.rows; start += SHAP_CHUNK_ROWS) {
-      const end = Math.min(x.rows, start + SHAP_CHUNK_ROWS);
-      const chunk = { rows: end - start, cols: x.cols, data: x.data.slice(start * x.cols, end * x.cols) };
-      const out = await deps.pool.explain({ engine: m.engine, model, rounds: m.rounds, x: chunk });
-      predictions.set(out.predictions, start);
-      contributions.set(out.contributions, start * (x.cols + 1));
-      heartbeat(`${member}: ${end} of ${x.rows} rows`);
-    }
-    outputs.push({ predictions, contributions });
-  }
-  return meanOutputs(outputs);
+): Promise<{ predictions: Float32Array; sample: ModelOutputs }> {
+  const models = await Promise.all(members.map((m) => deps.artifacts.get(m.modelRef)));
+  const xs = takeRows(x, sample);
+  const chunks: { member: number; start: number; end: number }[] = [];
+  for (const member of members.keys())
+    for (let start = 0; start < xs.rows; start += SHAP_CHUNK_ROWS)
+      chunks.push({ member, start, end: Math.min(xs.rows, start + SHAP_CHUNK_ROWS) });
+  const predictions: Float32Array[] = members.map(() => new Float32Array(x.rows));
+  const outputs: ModelOutputs[] = members.map(() => ({
+    predictions: new Float32Array(xs.rows),
+    contributions: new Float32Array(xs.rows * (xs.cols + 1)),
+  }));
+  const limit = Math.max(1, deps.pool.threads);
+  let done = 0;
+  heartbeat(`SHAP of ${members.length} member(s) on ${xs.rows} of ${x.rows} rows, ${limit} at once`);
+  await inParallel(
+    [
+      ...members.map((m, i) => async () => {
+        predictions[i] = await deps.pool.predict({ engine: m.engine, model: models[i], rounds: m.rounds, x });
+        heartbeat(`predictions of member ${i + 1} of ${members.length}: ${x.rows} rows`);
+      }),
+      ...chunks.map(({ member, start, end }) => async () => {
+        const m = members[member];
+        const chunk = {
+          rows: end - start,
+          cols: xs.cols,
+          data: xs.data.slice(start * xs.cols, end * xs.cols),
+        };
+        const out = await deps.pool.explain({
+          engine: m.engine,
+          model: models[member],
+          rounds: m.rounds,
+          x: chunk,
+        });
+        outputs[member].predictions.set(out.predictions, start);
+        outputs[member].contributions.set(out.contributions, start * (xs.cols + 1));
+        done++;
+        heartbeat(
+          `SHAP of member ${member + 1} of ${members.length}: rows ${start + 1}–${end} of ${xs.rows} (${done} of ${chunks.length} chunks)`,
+        );
+      }),
+    ],
+    limit,
+  );
+  const noContributions = new Float32Array(0);
+  return {
+    predictions: meanOutputs(predictions.map((p) => ({ predictions: p, contributions: noContributions })))
+      .predictions,
+    sample: meanOutputs(outputs),
+  };
+}
+
+/** The rows of `x` at `indices`, in that order. */
+function takeRows(x: DenseMatrix, indices: number[]): DenseMatrix {
+  if (indices.length === x.rows) return x;
+  const data = new Float32Array(indices.length * x.cols);
+  for (const [i, r] of indices.entries()) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols);
+  return { rows: indices.length, cols: x.cols, data };
+}
+
+/** Runs the tasks, at most `limit` at once, starting them in order. */
+async function inParallel(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
 }
 
 /** The buildRunReport activity: collects, renders and stores `reports/<run id>.html`. */
@@ -239,5 +299,6 @@ export async function buildRunReportWith(
     bytes: Buffer.byteLength(html),
     buildMs: Math.round(performance.now() - started),
     shapMs: data.validation?.shapMs === undefined ? undefined : Math.round(data.validation.shapMs),
+    ...(data.validation?.shapSample ? { shapSample: data.validation.shapSample } : {}),
   };
 }

@@ -37,4 +37,6 @@ export interface BuildRunReportResult {
   buildMs: number;
   /** Time for the SHAP values of the validation set (native models only). */
   shapMs?: number;
+  /** The validation rows the SHAP values were computed on: `rows` of the `of` rows, evenly spread. */
+  shapSample?: { rows: number; of: number };
 }

@@ -164,10 +164,17 @@ async function searchSection(input: RunReportInput): Promise<string> {
 <h3>Leaderboard</h3>${leaderboardTable(input.trials)}</section>`;
 }
 
+/** Which validation rows the SHAP values are of; a sample says its size. */
+function shapRowsText(v: NonNullable<RunReportInput['validation']>): string {
+  const sample = v.shapSample;
+  if (!sample || sample.rows >= sample.of) return `all ${fmt(v.times.length)} validation rows`;
+  return `a sample of ${fmt(sample.rows)} of the ${fmt(sample.of)} validation rows (evenly spread over the year; predictions and errors below use every row)`;
+}
+
 async function explanationSection(input: RunReportInput): Promise<string> {
   const v = input.validation;
   if (!v) return '';
-  const title = `<h2>Why it predicts what it predicts</h2><p class="lead">SHAP values of ${escapeHtml(v.modelLabel)} on all ${fmt(v.times.length)} validation rows: how many vehicles/h each input adds to or takes from the average prediction${v.explanation ? ` (${fmt(v.explanation.bias)})` : ''}.</p>`;
+  const title = `<h2>Why it predicts what it predicts</h2><p class="lead">SHAP values of ${escapeHtml(v.modelLabel)} on ${shapRowsText(v)}: how many vehicles/h each input adds to or takes from the average prediction${v.explanation ? ` (${fmt(v.explanation.bias)})` : ''}.</p>`;
   if (!v.explanation)
     return `<section>${title}<p class="warning">${escapeHtml(v.explanationUnavailable ?? 'No SHAP values.')}</p></section>`;
   const importance = meanAbsoluteContributions(v.explanation);
@@ -253,7 +260,7 @@ ${tile('bad rows', fmt(badRows), `${fmt(r.duplicatesRemoved)} duplicates removed
 ${tile('engine', escapeHtml(r.engine))}
 ${tile('duration', duration(r.durationMs))}
 </div>
-<p class="meta small">Data: <code>${escapeHtml(r.dataUri)}</code> · prepared set <code>${escapeHtml(r.datasetHash)}</code>${input.validation?.shapMs === undefined ? '' : ` · SHAP computed in ${fmt(input.validation.shapMs)} ms`}</p>
+<p class="meta small">Data: <code>${escapeHtml(r.dataUri)}</code> · prepared set <code>${escapeHtml(r.datasetHash)}</code>${input.validation?.shapMs === undefined ? '' : ` · SHAP computed in ${fmt(input.validation.shapMs)} ms${input.validation.shapSample ? ` on ${fmt(input.validation.shapSample.rows)} of ${fmt(input.validation.shapSample.of)} rows` : ''}`}</p>
 ${badDetail}
 ${sections}
 <footer>Generated ${escapeHtml(input.generatedAt)} · charts rendered as SVG; this file needs no network.</footer>

@@ -53,8 +53,11 @@ export interface ReportValidation {
   times: LocalDateTime[];
   actual: Float32Array;
   predicted: Float32Array;
+  /** SHAP values and predictions of the `shapSample` rows (all validation rows when it is absent). */
   explanation?: Explanation;
-  /** rows × explanation.columns, each column's input value where it is one number (else NaN); colours the beeswarm. */
+  /** The explanation's rows: an even spread of `rows` of the `of` validation rows (src/evaluation/shap-sample.ts). */
+  shapSample?: { rows: number; of: number };
+  /** explanation.rows × explanation.columns, each column's input value where it is one number (else NaN); colours the beeswarm. */
   columnValues?: Float64Array;
   /** Why there are no SHAP values (e.g. a wasm model). */
   explanationUnavailable?: string;

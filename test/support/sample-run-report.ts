@@ -37,8 +37,10 @@ export interface SampleRunReport {
   runId: string;
   reportRef: string;
   html: string;
-  /** SHAP values of the validation set, in ms. */
+  /** SHAP values of the validation set (of its SHAP sample), in ms. */
   shapMs?: number;
+  /** Validation rows the SHAP values are of (see src/evaluation/shap-sample.ts). */
+  shapRows?: number;
   /** Collecting the report's data (reading, scoring, SHAP) and rendering it, in ms. */
   buildMs: number;
   validationRows: number;
@@ -132,6 +134,7 @@ export async function runSampleTraining(options: SampleRunOptions): Promise<Samp
       reportRef,
       html,
       shapMs: data.validation?.shapMs,
+      shapRows: data.validation?.shapSample?.rows,
       buildMs,
       validationRows: data.validation?.times.length ?? 0,
       reportInput,

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { collectRunReport, SHAP_CHUNK_ROWS } from '../../src/activities/run-report';
+import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
+import { SHAP_SAMPLE_ROWS, shapSampleRows } from '../../src/evaluation/shap-sample';
+import { renderRunReport } from '../../src/report/render-run-report';
+import type { RunReportInput } from '../../src/report/report-data';
+import { openBlobStore } from '../../src/storage/from-uri';
+import { SAMPLE_DIR } from '../support/data-dirs';
+import { runSampleTraining, type SampleRunReport } from '../support/sample-run-report';
+
+describe('run report: SHAP on a stated sample of rows, in parallel over the pool threads', function () {
+  this.timeout(300_000);
+  let artifactsDir: string;
+  let sample: SampleRunReport;
+  let pool: TrialPool;
+
+  before(async () => {
+    artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-sample-'));
+    sample = await runSampleTraining({
+      dataUri: `file://${SAMPLE_DIR}`,
+      artifactsUri: `file://${artifactsDir}`,
+      years: [2014, 2015, 2016],
+      validationYear: 2016,
+      trials: 2,
+      runId: 'sample-run',
+    });
+    pool = createTrialPool({ threads: 2 });
+  });
+
+  after(async () => {
+    await pool?.close();
+    fs.rmSync(artifactsDir, { recursive: true, force: true });
+  });
+
+  const collect = (threadPool: TrialPool, shapSampleRows?: number): Promise<RunReportInput> =>
+    collectRunReport(
+      {
+        artifacts: openBlobStore(`file://${artifactsDir}`, {}),
+        openDataStore: (uri) => openBlobStore(uri, {}),
+        pool: threadPool,
+        ...(shapSampleRows === undefined ? {} : { shapSampleRows }),
+      },
+      { ...sample.reportInput, namespace: 'default', now: new Date() },
+    );
+
+  it('spreads the sample evenly over the rows, in order, and takes every row when there are fewer', () => {
+    expect(shapSampleRows(10, 4)).to.deep.equal([0, 2, 5, 7]);
+    expect(shapSampleRows(3, 4)).to.deep.equal([0, 1, 2]);
+    expect(shapSampleRows(3, Number.POSITIVE_INFINITY)).to.deep.equal([0, 1, 2]);
+    expect(shapSampleRows(8_784)).to.have.length(SHAP_SAMPLE_ROWS);
+    expect(() => shapSampleRows(10, 0)).to.throw(RangeError);
+  });
+
+  it('keeps the exact numbers: every row predicted as before, each sampled row’s SHAP values as on all rows', async () => {
+    const all = (await collect(pool, Number.POSITIVE_INFINITY)).validation!;
+    const sampled = (await collect(pool)).validation!;
+    const rows = sample.validationRows;
+    expect(rows).to.be.greaterThan(SHAP_SAMPLE_ROWS);
+    // Predictions, errors and intervals use every row and are identical.
+    expect(Array.from(sampled.predicted)).to.deep.equal(Array.from(all.predicted));
+    expect(sampled.intervals).to.deep.equal(all.intervals);
+    expect(Array.from(all.predicted)).to.deep.equal(Array.from(all.explanation!.predictions));
+    // The SHAP values: the sample's rows, each exactly as when all rows are explained.
+    expect(all.shapSample).to.deep.equal({ rows, of: rows });
+    expect(sampled.shapSample).to.deep.equal({ rows: SHAP_SAMPLE_ROWS, of: rows });
+    const e = sampled.explanation!;
+    expect(e.rows).to.equal(SHAP_SAMPLE_ROWS);
+    expect(e.columns).to.deep.equal(all.explanation!.columns);
+    const k = e.columns.length;
+    const picked = shapSampleRows(rows);
+    for (const [i, r] of picked.entries()) {
+      expect(e.predictions[i]).to.equal(all.predicted[r]);
+      for (let c = 0; c < k; c++) {
+        expect(e.contributions[i * k + c]).to.equal(all.explanation!.contributions[r * k + c]);
+        const value = sampled.columnValues![i * k + c];
+        const expected = all.columnValues![r * k + c];
+        expect(Number.isNaN(value) ? 'NaN' : value).to.equal(Number.isNaN(expected) ? 'NaN' : expected);
+      }
+    }
+    // The report says how many rows its SHAP summary is of.
+    const html = await renderRunReport({ ...(await collect(pool)), validation: sampled });
+    expect(html).to.contain(
+      `a sample of ${SHAP_SAMPLE_ROWS.toLocaleString('en-US')} of the ${rows.toLocaleString('en-US')} validation rows`,
+    );
+  });
+
+  it('runs the SHAP chunks and the predictions as many at once as the pool has threads', async () => {
+    let running = 0;
+    let most = 0;
+    let explains = 0;
+    const counted = <T>(run: () => Promise<T>): Promise<T> => {
+      running++;
+      most = Math.max(most, running);
+      return run().finally(() => running--);
+    };
+    const watched: TrialPool = {
+      ...pool,
+      predict: (task) => counted(() => pool.predict(task)),
+      explain: (task) => (explains++, counted(() => pool.explain(task))),
+    };
+    await collect(watched);
+    expect(explains).to.equal(Math.ceil(SHAP_SAMPLE_ROWS / SHAP_CHUNK_ROWS));
+    expect(most).to.equal(pool.threads);
+  });
+});
