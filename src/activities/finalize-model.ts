@@ -124,11 +124,13 @@ export async function finalizeModelWith(
         rounds: best.rounds,
       }
     : undefined;
-  const validation = await averaged(deps, trials, dataset.validation);
+  const [validation, earlyStopping] = await Promise.all([
+    averaged(deps, trials, dataset.validation),
+    dataset.earlyStopping ? averaged(deps, trials, dataset.earlyStopping) : undefined,
+  ]);
   const earlyStoppingRmse =
-    dataset.earlyStopping && dataset.earlyStoppingLabels
-      ? regressionMetrics(dataset.earlyStoppingLabels, await averaged(deps, trials, dataset.earlyStopping))
-          .rmse
+    earlyStopping && dataset.earlyStoppingLabels
+      ? regressionMetrics(dataset.earlyStoppingLabels, earlyStopping).rmse
       : undefined;
   return {
     trialId: `ensemble-${trials.map((t) => t.trialId).join('+')}${suffix}`,
@@ -154,7 +156,6 @@ async function averaged(
   trials: (TrialResult & { modelRef: string })[],
   x: PreparedDataset['validation'],
 ): Promise<Float32Array> {
-  const predictions: Float32Array[] = [];
-  for (const t of trials) predictions.push(await predictMatrix(deps, t, x));
-  return averagePredictions(predictions);
+  // All at once over the pool's threads; averaged in trial order, so the result does not depend on it.
+  return averagePredictions(await Promise.all(trials.map((t) => predictMatrix(deps, t, x))));
 }

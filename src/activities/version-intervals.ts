@@ -34,8 +34,8 @@ export async function calibrateOnValidationYear(
     JSON.parse((await deps.artifacts.get(artifactKeys.datasetPipeline(input.datasetHash))).toString('utf8')),
   );
   const x = transformWithPipeline(pipeline, rows).matrix;
-  const predictions: Float32Array[] = [];
-  for (const model of input.models) predictions.push(await predictMatrix(deps, model, x));
+  // All at once over the pool's threads; averaged in model order, so the result does not depend on it.
+  const predictions = await Promise.all(input.models.map((model) => predictMatrix(deps, model, x)));
   const calibration = calibrateIntervals({
     rows,
     labels: Float64Array.from(rows, (r) => r.traffic_volume as number),
