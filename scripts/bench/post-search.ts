@@ -4,6 +4,7 @@
  * worker process on a fresh dev server. Target (issue 21, part 4): after the search ≤ 25 % of the search.
  *
  *   npm run bench:post [-- --json] [--trials 100] [--threads <cores>] [--ensemble 5] [--refit true] [--seed 42]
+ *                      [--shap-rows 1000]
  *
  * Data: $DATA_DIR, else ../shared/data/metro-traffic/by-year (the real data set), else data/sample; only the
  * years up to the validation year (2016) are read.
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEFAULT_ENSEMBLE, DEFAULT_REFIT } from '../../src/cli/training-options';
+import { SHAP_SAMPLE_ROWS } from '../../src/evaluation/shap-sample';
 import { cleanupAll, installSignalHandlers } from './cleanup';
 import { locateData, PREFERRED_VALIDATION_YEAR } from './data';
 import { temporalSearch } from './search';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     refit: { type: 'string', default: String(DEFAULT_REFIT) },
     seed: { type: 'string', default: '42' },
     parallelism: { type: 'string', default: '16' },
+    'shap-rows': { type: 'string' },
   },
 });
 
@@ -70,7 +73,14 @@ async function main(): Promise<void> {
       },
       processes: [{ trainingThreads: threads }],
       // The CLI's defaults: TPE with ASHA, reproducible; refit and ensemble as given.
-      training: { strategy: {}, refit, ensemble },
+      training: {
+        strategy: {},
+        refit,
+        ensemble,
+        ...(values['shap-rows'] === undefined
+          ? {}
+          : { shapSampleRows: integer('shap-rows', values['shap-rows'], 1) }),
+      },
     });
     const { search, afterSearch } = run.phasesMs;
     const result = {
@@ -80,7 +90,14 @@ async function main(): Promise<void> {
         years: years.filter((y) => y <= validationYear),
         validationYear,
       },
-      settings: { trials, threads, ensemble, refit, strategy: 'tpe + asha (defaults)' },
+      settings: {
+        trials,
+        threads,
+        ensemble,
+        refit,
+        strategy: 'tpe + asha (defaults)',
+        shapSampleRows: values['shap-rows'] === undefined ? SHAP_SAMPLE_ROWS : Number(values['shap-rows']),
+      },
       cpus: os.availableParallelism(),
       load_before: loadBefore,
       load_after: os.loadavg().map((l) => round(l, 2)),

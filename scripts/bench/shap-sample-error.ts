@@ -106,6 +106,7 @@ async function main(): Promise<void> {
       };
     });
     const report = {
+      data: `${source.kind} ${source.dir}`,
       seed: Number(values.seed),
       trials: Number(values.trials),
       members: input.trials.length,

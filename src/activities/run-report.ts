@@ -25,7 +25,7 @@ export interface RunReportDeps {
   artifacts: BlobStore;
   openDataStore(uri: string): BlobStore;
   pool: TrialPool;
-  /** Rows the SHAP summary is computed on (default SHAP_SAMPLE_ROWS; Infinity: every validation row). */
+  /** Rows the SHAP summary is computed on unless the training says (default SHAP_SAMPLE_ROWS; Infinity: all). */
   shapSampleRows?: number;
 }
 
@@ -156,7 +156,7 @@ async function validationOf(
   }
   const started = performance.now();
   // Exact predictions for every row; SHAP values (the costly part) on a stated sample of rows.
-  const sample = shapSampleRows(x.rows, deps.shapSampleRows ?? SHAP_SAMPLE_ROWS);
+  const sample = shapSampleRows(x.rows, training.shapSampleRows ?? deps.shapSampleRows ?? SHAP_SAMPLE_ROWS);
   const outputs = await membersOutputs(deps, members, x, sample, heartbeat);
   const explanation = groupContributions(pipeline, outputs.sample);
   const shapMs = performance.now() - started;

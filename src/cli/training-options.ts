@@ -10,6 +10,7 @@ import {
   storageUri,
 } from '../runtime/arguments';
 import { DEFAULT_MAX_BAD_ROW_SHARE } from '../data/bad-row-limit';
+import { SHAP_SAMPLE_ROWS } from '../evaluation/shap-sample';
 import { trackingUriFrom } from '../mlflow/mlflow-settings';
 import { validateParams } from '../search/params';
 import { selectFeatures } from '../features/feature-selection';
@@ -54,6 +55,7 @@ export interface TrainingFlags {
   features: FeatureSet;
   refit: boolean;
   ensemble: number;
+  shapRows?: number;
   maxBadRows?: number;
   mlflowTrackingUri?: string;
   without?: string[];
@@ -219,6 +221,11 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       DEFAULT_ENSEMBLE,
     )
     .option(
+      '--shap-rows <n>',
+      `validation rows the run report's SHAP summary is computed on (default ${SHAP_SAMPLE_ROWS}; predictions use all)`,
+      positiveInt,
+    )
+    .option(
       '--without <list>',
       'ablation: leave out these inputs, raw columns or v2 features (e.g. holiday_adjacent,day_of_year)',
       columnList,
@@ -303,6 +310,7 @@ export function trainingInputFrom(
     ...(flags.recencyHalfLife === undefined ? {} : { recencyHalfLife: flags.recencyHalfLife }),
     refit: flags.refit,
     ensemble: flags.ensemble,
+    ...(flags.shapRows === undefined ? {} : { shapSampleRows: flags.shapRows }),
     maxBadRowShare:
       flags.maxBadRows ??
       (process.env.MAX_BAD_ROWS ? namedShare(process.env.MAX_BAD_ROWS, 'MAX_BAD_ROWS') : undefined),

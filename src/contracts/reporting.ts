@@ -23,6 +23,7 @@ export interface BuildRunReportInput {
     | 'schema'
     | 'trigger'
     | 'driftReportRef'
+    | 'shapSampleRows'
   >;
   result: TrainingResult;
   /** ISO time the training workflow started. */

@@ -67,6 +67,8 @@ export interface TrainingInput extends SearchSettings {
   refit?: boolean;
   /** Register the average of the top k trials as one model (default 1: the best trial alone). */
   ensemble?: number;
+  /** Validation rows the run report's SHAP summary is computed on (default 1,000; see shap-sample.ts). */
+  shapSampleRows?: number;
   /** A backtest of these training settings, recorded with the registered versions. */
   backtest?: BacktestSummary;
   /** See PrepareDatasetInput.maxBadRowShare. */

@@ -87,6 +87,24 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
     );
   });
 
+  it('takes the sample size a training asks for (train --shap-rows)', async () => {
+    const data = await collectRunReport(
+      {
+        artifacts: openBlobStore(`file://${artifactsDir}`, {}),
+        openDataStore: (uri) => openBlobStore(uri, {}),
+        pool,
+      },
+      {
+        ...sample.reportInput,
+        training: { ...sample.reportInput.training, shapSampleRows: 200 },
+        namespace: 'default',
+        now: new Date(),
+      },
+    );
+    expect(data.validation?.shapSample).to.deep.equal({ rows: 200, of: sample.validationRows });
+    expect(data.validation?.explanation?.rows).to.equal(200);
+  });
+
   it('runs the SHAP chunks and the predictions as many at once as the pool has threads', async () => {
     let running = 0;
     let most = 0;

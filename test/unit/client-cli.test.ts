@@ -30,6 +30,7 @@ describe('client CLI', () => {
     expect(client(['train', '--sampler', 'grid']).stderr).to.contain('Allowed choices are tpe, random');
     expect(client(['train', '--pruning', 'hyperband']).stderr).to.contain('Allowed choices are none, asha');
     expect(client(['train', '--reproducible', 'maybe']).stderr).to.contain('"maybe" is not true or false');
+    expect(client(['train', '--shap-rows', '0']).stderr).to.contain('"0" is not a positive integer');
   });
 
   it('backtest: checks its flags before contacting the server', () => {
@@ -101,6 +102,9 @@ describe('client CLI', () => {
       registerModels: false,
       dataUri: 'file://d',
     });
+    expect(input.shapSampleRows).to.equal(undefined);
+    const shap = { dataUri: 'file://d', engine: 'auto', trigger: 'ad-hoc' } as const;
+    expect(trainingInputFrom({ ...flags, shapRows: 200 }, shap).shapSampleRows).to.equal(200);
     expect(() =>
       trainingInputFrom(
         { ...flags, valYear: 2020 },
