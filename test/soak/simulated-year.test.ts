@@ -296,7 +296,31 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
     // (at registration or of a standing challenger by a later check) carries a comparison on rows dated after both
     // models' trainedThrough, with enough days, whose interval of the RMSE difference lies below zero. Guards: the
     // champion used to be re-scored on (or judged by its recorded RMSE on) rows it had been refitted on.
-    const promotions: { by: string; comparison?: ModelComparison }[] = [
+    // The window rule holds for every comparison made on rows (promoted, kept or deferred), not only for
+    // promotions: a year with no promotion would otherwise pass whatever rows the champion was judged on.
+    const startsAfterBoth = (by: string, c: ModelComparison) => {
+      const champion = versions.find((v) => v.version === c.champion.version);
+      const challenger = versions.find((v) => v.version === c.challenger.version);
+      const championThrough = champion?.trainedThrough ?? '';
+      // At registration the challenger is the candidate as selected (before its refit).
+      const challengerThrough = challenger?.selected?.trainedThrough ?? challenger?.trainedThrough ?? '';
+      expect(championThrough, `${by}: champion v${c.champion.version} records trainedThrough`).to.not.equal(
+        '',
+      );
+      expect(
+        c.from > championThrough && c.from > challengerThrough,
+        `${by}: ${c.from} is after both`,
+      ).to.equal(true);
+    };
+    const comparisons: { by: string; comparison?: ModelComparison }[] = [
+      ...trainings.map((t) => ({ by: t.workflowId, comparison: t.result.registration?.champion.comparison })),
+      ...records.map((r) => ({ by: r.checkId, comparison: r.comparison })),
+    ];
+    const onRows = comparisons.filter((p) => p.comparison !== undefined && p.comparison.rows > 0);
+    expect(onRows.length, 'comparisons made on rows in the year').to.be.greaterThan(0);
+    for (const p of onRows) startsAfterBoth(p.by, p.comparison as ModelComparison);
+
+    const promotions = [
       ...trainings
         .filter((t) => t.result.registration?.champion.decision === 'promoted')
         .map((t) => ({ by: t.workflowId, comparison: t.result.registration?.champion.comparison })),
@@ -308,18 +332,7 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
       const c = p.comparison;
       expect(c, `${p.by}: a promotion without a comparison`).to.not.equal(undefined);
       if (!c) continue;
-      const champion = versions.find((v) => v.version === c.champion.version);
-      const challenger = versions.find((v) => v.version === c.challenger.version);
-      const championThrough = champion?.trainedThrough ?? '';
-      // At registration the challenger is the candidate as selected (before its refit).
-      const challengerThrough = challenger?.selected?.trainedThrough ?? challenger?.trainedThrough ?? '';
-      expect(championThrough, `${p.by}: champion v${c.champion.version} records trainedThrough`).to.not.equal(
-        '',
-      );
-      expect(
-        c.from > championThrough && c.from > challengerThrough,
-        `${p.by}: ${c.from} is after both`,
-      ).to.equal(true);
+      startsAfterBoth(p.by, c);
       expect(c.days, `${p.by}: days compared`).to.be.at.least(14);
       expect(c.difference.high, `${p.by}: upper bound of the difference`).to.be.lessThan(0);
     }
