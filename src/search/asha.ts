@@ -17,6 +17,8 @@ export interface AshaSettings {
   eta: number;
   /** No rung at or above this many rounds (a trial that long has finished anyway). */
   maxRounds: number;
+  /** No cut-off at a rung until this many earlier trials reached it (absent: η, ASHA's own rule). */
+  minTrialsAtRung?: number;
 }
 
 /**
@@ -55,7 +57,8 @@ export function rungCutoffs(settings: AshaSettings, rungScores: readonly (readon
       .filter((s) => s.length > k && Number.isFinite(s[k]))
       .map((s) => s[k])
       .sort((a, b) => a - b);
-    const keep = Math.floor(reached.length / settings.eta);
+    const keep =
+      reached.length < (settings.minTrialsAtRung ?? 0) ? 0 : Math.floor(reached.length / settings.eta);
     return keep === 0 ? null : reached[keep - 1];
   });
   return { rounds, cutoffs };

@@ -29,4 +29,15 @@ describe('ASHA rung arithmetic', () => {
     expect(cutoffs).to.deep.equal([null, null, null]);
     expect(stopsAtRung({ rounds: [10, 30, 90], cutoffs }, 0, 1e9)).to.equal(false);
   });
+
+  it('with minTrialsAtRung, cuts a rung only once that many trials reached it', () => {
+    const settings = { minRounds: 10, eta: 3, maxRounds: 100, minTrialsAtRung: 5 };
+    // Rung 0 reached by 4 trials: no cut yet although ⌊4/3⌋ = 1.
+    expect(rungCutoffs(settings, [[4], [3], [2, 1], [5]]).cutoffs).to.deep.equal([null, null, null]);
+    // A fifth trial: rung 0 cuts at the ⌊5/3⌋ = 1st best; rung 1 (one trial) still does not.
+    expect(rungCutoffs(settings, [[4], [3], [2, 1], [5], [6]]).cutoffs).to.deep.equal([2, null, null]);
+    // Below η it changes nothing: ASHA's own rule already waits for η trials.
+    const early = { minRounds: 10, eta: 3, maxRounds: 100, minTrialsAtRung: 2 };
+    expect(rungCutoffs(early, [[1], [2]]).cutoffs).to.deep.equal([null, null, null]);
+  });
 });
