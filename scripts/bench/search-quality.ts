@@ -171,7 +171,7 @@ function summarise(runs: SearchRun[], method: Method, budget: number): BudgetSum
     wallS: { median: round(median(mine.map((r) => r.wallMsAt[budget] / 1000))) },
     pruned: { median: median(mine.map((r) => r.trials.filter((t) => t.pruned).length)) },
     bySeed: {
-      bestRmse: mine.map((r) => round(Math.min(...r.trials.map((t) => t.rmse)))),
+      bestRmse: mine.map((r) => round(Math.min(...r.trials.map((t) => t.rmse)), 2)),
       rounds: mine.map((r) => r.trials.reduce((s, t) => s + t.roundsTrained, 0)),
     },
   };
