@@ -5,7 +5,8 @@
  *
  *   npm run bench:search [-- --json] [--budgets 30,100] [--seeds 5] [--first-seed 0]
  *                        [--window 2] [--methods random,tpe,tpe-asha]
- *                        [--skip-python] [--asha MIN_ROUNDS:ETA[:MIN_TRIALS]] [--asha-spare-startup]
+ *                        [--skip-python] [--asha MIN_ROUNDS:ETA[:MIN_TRIALS]] [--asha-keep floor|ceil]
+ *                        [--asha-spare-startup]
  *
  * One search per (budget, method, seed), as `train --trials <budget>` runs it: the sampler knows the budget
  * (TPE's default start-up count depends on it, as in the search workflow), so a 30-trial search is not the
@@ -291,6 +292,7 @@ async function main(): Promise<void> {
       'skip-python': { type: 'boolean', default: false },
       asha: { type: 'string', default: `${DEFAULT_ASHA.minRounds}:${DEFAULT_ASHA.eta}` },
       'asha-spare-startup': { type: 'boolean', default: false },
+      'asha-keep': { type: 'string', default: 'floor' },
     },
   });
   const [minRounds, eta, minTrialsAtRung] = values.asha.split(':').map(Number);
@@ -299,7 +301,9 @@ async function main(): Promise<void> {
     minRounds,
     eta,
     ...(minTrialsAtRung === undefined ? {} : { minTrialsAtRung }),
+    ...(values['asha-keep'] === 'ceil' ? { keep: 'ceil' as const } : {}),
   };
+  if (!['floor', 'ceil'].includes(values['asha-keep'])) throw new Error('--asha-keep must be floor or ceil');
   const budgets = values.budgets.split(',').map(Number);
   const seeds = Number(values.seeds);
   const firstSeed = Number(values['first-seed']);

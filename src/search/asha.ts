@@ -19,6 +19,8 @@ export interface AshaSettings {
   maxRounds: number;
   /** No cut-off at a rung until this many earlier trials reached it (absent: η, ASHA's own rule). */
   minTrialsAtRung?: number;
+  /** 'ceil': keep the ⌈n/η⌉ best once η trials reached a rung, not ⌊n/η⌋ (absent: 'floor'). */
+  keep?: 'floor' | 'ceil';
 }
 
 /**
@@ -59,8 +61,13 @@ export function rungCutoffs(settings: AshaSettings, rungScores: readonly (readon
       .filter((s) => s.length > k && Number.isFinite(s[k]))
       .map((s) => s[k])
       .sort((a, b) => a - b);
+    const n = reached.length;
     const keep =
-      reached.length < (settings.minTrialsAtRung ?? 0) ? 0 : Math.floor(reached.length / settings.eta);
+      n < Math.max(settings.eta, settings.minTrialsAtRung ?? 0)
+        ? 0
+        : settings.keep === 'ceil'
+          ? Math.ceil(n / settings.eta)
+          : Math.floor(n / settings.eta);
     return keep === 0 ? null : reached[keep - 1];
   });
   return { rounds, cutoffs };

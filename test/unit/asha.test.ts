@@ -40,4 +40,17 @@ describe('ASHA rung arithmetic', () => {
     const early = { minRounds: 10, eta: 3, maxRounds: 100, minTrialsAtRung: 2 };
     expect(rungCutoffs(early, [[1], [2]]).cutoffs).to.deep.equal([null, null, null]);
   });
+
+  it("with keep 'ceil', keeps the ⌈n/η⌉ best once η trials reached a rung", () => {
+    const settings = { minRounds: 10, eta: 3, maxRounds: 100, keep: 'ceil' as const };
+    // Two trials: below η, no cut (⌈2/3⌉ would be 1).
+    expect(rungCutoffs(settings, [[4], [3]]).cutoffs).to.deep.equal([null, null, null]);
+    // Four trials: ⌈4/3⌉ = 2 → the 2nd best (floor would keep 1: the best).
+    expect(rungCutoffs(settings, [[4], [3], [2], [5]]).cutoffs).to.deep.equal([3, null, null]);
+    expect(rungCutoffs({ ...settings, keep: 'floor' }, [[4], [3], [2], [5]]).cutoffs).to.deep.equal([
+      2,
+      null,
+      null,
+    ]);
+  });
 });
