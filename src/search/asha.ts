@@ -27,8 +27,8 @@ export interface AshaSettings {
  * Rungs for the seed's space (n_estimators reaches 1000): 20, 80 and 320 rounds, the top quarter goes on.
  * Chosen by `npm run bench:search` (README, "Search quality"): on the real data, at 100 trials it trains
  * 48 % of the rounds of TPE without pruning with a median best RMSE 0.38 % above it (25/75/225/675, η = 3:
- * 56 %, +0.33 %); at 30 trials 39 % of the rounds but 1.4 % above (η = 3: 46 %, +0.53 %). Twenty more
- * placements and seeds 5–9 (docs/performance.md, "ASHA at small budgets") found none that stays within
+ * 56 %, +0.33 %); at 30 trials 39 % of the rounds but 1.4 % above (η = 3: 46 %, +0.53 %). More
+ * placements, rules and seeds 5–9 (docs/performance.md, "ASHA at small budgets") found none that stays within
  * 0.5 % at half the rounds on both seed sets, so it stays the default at every budget.
  */
 export const DEFAULT_ASHA: AshaSettings = { minRounds: 20, eta: 4, maxRounds: 1000 };
