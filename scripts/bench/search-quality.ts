@@ -3,8 +3,10 @@
  * (the trial pool's threads, native engine), in a plain in-process loop that plans every trial with the
  * workflow's own code (src/search/trial-plan.ts: sampler, ASHA cut-offs, model bound; reproducible window).
  *
- *   npm run bench:search [-- --json] [--budgets 30,100] [--seeds 5] [--window 2] [--methods random,tpe,tpe-asha]
- *                        [--skip-python] [--asha MIN_ROUNDS:ETA] [--asha-spare-startup]
+ *   npm run bench:search [-- --json] [--budgets 30,100] [--seeds 5] [--first-seed 0]
+ *                        [--window 2] [--methods random,tpe,tpe-asha]
+ *                        [--skip-python] [--asha MIN_ROUNDS:ETA[:MIN_TRIALS]] [--asha-keep floor|ceil]
+ *                        [--asha-spare-startup]
  *
  * One search per (budget, method, seed), as `train --trials <budget>` runs it: the sampler knows the budget
  * (TPE's default start-up count depends on it, as in the search workflow), so a 30-trial search is not the
@@ -143,6 +145,8 @@ interface BudgetSummary {
   cpuS: { median: number };
   wallS: { median: number };
   pruned: { median: number };
+  /** Each seed's best RMSE and rounds, seed 0 first (our methods only). */
+  bySeed?: { bestRmse: number[]; rounds: number[] };
 }
 
 function spread(values: number[], digits = 2) {
@@ -167,6 +171,10 @@ function summarise(runs: SearchRun[], method: Method, budget: number): BudgetSum
     cpuS: { median: round(median(mine.map((r) => r.cpuMsAt[budget] / 1000))) },
     wallS: { median: round(median(mine.map((r) => r.wallMsAt[budget] / 1000))) },
     pruned: { median: median(mine.map((r) => r.trials.filter((t) => t.pruned).length)) },
+    bySeed: {
+      bestRmse: mine.map((r) => round(Math.min(...r.trials.map((t) => t.rmse)), 2)),
+      rounds: mine.map((r) => r.trials.reduce((s, t) => s + t.roundsTrained, 0)),
+    },
   };
 }
 
@@ -187,6 +195,7 @@ function pythonTunerRows(
   data: SharedTrialData,
   budgets: number[],
   seeds: number,
+  firstSeed: number,
 ): { rows: BudgetSummary[]; note: string } {
   const venv = ensureBenchVenv(PROJECT_ROOT);
   if ('error' in venv) return { rows: [], note: `hyperopt/Optuna not run: ${venv.error}` };
@@ -198,7 +207,7 @@ function pythonTunerRows(
     for (const tuner of ['hyperopt', 'optuna']) {
       for (const budget of budgets) {
         const runs: PythonTunerRun[] = [];
-        for (let seed = 0; seed < seeds; seed++) {
+        for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
           progress(`seed ${seed}, ${tuner}: ${budget} trials`);
           const run = runPythonTuners<PythonTunerRun>(PROJECT_ROOT, venv.python, [
             'xgboost',
@@ -276,17 +285,28 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       budgets: { type: 'string', default: '30,100' },
       seeds: { type: 'string', default: '5' },
+      // Seeds first-seed … first-seed + seeds − 1: another set of seeds checks a setting chosen on 0 … 4.
+      'first-seed': { type: 'string', default: '0' },
       window: { type: 'string', default: '2' },
       methods: { type: 'string', default: Object.keys(METHODS).join(',') },
       'skip-python': { type: 'boolean', default: false },
       asha: { type: 'string', default: `${DEFAULT_ASHA.minRounds}:${DEFAULT_ASHA.eta}` },
       'asha-spare-startup': { type: 'boolean', default: false },
+      'asha-keep': { type: 'string', default: 'floor' },
     },
   });
-  const [minRounds, eta] = values.asha.split(':').map(Number);
-  const ashaSettings: AshaSettings = { ...DEFAULT_ASHA, minRounds, eta };
+  const [minRounds, eta, minTrialsAtRung] = values.asha.split(':').map(Number);
+  const ashaSettings: AshaSettings = {
+    ...DEFAULT_ASHA,
+    minRounds,
+    eta,
+    ...(minTrialsAtRung === undefined ? {} : { minTrialsAtRung }),
+    ...(values['asha-keep'] === 'ceil' ? { keep: 'ceil' as const } : {}),
+  };
+  if (!['floor', 'ceil'].includes(values['asha-keep'])) throw new Error('--asha-keep must be floor or ceil');
   const budgets = values.budgets.split(',').map(Number);
   const seeds = Number(values.seeds);
+  const firstSeed = Number(values['first-seed']);
   const window = Number(values.window);
   const methods = values.methods.split(',') as Method[];
   for (const m of methods) if (!(m in METHODS)) throw new Error(`unknown method "${m}"`);
@@ -301,7 +321,7 @@ async function main(): Promise<void> {
   const runs: SearchRun[] = [];
   try {
     // Seed-major, so that drifting load on the shared machine hits every method alike.
-    for (let seed = 0; seed < seeds; seed++) {
+    for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
       for (const budget of budgets) {
         for (const method of methods) {
           progress(`seed ${seed}, ${method}: ${budget} trials`);
@@ -326,7 +346,7 @@ async function main(): Promise<void> {
   const ours = budgets.flatMap((b) => methods.map((m) => summarise(runs, m, b)));
   const python = values['skip-python']
     ? { rows: [], note: 'hyperopt/Optuna not run (--skip-python)' }
-    : pythonTunerRows(prepared.data, budgets, seeds);
+    : pythonTunerRows(prepared.data, budgets, seeds, firstSeed);
   const rows = [...ours, ...python.rows];
   const report = {
     data: {
@@ -339,6 +359,7 @@ async function main(): Promise<void> {
     settings: {
       budgets,
       seeds,
+      firstSeed,
       window,
       earlyStopping: EARLY_STOPPING,
       reproducible: true,
@@ -354,8 +375,9 @@ async function main(): Promise<void> {
   else {
     console.log(
       `${source.kind} data ${report.data.years.join(',')} (validation ${report.data.validationYear}), ` +
-        `${seeds} seeds, window ${window}, early stopping ${EARLY_STOPPING}, ` +
-        `ASHA rungs ${rungRounds(ashaSettings).join(', ')} (η = ${ashaSettings.eta})`,
+        `seeds ${firstSeed}–${firstSeed + seeds - 1}, window ${window}, early stopping ${EARLY_STOPPING}, ` +
+        `ASHA rungs ${rungRounds(ashaSettings).join(', ')} (η = ${ashaSettings.eta}` +
+        `${ashaSettings.minTrialsAtRung === undefined ? '' : `, cut from ${ashaSettings.minTrialsAtRung} trials`})`,
     );
     console.log(table(rows));
     console.log('targets:', JSON.stringify(report.targets));

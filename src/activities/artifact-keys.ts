@@ -1,5 +1,7 @@
 /** Where each kind of artifact lives inside the artifact store. */
 export const artifactKeys = {
+  /** A data file's rows as the retraining check's inspection parsed them: by the bytes' SHA-256 and the schema. */
+  inspectedRows: (sha256: string, schemaKey: string) => `inspected/${sha256}-${schemaKey}.json`,
   datasetData: (hash: string) => `datasets/${hash}/data.bin`,
   datasetSummary: (hash: string) => `datasets/${hash}/summary.json`,
   datasetPipeline: (hash: string) => `datasets/${hash}/pipeline.json`,

@@ -14,6 +14,7 @@ import type {
 } from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
+import { storeInspectedRows } from './read-data-files';
 
 export interface DataStateDeps {
   artifacts: BlobStore;
@@ -108,6 +109,8 @@ export async function inspectDataStateWith(
         schema: input.schema,
       });
       if (parsed.rows.some((r) => r.date_time.month === 12)) completeYears.push(object.year);
+      if (input.modelName !== undefined)
+        await storeInspectedRows(deps.artifacts, object.sha256, input.schema, parsed.rows);
     } catch (err) {
       if (!(err instanceof DatasetError)) throw err;
       unreadable.push({ key: object.key, error: err.message });

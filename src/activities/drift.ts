@@ -42,7 +42,8 @@ export async function assessDriftWith(
   const profile = validateReferenceProfile(JSON.parse(profileRaw.toString('utf8')));
 
   const store = deps.openDataStore(input.dataUri);
-  const { rows, unreadable } = await readDataFiles(store, input.keys, input.schema);
+  const files = input.objects ?? input.keys;
+  const { rows, unreadable } = await readDataFiles({ artifacts: deps.artifacts, store }, files, input.schema);
   const logged =
     input.predictionLogDays === undefined
       ? undefined

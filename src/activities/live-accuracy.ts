@@ -23,7 +23,8 @@ export async function measureLiveAccuracyWith(
   input: MeasureLiveAccuracyInput,
 ): Promise<LiveAccuracySummary> {
   const store = deps.openDataStore(input.dataUri);
-  const { rows, unreadable } = await readDataFiles(store, input.keys, input.schema);
+  const files = input.objects ?? input.keys;
+  const { rows, unreadable } = await readDataFiles({ artifacts: deps.artifacts, store }, files, input.schema);
   const labelled = rows.filter((r) => r.traffic_volume !== undefined);
   Context.current().heartbeat({ step: 'reading prediction log' });
   const log = await readServedPredictions(deps.artifacts, input.modelName);

@@ -1,12 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { dedupeRows } from '../data/dedupe';
-import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
-import type { TrafficRow } from '../contracts/domain';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import type { ChallengerCheckResult, RecheckChallengerInput } from '../contracts';
 import { compareContenders, served } from './champion-comparison';
 import { nonRetryable } from './errors';
+import { readDataFiles } from './read-data-files';
 import { CHALLENGER, CHAMPION } from './register';
 import type { ScoreDeps } from './score-version';
 
@@ -42,19 +41,14 @@ export async function recheckChallengerWith(
         ? champion.trainedThrough
         : challenger.trainedThrough;
     const fromYear = Number(after.slice(0, 4));
-    const rows: TrafficRow[] = [];
     const store = deps.openDataStore(input.dataUri);
-    for (const object of input.objects) {
-      if (object.year < fromYear) continue;
-      Context.current().heartbeat({ step: 'reading', key: object.key });
-      try {
-        const text = (await store.get(object.key)).toString('utf8');
-        rows.push(...parseTrafficCsv({ text, file: object.key, schema: input.schema }).rows);
-      } catch (err) {
-        if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
-        throw err;
-      }
-    }
+    const newer = input.objects.filter((object) => object.year >= fromYear);
+    const { rows, unreadable } = await readDataFiles(
+      { artifacts: deps.artifacts, store },
+      newer,
+      input.schema,
+    );
+    if (unreadable.length > 0) throw nonRetryable('DatasetError', unreadable.join('; '));
     Context.current().heartbeat({
       step: 'comparing',
       champion: champion.version,

@@ -64,6 +64,12 @@ export interface DataObject extends SourceObject {
   year: number;
 }
 
+/**
+ * A data file to read: its key, and when a check inspected it, the ETag and SHA-256 it had then, so the
+ * reader takes the inspection's parsed copy of exactly that version instead of reading the file again.
+ */
+export type DataFileRef = string | { key: string; etag?: string; sha256?: string };
+
 export interface InspectDataStateInput {
   dataUri: string;
   filePrefix: string;
@@ -125,6 +131,8 @@ export interface TrainingLookup {
 export interface AssessDriftInput {
   dataUri: string;
   keys: string[];
+  /** The inspected objects of `keys` (ETag, SHA-256): read from the inspection's parsed copy. */
+  objects?: DataFileRef[];
   modelName: string;
   psiThreshold: number;
   checkId: string;
@@ -232,6 +240,8 @@ export interface MeasureLiveAccuracyInput {
   dataUri: string;
   /** The newly arrived (added or changed) data files. */
   keys: string[];
+  /** The inspected objects of `keys` (ETag, SHA-256): read from the inspection's parsed copy. */
+  objects?: DataFileRef[];
   modelName: string;
   checkId: string;
   schema?: SchemaInput;
@@ -252,7 +262,7 @@ export interface RecheckChallengerInput {
   dataUri: string;
   filePrefix: string;
   /** The data objects present (all years): their labelled rows newer than both models are compared. */
-  objects: { key: string; year: number }[];
+  objects: { key: string; year: number; etag?: string; sha256?: string }[];
   schema?: SchemaInput;
   evidence: EvidenceSettings;
   checkId: string;

@@ -17,13 +17,19 @@ export interface AshaSettings {
   eta: number;
   /** No rung at or above this many rounds (a trial that long has finished anyway). */
   maxRounds: number;
+  /** No cut-off at a rung until this many earlier trials reached it (absent: η, ASHA's own rule). */
+  minTrialsAtRung?: number;
+  /** 'ceil': keep the ⌈n/η⌉ best once η trials reached a rung, not ⌊n/η⌋ (absent: 'floor'). */
+  keep?: 'floor' | 'ceil';
 }
 
 /**
  * Rungs for the seed's space (n_estimators reaches 1000): 20, 80 and 320 rounds, the top quarter goes on.
  * Chosen by `npm run bench:search` (README, "Search quality"): on the real data, at 100 trials it trains
  * 48 % of the rounds of TPE without pruning with a median best RMSE 0.38 % above it (25/75/225/675, η = 3:
- * 56 %, +0.33 %); at 30 trials 39 % of the rounds but 1.4 % above (η = 3: 46 %, +0.53 %).
+ * 56 %, +0.33 %); at 30 trials 39 % of the rounds but 1.4 % above (η = 3: 46 %, +0.53 %). More
+ * placements, rules and seeds 5–9 (docs/performance.md, "ASHA at small budgets") found none that stays within
+ * 0.5 % at half the rounds on both seed sets, so it stays the default at every budget.
  */
 export const DEFAULT_ASHA: AshaSettings = { minRounds: 20, eta: 4, maxRounds: 1000 };
 
@@ -55,7 +61,13 @@ export function rungCutoffs(settings: AshaSettings, rungScores: readonly (readon
       .filter((s) => s.length > k && Number.isFinite(s[k]))
       .map((s) => s[k])
       .sort((a, b) => a - b);
-    const keep = Math.floor(reached.length / settings.eta);
+    const n = reached.length;
+    const keep =
+      n < Math.max(settings.eta, settings.minTrialsAtRung ?? 0)
+        ? 0
+        : settings.keep === 'ceil'
+          ? Math.ceil(n / settings.eta)
+          : Math.floor(n / settings.eta);
     return keep === 0 ? null : reached[keep - 1];
   });
   return { rounds, cutoffs };

@@ -112,7 +112,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
       modelName,
       dataUri: input.dataUri,
       filePrefix: input.filePrefix,
-      objects: inspection.objects.map((o) => ({ key: o.key, year: o.year })),
+      objects: inspection.objects.map(({ key, year, etag, sha256 }) => ({ key, year, etag, sha256 })),
       schema,
       evidence,
       checkId: workflowId,
@@ -128,6 +128,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
     drift = await assessDrift({
       dataUri: input.dataUri,
       keys: assessKeys,
+      objects: inspectedObjects(inspection, assessKeys),
       modelName,
       psiThreshold: input.policy.psiThreshold,
       checkId: workflowId,
@@ -143,6 +144,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
     liveAccuracy = await measureLiveAccuracy({
       dataUri: input.dataUri,
       keys: fresh,
+      objects: inspectedObjects(inspection, fresh),
       modelName,
       checkId: workflowId,
       schema,
@@ -380,6 +382,13 @@ function eventsOf(result: RetrainCheckResult): CheckEvent[] {
     events.push({ kind: 'deferred', version: c.challengerVersion, reason, checkId });
   }
   return events;
+}
+
+/** The inspected objects of `keys`: their readers take the inspection's parsed copies of exactly these versions. */
+function inspectedObjects(inspection: DataStateInspection, keys: readonly string[]) {
+  return inspection.objects
+    .filter((o) => keys.includes(o.key))
+    .map(({ key, etag, sha256 }) => ({ key, etag, ...(sha256 === undefined ? {} : { sha256 }) }));
 }
 
 /** The innermost message of a failure chain (an activity failure's cause says what went wrong). */

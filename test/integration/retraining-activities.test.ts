@@ -13,6 +13,7 @@ import { createActivities } from '../../src/activities';
 import { artifactKeys } from '../../src/activities/artifact-keys';
 import { commitDataStateWith, inspectDataStateWith } from '../../src/activities/data-state';
 import { predictWith } from '../../src/activities/predict';
+import { readDataFiles } from '../../src/activities/read-data-files';
 import { datasetHash, prepareDatasetWith } from '../../src/activities/prepare';
 import { registerModelsWith } from '../../src/activities/register';
 import { describeTrainingDataWith } from '../../src/activities/training-data';
@@ -179,6 +180,43 @@ describe('retraining activities on real stores', function () {
       expect(inspection.unreadable).to.have.length(1);
       expect(inspection.unreadable?.[0].key).to.equal('T_2016.csv');
       expect(inspection.unreadable?.[0].error).to.contain('missing column(s) temp');
+    });
+
+    it('drift, live accuracy and the challenger re-check take the rows the inspection parsed: the version inspected, parsed once', async () => {
+      const data = path.join(dir, 'inspected');
+      fs.mkdirSync(data, { recursive: true });
+      const file = path.join(data, 'T_2016.csv');
+      fs.writeFileSync(file, sample(2016));
+      const inspection = await act((i) => inspectDataStateWith(deps, i), {
+        dataUri: `file://${data}`,
+        filePrefix: 'T',
+        modelName: 'm',
+        schema: SCHEMA,
+      });
+      const [object] = inspection.objects;
+      const store = openBlobStore(`file://${data}`);
+      const parsedCopies = fs.readdirSync(path.join(dir, 'artifacts', 'inspected'));
+      expect(parsedCopies.filter((name) => name.startsWith(object.sha256 as string))).to.have.length(1);
+      const inspectedRows = (
+        await act((k: string) => readDataFiles({ artifacts: deps.artifacts, store }, [k], SCHEMA), object.key)
+      ).rows.length;
+
+      // The file is replaced after the inspection (half its lines): the check's readers still see what it inspected.
+      const lines = sample(2016).toString('utf8').split('\n');
+      fs.writeFileSync(file, lines.slice(0, Math.floor(lines.length / 2)).join('\n'));
+      const byRef = await act(
+        (o: typeof object) => readDataFiles({ artifacts: deps.artifacts, store }, [o], SCHEMA),
+        object,
+      );
+      expect(byRef.fromInspection).to.equal(1);
+      expect(byRef.rows).to.have.length(inspectedRows);
+      // A plain key (an input from before the parsed copies) reads the file as it is now.
+      const byKey = await act(
+        (k: string) => readDataFiles({ artifacts: deps.artifacts, store }, [k], SCHEMA),
+        object.key,
+      );
+      expect(byKey.fromInspection).to.equal(0);
+      expect(byKey.rows.length).to.be.below(inspectedRows);
     });
   });
 

@@ -34,7 +34,7 @@ import { FILE_PREFIX, retrainInput, testConfig } from '../support/pipeline-harne
 import { startPausableS3, type PausableS3 } from '../support/s3-server';
 import { devServerEnv } from '../support/temporal';
 import { startWorkerProcess, stopped } from '../support/worker-process';
-import { DAYS, expectedDecisions, planFor, PLAN, type DayEvent } from './year-plan';
+import { DAYS, expectedDecisions, judgeYear, planFor, PLAN, type DayEvent } from './year-plan';
 import { brokenHeader, fullYear, withBadRows, yearThrough } from './year-data';
 
 const MODEL = 'soak-model';
@@ -263,16 +263,8 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
     // did that day (a planned failure names its error type and, for an activity, which one), and the day after a
     // fault recovers. Guards: a missing day used to pass (no record: nothing to compare), and any failure type
     // used to match `failed: `.
-    const expected = expectedDecisions();
-    const got = new Map<number, string[]>();
-    for (const r of records) got.set(r.day, [...(got.get(r.day) ?? []), r.decision]);
-    const missing = Array.from({ length: DAYS }, (_, i) => i + 1).filter((day) => !got.get(day)?.length);
+    const { missing, mismatches } = judgeYear(expectedDecisions(), records);
     expect(missing, 'days without a record').to.deep.equal([]);
-    const mismatches = [...expected.entries()]
-      .filter(([day, allowed]) => !(got.get(day) ?? []).every((d) => allowed.includes(d)))
-      .map(
-        ([day, allowed]) => `day ${day}: got ${got.get(day)?.join(' + ')}, expected ${allowed.join(' or ')}`,
-      );
     expect(mismatches, mismatches.join('\n')).to.deep.equal([]);
 
     // Every distinct training data set was trained exactly once for new data.
@@ -304,7 +296,31 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
     // (at registration or of a standing challenger by a later check) carries a comparison on rows dated after both
     // models' trainedThrough, with enough days, whose interval of the RMSE difference lies below zero. Guards: the
     // champion used to be re-scored on (or judged by its recorded RMSE on) rows it had been refitted on.
-    const promotions: { by: string; comparison?: ModelComparison }[] = [
+    // The window rule holds for every comparison made on rows (promoted, kept or deferred), not only for
+    // promotions: a year with no promotion would otherwise pass whatever rows the champion was judged on.
+    const startsAfterBoth = (by: string, c: ModelComparison) => {
+      const champion = versions.find((v) => v.version === c.champion.version);
+      const challenger = versions.find((v) => v.version === c.challenger.version);
+      const championThrough = champion?.trainedThrough ?? '';
+      // At registration the challenger is the candidate as selected (before its refit).
+      const challengerThrough = challenger?.selected?.trainedThrough ?? challenger?.trainedThrough ?? '';
+      expect(championThrough, `${by}: champion v${c.champion.version} records trainedThrough`).to.not.equal(
+        '',
+      );
+      expect(
+        c.from > championThrough && c.from > challengerThrough,
+        `${by}: ${c.from} is after both`,
+      ).to.equal(true);
+    };
+    const comparisons: { by: string; comparison?: ModelComparison }[] = [
+      ...trainings.map((t) => ({ by: t.workflowId, comparison: t.result.registration?.champion.comparison })),
+      ...records.map((r) => ({ by: r.checkId, comparison: r.comparison })),
+    ];
+    const onRows = comparisons.filter((p) => p.comparison !== undefined && p.comparison.rows > 0);
+    expect(onRows.length, 'comparisons made on rows in the year').to.be.greaterThan(0);
+    for (const p of onRows) startsAfterBoth(p.by, p.comparison as ModelComparison);
+
+    const promotions = [
       ...trainings
         .filter((t) => t.result.registration?.champion.decision === 'promoted')
         .map((t) => ({ by: t.workflowId, comparison: t.result.registration?.champion.comparison })),
@@ -316,18 +332,7 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
       const c = p.comparison;
       expect(c, `${p.by}: a promotion without a comparison`).to.not.equal(undefined);
       if (!c) continue;
-      const champion = versions.find((v) => v.version === c.champion.version);
-      const challenger = versions.find((v) => v.version === c.challenger.version);
-      const championThrough = champion?.trainedThrough ?? '';
-      // At registration the challenger is the candidate as selected (before its refit).
-      const challengerThrough = challenger?.selected?.trainedThrough ?? challenger?.trainedThrough ?? '';
-      expect(championThrough, `${p.by}: champion v${c.champion.version} records trainedThrough`).to.not.equal(
-        '',
-      );
-      expect(
-        c.from > championThrough && c.from > challengerThrough,
-        `${p.by}: ${c.from} is after both`,
-      ).to.equal(true);
+      startsAfterBoth(p.by, c);
       expect(c.days, `${p.by}: days compared`).to.be.at.least(14);
       expect(c.difference.high, `${p.by}: upper bound of the difference`).to.be.lessThan(0);
     }

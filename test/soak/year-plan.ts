@@ -104,6 +104,25 @@ export function expectedDecisions(): Map<number, string[]> {
   return expected;
 }
 
+/**
+ * The year judged against the plan: days without any record, and days whose decisions are not all among the
+ * allowed ones (a failure must name its exact type, and its activity when one failed).
+ */
+export function judgeYear(
+  expected: ReadonlyMap<number, readonly string[]>,
+  records: readonly { day: number; decision: string }[],
+): { missing: number[]; mismatches: string[] } {
+  const got = new Map<number, string[]>();
+  for (const r of records) got.set(r.day, [...(got.get(r.day) ?? []), r.decision]);
+  const missing = [...expected.keys()].filter((day) => !got.get(day)?.length);
+  const mismatches = [...expected.entries()]
+    .filter(([day, allowed]) => !(got.get(day) ?? []).every((d) => allowed.includes(d)))
+    .map(
+      ([day, allowed]) => `day ${day}: got ${got.get(day)?.join(' + ')}, expected ${allowed.join(' or ')}`,
+    );
+  return { missing, mismatches };
+}
+
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }

@@ -29,4 +29,28 @@ describe('ASHA rung arithmetic', () => {
     expect(cutoffs).to.deep.equal([null, null, null]);
     expect(stopsAtRung({ rounds: [10, 30, 90], cutoffs }, 0, 1e9)).to.equal(false);
   });
+
+  it('with minTrialsAtRung, cuts a rung only once that many trials reached it', () => {
+    const settings = { minRounds: 10, eta: 3, maxRounds: 100, minTrialsAtRung: 5 };
+    // Rung 0 reached by 4 trials: no cut yet although ⌊4/3⌋ = 1.
+    expect(rungCutoffs(settings, [[4], [3], [2, 1], [5]]).cutoffs).to.deep.equal([null, null, null]);
+    // A fifth trial: rung 0 cuts at the ⌊5/3⌋ = 1st best; rung 1 (one trial) still does not.
+    expect(rungCutoffs(settings, [[4], [3], [2, 1], [5], [6]]).cutoffs).to.deep.equal([2, null, null]);
+    // Below η it changes nothing: ASHA's own rule already waits for η trials.
+    const early = { minRounds: 10, eta: 3, maxRounds: 100, minTrialsAtRung: 2 };
+    expect(rungCutoffs(early, [[1], [2]]).cutoffs).to.deep.equal([null, null, null]);
+  });
+
+  it("with keep 'ceil', keeps the ⌈n/η⌉ best once η trials reached a rung", () => {
+    const settings = { minRounds: 10, eta: 3, maxRounds: 100, keep: 'ceil' as const };
+    // Two trials: below η, no cut (⌈2/3⌉ would be 1).
+    expect(rungCutoffs(settings, [[4], [3]]).cutoffs).to.deep.equal([null, null, null]);
+    // Four trials: ⌈4/3⌉ = 2 → the 2nd best (floor would keep 1: the best).
+    expect(rungCutoffs(settings, [[4], [3], [2], [5]]).cutoffs).to.deep.equal([3, null, null]);
+    expect(rungCutoffs({ ...settings, keep: 'floor' }, [[4], [3], [2], [5]]).cutoffs).to.deep.equal([
+      2,
+      null,
+      null,
+    ]);
+  });
 });
