@@ -320,11 +320,12 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
   // A refit not promoted at registration (all its rows are in the past) is promoted when refitting has paid:
   // the refresh policy's record on rows neither of its models was fitted on (bench:decisions, refresh-record).
   const candidate = trained.registration?.versions[0]?.version;
+  const registeredAs = trained.registration?.champion.decision;
   let refreshRecord: RefreshRecordResult | undefined;
   if (
     dataTriggered &&
     candidate !== undefined &&
-    trained.registration?.champion.decision !== 'promoted' &&
+    (registeredAs === 'kept' || registeredAs === 'deferred') &&
     patched('refresh-record')
   ) {
     refreshRecord = await judgeRefreshRecord({
