@@ -106,7 +106,16 @@ export async function judgeRefreshRecordWith(
     to: c.to,
     rows: c.rows,
     days: c.days,
-    pairs: pairs.map((p) => ({ refit: p.refit, yearModel: p.yearModel, rows: p.rows.length })),
+    pairs: pairs.map((p) => {
+      const times = p.rows.map((i) => rows[i].date_time.text).sort();
+      return {
+        refit: p.refit,
+        yearModel: p.yearModel,
+        rows: p.rows.length,
+        from: times[0],
+        to: times[times.length - 1],
+      };
+    }),
     refitsRmse: finite(c.challengerRmse),
     yearModelsRmse: finite(c.championRmse),
     difference: {

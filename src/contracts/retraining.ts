@@ -293,8 +293,8 @@ export interface RefreshRecordResult {
     to: string;
     rows: number;
     days: number;
-    /** Which refit and which year's model predicted how many rows. */
-    pairs: { refit: number; yearModel: number; rows: number }[];
+    /** Which refit and which year's model predicted how many rows, first and last. */
+    pairs: { refit: number; yearModel: number; rows: number; from: string; to: string }[];
     refitsRmse: number | null;
     yearModelsRmse: number | null;
     /** refitsRmse - yearModelsRmse with its bootstrap interval; below zero means refitting pays. */

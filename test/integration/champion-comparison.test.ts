@@ -292,7 +292,9 @@ describe('champion decisions on rows neither model was fitted on (real data, iss
     // The record: July–December 2016 (after v2's data), v2 against v1; January–June have no refit since 2015.
     const tooFew = await judge('check-1', 3, 400);
     expect(tooFew.outcome).to.equal('deferred');
-    expect(tooFew.record?.pairs).to.deep.equal([{ refit: 2, yearModel: 1, rows: tooFew.record?.rows }]);
+    expect(tooFew.record?.pairs).to.deep.equal([
+      { refit: 2, yearModel: 1, rows: tooFew.record?.rows, from: tooFew.record?.from, to: tooFew.record?.to },
+    ]);
     expect(tooFew.record?.from.startsWith('2016-07-01')).to.equal(true);
     expect((await registry.getAlias('traffic', 'champion'))?.version).to.equal(championBefore);
 
