@@ -66,7 +66,7 @@ export async function judgeRefreshRecordWith(
   const store = deps.openDataStore(input.dataUri);
   const read: TrafficRow[] = [];
   for (const object of input.objects) {
-    if (object.year <= firstYear) continue;
+    if (object.year < firstYear) continue;
     Context.current().heartbeat({ step: 'reading', key: object.key });
     try {
       const text = (await store.get(object.key)).toString('utf8');
@@ -127,7 +127,7 @@ export async function judgeRefreshRecordWith(
   const interval = `${input.evidence.promotionConfidence * 100}% interval`;
   const evidence =
     c.rows === 0
-      ? 'no labelled row has a refit made since its year began'
+      ? "no labelled row has a refit newer than its year's model"
       : `refits made before each row's month ${fmt(c.challengerRmse)} vs the models made before its year ` +
         `${fmt(c.championRmse)}, rows ${c.from} … ${c.to} (${c.days} days, min ${input.evidence.minComparisonDays}), ` +
         `difference ${fmt(c.difference.estimate)}, ${interval} [${fmt(c.difference.low)}, ${fmt(c.difference.high)}]`;

@@ -16,7 +16,7 @@ export interface RecordModel {
 export interface RecordPair {
   /** The newest model fitted before the row's month: the refit. */
   refit: number;
-  /** The newest model fitted before the row's year: the year's model. */
+  /** The newest model fitted before the row's year (the year's model), else the first model of all. */
   yearModel: number;
   rows: number[];
 }
@@ -37,14 +37,25 @@ function newestBefore(models: readonly RecordModel[], start: string): RecordMode
 }
 
 /**
- * Assigns every row (`dateTime` 'YYYY-MM-DD HH:MM:SS') its refit and year's model. A row left out has no model
- * made before its year, or the same model in both roles (nothing refitted since the year began: no evidence).
+ * Assigns every row (`dateTime` 'YYYY-MM-DD HH:MM:SS') its refit and year's model. When no model was made before
+ * the row's year (the loop started within it), the first model made stands for the year's model: the one that a
+ * loop never refitting would still serve. A row is left out when no model was made before its month, or when one
+ * model plays both roles (nothing refitted since: no evidence).
  */
 export function refreshRecordPairs(
   models: readonly RecordModel[],
   rows: readonly { dateTime: string }[],
 ): RecordPair[] {
   const pairs = new Map<string, RecordPair>();
+  const first = models.reduce<RecordModel | undefined>(
+    (a, m) =>
+      !a ||
+      m.trainedThrough < a.trainedThrough ||
+      (m.trainedThrough === a.trainedThrough && m.version < a.version)
+        ? m
+        : a,
+    undefined,
+  );
   const byMonth = new Map<string, { refit?: RecordModel; yearModel?: RecordModel }>();
   rows.forEach((row, i) => {
     const month = row.dateTime.slice(0, 7);
@@ -52,7 +63,7 @@ export function refreshRecordPairs(
     if (!chosen) {
       chosen = {
         refit: newestBefore(models, `${month}-01 00:00:00`),
-        yearModel: newestBefore(models, `${month.slice(0, 4)}-01-01 00:00:00`),
+        yearModel: newestBefore(models, `${month.slice(0, 4)}-01-01 00:00:00`) ?? first,
       };
       byMonth.set(month, chosen);
     }

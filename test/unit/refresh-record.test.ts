@@ -45,9 +45,24 @@ describe('refresh record: each row predicted by the refit made before its month 
     expect(pairs2017).to.deep.equal([]);
   });
 
-  it('leaves out rows without a model made before their year', () => {
+  it('leaves out rows without a model made before their month', () => {
     expect(refreshRecordPairs(models, [row('2015-06-01 00:00:00')])).to.deep.equal([]);
+    expect(refreshRecordPairs(models, [row('2016-01-31 23:00:00')])).to.deep.equal([]);
     expect(refreshRecordPairs([], [row('2016-06-01 00:00:00')])).to.deep.equal([]);
+  });
+
+  it('without a model made before the year, the first model made stands for the year’s model', () => {
+    // The loop started in March 2015: v1 fitted through February, v2 through March, v3 through April.
+    const started: RecordModel[] = [
+      { version: 1, trainedThrough: '2015-02-28 23:00:00' },
+      { version: 2, trainedThrough: '2015-03-31 23:00:00' },
+      { version: 3, trainedThrough: '2015-04-30 23:00:00' },
+    ];
+    const rows = [row('2015-03-15 00:00:00'), row('2015-04-15 00:00:00'), row('2015-05-15 00:00:00')];
+    expect(refreshRecordPairs(started, rows)).to.deep.equal([
+      { refit: 2, yearModel: 1, rows: [1] },
+      { refit: 3, yearModel: 1, rows: [2] },
+    ]);
   });
 
   it('between two refits fitted through the same instant, takes the later version', () => {
