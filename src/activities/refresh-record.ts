@@ -1,7 +1,5 @@
 import { Context } from '@temporalio/activity';
 import { dedupeRows } from '../data/dedupe';
-import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
-import type { TrafficRow } from '../contracts/domain';
 import type { RefreshRecordInput, RefreshRecordResult } from '../contracts';
 import { comparePaired, type PairedRow } from '../evaluation/model-comparison';
 import { refreshRecordPairs, type RecordModel } from '../evaluation/refresh-record';
@@ -9,6 +7,7 @@ import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import { trainedThroughOf } from './champion-comparison';
 import { nonRetryable } from './errors';
+import { readDataFiles } from './read-data-files';
 import { CHAMPION } from './register';
 import { scoreWithVersion, type ScoreDeps } from './score-version';
 
@@ -64,18 +63,12 @@ export async function judgeRefreshRecordWith(
     models.reduce((a, m) => (m.trainedThrough < a ? m.trainedThrough : a), newest).slice(0, 4),
   );
   const store = deps.openDataStore(input.dataUri);
-  const read: TrafficRow[] = [];
-  for (const object of input.objects) {
-    if (object.year < firstYear) continue;
-    Context.current().heartbeat({ step: 'reading', key: object.key });
-    try {
-      const text = (await store.get(object.key)).toString('utf8');
-      read.push(...parseTrafficCsv({ text, file: object.key, schema: input.schema }).rows);
-    } catch (err) {
-      if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
-      throw err;
-    }
-  }
+  const { rows: read, unreadable } = await readDataFiles(
+    { artifacts: deps.artifacts, store },
+    input.objects.filter((object) => object.year >= firstYear),
+    input.schema,
+  );
+  if (unreadable.length > 0) throw nonRetryable('DatasetError', unreadable.join('; '));
   const rows = dedupeRows(read).filter((r) => r.traffic_volume !== undefined);
   const pairs = refreshRecordPairs(
     models,

@@ -274,8 +274,8 @@ export interface RecheckChallengerInput {
 export interface RefreshRecordInput {
   modelName: string;
   dataUri: string;
-  /** The data objects present (all years): their labelled rows make the record. */
-  objects: { key: string; year: number }[];
+  /** The data objects present (all years; ETag and SHA-256 as inspected): their labelled rows make the record. */
+  objects: { key: string; year: number; etag?: string; sha256?: string }[];
   schema?: SchemaInput;
   evidence: EvidenceSettings;
   checkId: string;

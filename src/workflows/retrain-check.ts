@@ -331,7 +331,7 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
     refreshRecord = await judgeRefreshRecord({
       modelName,
       dataUri: input.dataUri,
-      objects: inspection.objects.map((o) => ({ key: o.key, year: o.year })),
+      objects: inspection.objects.map(({ key, year, etag, sha256 }) => ({ key, year, etag, sha256 })),
       schema,
       evidence,
       checkId: workflowId,
