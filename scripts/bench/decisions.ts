@@ -10,23 +10,17 @@
  * real data. Labelled rows arrive every --arrival-days days; each arrival re-runs the comparison on every row
  * after both models' training data, as the retraining check re-compares a challenger.
  *
- * Real (e): for each year Y, a champion trained on every year before Y; the year arrives month by month.
- * Frozen: the first champion serves all year. Refresh: month m is served by a model trained on every row
- * before it. Loop: the champion in force serves; after each month the standing challenger is compared with
- * the champion on the rows after both (promoted when the rule holds), then the month's candidate is
- * registered: compared as selected (before its refit) on its validation rows after the champion's
- * training data, else it becomes the challenger. Training uses the project's code (parse, de-duplicate,
- * the default v2 feature pipeline, the native XGBoost engine) with ONE fixed parameter setting and no search,
- * in-process, not through Temporal, so that the replay runs in minutes.
+ * Real (e) (decision-replay.ts): for each year Y, a champion trained on every year before Y; the year arrives month
+ * by month. Frozen: the first champion serves all year. Refresh: month m is served by a model trained on every row
+ * before it. The loop: the champion in force serves, under each promotion rule of RULES (all deciding with
+ * comparePaired on rows neither compared model was fitted on). Training uses the project's code with ONE fixed
+ * parameter setting and no search, in-process, not through Temporal, so that the replay runs in minutes.
+ * (b') runs each rule's testing protocol on the synthetic series, for its false promotions in a year.
  */
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { dedupeRows } from '../../src/data/dedupe';
-import { loadNativeEngine } from '../../src/engines/native-engine';
-import { DEFAULT_FEATURE_SET, fitPipeline, transformWithPipeline } from '../../src/features/feature-pipeline';
-import { targetVector } from '../../src/features/features';
-import { rmse } from '../../src/evaluation/metrics';
 import {
   assessDecay,
   comparePaired,
@@ -36,8 +30,9 @@ import {
 } from '../../src/evaluation/model-comparison';
 import { createRng, type Rng } from '../../src/search/search-space';
 import { parseTrafficCsv } from '../../src/data/traffic-csv';
-import type { TrafficRow, XGBoostParams } from '../../src/contracts/domain';
+import type { TrafficRow } from '../../src/contracts/domain';
 import { locateData } from './data';
+import { REPLAY_PARAMS, replayYear, RULES, type YearReplay } from './decision-replay';
 import { median, progress, round } from './stats';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../../..');
@@ -58,20 +53,6 @@ const RULE: EvidenceRule = {
   minDays: DEFAULT_EVIDENCE_RULE.minDays,
   confidence: DEFAULT_EVIDENCE_RULE.confidence,
 };
-/** One fixed setting for (e), chosen a priori (no search, nothing looked up on any year). */
-const REPLAY_PARAMS: XGBoostParams = {
-  n_estimators: 120,
-  max_depth: 7,
-  learning_rate: 0.1,
-  gamma: 0,
-  reg_alpha: 0,
-  reg_lambda: 1,
-  subsample: 0.8,
-  colsample_bytree: 0.8,
-  min_child_weight: 1,
-  seed: 7,
-};
-
 function gaussian(rng: Rng): number {
   const u = Math.max(rng.next(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
@@ -153,6 +134,60 @@ function promotionScenario(
   };
 }
 
+/**
+ * A rule's testing protocol on synthetic series over a year of monthly checks: `window(k)` gives the days (from,
+ * to) compared at check k = 1..11, after `historyDays` of earlier paired rows. Reported: the runs with any
+ * promotion in the year (with a refit of equal quality, false promotions) and with one at the first check.
+ */
+function protocolScenario(
+  improvement: number,
+  seeds: number,
+  base: number,
+  historyDays: number,
+  windows: (k: number) => [number, number, number][],
+) {
+  let promoted = 0;
+  let atFirstCheck = 0;
+  for (let s = 0; s < seeds; s++) {
+    // Series 1 is a second, independent contender (the half-month probe).
+    const series = [0, 1].map((i) => pairedSeries(base + s + 500 * i, historyDays + 330, 1 - improvement));
+    const better = Array.from({ length: 11 }, (_, i) =>
+      windows(i + 1).some(
+        ([from, to, which]) =>
+          comparePaired(series[which].slice(from * 24, to * 24), RULE).verdict === 'better',
+      ),
+    );
+    if (better.includes(true)) promoted++;
+    if (better[0]) atFirstCheck++;
+  }
+  return { trueImprovement: `${round(improvement * 100)}%`, runs: seeds, promoted, atFirstCheck };
+}
+
+/** The protocols of the (e) rules, with refits of equal quality and 3 % better. */
+function protocols(seeds: number) {
+  const history = 730;
+  const defs: Record<string, [number, (k: number) => [number, number, number][]]> = {
+    // A new challenger each month, compared on the newest month only (selected, newest-refit).
+    'monthly challenger': [0, (k) => [[30 * (k - 1), 30 * k, 0]]],
+    // The same plus a half-month probe each month, on the month's last 16 days (half-month-probe).
+    'monthly challenger + probe': [
+      0,
+      (k) => [
+        [30 * (k - 1), 30 * k, 0],
+        [30 * k - 16, 30 * k, 1],
+      ],
+    ],
+    // The refresh record over the last 12 months (refresh-record-12) and over all history (refresh-record).
+    'rolling 12 months': [365, (k) => [[30 * k, 365 + 30 * k, 0]]],
+    'all history': [history, (k) => [[0, history + 30 * k, 0]]],
+  };
+  return Object.entries(defs).map(([name, [historyDays, window]], i) => ({
+    protocol: name,
+    equal: protocolScenario(0, seeds, 11000 + 1000 * i, historyDays, window),
+    better3: protocolScenario(0.03, seeds, 21000 + 1000 * i, historyDays, window),
+  }));
+}
+
 /** Served errors of a model whose expected RMSE is MODEL_RMSE; from `shiftDay` on, traffic is `shift` higher. */
 function servedSeries(seed: number, days: number, shift: number, shiftDay: number) {
   const rng = createRng(seed);
@@ -183,29 +218,6 @@ function decayDay(
 
 // ---------------------------------------------------------------------------------------------- real data (e)
 
-interface MonthRow {
-  month: number;
-  rows: number;
-  frozen: number;
-  refresh: number;
-  loop: number;
-  /** Version in force in the loop: 0 = the first champion, k = the model trained through month k. */
-  loopModel: number;
-}
-
-interface YearReplay {
-  year: number;
-  trainedFrom: number;
-  months: MonthRow[];
-  rmse: { frozen: number; refresh: number; loop: number };
-  better: 'frozen' | 'refresh';
-  /** Loop RMSE over the better policy's, minus 1, in %. */
-  loopGapPercent: number;
-  /** Worst month: loop RMSE over the better policy's that month, minus 1, in %. */
-  worstMonthGapPercent: number;
-  decisions: string[];
-}
-
 function readYears(dir: string, files: { year: number; file: string }[], upTo: number): TrafficRow[] {
   const rows: TrafficRow[] = [];
   for (const f of files.filter((x) => x.year <= upTo)) {
@@ -214,109 +226,6 @@ function readYears(dir: string, files: { year: number; file: string }[], upTo: n
     );
   }
   return dedupeRows(rows);
-}
-
-function replayYear(all: TrafficRow[], year: number): YearReplay {
-  const engine = loadNativeEngine();
-  const before = all.filter((r) => r.date_time.year < year);
-  const target = all.filter((r) => r.date_time.year === year);
-  const monthOf = (r: TrafficRow) => r.date_time.month;
-  // models[k]: trained on every row before month k + 1 of the year (k = 0: the first champion).
-  const predictions: Float64Array[] = [];
-  for (let k = 0; k < 12; k++) {
-    const train = [...before, ...target.filter((r) => monthOf(r) <= k)];
-    progress(`${year}: training model ${k} on ${train.length} rows (through month ${k} of ${year})`);
-    const pipeline = fitPipeline({ features: DEFAULT_FEATURE_SET, rows: train });
-    const model = engine.train({
-      train: transformWithPipeline(pipeline, train).matrix,
-      trainLabels: targetVector(train),
-      params: REPLAY_PARAMS,
-      nthread: 2,
-    });
-    predictions.push(Float64Array.from(model.predict(transformWithPipeline(pipeline, target).matrix)));
-    model.free();
-  }
-  const actual = target.map((r) => r.traffic_volume as number);
-  const rowsOfMonths = (from: number, to: number) =>
-    target.flatMap((r, i) => (monthOf(r) >= from && monthOf(r) <= to ? [i] : []));
-  const paired = (indices: number[], champion: number, challenger: number): PairedRow[] =>
-    indices.map((i) => ({
-      dateTime: target[i].date_time.text,
-      actual: actual[i],
-      champion: predictions[champion][i],
-      challenger: predictions[challenger][i],
-    }));
-
-  // Loop: model k is trained through month k; `champion`/`challenger` hold model indices.
-  let champion = 0;
-  let challenger: number | undefined;
-  const servedBy: number[] = [];
-  const decisions: string[] = [];
-  for (let m = 1; m <= 12; m++) {
-    servedBy.push(champion);
-    if (m === 12) break;
-    // Month m has arrived. 1) The standing challenger, on the rows after both models' training data.
-    if (challenger !== undefined) {
-      const c = comparePaired(
-        paired(rowsOfMonths(Math.max(champion, challenger) + 1, m), champion, challenger),
-        RULE,
-      );
-      if (c.verdict === 'better') {
-        decisions.push(`after month ${m}: challenger (through month ${challenger}) promoted: ${c.reason}`);
-        champion = challenger;
-      }
-    }
-    // 2) The month's candidate, as selected before its refit: validated on the year's months so far, trained
-    //    on the years before (the same rows and setting as the first champion, model 0).
-    const window = rowsOfMonths(champion + 1, m);
-    const atRegistration = window.length > 0 ? comparePaired(paired(window, champion, 0), RULE) : undefined;
-    if (atRegistration?.verdict === 'better') {
-      decisions.push(`after month ${m}: candidate (through month ${m}) promoted at registration`);
-      champion = m;
-    }
-    // The month's candidate replaces any challenger (it is the champion itself when promoted above).
-    challenger = champion === m ? undefined : m;
-  }
-
-  const months: MonthRow[] = [];
-  const served = { frozen: [] as number[], refresh: [] as number[], loop: [] as number[] };
-  const truth: number[] = [];
-  for (let m = 1; m <= 12; m++) {
-    const idx = rowsOfMonths(m, m);
-    const y = idx.map((i) => actual[i]);
-    const pick = (k: number) => idx.map((i) => predictions[k][i]);
-    const frozen = pick(0);
-    const refresh = pick(m - 1);
-    const loop = pick(servedBy[m - 1]);
-    truth.push(...y);
-    served.frozen.push(...frozen);
-    served.refresh.push(...refresh);
-    served.loop.push(...loop);
-    months.push({
-      month: m,
-      rows: idx.length,
-      frozen: round(rmse(y, frozen)),
-      refresh: round(rmse(y, refresh)),
-      loop: round(rmse(y, loop)),
-      loopModel: servedBy[m - 1],
-    });
-  }
-  const yearRmse = {
-    frozen: round(rmse(truth, served.frozen)),
-    refresh: round(rmse(truth, served.refresh)),
-    loop: round(rmse(truth, served.loop)),
-  };
-  const better = yearRmse.refresh < yearRmse.frozen ? 'refresh' : 'frozen';
-  return {
-    year,
-    trainedFrom: Math.min(...before.map((r) => r.date_time.year)),
-    months,
-    rmse: yearRmse,
-    better,
-    loopGapPercent: round((yearRmse.loop / yearRmse[better] - 1) * 100, 2),
-    worstMonthGapPercent: round(Math.max(...months.map((mo) => (mo.loop / mo[better] - 1) * 100)), 2),
-    decisions,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------- main
@@ -345,6 +254,8 @@ function main(): void {
   const better = [0.03, 0.05, 0.1].map((d, i) => promotionScenario(d, seeds, arrivalDays, 1000 * (i + 1)));
   progress('(b) a candidate of equal quality');
   const equal = promotionScenario(0, seeds, arrivalDays, 9000);
+  progress("(b') the (e) rules' protocols: refits of equal quality, and 3 % better");
+  const ruleProtocols = protocols(seeds);
   progress('(c) a 15 % level shift');
   const shiftDays = (minDays: number) =>
     Array.from({ length: seeds }, (_, s) => decayDay(servedSeries(5000 + s, 60, 0.15, 0), minDays, 1, 60));
@@ -368,6 +279,7 @@ function main(): void {
     rule: { ...RULE, resamples: DEFAULT_EVIDENCE_RULE.resamples, decayRatio: DECAY_RATIO, arrivalDays },
     a: better,
     b: equal,
+    ruleProtocols,
     c: { defaultMinDays: summarise(caughtDefault), minDays7: summarise(caught7) },
     d: { runs: seeds, alarms },
   };
@@ -378,16 +290,26 @@ function main(): void {
     const data = locateData(PROJECT_ROOT);
     source = `${data.kind}: ${data.dir}`;
     const rows = readYears(data.dir, data.files, Math.max(...years));
-    real = years.map((y) => replayYear(rows, y));
+    real = years.map((y) => replayYear(rows, y, RULE));
   }
 
   const met = {
     a: better[0].share === 1,
     b: equal.share <= 0.05,
+    bProtocols: Object.fromEntries(ruleProtocols.map((p) => [p.protocol, p.equal.promoted <= 0.05 * seeds])),
     c: caught7.every((d) => d !== undefined && d <= 7),
     cDefault: caughtDefault.every((d) => d !== undefined && d <= 14),
     d: alarms === 0,
-    ...(real ? { e: real.every((y) => y.loopGapPercent <= 1 && y.worstMonthGapPercent <= 5) } : {}),
+    ...(real
+      ? {
+          e: Object.fromEntries(
+            (Object.keys(RULES) as (keyof typeof RULES)[]).map((name) => [
+              name,
+              real?.every((y) => y.rules.find((r) => r.rule === name)?.met === true),
+            ]),
+          ),
+        }
+      : {}),
   };
   const result = {
     synthetic,
@@ -414,18 +336,30 @@ function main(): void {
     `(c) 15% level shift caught as decay: ${c.defaultMinDays.caught}/${c.defaultMinDays.runs}, median day ${c.defaultMinDays.medianDay}, last ${c.defaultMinDays.maxDay} (default ${RULE.minDays}-day minimum); ${c.minDays7.caught}/${c.minDays7.runs}, median day ${c.minDays7.medianDay}, last ${c.minDays7.maxDay} with --min-comparison-days 7`,
   );
   console.log(`(d) stationary year: decay alarms in ${alarms}/${seeds} runs`);
-  for (const y of real ?? []) {
+  console.log(
+    "(b') the (e) rules' protocols, a year of monthly checks: runs with a promotion (at the first check)",
+  );
+  for (const p of ruleProtocols)
     console.log(
-      `(e) ${y.year} (champion trained on ${y.trainedFrom}-${y.year - 1}): month  rows  frozen  refresh  loop  (loop model)`,
+      `    ${p.protocol}: equal quality ${p.equal.promoted}/${p.equal.runs} (${p.equal.atFirstCheck}); 3% better ${p.better3.promoted}/${p.better3.runs} (${p.better3.atFirstCheck})`,
     );
+  for (const y of real ?? []) {
+    const names = y.rules.map((r) => r.rule);
+    console.log(
+      `(e) ${y.year} (first champion trained on ${y.trainedFrom}-${y.year - 1}, ${y.modelsTrained} models): RMSE (model in force)`,
+    );
+    console.log(`    month  rows  frozen  refresh  ${names.join('  ')}`);
     for (const m of y.months)
       console.log(
-        `      ${String(m.month).padStart(2)}  ${String(m.rows).padStart(4)}  ${m.frozen.toFixed(1).padStart(6)}  ${m.refresh.toFixed(1).padStart(7)}  ${m.loop.toFixed(1).padStart(6)}  (${m.loopModel})`,
+        `      ${String(m.month).padStart(2)}  ${String(m.rows).padStart(4)}  ${m.frozen.toFixed(1).padStart(6)}  ${m.refresh.toFixed(1).padStart(7)}  ${y.rules.map((r) => `${r.months[m.month - 1].rmse.toFixed(1)} (${r.months[m.month - 1].model})`.padStart(r.rule.length)).join('  ')}`,
       );
-    console.log(
-      `      year: frozen ${y.rmse.frozen}, refresh ${y.rmse.refresh}, loop ${y.rmse.loop}; better: ${y.better}; loop ${y.loopGapPercent}% vs it, worst month ${y.worstMonthGapPercent}%`,
-    );
-    for (const d of y.decisions) console.log(`      ${d}`);
+    console.log(`      year: frozen ${y.rmse.frozen}, refresh ${y.rmse.refresh}; better: ${y.better}`);
+    for (const r of y.rules) {
+      console.log(
+        `      ${r.rule}: ${r.rmse}, ${r.gapPercent}% vs ${y.better}, worst month ${r.worstMonthGapPercent}%${r.met ? ' (met)' : ''}`,
+      );
+      for (const d of r.decisions) console.log(`        ${d}`);
+    }
   }
   console.log(`met: ${JSON.stringify(met)}`);
 }

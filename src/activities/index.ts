@@ -18,6 +18,7 @@ import type {
   PrepareDatasetInput,
   RefitMemberInput,
   RecheckChallengerInput,
+  RefreshRecordInput,
   RegisterModelsInput,
   RunTrialInput,
   ScoreYearInput,
@@ -42,6 +43,7 @@ import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
 import { registerModelsWith } from './register';
 import { recheckChallengerWith } from './recheck-challenger';
+import { judgeRefreshRecordWith } from './refresh-record';
 import { scoreYearWith } from './score-year';
 import { findTrainingWith } from './find-training';
 import { describeTrainingDataWith } from './training-data';
@@ -88,6 +90,9 @@ export function createActivities(deps: ActivityDeps): Activities {
     ),
     recheckChallenger: failFastOnBadStore((input: RecheckChallengerInput) =>
       recheckChallengerWith(light, input),
+    ),
+    judgeRefreshRecord: failFastOnBadStore((input: RefreshRecordInput) =>
+      judgeRefreshRecordWith(light, input),
     ),
     commitDataState: failFastOnBadStore((input: CommitDataStateInput) => commitDataStateWith(all, input)),
     splitPredictionInput: failFastOnBadStore((input: BatchPredictInput) =>

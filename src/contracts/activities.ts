@@ -12,6 +12,7 @@ import type { MirrorToMlflowResult } from './mlflow-mirror';
 import type {
   AssessDriftInput,
   ChallengerCheckResult,
+  RefreshRecordResult,
   CommitDataStateInput,
   CommitDataStateResult,
   DataStateInspection,
@@ -22,6 +23,7 @@ import type {
   LiveAccuracySummary,
   MeasureLiveAccuracyInput,
   RecheckChallengerInput,
+  RefreshRecordInput,
   TrainingDataDescription,
   TrainingLookup,
 } from './retraining';
@@ -60,6 +62,7 @@ export interface Activities {
   assessDrift(input: AssessDriftInput): Promise<DriftSummary | undefined>;
   measureLiveAccuracy(input: MeasureLiveAccuracyInput): Promise<LiveAccuracySummary>;
   recheckChallenger(input: RecheckChallengerInput): Promise<ChallengerCheckResult>;
+  judgeRefreshRecord(input: RefreshRecordInput): Promise<RefreshRecordResult>;
   commitDataState(input: CommitDataStateInput): Promise<CommitDataStateResult>;
   monitorDays(input: MonitorDaysInput): Promise<MonitorDaysResult>;
 }

@@ -221,6 +221,8 @@ export interface RetrainCheckResult {
   comparison?: ModelComparison;
   /** The re-comparison of a standing challenger on rows newer than both models, when there was one. */
   challenger?: ChallengerCheckResult;
+  /** The check's refit judged by the refresh policy's record (when registered, not promoted at registration). */
+  refreshRecord?: RefreshRecordResult;
   training?: {
     bestRmse?: number;
     championVersion?: number;
@@ -266,6 +268,39 @@ export interface RecheckChallengerInput {
   schema?: SchemaInput;
   evidence: EvidenceSettings;
   checkId: string;
+}
+
+/** The check's newest refit judged by the refresh policy's record (src/evaluation/refresh-record.ts). */
+export interface RefreshRecordInput {
+  modelName: string;
+  dataUri: string;
+  /** The data objects present (all years; ETag and SHA-256 as inspected): their labelled rows make the record. */
+  objects: { key: string; year: number; etag?: string; sha256?: string }[];
+  schema?: SchemaInput;
+  evidence: EvidenceSettings;
+  checkId: string;
+  /** The version this check registered (its best refit): promoted when the record holds. */
+  candidateVersion: number;
+}
+
+export interface RefreshRecordResult {
+  /** `none`: the candidate is the champion already, or is not the newest refit. */
+  outcome: 'none' | 'promoted' | 'kept' | 'deferred';
+  championVersion?: number;
+  candidateVersion: number;
+  record?: {
+    from: string;
+    to: string;
+    rows: number;
+    days: number;
+    /** Which refit and which year's model predicted how many rows, first and last. */
+    pairs: { refit: number; yearModel: number; rows: number; from: string; to: string }[];
+    refitsRmse: number | null;
+    yearModelsRmse: number | null;
+    /** refitsRmse - yearModelsRmse with its bootstrap interval; below zero means refitting pays. */
+    difference: { estimate: number | null; low: number | null; high: number | null };
+  };
+  reason: string;
 }
 
 export interface ChallengerCheckResult {

@@ -22,6 +22,7 @@ import { shouldSetSearchAttributes } from './typed-attributes';
 import {
   DEFAULT_EVIDENCE,
   type ChallengerCheckResult,
+  type RefreshRecordResult,
   type DataStateInspection,
   type DriftSummary,
   type LiveAccuracySummary,
@@ -48,6 +49,7 @@ const {
   describeTrainingData,
   findTraining,
   recheckChallenger,
+  judgeRefreshRecord,
   measureLiveAccuracy,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -315,17 +317,47 @@ async function checkData(input: RetrainCheckWorkflowInput): Promise<RetrainCheck
   const trained: TrainingResult = training;
   const commit = await commit_(input, inspection, trainingWorkflowId, trained.dataset.datasetHash);
   const registered = trained.registration?.champion.comparison;
+  // A refit not promoted at registration (all its rows are in the past) is promoted when refitting has paid:
+  // the refresh policy's record on rows neither of its models was fitted on (bench:decisions, refresh-record).
+  const candidate = trained.registration?.versions[0]?.version;
+  const registeredAs = trained.registration?.champion.decision;
+  let refreshRecord: RefreshRecordResult | undefined;
+  if (
+    dataTriggered &&
+    candidate !== undefined &&
+    (registeredAs === 'kept' || registeredAs === 'deferred') &&
+    patched('refresh-record')
+  ) {
+    refreshRecord = await judgeRefreshRecord({
+      modelName,
+      dataUri: input.dataUri,
+      objects: inspection.objects.map(({ key, year, etag, sha256 }) => ({ key, year, etag, sha256 })),
+      schema,
+      evidence,
+      checkId: workflowId,
+      candidateVersion: candidate,
+    });
+  }
+  const finalReasons = [
+    ...base.reasons,
+    ...(refreshRecord && refreshRecord.outcome !== 'none' ? [refreshRecord.reason] : []),
+    ...(commit.note ? [commit.note] : []),
+  ];
+  const promotedByRecord = refreshRecord?.outcome === 'promoted';
   return {
     ...base,
     ...(registered ? { comparison: registered } : {}),
-    reasons: commit.note ? [...base.reasons, commit.note] : base.reasons,
+    ...(refreshRecord ? { refreshRecord } : {}),
+    reasons: finalReasons,
     decision: verdict.decision,
     retrained: true,
     trainingWorkflowId,
     training: {
       bestRmse: trained.search?.leaderboard[0]?.metrics.rmse,
-      championVersion: trained.registration?.champion.championVersion,
-      championDecision: trained.registration?.champion.decision,
+      championVersion: promotedByRecord ? candidate : trained.registration?.champion.championVersion,
+      championDecision: promotedByRecord
+        ? 'promoted-by-refresh-record'
+        : trained.registration?.champion.decision,
       datasetHash: trained.dataset.datasetHash,
       versions: trained.registration?.versions.map((v) => v.version),
     },

@@ -11,6 +11,7 @@ import { assessDriftWith } from '../../src/activities/drift';
 import { finalizeModelWith } from '../../src/activities/finalize-model';
 import { prepareDatasetWith } from '../../src/activities/prepare';
 import { recheckChallengerWith } from '../../src/activities/recheck-challenger';
+import { judgeRefreshRecordWith } from '../../src/activities/refresh-record';
 import { registerModelsWith } from '../../src/activities/register';
 import { scoreWithVersion } from '../../src/activities/score-version';
 import { runTrialWith } from '../../src/activities/trial';
@@ -250,6 +251,75 @@ describe('champion decisions on rows neither model was fitted on (real data, iss
     expect(champion).to.include({ version: 2, by: 'retrain-check', runId: 'check-2' });
     // The promoted challenger no longer stands.
     expect((await check('check-3', [2016])).outcome).to.equal('none');
+  });
+
+  it('the refresh record promotes the newest refit when refits made before each month beat the year’s model', async () => {
+    const dir = tempDir('champion-comparison-r');
+    const artifacts = openBlobStore(`file://${path.join(dir, 'artifacts')}`);
+    const registry = new ModelRegistry(artifacts);
+    const deps = { artifacts, registry, pool, openDataStore: (u: string) => openBlobStore(u) };
+    const full = dataFolder('champion-comparison-r-full', [2012, 2013, 2014, 2015, 2016]);
+    const half = dataFolder('champion-comparison-r-half', [2012, 2013, 2014, 2015, 2016], true);
+    // v1: a deliberately weak model fitted through 2015 (the year's model for 2016).
+    await train(artifacts, registry, full, [2012, 2013, 2014, 2015], 'run-2015', {
+      n_estimators: 3,
+      learning_rate: 0.1,
+    });
+    // v2: refitted through June 2016; v3: the newest refit, through December 2016 (the check's candidate).
+    await train(artifacts, registry, half, [2012, 2013, 2014, 2015, 2016], 'run-2016-06');
+    const v3 = await train(artifacts, registry, full, [2012, 2013, 2014, 2015, 2016], 'run-2016-12');
+    const candidateVersion = v3.registration.versions[0].version;
+    expect(candidateVersion).to.equal(3);
+    const championBefore = (await registry.getAlias('traffic', 'champion'))?.version;
+    expect(championBefore).to.not.equal(3);
+
+    const judge = (
+      checkId: string,
+      version: number,
+      minComparisonDays = DEFAULT_EVIDENCE.minComparisonDays,
+    ) =>
+      act((i) => judgeRefreshRecordWith(deps, i), {
+        modelName: 'traffic',
+        dataUri: `file://${full}`,
+        objects: [2012, 2013, 2014, 2015, 2016].map((year) => ({ key: `${PREFIX}_${year}.csv`, year })),
+        schema: SCHEMA,
+        evidence: { ...DEFAULT_EVIDENCE, minComparisonDays },
+        checkId,
+        candidateVersion: version,
+      });
+    // Only the newest refit can be promoted by the record.
+    expect((await judge('check-0', 2)).outcome).to.equal('none');
+    // The record: July–December 2016 (after v2's data), v2 against v1; January–June have no refit since 2015.
+    const tooFew = await judge('check-1', 3, 400);
+    expect(tooFew.outcome).to.equal('deferred');
+    expect(tooFew.record?.pairs).to.deep.equal([
+      { refit: 2, yearModel: 1, rows: tooFew.record?.rows, from: tooFew.record?.from, to: tooFew.record?.to },
+    ]);
+    expect(tooFew.record?.from.startsWith('2016-07-01')).to.equal(true);
+    expect((await registry.getAlias('traffic', 'champion'))?.version).to.equal(championBefore);
+
+    const judged = await judge('check-2', 3);
+    expect(judged.outcome).to.equal('promoted');
+    expect(judged.record?.difference.high).to.be.lessThan(0);
+    expect(judged.reason).to.contain('refresh record: refitting pays').and.contain('v3, the newest refit');
+    const champion = await registry.getAlias('traffic', 'champion');
+    expect(champion).to.include({ version: 3, by: 'retrain-check', runId: 'check-2' });
+    expect(champion?.reason).to.equal(judged.reason);
+    // The record's refit RMSE is v2's on those rows, scored independently.
+    const file = path.join(REAL_DIR, `${PREFIX}_2016.csv`);
+    const rows = dedupeRows(parseTrafficCsv({ text: fs.readFileSync(file, 'utf8'), file }).rows).filter(
+      (r) => r.date_time.text >= '2016-07-01 00:00:00',
+    );
+    const v2 = await registry.resolve('traffic', 2);
+    const predictions = await scoreWithVersion({ artifacts, pool }, v2, rows);
+    const expected = regressionMetrics(
+      Float64Array.from(rows, (r) => r.traffic_volume as number),
+      predictions,
+    ).rmse;
+    expect(judged.record?.rows).to.equal(rows.length);
+    expect(judged.record?.refitsRmse).to.be.closeTo(expected, 1e-6);
+    // Once the candidate is champion there is nothing left to judge.
+    expect((await judge('check-3', 3)).outcome).to.equal('none');
   });
 
   it('decay is judged only on rows after the champion’s trainedThrough, and fires on a level shift', async () => {

@@ -26,6 +26,7 @@ import type { BlobStore } from '../../src/storage/blob-store';
 import { searchProgressQuery } from '../../src/workflows/search';
 import type {
   ModelComparison,
+  RefreshRecordResult,
   RetrainCheckInput,
   RetrainCheckResult,
   TrainingResult,
@@ -56,6 +57,7 @@ interface DayRecord {
   error?: string;
   /** The check's champion decision with its work (a challenger's re-comparison or the training's registration). */
   comparison?: ModelComparison;
+  refreshRecord?: RefreshRecordResult;
 }
 
 describe('a simulated year of daily retraining checks (dev server, worker process, moto S3)', function () {
@@ -187,6 +189,7 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
         stateCommitted: r.stateCommitted,
         reasons: r.reasons,
         ...(r.comparison ? { comparison: r.comparison } : {}),
+        ...(r.refreshRecord ? { refreshRecord: r.refreshRecord } : {}),
       };
     } catch (err) {
       const chain = failureChain(err);
@@ -335,6 +338,31 @@ describe('a simulated year of daily retraining checks (dev server, worker proces
       startsAfterBoth(p.by, c);
       expect(c.days, `${p.by}: days compared`).to.be.at.least(14);
       expect(c.difference.high, `${p.by}: upper bound of the difference`).to.be.lessThan(0);
+    }
+    // The refresh record: every record made on rows (promoted or not) pairs each row with two models fitted before
+    // it (each pair's first row after both); a promotion by it had enough days, the refits better beyond noise, and
+    // promoted the newest refit. Guards the record against judging a model on rows it was fitted on.
+    const through = (v: number) => versions.find((x) => x.version === v)?.trainedThrough ?? '';
+    for (const r of records.filter((x) => (x.refreshRecord?.record?.rows ?? 0) > 0)) {
+      for (const pair of r.refreshRecord?.record?.pairs ?? []) {
+        expect(through(pair.refit), `${r.checkId}: v${pair.refit} records trainedThrough`).to.not.equal('');
+        expect(
+          pair.from > through(pair.refit) && pair.from > through(pair.yearModel),
+          `${r.checkId}: pair v${pair.refit}/v${pair.yearModel} from ${pair.from} is after both`,
+        ).to.equal(true);
+      }
+    }
+    for (const r of records.filter((x) => x.refreshRecord?.outcome === 'promoted')) {
+      const record = r.refreshRecord?.record;
+      expect(record, `${r.checkId}: a refresh-record promotion without its record`).to.not.equal(undefined);
+      if (!record) continue;
+      expect(record.days, `${r.checkId}: days in the record`).to.be.at.least(14);
+      expect(record.difference.high, `${r.checkId}: upper bound of the difference`).to.be.lessThan(0);
+      const promoted = through(r.refreshRecord?.candidateVersion ?? 0);
+      expect(
+        record.pairs.every((p) => through(p.refit) <= promoted),
+        `${r.checkId}: v${r.refreshRecord?.candidateVersion} is the newest refit`,
+      ).to.equal(true);
     }
     expect(taskFailures, 'WorkflowTaskFailed events in the histories').to.deep.equal([]);
   });

@@ -24,6 +24,8 @@ import type {
   MeasureLiveAccuracyInput,
   PrepareDatasetInput,
   PreparedDatasetSummary,
+  RefreshRecordInput,
+  RefreshRecordResult,
   RegisterModelsInput,
   RegisterModelsResult,
   RunTrialInput,
@@ -65,6 +67,12 @@ class World {
   /** What the challenger's re-comparison answers (default: no challenger standing). */
   challenger: ChallengerCheckResult = { outcome: 'none' };
   challengerInputs: RecheckChallengerInput[] = [];
+  /** What the refresh record answers (default: not better beyond noise). */
+  refreshRecord: Omit<RefreshRecordResult, 'candidateVersion'> = {
+    outcome: 'kept',
+    reason: 'refresh record: test',
+  };
+  refreshRecordInputs: RefreshRecordInput[] = [];
 
   put(year: number, content: string, etag = `${content}-${Math.random().toString(36).slice(2, 6)}`): void {
     this.files.set(year, { etag, sha256: `sha(${content})` });
@@ -120,6 +128,14 @@ function activitiesFor(world: World, env: TestWorkflowEnvironment) {
     recheckChallenger: async (input: RecheckChallengerInput): Promise<ChallengerCheckResult> => {
       world.challengerInputs.push(input);
       return world.challenger;
+    },
+    judgeRefreshRecord: async (input: RefreshRecordInput): Promise<RefreshRecordResult> => {
+      world.refreshRecordInputs.push(input);
+      if (world.refreshRecord.outcome === 'promoted') {
+        const v = world.versions.find((x) => x.version === input.candidateVersion)!;
+        world.champion = { version: v.version, datasetHash: v.datasetHash, rmse: world.champion?.rmse ?? 0 };
+      }
+      return { ...world.refreshRecord, candidateVersion: input.candidateVersion };
     },
     assessDrift: async (input: AssessDriftInput) => {
       world.driftInputs.push(input);
@@ -692,6 +708,53 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
       const history = await env.client.workflow.getHandle('rc-challenger-1').fetchHistory();
       fs.writeFileSync(path.join(FIXTURES, 'retrain-check-challenger-history.json'), historyToJSON(history));
     }
+  });
+
+  it('a refit kept at registration is judged by the refresh record and promoted when refitting paid (issue 16 8e)', async () => {
+    world.put(2014, 'a');
+    world.put(2015, 'b');
+    world.trialRmse = 100;
+    const first = await withWorkers(() => run('rc-record-1'));
+    expect(first.training?.championDecision).to.equal('first-champion');
+    // The first champion is not judged: nothing is kept at registration.
+    expect(world.refreshRecordInputs).to.have.length(0);
+
+    // New months arrive; the candidate is kept at registration (as selected it is no better): the record decides.
+    world.put(2016, 'c');
+    world.trialRmse = 200;
+    world.refreshRecord = {
+      outcome: 'promoted',
+      championVersion: 2,
+      reason:
+        'refresh record: refitting pays (test numbers); v2, the newest refit, promoted over champion v1',
+    };
+    const second = await withWorkers(() => run('rc-record-2'));
+    expect(second, JSON.stringify(second)).to.include({ retrained: true });
+    expect(world.refreshRecordInputs).to.have.length(1);
+    expect(world.refreshRecordInputs[0]).to.deep.include({
+      modelName: 'm',
+      candidateVersion: 2,
+      checkId: 'rc-record-2',
+      dataUri: checkInput().dataUri,
+    });
+    expect(world.refreshRecordInputs[0].objects.map((o) => o.year)).to.deep.equal([2014, 2015, 2016]);
+    expect(second.refreshRecord?.outcome).to.equal('promoted');
+    expect(second.training).to.include({
+      championVersion: 2,
+      championDecision: 'promoted-by-refresh-record',
+    });
+    expect(second.reasons).to.include(world.refreshRecord.reason);
+
+    // Not better: the champion stays and the check says why.
+    world.put(2017, 'd');
+    world.refreshRecord = {
+      outcome: 'kept',
+      reason: 'refresh record: refitting not better beyond noise: test',
+    };
+    const third = await withWorkers(() => run('rc-record-3'));
+    expect(third.refreshRecord?.outcome).to.equal('kept');
+    expect(third.training).to.include({ championVersion: 2, championDecision: 'kept' });
+    expect(third.reasons).to.include(world.refreshRecord.reason);
   });
 
   it('writes the monitoring record on every check, new data or not, alerts decay and failures, and never fails on monitoring (17)', async () => {
