@@ -2,6 +2,7 @@ import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from 
 import type { Activities } from '../contracts';
 import { trainingWorkflow } from './training';
 import type { BacktestInput, BacktestOrigin, BacktestResult } from '../contracts';
+import { DATA_ACTIVITY_RETRY } from './retry-policies';
 
 export interface BacktestWorkflowInput extends BacktestInput {
   trialTaskQueue: string;
@@ -10,12 +11,7 @@ export interface BacktestWorkflowInput extends BacktestInput {
 const { scoreYear } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['DatasetError', 'RegistryError', 'InvalidInput'],
-  },
+  retry: DATA_ACTIVITY_RETRY,
 });
 
 /** A backtest that cannot produce a result whatever is retried (no training year, no model trained). */

@@ -31,6 +31,7 @@ import {
   type RunTrigger,
   type TrainingResult,
 } from '../contracts';
+import { DATA_ACTIVITY_RETRY } from './retry-policies';
 
 export type { RetrainCheckWorkflowInput };
 
@@ -54,12 +55,7 @@ const {
 } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['DatasetError', 'InvalidInput', 'RegistryError'],
-  },
+  retry: DATA_ACTIVITY_RETRY,
 });
 
 /**

@@ -15,6 +15,7 @@ import { BEST_RMSE } from '../contracts/search-attributes';
 import { shouldSetSearchAttributes } from './typed-attributes';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
 import type { TrainingInput, TrainingResult, TrainingStage } from '../contracts';
+import { DATA_ACTIVITY_RETRY } from './retry-policies';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
 
@@ -47,12 +48,7 @@ function refitActivities(input: TrainingWorkflowInput) {
 const { prepareDataset, registerModels } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['DatasetError', 'RegistryError', 'InvalidInput'],
-  },
+  retry: DATA_ACTIVITY_RETRY,
 });
 
 const { buildRunReport } = proxyActivities<Activities>({
