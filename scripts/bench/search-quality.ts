@@ -15,6 +15,7 @@
  * Data: $DATA_DIR, else ../shared/data/metro-traffic/by-year, else data/sample; years up to 2016,
  * validation 2016.
  */
+import type { SamplerKind } from '../../src/contracts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,6 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_ASHA, rungRounds, type AshaSettings } from '../../src/search/asha';
 import { createSampler } from '../../src/search/create-sampler';
 import type { SearchObservation } from '../../src/search/observation-window';
-import type { SamplerKind } from '../../src/search/sampler';
 import { createTrialPool, type SharedTrialData, type TrialPool } from '../../src/engines/trial-pool';
 import { defaultStartupTrials } from '../../src/search/tpe';
 import { planTrial, visibleTo } from '../../src/search/trial-plan';

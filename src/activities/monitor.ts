@@ -1,9 +1,10 @@
+import type { DeliveryOutcome } from '../contracts';
 import { Context } from '@temporalio/activity';
 import { decodePreparedDataset } from '../features/prepared-dataset';
 import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
 import type { TrialPool } from '../engines/trial-pool';
 import type { TrafficRow } from '../contracts/domain';
-import { deliverAlert, type DeliveryOutcome } from '../monitoring/alert-delivery';
+import { deliverAlert } from '../monitoring/alert-delivery';
 import { alertOfEvent, alertsOfRecord, type Alert } from '../monitoring/alerts';
 import { monitoringKeys } from '../monitoring/monitoring-keys';
 import { computeMonitoringRecord, dayOf } from '../monitoring/monitoring-record';

@@ -6,13 +6,12 @@ import { columnGroups, groupContributions, meanOutputs, type ModelOutputs } from
 import { parseEnsembleModel, type EnsembleMember } from '../engines/ensemble-model';
 import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/feature-pipeline';
 import { targetVector } from '../features/features';
-import type { DenseMatrix } from '../engines/engine';
 import type { TrialPool } from '../engines/trial-pool';
 import type { DriftReport } from '../monitoring/psi';
 import { renderRunReport } from '../report/render-run-report';
 import type { ReportValidation, RunReportInput } from '../report/report-data';
 import type { BlobStore } from '../storage/blob-store';
-import type { BuildRunReportInput, BuildRunReportResult, TrialResult } from '../contracts';
+import type { BuildRunReportInput, BuildRunReportResult, DenseMatrix, TrialResult } from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import { loadRunTrials } from './run-trials';

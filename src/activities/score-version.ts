@@ -1,4 +1,4 @@
-import type { DenseMatrix } from '../engines/engine';
+import type { DenseMatrix } from '../contracts';
 import { averagePredictions, parseEnsembleModel } from '../engines/ensemble-model';
 import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/feature-pipeline';
 import type { TrialPool } from '../engines/trial-pool';

@@ -1,3 +1,4 @@
+import type { SamplerKind } from '../contracts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FEATURE_SET, FEATURE_SETS, type FeatureSet } from '../features/feature-pipeline';
 import {
@@ -20,7 +21,6 @@ import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
 import { MAX_TRIALS } from '../workflows/search-strategy';
 import { DEFAULT_EVIDENCE, type PruningKind, type TrainingInput } from '../contracts';
-import type { SamplerKind } from '../search/sampler';
 
 export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
 export const DEFAULT_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';

@@ -1,7 +1,5 @@
 import type { DenseMatrix, EngineName, XGBoostParams } from '../contracts/domain';
 
-export type { DenseMatrix };
-
 export interface TrainRequest {
   train: DenseMatrix;
   trainLabels: Float32Array;

@@ -9,7 +9,8 @@
  * than being summed into `date_time`, because "the hour" explains a traffic prediction and "the timestamp"
  * does not. Pipelines without `featureInputs` (v1) are grouped by name: `column=value` belongs to `column`.
  */
-import type { DenseMatrix, TrainedModel } from './engine';
+import type { DenseMatrix } from '../contracts';
+import type { TrainedModel } from './engine';
 import { transformWithPipeline, type AnyFeaturePipeline } from '../features/feature-pipeline';
 import type { TrafficRow } from '../contracts/domain';
 

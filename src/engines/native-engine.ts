@@ -1,7 +1,8 @@
 /** The native XGBoost engine: libxgboost's C API through koffi (see native-library.ts). */
+import type { DenseMatrix } from '../contracts';
 import type { XGBoostParams } from '../contracts/domain';
 import { assertDenseMatrix, assertTrainRequest } from './engine';
-import type { DenseMatrix, Engine, TrainedModel, TrainRequest } from './engine';
+import type { Engine, TrainedModel, TrainRequest } from './engine';
 import { NATIVE_INSTALL_HINT, openXGBoostLibrary, probeNativeLibrary } from './native-library';
 import type { Handle, XGBoostLibrary } from './native-library';
 

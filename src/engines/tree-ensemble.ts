@@ -1,10 +1,10 @@
+import type { DenseMatrix } from '../contracts';
 /**
  * An XGBoost gbtree regression model evaluated in JavaScript from the model's own JSON (the format every
  * engine here saves). Scoring one row walks a few hundred small trees in flat typed arrays: no call into a
  * native library, no DMatrix, no copy. The engine stays the reference: test/unit/tree-ensemble.test.ts
  * checks equal predictions within 1e-3 on every 2016 row.
  */
-import type { DenseMatrix } from './engine';
 
 export class UnsupportedTreeModelError extends Error {
   override name = 'UnsupportedTreeModelError';

@@ -6,13 +6,12 @@
  * freed), then forced: if the thread has not stopped after a grace period (the wasm engine cannot be
  * interrupted), piscina terminates it.
  */
+import type { DenseMatrix, RungCutoffs } from '../contracts';
 import os from 'node:os';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { RungCutoffs } from '../search/asha';
-import type { DenseMatrix } from './engine';
 import type { TrialMatrices } from '../features/prepared-dataset';
 import type { EngineName, RegressionMetrics, XGBoostParams } from '../contracts/domain';
 

@@ -1,8 +1,9 @@
 /** Runs trials (the default export) and predictions (predictTask) inside trial-pool worker threads. */
+import type { RungCutoffs } from '../contracts';
 import { performance } from 'node:perf_hooks';
 import type { Engine, TrainedModel } from './engine';
 import { resolveEngine } from './select-engine';
-import { stopsAtRung, type RungCutoffs } from '../search/asha';
+import { stopsAtRung } from '../search/asha';
 import { regressionMetrics } from '../evaluation/metrics';
 import { mustStoreModel } from '../search/model-bound';
 import type {

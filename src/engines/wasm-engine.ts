@@ -8,9 +8,10 @@
  * Differences from the native engine: no evaluation set or early stopping (onProgress is called once, at the
  * end); single-threaded (nthread is ignored); row-by-row prediction; its own model format.
  */
+import type { DenseMatrix } from '../contracts';
 import { isMainThread } from 'node:worker_threads';
 import { assertDenseMatrix, assertTrainRequest, ExplanationUnsupportedError } from './engine';
-import type { DenseMatrix, Engine, TrainedModel, TrainRequest } from './engine';
+import type { Engine, TrainedModel, TrainRequest } from './engine';
 import type { XGBoostParams } from '../contracts/domain';
 import { logger } from '../common/logger';
 

@@ -2,7 +2,7 @@
  * Honest validation: early stopping watches its own slice, the most recent part of the training years,
  * so the validation year is used only to select trials and the champion and never tunes the rounds.
  */
-import type { EarlyStoppingSlice } from './prepared-dataset';
+import type { EarlyStoppingSlice } from '../contracts';
 import type { TrafficRow } from '../contracts/domain';
 
 /** Share of the training rows (the latest ones) held out for early stopping. */

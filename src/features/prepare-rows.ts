@@ -3,6 +3,7 @@
  * benchmarks: de-duplicate, split by year, hold out the early-stopping slice, fit the feature pipeline on the
  * training rows, transform every part.
  */
+import type { EarlyStoppingSlice } from '../contracts';
 import type { DatasetSchema } from '../data/dataset-schema';
 import { dedupeRows } from '../data/dedupe';
 import { splitEarlyStopping } from './early-stopping-slice';
@@ -12,7 +13,6 @@ import {
   type AnyFeaturePipeline,
   type FeatureSet,
 } from './feature-pipeline';
-import type { EarlyStoppingSlice } from './prepared-dataset';
 import { targetVector } from './features';
 import type { DenseMatrix } from '../contracts/domain';
 import { splitByYear } from '../data/split';

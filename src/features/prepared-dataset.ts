@@ -16,7 +16,6 @@ import { z } from 'zod';
 import type { DenseMatrix } from '../contracts/domain';
 import { validateAnyFeaturePipeline, type AnyFeaturePipeline } from './feature-pipeline';
 import type { EarlyStoppingSlice } from '../contracts/dataset';
-export type { EarlyStoppingSlice } from '../contracts/dataset';
 
 export const PREPARED_DATASET_FORMAT_VERSION = 2;
 const READABLE_FORMATS = [1, 2];

@@ -1,5 +1,5 @@
+import type { VersionLiveAccuracy } from '../contracts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { VersionLiveAccuracy } from '../monitoring/live-accuracy';
 
 /** How a trial attempt ended; `pruned` is a trial the search stopped early (its result says `pruned: true`). */
 export type TrialStatus = 'completed' | 'pruned' | 'failed' | 'cancelled';

@@ -10,7 +10,6 @@ import type { BlobStore } from '../storage/blob-store';
 import type { Alert } from './alerts';
 import { monitoringKeys } from './monitoring-keys';
 import type { DeliveryOutcome } from '../contracts/alerts';
-export type { DeliveryOutcome } from '../contracts/alerts';
 
 export interface DeliveryOptions {
   url: string;

@@ -4,7 +4,6 @@
  */
 import type { MonitoringRecord } from './monitoring-record';
 import type { CheckEvent } from '../contracts/alerts';
-export type { CheckEvent } from '../contracts/alerts';
 
 export type AlertKind = 'drift' | 'decay' | 'check-failed' | 'promoted' | 'deferred' | 'log-dropped';
 

@@ -1,5 +1,5 @@
+import type { VersionLiveAccuracy } from '../contracts';
 import type { BlobStore } from '../storage/blob-store';
-import type { VersionLiveAccuracy } from './live-accuracy';
 
 /** One version's live accuracy as last measured by a retraining check. */
 export interface LiveAccuracyRecord extends VersionLiveAccuracy {

@@ -1,7 +1,5 @@
 import { mae, rmse } from '../evaluation/metrics';
 import type { LiveAccuracy } from '../contracts/retraining';
-export type { LiveAccuracy } from '../contracts/retraining';
-export type { VersionLiveAccuracy } from '../contracts/retraining';
 
 /** One prediction as the service logged it (the fields of `LoggedPrediction` this join needs). */
 export interface ServedPrediction {

@@ -3,11 +3,12 @@
  * target against the champion's training data, the live accuracy of what was served, and the row counts
  * behind each number. Pure: the monitor activity gathers the rows, this computes.
  */
+import type { LiveAccuracy } from '../contracts';
 import { mae, rmse } from '../evaluation/metrics';
 import type { TrafficRow } from '../contracts/domain';
 import { distanceOf, MIN_BASELINE_DAY_ROWS, scoreColumns, type ColumnScore } from './column-scores';
 import { quantileSketch, sharesIn, sketchWasserstein } from './distances';
-import { liveAccuracy, type LiveAccuracy, type ServedPrediction } from './live-accuracy';
+import { liveAccuracy, type ServedPrediction } from './live-accuracy';
 import { DEFAULT_PSI_THRESHOLD, psi } from './psi';
 import type { ReferenceProfile } from './reference-profile';
 import { SKETCH_STEPS, type TrainingReference } from './training-reference';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { EngineName, RegressionMetrics, XGBoostParams } from '../contracts/domain';
 import type { ModelComparisonRecord } from '../contracts/comparison';
-export type { ModelComparisonRecord } from '../contracts/comparison';
 
 /** One registered model version, stored as `registry/<model>/versions/<n>.json`. */
 export interface ModelVersion {

@@ -2,9 +2,9 @@
  * What a run report shows, as plain data, and the pure aggregations that turn a run's validation rows,
  * predictions and SHAP values into chart data. No I/O: the buildRunReport activity gathers the inputs.
  */
+import type { ModelComparisonRecord } from '../contracts';
 import type { Explanation } from '../engines/explain';
 import type { DriftReport } from '../monitoring/psi';
-import type { ModelComparisonRecord } from '../registry/records';
 import type { LocalDateTime, RegressionMetrics, XGBoostParams } from '../contracts/domain';
 import { dayOfWeek, daysFromCivil } from '../data/local-date-time';
 

@@ -1,5 +1,4 @@
 import type { RungCutoffs } from '../contracts/search';
-export type { RungCutoffs } from '../contracts/search';
 /**
  * Asynchronous successive halving (Li et al., MLSys 2020) on boosting rounds, as pure rung arithmetic.
  * Imported by Temporal workflow code: keep it pure, deterministic and free of runtime imports.

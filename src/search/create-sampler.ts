@@ -2,7 +2,8 @@
  * The sampler a search uses, by kind. Imported by Temporal workflow code: pure, no runtime imports
  * except the project's own pure modules.
  */
-import { createRandomSampler, type Sampler, type SamplerKind } from './sampler';
+import type { SamplerKind } from '../contracts';
+import { createRandomSampler, type Sampler } from './sampler';
 import { createTpeSampler, type TpeOptions } from './tpe';
 
 export function createSampler(kind: SamplerKind, seed: number, options: { tpe?: TpeOptions } = {}): Sampler {

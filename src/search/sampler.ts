@@ -5,7 +5,6 @@
 import { SEARCH_SPACE, trialParams, type SearchSpace } from './search-space';
 import type { XGBoostParams } from '../contracts/domain';
 import type { SamplerKind } from '../contracts/search';
-export type { SamplerKind } from '../contracts/search';
 
 /** A finished trial as a sampler sees it: its parameters and the loss to minimise (validation RMSE). */
 export interface Observation {

@@ -3,7 +3,8 @@
  * all from the same view of the finished trials. Shared by the search workflow and the benchmark's plain
  * loop, so both run the same search. Imported by Temporal workflow code: pure, no runtime imports.
  */
-import { DEFAULT_ASHA, rungCutoffs, type AshaSettings, type RungCutoffs } from './asha';
+import type { RungCutoffs } from '../contracts';
+import { DEFAULT_ASHA, rungCutoffs, type AshaSettings } from './asha';
 import { modelStoreBound } from './model-bound';
 import {
   compactObservations,

@@ -33,8 +33,6 @@ import {
 } from '../contracts';
 import { DATA_ACTIVITY_RETRY } from './retry-policies';
 
-export type { RetrainCheckWorkflowInput };
-
 /** Error types of this check that no retry can fix: the check fails at once and says why. */
 export const CHECK_FAILURE_TYPES = {
   policy: 'RetrainPolicyError',

@@ -1,6 +1,6 @@
+import type { DenseMatrix } from '../../src/contracts';
 import { createRng } from '../../src/search/search-space';
 /** Deterministic synthetic regression data for engine tests and measurement scripts. */
-import type { DenseMatrix } from '../../src/engines/engine';
 
 export interface SyntheticRegression {
   x: DenseMatrix;

@@ -8,11 +8,10 @@ import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
 import { WORKFLOW_FAILURE_ERROR_TYPES } from '../../src/runtime/workers';
 import { workflowBundle } from '../../src/runtime/workflow-bundle';
-import { retrainCheckWorkflow, type RetrainCheckWorkflowInput } from '../../src/workflows/retrain-check';
+import { retrainCheckWorkflow } from '../../src/workflows/retrain-check';
 import type {
   AssessDriftInput,
   ChallengerCheckResult,
-  RecheckChallengerInput,
   CommitDataStateInput,
   CommitDataStateResult,
   DataObject,
@@ -24,10 +23,12 @@ import type {
   MeasureLiveAccuracyInput,
   PrepareDatasetInput,
   PreparedDatasetSummary,
+  RecheckChallengerInput,
   RefreshRecordInput,
   RefreshRecordResult,
   RegisterModelsInput,
   RegisterModelsResult,
+  RetrainCheckWorkflowInput,
   RunTrialInput,
   TrainingDataDescription,
   TrainingLookup,
