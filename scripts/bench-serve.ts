@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     options: {
       json: { type: 'boolean', default: false },
       duration: { type: 'string', default: '10' },
-      processes: { type: 'string', default: '1' },
+      processes: { type: 'string', default: 'auto' },
     },
   });
   const duration = Number(values.duration);

@@ -4,6 +4,7 @@ import { loadConfig } from './config';
 import { openBlobStore } from './storage/from-uri';
 import { loadServeConfig } from './serve/serve-config';
 import { startService, type RunningService } from './serve/service';
+import { answerClusterMetricsRequests, clusterMetricsSource } from './serve/cluster-metrics';
 import { runServiceProcesses, serviceWorkerIndex } from './serve/service-processes';
 import cluster from 'node:cluster';
 import path from 'node:path';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const processes = config.processes ?? 1;
   if (processes > 1 && cluster.isPrimary) {
     runServiceProcesses(processes);
+    answerClusterMetricsRequests();
     return;
   }
   const worker = serviceWorkerIndex();
@@ -70,7 +72,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.stderr.write(`${name}: starting: model ${config.modelName} from ${app.artifactsUri}\n`);
-  const service = await startService(config, openBlobStore(app.artifactsUri, app.s3), log);
+  const hooks = worker === undefined ? {} : { metricsSource: clusterMetricsSource };
+  const service = await startService(config, openBlobStore(app.artifactsUri, app.s3), log, hooks);
   running.service = service;
   const champion = service.holder.champion;
   process.stderr.write(

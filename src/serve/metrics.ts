@@ -24,8 +24,9 @@ export class ServiceMetrics {
   });
   readonly servedVersion = new Gauge({
     name: 'prediction_champion_version',
-    help: 'Version of the champion being served (0: none loaded)',
+    help: 'Version of the champion being served (0: none loaded); over several processes, the oldest one served',
     registers: [this.registry],
+    aggregator: 'min',
   });
   readonly swaps = new Counter({
     name: 'prediction_champion_swaps_total',

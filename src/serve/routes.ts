@@ -24,6 +24,8 @@ export interface ServiceContext {
   holder: ModelHolder;
   registry: ModelRegistry;
   metrics: ServiceMetrics;
+  /** The text `GET /metrics` answers with, when not this process's registry (several processes' aggregate). */
+  metricsText?: () => Promise<string>;
   models: ModelsListing;
   /** Most rows one /explain may ask for; 413 beyond. */
   explainMaxRows: number;
@@ -264,7 +266,11 @@ export function registerRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   });
 
   app.get('/metrics', async (_request, reply) => {
+    const text = await (ctx.metricsText?.() ?? ctx.metrics.registry.metrics()).catch(
+      (err: unknown) => err as Error,
+    );
+    if (text instanceof Error) return reply.code(503).send({ error: text.message });
     reply.header('content-type', ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    return text;
   });
 }

@@ -34,7 +34,7 @@ export interface ServeConfig {
   logSpillDir?: string;
   /** Bytes the spill directory may hold; beyond them rows are dropped, counted and alerted. */
   logSpillBytes?: number;
-  /** Service processes sharing the port (node cluster); 1 runs in this process alone. */
+  /** Service processes sharing the port (node cluster); 1 runs in this process alone. Default: one per CPU. */
   processes?: number;
 }
 
@@ -63,7 +63,7 @@ const envSchema = z.object({
   PREDICTION_LOG_SPILL_BYTES: positiveInt.default(DEFAULT_LOG_SPILL_BYTES),
   SERVE_PROCESSES: z
     .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
-    .default(1)
+    .default('auto')
     .transform((v) => (v === 'auto' ? availableParallelism() : v)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -26,6 +27,8 @@ const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
 
 /** The fastify app: body parsers, request ids, one log line and metrics per request, errors as JSON. */
 export function buildServer(ctx: ServiceContext, options: ServerOptions): FastifyInstance {
+  // Unique across the processes sharing a port and across restarts: the prediction log keys rows by it.
+  const instance = randomBytes(3).toString('hex');
   let nextId = 0;
   const app = Fastify({
     ...(options.tls ? { https: options.tls } : {}),
@@ -34,7 +37,7 @@ export function buildServer(ctx: ServiceContext, options: ServerOptions): Fastif
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
     requestIdHeader: 'x-request-id',
-    genReqId: () => `r${(++nextId).toString(36)}`,
+    genReqId: () => `r${instance}-${(++nextId).toString(36)}`,
   });
   // Bodies arrive as text: the row reader handles JSON (array, {"inputs"}, Mage body) and CSV alike.
   app.removeContentTypeParser(['application/json', 'text/plain']);

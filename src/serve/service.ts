@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createTrialPool, type TrialPool } from '../engines/trial-pool';
 import { ModelRegistry } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
@@ -34,6 +35,8 @@ export interface RunningService {
 export interface ServiceHooks {
   /** Served rows the prediction log could not keep (an alert module hooks in here). */
   onPredictionLogDropped?: (dropped: DroppedRows) => void;
+  /** What `GET /metrics` answers with, given this process's registry (several processes: their aggregate). */
+  metricsSource?: (registry: Registry) => () => Promise<string>;
 }
 
 /** Assembles and starts the service: loads the champion (if any), follows the alias, listens. */
@@ -100,6 +103,7 @@ export async function startService(
       holder,
       registry,
       metrics,
+      metricsText: hooks.metricsSource?.(metrics.registry),
       models,
       predictionLog,
       explainMaxRows: config.explainMaxRows ?? DEFAULT_EXPLAIN_MAX_ROWS,

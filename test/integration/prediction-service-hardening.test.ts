@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -332,12 +332,15 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
     child.stderr.on('data', (d) => (stderr += d));
     try {
       const deadline = Date.now() + 120_000;
-      while (!stderr.includes('serve: listening on')) {
+      // The default: one process per CPU, each printing its own line (serve[i/n]); one CPU: a single `serve`.
+      const processes = availableParallelism();
+      while ((stderr.match(/listening on/g) ?? []).length < processes) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start-up line: ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      const name = processes === 1 ? 'serve' : `serve\\[1/${processes}\\]`;
       expect(stderr).to.match(
-        new RegExp(`serve: listening on http://127\\.0\\.0\\.1:${port}, model ${MODEL} version 1`),
+        new RegExp(`${name}: listening on http://127\\.0\\.0\\.1:${port}, model ${MODEL} version 1`),
       );
       const url = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 10; i++)

@@ -320,7 +320,9 @@ describe('prediction service over HTTP', function () {
     it('every response carries a request id (the incoming x-request-id when given)', async () => {
       const response = await fetch(`${service.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
       expect(response.headers.get('x-request-id')).to.equal('abc-123');
-      expect((await fetch(`${service.url}/healthz`)).headers.get('x-request-id')).to.match(/^r[0-9a-z]+$/);
+      expect((await fetch(`${service.url}/healthz`)).headers.get('x-request-id')).to.match(
+        /^r[0-9a-f]{6}-[0-9a-z]+$/,
+      );
     });
 
     it('follows the champion under load: swaps every 300 ms, no request fails, each answer names its version', async () => {
