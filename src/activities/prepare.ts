@@ -13,6 +13,7 @@ import { BlobChangedError, type BlobStore } from '../storage/blob-store';
 import type { BadRowReport, PrepareDatasetInput, PreparedDatasetSummary, SourceObject } from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
+import { appendAll } from '../common/append-all';
 
 export interface PrepareDeps {
   artifacts: BlobStore;
@@ -70,7 +71,7 @@ export async function prepareDatasetWith(
     asNonRetryable(() =>
       assertBadRowShare({ file, badRows: parsed.badRowCount, records: parsed.recordCount, maxShare }),
     );
-    rows.push(...parsed.rows);
+    appendAll(rows, parsed.rows);
     if (parsed.badRowCount > 0) {
       badRows.push({
         file,

@@ -6,6 +6,7 @@ import type { TrafficRow } from '../contracts/domain';
 import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
+import { appendAll } from '../common/append-all';
 
 /** Short, stable name of a schema (absent: the data set's own columns) for the inspected-rows key. */
 export function schemaKeyOf(schema: DatasetSchema | undefined): string {
@@ -52,13 +53,13 @@ export async function readDataFiles(
         ? undefined
         : await deps.artifacts.tryGet(artifactKeys.inspectedRows(ref.sha256, schemaKeyOf(schema)));
     if (inspected) {
-      rows.push(...(JSON.parse(inspected.toString('utf8')) as TrafficRow[]));
+      appendAll(rows, JSON.parse(inspected.toString('utf8')) as TrafficRow[]);
       fromInspection += 1;
       continue;
     }
     try {
       const text = (await deps.store.get(ref.key)).toString('utf8');
-      rows.push(...parseTrafficCsv({ text, file: ref.key, schema }).rows);
+      appendAll(rows, parseTrafficCsv({ text, file: ref.key, schema }).rows);
     } catch (err) {
       if (!(err instanceof DatasetError)) throw err;
       unreadable.push(err.message);

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config';
 import { predictWorkflow } from '../workflows/predict';
 import type { PredictResult } from '../contracts';
+import { appendAll } from '../common/append-all';
 
 /** Rows per prediction workflow: keeps each input well under Temporal's payload limits. */
 export const PREDICTION_BATCH_ROWS = 1000;
@@ -30,8 +31,8 @@ export async function runPrediction(
         },
       ],
     });
-    predictions.push(...last.predictions);
-    intervals.push(...(last.intervals ?? []));
+    appendAll(predictions, last.predictions);
+    appendAll(intervals, last.intervals ?? []);
   }
   if (!last) throw new Error('no rows to predict');
   return { ...last, predictions, ...(input.interval === undefined ? {} : { intervals }) };
