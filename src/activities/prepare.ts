@@ -55,12 +55,14 @@ export async function prepareDatasetWith(
   const maxShare = input.maxBadRowShare ?? DEFAULT_MAX_BAD_ROW_SHARE;
   const rows: TrafficRow[] = [];
   const badRows: BadRowReport[] = [];
-  for (const source of sources) {
+  for (const [i, source] of sources.entries()) {
     const file = source.object.key;
     Context.current().heartbeat({ step: 'parsing', file });
     const parsed = asNonRetryable(() =>
       parseTrafficCsv({ text: source.bytes.toString('utf8'), file, schema: input.schema }),
     );
+    // The parsed rows hold no part of the file's bytes or text: free them before the next file.
+    sources[i] = { object: source.object, bytes: Buffer.alloc(0) };
     if (parsed.rows.length === 0 && parsed.badRowCount > 0) {
       const example = parsed.badRows[0];
       throw nonRetryable(

@@ -118,8 +118,25 @@ class LineFields implements Fields {
     return parseDecimalAt(this.text_, this.starts[i], this.ends[i]);
   }
   dateTime(i: number): LocalDateTime | undefined {
-    return tryParseLocalDateTime(this.text(i));
+    const start = this.starts[i];
+    const length = this.ends[i] - start;
+    // Several stations report the same hour on adjacent lines: they share one (immutable) value.
+    const last = this.lastDateTime;
+    if (last !== undefined && length === last.field.length && this.text_.startsWith(last.field, start))
+      return last.value;
+    const parsed = tryParseLocalDateTime(this.text(i));
+    if (parsed === undefined) return undefined;
+    // Own copies of the strings, so the rows do not keep the whole file's text alive.
+    const value = { ...parsed, text: ownCopy(parsed.text) };
+    this.lastDateTime = { field: ownCopy(this.text(i)), value };
+    return value;
   }
+  private lastDateTime: { field: string; value: LocalDateTime } | undefined;
+}
+
+/** A string that does not share its characters with a larger one (a slice of a file's text would pin it). */
+function ownCopy(value: string): string {
+  return (' ' + value).slice(1);
 }
 
 /**
@@ -267,8 +284,10 @@ class Labels {
   intern(value: string): string {
     const known = this.byValue.get(value);
     if (known !== undefined) return known;
-    this.remember(value);
-    return value;
+    if (this.size >= 10_000 || value.length === 0) return value; // free-text columns: stop caching
+    const own = ownCopy(value);
+    this.remember(own);
+    return own;
   }
 
   internAt(text: string, start: number, end: number): string {
@@ -282,7 +301,6 @@ class Labels {
   }
 
   private remember(value: string): void {
-    if (this.size >= 10_000 || value.length === 0) return; // free-text columns: stop caching
     this.size++;
     this.byValue.set(value, value);
     const shape = value.length * 0x10000 + value.charCodeAt(0);

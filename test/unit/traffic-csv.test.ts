@@ -30,6 +30,19 @@ describe('parseTrafficCsv', () => {
     expect(parsed.rows[0].holiday).to.equal('Labor Day');
   });
 
+  it('gives adjacent lines of the same hour (several stations) one shared date-time value', () => {
+    const rows = parseTrafficCsv({ text: GOOD, file: 'good.csv' }).rows;
+    expect(rows[1].date_time).to.equal(rows[2].date_time);
+    expect(rows[0].date_time).to.not.equal(rows[1].date_time);
+    expect(rows[0].date_time.text).to.equal('2015-09-07 00:00:00');
+    const other = parseTrafficCsv({
+      text: GOOD.replace(/2015-09-07 01:00:00,640$/, '2015-09-07 02:00:00,640'),
+      file: 'x.csv',
+    });
+    expect(other.rows[2].date_time.hour).to.equal(2);
+    expect(other.rows[1].date_time.hour).to.equal(1);
+  });
+
   it('parses numbers exactly as Number() does', () => {
     const values = [
       '288.28',
