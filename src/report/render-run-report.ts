@@ -189,6 +189,12 @@ function precisionTable(v: NonNullable<RunReportInput['validation']>): string {
 <table><thead><tr><th>input</th><th class="num">mean |SHAP|</th><th class="num">95 % interval</th><th class="num">half-width</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** How many of the explained rows the beeswarm draws (beeswarmPoints: every `step`-th row, about 400). */
+function beeswarmRowsText(rows: number): string {
+  const shown = Math.ceil(rows / Math.max(1, Math.floor(rows / 400)));
+  return shown >= rows ? `all ${fmt(rows)}` : `${fmt(shown)} of the ${fmt(rows)}`;
+}
+
 async function explanationSection(input: RunReportInput): Promise<string> {
   const v = input.validation;
   if (!v) return '';
@@ -202,7 +208,7 @@ async function explanationSection(input: RunReportInput): Promise<string> {
   const importanceNote = `Average size of each input’s effect; one-hot weather columns are summed into weather_main.${sampled ? ' Whiskers: 95 % interval from the sample.' : ''}`;
   return `<section>${title}<div class="grid">
 ${await figure('shap-importance', 'Mean |SHAP| by input', importanceNote, importanceChart(importance))}
-${await figure('shap-beeswarm', 'Every row’s SHAP values', 'One dot per row (a sample of 400), coloured by the input’s value (grey: categorical).', beeswarmChart(beeswarmPoints(v.explanation, v.columnValues), order))}
+${await figure('shap-beeswarm', 'Every row’s SHAP values', `One dot per row (${beeswarmRowsText(v.explanation.rows)}), coloured by the input’s value (grey: categorical).`, beeswarmChart(beeswarmPoints(v.explanation, v.columnValues), order))}
 </div>${precisionTable(v)}</section>`;
 }
 
