@@ -33,7 +33,7 @@ export interface RunReportDeps {
   pool: TrialPool;
   /** Rows the SHAP summary is computed on unless the training says (default SHAP_SAMPLE_ROWS; Infinity: all). */
   shapSampleRows?: number;
-  /** How the sample is drawn (default SHAP_SAMPLE_DESIGN); for the benchmarks that compare them. */
+  /** How the sample is drawn (default SHAP_SAMPLE_DESIGN; 'even': the plain even spread of earlier reports). */
   shapSampleDesign?: 'even' | 'stratified';
 }
 
