@@ -3,9 +3,13 @@
  * training of the real activities (no server) on 2012–2016, validation 2016, its top 5 trials refitted into an
  * ensemble as the default training does, all validation rows explained once, then the mean |SHAP| per input of
  * evenly spread samples (src/evaluation/shap-sample.ts; each sampled row's values are the all-rows ones)
- * against all rows. See docs/run-reports.md.
+ * against all rows. Two designs: "even" (the plain even spread) and "stratified" (by hour of day × working day,
+ * even within each stratum); each at `--offsets` shifted starts (offset 0 is the one the report takes), so the
+ * error of a design is measured over many of its samples, not one: the RMS relative error of each top input's
+ * mean |SHAP|, how often its 95 % interval (src/evaluation/shap-precision.ts) covers the all-rows value, and the
+ * interval's half-width relative to that value. See docs/run-reports.md.
  *
- *   npm run bench:shap-sample [-- --json] [--seed 42] [--trials 8] [--sizes 100,200,500,1000,2000]
+ *   npm run bench:shap-sample [-- --json] [--seed 42] [--trials 8] [--sizes 100,200,500,1000,2000] [--offsets 16]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +20,8 @@ import { createActivities } from '../../src/activities';
 import { collectRunReport } from '../../src/activities/run-report';
 import { meanAbsoluteContributions, type Explanation } from '../../src/engines/explain';
 import { createTrialPool } from '../../src/engines/trial-pool';
-import { shapSampleRows } from '../../src/evaluation/shap-sample';
+import { meanAbsShapIntervals } from '../../src/evaluation/shap-precision';
+import { hourByWorkingDay, shapSampleRows, stratifiedShapSampleRows } from '../../src/evaluation/shap-sample';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { FinalizeModelInput, TrialResult } from '../../src/contracts';
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '8' },
     ensemble: { type: 'string', default: '5' },
     sizes: { type: 'string', default: '100,200,500,1000,2000' },
+    offsets: { type: 'string', default: '16' },
   },
 });
 
@@ -94,17 +100,56 @@ async function main(): Promise<void> {
     if (!e) throw new Error('the report has no SHAP values (is the native engine installed?)');
     const all = meanAbsoluteContributions(e);
     const top = all.slice(0, TOP_INPUTS);
-    const samples = values.sizes.split(',').map((size) => {
-      const part = meanAbsoluteContributions(subset(e, shapSampleRows(e.rows, Number(size))));
-      const value = new Map(part.map((p) => [p.column, p.value]));
-      const errors = top.map((t) => Math.abs((value.get(t.column) ?? 0) - t.value) / t.value);
-      return {
-        rows: Number(size),
-        top_inputs_same_order: top.every((t, i) => part[i]?.column === t.column),
-        max_relative_error_top_inputs: round(Math.max(...errors), 4),
-        relative_errors_top_inputs: errors.map((x) => round(x, 4)),
-      };
-    });
+    const strataOfRows = data.validation!.times.map(hourByWorkingDay);
+    const offsets = Array.from({ length: Number(values.offsets) }, (_, j) => j / Number(values.offsets));
+    const draw = (design: 'even' | 'stratified', size: number, offset: number) => {
+      if (design === 'even') {
+        const rows = shapSampleRows(e.rows, size, offset);
+        return { rows, estimates: meanAbsShapIntervals(subset(e, rows), e.rows) };
+      }
+      const s = stratifiedShapSampleRows(strataOfRows, size, offset);
+      return { rows: s.rows, estimates: meanAbsShapIntervals(subset(e, s.rows), e.rows, s) };
+    };
+    const samples = values.sizes.split(',').flatMap((size) =>
+      (['even', 'stratified'] as const).map((design) => {
+        const draws = offsets.map((offset) => draw(design, Number(size), offset));
+        const errorsOf = (d: (typeof draws)[number]) => {
+          const est = new Map(d.estimates.map((p) => [p.column, p]));
+          return top.map((t) => {
+            const p = est.get(t.column)!;
+            return {
+              error: Math.abs(p.value - t.value) / t.value,
+              covers: p.low <= t.value && t.value <= p.high,
+              halfWidth: (p.high - p.low) / 2 / t.value,
+            };
+          });
+        };
+        const first = errorsOf(draws[0]);
+        const all = draws.map(errorsOf);
+        const rms = top.map((_, i) => Math.sqrt(all.reduce((a, d) => a + d[i].error ** 2, 0) / all.length));
+        const cells = all.flat();
+        return {
+          rows: draws[0].rows.length,
+          design,
+          top_inputs_same_order: top.every((t, i) => draws[0].estimates[i]?.column === t.column),
+          max_relative_error_top_inputs: round(Math.max(...first.map((x) => x.error)), 4),
+          relative_errors_top_inputs: first.map((x) => round(x.error, 4)),
+          relative_half_widths_top_inputs: first.map((x) => round(x.halfWidth, 4)),
+          over_offsets: {
+            offsets: offsets.length,
+            same_order_share: round(
+              draws.filter((d) => top.every((t, i) => d.estimates[i]?.column === t.column)).length /
+                draws.length,
+              3,
+            ),
+            rms_relative_error_top_inputs: rms.map((x) => round(x, 4)),
+            max_relative_error: round(Math.max(...cells.map((x) => x.error)), 4),
+            coverage_95: round(cells.filter((x) => x.covers).length / cells.length, 3),
+            mean_relative_half_width: round(cells.reduce((a, x) => a + x.halfWidth, 0) / cells.length, 4),
+          },
+        };
+      }),
+    );
     const report = {
       data: `${source.kind} ${source.dir}`,
       seed: Number(values.seed),
@@ -120,10 +165,14 @@ async function main(): Promise<void> {
     else {
       const lines = [
         `${report.members}-member ensemble, ${e.rows} validation rows, all-rows SHAP ${report.shap_ms_all_rows} ms`,
+        `top ${TOP_INPUTS} inputs: ${top.map((t) => t.column).join(', ')}`,
         ...samples.map(
           (s) =>
-            `${String(s.rows).padStart(5)} rows: top ${TOP_INPUTS} inputs ${s.top_inputs_same_order ? 'in the same order' : 'REORDERED'}, ` +
-            `mean |SHAP| within ${(s.max_relative_error_top_inputs * 100).toFixed(1)} %`,
+            `${String(s.rows).padStart(5)} rows ${s.design.padEnd(10)}: offset 0 ${s.top_inputs_same_order ? 'same order' : 'REORDERED'}, ` +
+            `within ${(s.max_relative_error_top_inputs * 100).toFixed(1)} %, 95 % half-widths ` +
+            `${s.relative_half_widths_top_inputs.map((x) => (x * 100).toFixed(1)).join('/')} %; over ${s.over_offsets.offsets} offsets: ` +
+            `RMS error ${s.over_offsets.rms_relative_error_top_inputs.map((x) => (x * 100).toFixed(1)).join('/')} %, ` +
+            `coverage ${(s.over_offsets.coverage_95 * 100).toFixed(0)} %, same order ${(s.over_offsets.same_order_share * 100).toFixed(0)} %`,
         ),
       ];
       process.stdout.write(lines.join('\n') + '\n');

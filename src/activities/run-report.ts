@@ -18,7 +18,14 @@ import { loadRunTrials } from './run-trials';
 import { predictMatrix } from './score-version';
 import { intervalsForVersion } from './version-intervals';
 import { DEFAULT_INTERVAL_LEVEL } from '../evaluation/prediction-interval';
-import { SHAP_SAMPLE_ROWS, shapSampleRows } from '../evaluation/shap-sample';
+import { meanAbsShapIntervals } from '../evaluation/shap-precision';
+import {
+  hourByWorkingDay,
+  SHAP_SAMPLE_DESIGN,
+  SHAP_SAMPLE_ROWS,
+  shapSampleRows,
+  stratifiedShapSampleRows,
+} from '../evaluation/shap-sample';
 
 export interface RunReportDeps {
   artifacts: BlobStore;
@@ -26,6 +33,8 @@ export interface RunReportDeps {
   pool: TrialPool;
   /** Rows the SHAP summary is computed on unless the training says (default SHAP_SAMPLE_ROWS; Infinity: all). */
   shapSampleRows?: number;
+  /** How the sample is drawn (default SHAP_SAMPLE_DESIGN; 'even': the plain even spread of earlier reports). */
+  shapSampleDesign?: 'even' | 'stratified';
 }
 
 /** Where the Web UI lives, for the report's link to the run (the dev server's default unless TEMPORAL_UI_URL). */
@@ -155,9 +164,25 @@ async function validationOf(
   }
   const started = performance.now();
   // Exact predictions for every row; SHAP values (the costly part) on a stated sample of rows.
-  const sample = shapSampleRows(x.rows, training.shapSampleRows ?? deps.shapSampleRows ?? SHAP_SAMPLE_ROWS);
+  const size = training.shapSampleRows ?? deps.shapSampleRows ?? SHAP_SAMPLE_ROWS;
+  const design = deps.shapSampleDesign ?? SHAP_SAMPLE_DESIGN;
+  const drawn =
+    design === 'stratified'
+      ? stratifiedShapSampleRows(
+          rows.map((r) => hourByWorkingDay(r.date_time)),
+          size,
+        )
+      : { rows: shapSampleRows(x.rows, size), strata: undefined, stratumSizes: undefined };
+  const sample = drawn.rows;
   const outputs = await membersOutputs(deps, members, x, sample, heartbeat);
   const explanation = groupContributions(pipeline, outputs.sample);
+  const meanAbsShap = meanAbsShapIntervals(
+    explanation,
+    x.rows,
+    drawn.strata && drawn.stratumSizes
+      ? { strata: drawn.strata, stratumSizes: drawn.stratumSizes }
+      : undefined,
+  );
   const shapMs = performance.now() - started;
   // Colour for the beeswarm: a column's input value where the column is one feature.
   const { columns, columnOfFeature } = columnGroups(pipeline);
@@ -176,7 +201,14 @@ async function validationOf(
     ...(await intervalsOf(outputs.predictions)),
     explanation,
     columnValues,
-    shapSample: { rows: sample.length, of: x.rows },
+    shapSample: {
+      rows: sample.length,
+      of: x.rows,
+      // One stratum (every row alike) is the even spread.
+      design:
+        drawn.stratumSizes && drawn.stratumSizes.size > 1 && sample.length < x.rows ? 'stratified' : 'even',
+      meanAbsShap,
+    },
     shapMs,
   };
 }

@@ -10,6 +10,27 @@ export interface MirrorToMlflowInput {
   result: TrainingResult;
 }
 
+/** One input's mean |SHAP| over all validation rows as a sample estimates it, with a 95 % interval (vehicles/h). */
+export interface MeanAbsShapEstimate {
+  column: string;
+  value: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * The rows a run report's SHAP summary is of: `rows` of the `of` validation rows, picked by `design` ("even": spread
+ * evenly over the year; "stratified": by hour of day × working day, spread evenly within each), and each input's
+ * mean |SHAP| with its 95 % standard-error interval from those rows, largest first (src/evaluation/shap-precision.ts;
+ * exact, with no width, when the sample is every row).
+ */
+export interface ShapSampleSummary {
+  rows: number;
+  of: number;
+  design: 'even' | 'stratified';
+  meanAbsShap: MeanAbsShapEstimate[];
+}
+
 export interface BuildRunReportInput {
   /** The training workflow id. */
   runId: string;
@@ -38,6 +59,6 @@ export interface BuildRunReportResult {
   buildMs: number;
   /** Time for the SHAP values of the validation set (native models only). */
   shapMs?: number;
-  /** The validation rows the SHAP values were computed on: `rows` of the `of` rows, evenly spread. */
-  shapSample?: { rows: number; of: number };
+  /** The validation rows the SHAP values were computed on, and how precise the summary from them is. */
+  shapSample?: ShapSampleSummary;
 }

@@ -72,7 +72,23 @@ export function parameterChart(points: Array<{ param: string; value: number; rms
   };
 }
 
-export function importanceChart(values: Array<{ column: string; value: number }>): ChartSpec {
+/** Mean |SHAP| per input as bars; where the values come from a sample, a whisker shows each one's 95 % interval. */
+export function importanceChart(
+  values: Array<{ column: string; value: number; low?: number; high?: number }>,
+): ChartSpec {
+  const y = { field: 'column', type: 'nominal', sort: '-x' };
+  const whiskers = values.some((v) => v.low !== undefined && v.high !== undefined)
+    ? [
+        {
+          mark: { type: 'rule', color: INK, strokeWidth: 1.5 },
+          encoding: {
+            y: { ...y, sort: { field: 'value', order: 'descending' } },
+            x: { field: 'low', type: 'quantitative' },
+            x2: { field: 'high' },
+          },
+        },
+      ]
+    : [];
   return {
     width: 460,
     height: { step: 26 },
@@ -81,21 +97,16 @@ export function importanceChart(values: Array<{ column: string; value: number }>
       {
         mark: { type: 'bar', color: ACCENT, cornerRadiusEnd: 3 },
         encoding: {
-          y: {
-            field: 'column',
-            type: 'nominal',
-            sort: '-x',
-            title: null,
-            axis: { labelColor: INK, labelFontSize: 12 },
-          },
+          y: { ...y, title: null, axis: { labelColor: INK, labelFontSize: 12 } },
           x: { field: 'value', type: 'quantitative', title: 'mean |SHAP| (vehicles/h)' },
         },
       },
+      ...whiskers,
       {
         mark: { type: 'text', align: 'left', dx: 4, color: INK, fontSize: 11 },
         encoding: {
-          y: { field: 'column', type: 'nominal', sort: '-x' },
-          x: { field: 'value', type: 'quantitative' },
+          y,
+          x: { field: whiskers.length ? 'high' : 'value', type: 'quantitative' },
           text: { field: 'value', type: 'quantitative', format: '.0f' },
         },
       },

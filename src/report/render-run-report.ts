@@ -168,7 +168,31 @@ async function searchSection(input: RunReportInput): Promise<string> {
 function shapRowsText(v: NonNullable<RunReportInput['validation']>): string {
   const sample = v.shapSample;
   if (!sample || sample.rows >= sample.of) return `all ${fmt(v.times.length)} validation rows`;
-  return `a sample of ${fmt(sample.rows)} of the ${fmt(sample.of)} validation rows (evenly spread over the year; predictions and errors below use every row)`;
+  const how =
+    sample.design === 'stratified'
+      ? 'drawn in proportion from each hour of day on working and other days, evenly spread within each'
+      : 'evenly spread over the year';
+  return `a sample of ${fmt(sample.rows)} of the ${fmt(sample.of)} validation rows (${how}; predictions and errors below use every row)`;
+}
+
+/** Each input's mean |SHAP| with its 95 % interval when the summary comes from a sample of the rows. */
+function precisionTable(v: NonNullable<RunReportInput['validation']>): string {
+  const sample = v.shapSample;
+  if (!sample || sample.rows >= sample.of) return '';
+  const rows = sample.meanAbsShap
+    .map(
+      (m) =>
+        `<tr><td>${escapeHtml(m.column)}</td><td class="num">${fmt(m.value, 1)}</td><td class="num">${fmt(m.low, 1)} – ${fmt(m.high, 1)}</td><td class="num">±${fmt(m.value > 0 ? ((m.high - m.low) / 2 / m.value) * 100 : 0, 1)} %</td></tr>`,
+    )
+    .join('');
+  return `<h3>How precise the sample is</h3><p class="note">Mean |SHAP| of each input over all ${fmt(sample.of)} validation rows as the ${fmt(sample.rows)} sampled rows estimate it, with a 95 % standard-error interval (normal approximation, finite-population corrected${sample.design === 'stratified' ? ', stratified by hour of day × working day' : ''}). Train with <code>--shap-rows</code> for a larger sample and a narrower interval.</p>
+<table><thead><tr><th>input</th><th class="num">mean |SHAP|</th><th class="num">95 % interval</th><th class="num">half-width</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** How many of the explained rows the beeswarm draws (beeswarmPoints: every `step`-th row, about 400). */
+function beeswarmRowsText(rows: number): string {
+  const shown = Math.ceil(rows / Math.max(1, Math.floor(rows / 400)));
+  return shown >= rows ? `all ${fmt(rows)}` : `${fmt(shown)} of the ${fmt(rows)}`;
 }
 
 async function explanationSection(input: RunReportInput): Promise<string> {
@@ -177,12 +201,15 @@ async function explanationSection(input: RunReportInput): Promise<string> {
   const title = `<h2>Why it predicts what it predicts</h2><p class="lead">SHAP values of ${escapeHtml(v.modelLabel)} on ${shapRowsText(v)}: how many vehicles/h each input adds to or takes from the average prediction${v.explanation ? ` (${fmt(v.explanation.bias)})` : ''}.</p>`;
   if (!v.explanation)
     return `<section>${title}<p class="warning">${escapeHtml(v.explanationUnavailable ?? 'No SHAP values.')}</p></section>`;
-  const importance = meanAbsoluteContributions(v.explanation);
+  const sampled = v.shapSample && v.shapSample.rows < v.shapSample.of;
+  // From a sample, the estimate of all rows' mean |SHAP| (weighted by stratum) and its interval; else exact.
+  const importance = sampled ? v.shapSample!.meanAbsShap : meanAbsoluteContributions(v.explanation);
   const order = importance.map((i) => i.column);
+  const importanceNote = `Average size of each input’s effect; one-hot weather columns are summed into weather_main.${sampled ? ' Whiskers: 95 % interval from the sample.' : ''}`;
   return `<section>${title}<div class="grid">
-${await figure('shap-importance', 'Mean |SHAP| by input', 'Average size of each input’s effect; one-hot weather columns are summed into weather_main.', importanceChart(importance))}
-${await figure('shap-beeswarm', 'Every row’s SHAP values', 'One dot per row (a sample of 400), coloured by the input’s value (grey: categorical).', beeswarmChart(beeswarmPoints(v.explanation, v.columnValues), order))}
-</div></section>`;
+${await figure('shap-importance', 'Mean |SHAP| by input', importanceNote, importanceChart(importance))}
+${await figure('shap-beeswarm', 'Every row’s SHAP values', `One dot per row (${beeswarmRowsText(v.explanation.rows)}), coloured by the input’s value (grey: categorical).`, beeswarmChart(beeswarmPoints(v.explanation, v.columnValues), order))}
+</div>${precisionTable(v)}</section>`;
 }
 
 async function errorSection(input: RunReportInput): Promise<string> {

@@ -2,7 +2,7 @@
  * What a run report shows, as plain data, and the pure aggregations that turn a run's validation rows,
  * predictions and SHAP values into chart data. No I/O: the buildRunReport activity gathers the inputs.
  */
-import type { ModelComparisonRecord } from '../contracts';
+import type { ModelComparisonRecord, ShapSampleSummary } from '../contracts';
 import type { Explanation } from '../engines/explain';
 import type { DriftReport } from '../monitoring/psi';
 import type { LocalDateTime, RegressionMetrics, XGBoostParams } from '../contracts/domain';
@@ -55,8 +55,11 @@ export interface ReportValidation {
   predicted: Float32Array;
   /** SHAP values and predictions of the `shapSample` rows (all validation rows when it is absent). */
   explanation?: Explanation;
-  /** The explanation's rows: an even spread of `rows` of the `of` validation rows (src/evaluation/shap-sample.ts). */
-  shapSample?: { rows: number; of: number };
+  /**
+   * The explanation's rows: `rows` of the `of` validation rows (src/evaluation/shap-sample.ts), and each input's
+   * mean |SHAP| over all rows as they estimate it, with its 95 % interval.
+   */
+  shapSample?: ShapSampleSummary;
   /** explanation.rows × explanation.columns, each column's input value where it is one number (else NaN); colours the beeswarm. */
   columnValues?: Float64Array;
   /** Why there are no SHAP values (e.g. a wasm model). */

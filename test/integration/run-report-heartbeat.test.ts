@@ -7,7 +7,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { createActivities } from '../../src/activities';
 import { SHAP_CHUNK_ROWS } from '../../src/activities/run-report';
-import { SHAP_SAMPLE_ROWS } from '../../src/evaluation/shap-sample';
 import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -19,6 +18,8 @@ import { devServerEnv } from '../support/temporal';
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** Each SHAP chunk is slowed by 30 % of the heartbeat timeout (plus its own ~2 s on a busy machine); all of them together outlast it. */
 const CHUNK_DELAY_MS = 3_000;
+/** Rows the report's SHAP values are computed on here. */
+const SAMPLE_ROWS = 1_000;
 
 describe('buildRunReport heartbeats per member and chunk of rows (real dev server, slowed SHAP)', function () {
   this.timeout(600_000);
@@ -75,11 +76,18 @@ describe('buildRunReport heartbeats per member and chunk of rows (real dev serve
       env.client.workflow.execute(buildReportOnce, {
         taskQueue,
         workflowId: `report-heartbeat-${Date.now()}`,
-        args: [{ ...sample.reportInput, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS }],
+        // A sample of 1,000 rows: four chunks, whatever the default sample size.
+        args: [
+          {
+            ...sample.reportInput,
+            training: { ...sample.reportInput.training, shapSampleRows: SAMPLE_ROWS },
+            heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+          },
+        ],
       }),
     );
     // One member (the best trial), its SHAP values on the sample, one pool thread: one chunk after another.
-    const chunks = Math.ceil(Math.min(SHAP_SAMPLE_ROWS, sample.validationRows) / SHAP_CHUNK_ROWS);
+    const chunks = Math.ceil(Math.min(SAMPLE_ROWS, sample.validationRows) / SHAP_CHUNK_ROWS);
     expect(explainCalls).to.equal(chunks);
     // The SHAP work alone outlasted the heartbeat timeout several times over.
     expect(chunks * CHUNK_DELAY_MS).to.be.greaterThan(HEARTBEAT_TIMEOUT_MS);

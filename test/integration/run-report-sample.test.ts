@@ -4,7 +4,14 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { collectRunReport, SHAP_CHUNK_ROWS } from '../../src/activities/run-report';
 import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
-import { SHAP_SAMPLE_ROWS, shapSampleRows } from '../../src/evaluation/shap-sample';
+import { meanAbsoluteContributions } from '../../src/engines/explain';
+import {
+  hourByWorkingDay,
+  SHAP_SAMPLE_DESIGN,
+  SHAP_SAMPLE_ROWS,
+  shapSampleRows,
+  stratifiedShapSampleRows,
+} from '../../src/evaluation/shap-sample';
 import { renderRunReport } from '../../src/report/render-run-report';
 import type { RunReportInput } from '../../src/report/report-data';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -35,6 +42,12 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
     fs.rmSync(artifactsDir, { recursive: true, force: true });
   });
 
+  /** The rows the report's default design picks. */
+  const picked = (v: NonNullable<RunReportInput['validation']>, size: number): number[] =>
+    SHAP_SAMPLE_DESIGN === 'stratified'
+      ? stratifiedShapSampleRows(v.times.map(hourByWorkingDay), size).rows
+      : shapSampleRows(v.times.length, size);
+
   const collect = (threadPool: TrialPool, shapSampleRows?: number): Promise<RunReportInput> =>
     collectRunReport(
       {
@@ -64,14 +77,13 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
     expect(sampled.intervals).to.deep.equal(all.intervals);
     expect(Array.from(all.predicted)).to.deep.equal(Array.from(all.explanation!.predictions));
     // The SHAP values: the sample's rows, each exactly as when all rows are explained.
-    expect(all.shapSample).to.deep.equal({ rows, of: rows });
-    expect(sampled.shapSample).to.deep.equal({ rows: SHAP_SAMPLE_ROWS, of: rows });
+    expect(all.shapSample).to.include({ rows, of: rows });
+    expect(sampled.shapSample).to.include({ rows: SHAP_SAMPLE_ROWS, of: rows, design: SHAP_SAMPLE_DESIGN });
     const e = sampled.explanation!;
     expect(e.rows).to.equal(SHAP_SAMPLE_ROWS);
     expect(e.columns).to.deep.equal(all.explanation!.columns);
     const k = e.columns.length;
-    const picked = shapSampleRows(rows);
-    for (const [i, r] of picked.entries()) {
+    for (const [i, r] of picked(all, SHAP_SAMPLE_ROWS).entries()) {
       expect(e.predictions[i]).to.equal(all.predicted[r]);
       for (let c = 0; c < k; c++) {
         expect(e.contributions[i * k + c]).to.equal(all.explanation!.contributions[r * k + c]);
@@ -85,6 +97,40 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
     expect(html).to.contain(
       `a sample of ${SHAP_SAMPLE_ROWS.toLocaleString('en-US')} of the ${rows.toLocaleString('en-US')} validation rows`,
     );
+  });
+
+  it('shows how precise the sample is: each input’s 95 % interval covers its all-rows mean |SHAP| and narrows with more rows', async () => {
+    const all = (await collect(pool, Number.POSITIVE_INFINITY)).validation!;
+    const exact = meanAbsoluteContributions(all.explanation!);
+    // Every row: the exact means, with no width.
+    expect(all.shapSample!.meanAbsShap.map((m) => m.column)).to.deep.equal(exact.map((m) => m.column));
+    for (const [i, m] of all.shapSample!.meanAbsShap.entries()) {
+      expect(m.value).to.be.closeTo(exact[i].value, 1e-6 * exact[i].value + 1e-9);
+      expect(m.high - m.low).to.be.closeTo(0, 1e-6);
+    }
+    const widths: number[] = [];
+    for (const size of [200, 500, 2_000]) {
+      const v = (await collect(pool, size)).validation!;
+      const estimates = new Map(v.shapSample!.meanAbsShap.map((m) => [m.column, m]));
+      let width = 0;
+      // The top five inputs, as the run report's summary and the bench (bench:shap-sample) judge them.
+      for (const t of exact.slice(0, 5)) {
+        const m = estimates.get(t.column)!;
+        expect(m.low, `${t.column} at ${size} rows`).to.be.at.most(t.value);
+        expect(m.high, `${t.column} at ${size} rows`).to.be.at.least(t.value);
+        width += (m.high - m.low) / t.value;
+      }
+      widths.push(width);
+    }
+    expect(widths[1]).to.be.lessThan(widths[0]);
+    expect(widths[2]).to.be.lessThan(widths[1]);
+    // The report shows each input's interval.
+    const data = await collect(pool, 200);
+    const html = await renderRunReport(data);
+    expect(html).to.contain('How precise the sample is');
+    for (const m of data.validation!.shapSample!.meanAbsShap)
+      expect(html).to.contain(`<td>${m.column.replace(/&/g, '&amp;')}</td>`);
+    expect(html).to.contain('95 % interval');
   });
 
   it('takes the sample size a training asks for (train --shap-rows)', async () => {
@@ -101,7 +147,7 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
         now: new Date(),
       },
     );
-    expect(data.validation?.shapSample).to.deep.equal({ rows: 200, of: sample.validationRows });
+    expect(data.validation?.shapSample).to.include({ rows: 200, of: sample.validationRows });
     expect(data.validation?.explanation?.rows).to.equal(200);
   });
 
