@@ -40,6 +40,8 @@ export interface SearchSettings {
   seed: number;
   /** Sliding window of pending trial activities (the CLI default is 16). */
   parallelism: number;
+  /** Trials per activity (absent: the search's automatic size). */
+  trialsPerActivity?: number;
   earlyStoppingRounds: number;
   top: number;
   engine: EngineName;
@@ -442,6 +444,7 @@ export async function temporalSearch(
       trials: settings.trials,
       top: settings.top,
       parallelism: settings.parallelism,
+      ...(settings.trialsPerActivity === undefined ? {} : { trialsPerActivity: settings.trialsPerActivity }),
       seed: settings.seed,
       engine: settings.engine,
       earlyStoppingRounds: settings.earlyStoppingRounds,

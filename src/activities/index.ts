@@ -20,6 +20,7 @@ import type {
   RecheckChallengerInput,
   RefreshRecordInput,
   RegisterModelsInput,
+  RunTrialBatchInput,
   RunTrialInput,
   ScoreYearInput,
 } from '../contracts';
@@ -47,7 +48,8 @@ import { judgeRefreshRecordWith } from './refresh-record';
 import { scoreYearWith } from './score-year';
 import { findTrainingWith } from './find-training';
 import { describeTrainingDataWith } from './training-data';
-import { runTrialWith } from './trial';
+import { runTrialAs, runTrialWith } from './trial';
+import { runTrialBatchWith } from './trial-batch';
 import { appendTrialTableWith } from './trial-table';
 import { buildRunReportWith } from './run-report';
 import { mirrorToMlflowWith } from './mlflow-mirror';
@@ -76,6 +78,12 @@ export function createActivities(deps: ActivityDeps): Activities {
     prepareDataset: failFastOnBadStore((input: PrepareDatasetInput) => prepareDatasetWith(all, input)),
     runTrial: failFastOnBadStore((input: RunTrialInput) =>
       observeTrial(deps.metrics, () => runTrialWith(all, input)),
+    ),
+    runTrialBatch: failFastOnBadStore((input: RunTrialBatchInput) =>
+      runTrialBatchWith(
+        (trial, attempt) => observeTrial(deps.metrics, () => runTrialAs(all, trial, attempt)),
+        input,
+      ),
     ),
     appendTrialTable: failFastOnBadStore((input: AppendTrialTableInput) => appendTrialTableWith(all, input)),
     registerModels: failFastOnBadStore((input: RegisterModelsInput) => registerModelsWith(light, input)),

@@ -17,6 +17,7 @@ import type {
 } from '../../src/contracts';
 import { curveTrial } from '../support/curve-trial';
 import { timeSkippingEnv } from '../support/temporal';
+import { trialActivitiesOf } from '../support/trial-batch-of';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 
@@ -89,20 +90,18 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
       connection: env.nativeConnection,
       taskQueue: trialQueue,
       maxConcurrentActivityTaskExecutions: 16,
-      activities: {
-        runTrial: async (i: RunTrialInput) => {
-          const index = Number(i.trialId.replace('trial-', ''));
-          inputs.push(i);
-          finishedAtStart.set(index, new Set(finished));
-          // Workers of different speeds: trials finish in a different order on every run.
-          await new Promise((r) => setTimeout(r, Math.floor(rng.next() * 30)));
-          try {
-            return await trial(i);
-          } finally {
-            finished.add(index);
-          }
-        },
-      },
+      activities: trialActivitiesOf(async (i: RunTrialInput) => {
+        const index = Number(i.trialId.replace('trial-', ''));
+        inputs.push(i);
+        finishedAtStart.set(index, new Set(finished));
+        // Workers of different speeds: trials finish in a different order on every run.
+        await new Promise((r) => setTimeout(r, Math.floor(rng.next() * 30)));
+        try {
+          return await trial(i);
+        } finally {
+          finished.add(index);
+        }
+      }),
     });
     const result = await trials.runUntil(
       main.runUntil(

@@ -1,0 +1,38 @@
+/**
+ * How many trials one activity runs (patch 'trial-batches'). Every activity costs the Temporal server and
+ * the worker a fixed amount of CPU (about 35 + 29 ms on the benchmark machine, docs/performance.md), so
+ * short trials are sent several at a time; long ones keep one activity each, where that cost is negligible
+ * and one trial per slot spreads them best over many workers.
+ */
+
+/** Batches aim at about this much training each. */
+export const TARGET_BATCH_MS = 3_000;
+/** Trials per batch before any trial of the search has finished (nothing measured yet). */
+export const FIRST_BATCH_SIZE = 2;
+/** Finished trials whose training time the automatic size averages (the latest ones). */
+const MEASURED_TRIALS = 20;
+
+export interface BatchSizeInput {
+  /** `trialsPerActivity` of the search input, when set. */
+  requested?: number;
+  /** The search window (parallelism). */
+  window: number;
+  /** Training times (ms) of finished trials, oldest first. */
+  trainMs: readonly number[];
+}
+
+/**
+ * The requested size, or from the mean training time of the latest finished trials, so that a batch trains
+ * for about TARGET_BATCH_MS. At most half the window, so that at least two batches are pending at once
+ * (one per training slot of a 2-thread worker; raise `--parallelism` for more slots, as for trials), and
+ * never above the window.
+ */
+export function trialBatchSize({ requested, window, trainMs }: BatchSizeInput): number {
+  const w = Math.max(1, Math.floor(window));
+  if (requested !== undefined) return Math.min(w, Math.max(1, Math.floor(requested)));
+  const most = Math.max(1, Math.floor(w / 2));
+  const recent = trainMs.slice(-MEASURED_TRIALS);
+  if (recent.length === 0) return Math.min(most, FIRST_BATCH_SIZE);
+  const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+  return Math.min(most, Math.max(1, Math.floor(TARGET_BATCH_MS / Math.max(1, mean))));
+}
