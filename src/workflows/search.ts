@@ -28,7 +28,7 @@ import {
   type SearchCarry,
   type SearchWorkflowInput,
 } from './search-common';
-import { trialBatchSize } from './trial-batch-size';
+import { PROBE_TRIALS, PROBE_WAIT, trialBatchSize } from './trial-batch-size';
 
 export { searchProgressQuery, type SearchCarry, type SearchWorkflowInput };
 import type {
@@ -125,7 +125,9 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
     });
   };
 
+  let finishedInRun = 0;
   const finish = (index: number, row: TrialTableRow): void => {
+    finishedInRun++;
     tableRows.push(row);
     if (tableRows.length >= TABLE_BATCH) flushTable();
     finishedAbove.add(index);
@@ -240,6 +242,10 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
     while (next < runEnd) {
       const first = next;
       if (first > carried.nextIndex && workflowInfo().continueAsNewSuggested) break;
+      if (input.trialsPerActivity === undefined && first - carried.nextIndex === PROBE_TRIALS) {
+        // Measure before batching (see trial-batch-size.ts).
+        await condition(() => finishedInRun > 0, PROBE_WAIT);
+      }
       const size = Math.min(
         runEnd - first,
         trialBatchSize({ requested: input.trialsPerActivity, window, trainMs }),

@@ -7,8 +7,13 @@
 
 /** Batches aim at about this much training each. */
 export const TARGET_BATCH_MS = 3_000;
-/** Trials per batch before any trial of the search has finished (nothing measured yet). */
-export const FIRST_BATCH_SIZE = 2;
+/**
+ * Before any trial has finished, the automatic size starts this many trials one per activity, then waits up
+ * to PROBE_WAIT for the first to finish: short trials are then batched from the next trial on; long ones
+ * (none finished in time) go on one per activity until one has, so unmeasured trials never share a slot.
+ */
+export const PROBE_TRIALS = 4;
+export const PROBE_WAIT = '5 seconds';
 /** Finished trials whose training time the automatic size averages (the latest ones). */
 const MEASURED_TRIALS = 20;
 
@@ -32,7 +37,7 @@ export function trialBatchSize({ requested, window, trainMs }: BatchSizeInput): 
   if (requested !== undefined) return Math.min(w, Math.max(1, Math.floor(requested)));
   const most = Math.max(1, Math.floor(w / 2));
   const recent = trainMs.slice(-MEASURED_TRIALS);
-  if (recent.length === 0) return Math.min(most, FIRST_BATCH_SIZE);
+  if (recent.length === 0) return 1;
   const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
   return Math.min(most, Math.max(1, Math.floor(TARGET_BATCH_MS / Math.max(1, mean))));
 }
