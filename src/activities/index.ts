@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { TrialPool } from '../engines/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -83,6 +84,8 @@ export function createActivities(deps: ActivityDeps): Activities {
       runTrialBatchWith(
         (trial, attempt) => observeTrial(deps.metrics, () => runTrialAs(all, trial, attempt)),
         input,
+        // The trial worker has one activity slot per training thread (src/runtime/workers.ts).
+        { id: `${process.pid}@${os.hostname()}`, slots: deps.pool.threads },
       ),
     ),
     appendTrialTable: failFastOnBadStore((input: AppendTrialTableInput) => appendTrialTableWith(all, input)),

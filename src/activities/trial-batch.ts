@@ -27,6 +27,7 @@ export type TrialRunner = (input: RunTrialInput, trial: TrialAttemptContext) => 
 export async function runTrialBatchWith(
   runOne: TrialRunner,
   input: RunTrialBatchInput,
+  worker?: RunTrialBatchResult['worker'],
 ): Promise<RunTrialBatchResult> {
   const ctx = Context.current();
   const resumed = progressFrom(ctx.info.heartbeatDetails, input);
@@ -67,7 +68,7 @@ export async function runTrialBatchWith(
     ctx.heartbeat({ done } satisfies TrialBatchProgress);
   }
   const byId = new Map(done.map((o) => [o.trialId, o]));
-  return { outcomes: input.trials.map((t) => byId.get(t.trialId)!) };
+  return { outcomes: input.trials.map((t) => byId.get(t.trialId)!), ...(worker ? { worker } : {}) };
 }
 
 /** A failure no retry of this trial can change; a worker's shutdown is not one (the trial runs again). */

@@ -59,6 +59,8 @@ export interface TrialBatchProgress {
 export interface RunTrialBatchResult {
   /** One per trial of the input, in its order. */
   outcomes: TrialBatchOutcome[];
+  /** The worker process that ran the batch and its trial slots: the search sizes batches to keep all busy. */
+  worker?: { id: string; slots: number };
 }
 
 export interface TrialResult {

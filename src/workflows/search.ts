@@ -187,6 +187,14 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
   let next = carried.nextIndex;
   if (batches) {
     const accounted = new Set<number>();
+    // Worker processes that ran a batch, their trial slots and the first index of their latest batch.
+    const workers = new Map<string, { slots: number; lastIndex: number }>();
+    // Slots of the workers seen within the last few windows (a worker that left stops counting).
+    const slotsSeen = (at: number): number => {
+      let sum = 0;
+      for (const w of workers.values()) if (w.lastIndex >= at - 4 * window) sum += w.slots;
+      return sum;
+    };
     // Each trial's outcome is accounted once, whether it came in the batch's result or, when the batch
     // failed, in its failure's details (the outcomes it had heartbeated).
     const account = (trial: PlannedTrial, outcome: TrialBatchOutcome): void => {
@@ -206,7 +214,11 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
           trials: batch.map((t) => t.trial),
         })
         .then(
-          ({ outcomes }) => {
+          ({ outcomes, worker }) => {
+            if (worker) {
+              const lastIndex = Math.max(batch[0].index, workers.get(worker.id)?.lastIndex ?? 0);
+              workers.set(worker.id, { slots: worker.slots, lastIndex });
+            }
             const byId = new Map(outcomes.map((o) => [o.trialId, o]));
             for (const trial of batch) {
               const outcome = byId.get(trial.trial.trialId);
@@ -248,7 +260,7 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       }
       const size = Math.min(
         runEnd - first,
-        trialBatchSize({ requested: input.trialsPerActivity, window, trainMs }),
+        trialBatchSize({ requested: input.trialsPerActivity, window, trainMs, slots: slotsSeen(first) }),
       );
       // Reproducible: every trial of the batch sees trials 0 … i − window, as it would alone.
       if (strategy.reproducible) await condition(() => frontier > first + size - 1 - window);

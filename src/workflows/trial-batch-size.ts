@@ -24,18 +24,19 @@ export interface BatchSizeInput {
   window: number;
   /** Training times (ms) of finished trials, oldest first. */
   trainMs: readonly number[];
+  /** Trial slots of the worker processes seen running batches lately (0: none reported yet). */
+  slots?: number;
 }
 
 /**
  * The requested size, or from the mean training time of the latest finished trials, so that a batch trains
- * for about TARGET_BATCH_MS. At most half the window, so that at least two batches are pending at once
- * (one per training slot of a 2-thread worker; raise `--parallelism` for more slots, as for trials), and
- * never above the window.
+ * for about TARGET_BATCH_MS. At most the window over the slots the workers reported (and at most half the
+ * window), so that there are at least as many batches pending as slots to run them; never above the window.
  */
-export function trialBatchSize({ requested, window, trainMs }: BatchSizeInput): number {
+export function trialBatchSize({ requested, window, trainMs, slots = 0 }: BatchSizeInput): number {
   const w = Math.max(1, Math.floor(window));
   if (requested !== undefined) return Math.min(w, Math.max(1, Math.floor(requested)));
-  const most = Math.max(1, Math.floor(w / 2));
+  const most = Math.max(1, Math.floor(w / Math.max(2, slots)));
   const recent = trainMs.slice(-MEASURED_TRIALS);
   if (recent.length === 0) return 1;
   const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
