@@ -6,13 +6,13 @@
  */
 
 /** Batches aim at about this much training each. */
-export const TARGET_BATCH_MS = 3_000;
+export const TARGET_BATCH_MS = 5_000;
 /**
  * Before any trial has finished, the automatic size starts this many trials one per activity, then waits up
  * to PROBE_WAIT for the first to finish: short trials are then batched from the next trial on; long ones
  * (none finished in time) go on one per activity until one has, so unmeasured trials never share a slot.
  */
-export const PROBE_TRIALS = 4;
+export const PROBE_TRIALS = 2;
 export const PROBE_WAIT = '5 seconds';
 /** Finished trials whose training time the automatic size averages (the latest ones). */
 const MEASURED_TRIALS = 20;
