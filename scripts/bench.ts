@@ -34,6 +34,7 @@ import { FIXED_PARAMS, timeNativeAndWasm, timeNativeWithoutEvaluation, timePytho
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 const USAGE = `usage: node dist/scripts/bench.js [--json] [--out file.json] [--trials 100] [--repeat 5] [--wasm-repeat n]
        [--search-repeat 5] [--seed 42] [--parallelism 16] [--early-stopping 30] [--threads <cores>]
+       [--trials-per-activity <n>]  (default: the search's automatic batch size)
        [--only prep,trial,loop,temporal,temporal2[,wasm-search]]
        node dist/scripts/bench.js --table bench.json   (prints the table of a saved result)
 Data: $DATA_DIR, else ../shared/data/metro-traffic/by-year, else data/sample. Results: see docs/performance.md.
@@ -60,6 +61,7 @@ const { values } = parseArgs({
     'search-repeat': { type: 'string', default: '5' },
     seed: { type: 'string', default: '42' },
     parallelism: { type: 'string', default: '16' },
+    'trials-per-activity': { type: 'string' },
     'early-stopping': { type: 'string', default: '30' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     only: { type: 'string', default: DEFAULT_SECTIONS.join(',') },
@@ -178,6 +180,9 @@ async function main(): Promise<void> {
     trials,
     seed: integer('seed', values.seed, 0),
     parallelism: integer('parallelism', values.parallelism, 1),
+    ...(values['trials-per-activity'] === undefined
+      ? {}
+      : { trialsPerActivity: integer('trials-per-activity', values['trials-per-activity'], 1) }),
     earlyStoppingRounds: integer('early-stopping', values['early-stopping'], 0),
     top: 2,
     engine: 'native',
@@ -330,6 +335,7 @@ async function main(): Promise<void> {
     engine: settings.engine,
     early_stopping_rounds: settings.earlyStoppingRounds,
     parallelism: settings.parallelism,
+    trials_per_activity: settings.trialsPerActivity ?? 'auto',
     top_registered: settings.top,
     training_threads_total: threads,
     nthread_per_trial: 1,

@@ -24,6 +24,8 @@ import { createRng } from '../../src/search/search-space';
 import { searchWorkflow } from '../../src/workflows/search';
 import type { AppendTrialTableInput, RunTrialInput, SearchResult } from '../../src/contracts';
 import { curveTrial } from '../../test/support/curve-trial';
+import { trialActivitiesOf } from '../../test/support/trial-batch-of';
+import { scheduledTrialIds } from './history-trials';
 import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup';
 import { startDevServer } from './server';
 import { progress, round } from './stats';
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     connection,
     taskQueue: trialTaskQueue,
     maxConcurrentActivityTaskExecutions: parallelism,
-    activities: { runTrial },
+    activities: trialActivitiesOf(runTrial),
   });
 
   const workflowId = `scale-search-${suffix}`;
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
       const size = Number(e.workflowTaskStartedEventAttributes?.historySizeBytes ?? 0);
       serverHistoryBytes = Math.max(serverHistoryBytes, size);
       largestPayloadBytes = Math.max(largestPayloadBytes, payloadBytes(e));
-      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTrial') trialsStarted++;
+      trialsStarted += scheduledTrialIds(e)?.length ?? 0;
       const continued = e.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
       if (continued) next = continued;
     }

@@ -20,6 +20,7 @@ import { readTrialTable as readStoredTrialTable } from '../../src/activities/tri
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { SearchStrategy, TrainingInput, TrainingResult, TrialTableRow } from '../../src/contracts';
 import { onCleanup, trackChild } from './cleanup';
+import { scheduledTrialIds } from './history-trials';
 import { FILE_PREFIX, preparePipelineData, type DataSource } from './data';
 import type { BenchServer } from './server';
 import {
@@ -40,6 +41,8 @@ export interface SearchSettings {
   seed: number;
   /** Sliding window of pending trial activities (the CLI default is 16). */
   parallelism: number;
+  /** Trials per activity (absent: the search's automatic size). */
+  trialsPerActivity?: number;
   earlyStoppingRounds: number;
   top: number;
   engine: EngineName;
@@ -381,14 +384,16 @@ function childSpan(history: History): number | undefined {
 function trialsByIdentity(history: History): Map<string, number> {
   const counts = new Map<string, number>();
   // Only trials: the search also runs appendTrialTable activities (on the main queue).
-  const trials = new Set<number>();
+  // Trials per scheduled trial activity (several in a runTrialBatch).
+  const trials = new Map<number, number>();
   for (const e of history.events ?? []) {
-    if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTrial')
-      trials.add(Number(e.eventId));
+    const ids = scheduledTrialIds(e);
+    if (ids) trials.set(Number(e.eventId), ids.length);
     if (e.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) continue;
-    if (!trials.has(Number(e.activityTaskStartedEventAttributes?.scheduledEventId))) continue;
+    const n = trials.get(Number(e.activityTaskStartedEventAttributes?.scheduledEventId));
+    if (n === undefined) continue;
     const identity = e.activityTaskStartedEventAttributes?.identity ?? '';
-    counts.set(identity, (counts.get(identity) ?? 0) + 1);
+    counts.set(identity, (counts.get(identity) ?? 0) + n);
   }
   return counts;
 }
@@ -442,6 +447,7 @@ export async function temporalSearch(
       trials: settings.trials,
       top: settings.top,
       parallelism: settings.parallelism,
+      ...(settings.trialsPerActivity === undefined ? {} : { trialsPerActivity: settings.trialsPerActivity }),
       seed: settings.seed,
       engine: settings.engine,
       earlyStoppingRounds: settings.earlyStoppingRounds,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { TrialPool } from '../engines/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -20,6 +21,7 @@ import type {
   RecheckChallengerInput,
   RefreshRecordInput,
   RegisterModelsInput,
+  RunTrialBatchInput,
   RunTrialInput,
   ScoreYearInput,
 } from '../contracts';
@@ -47,7 +49,8 @@ import { judgeRefreshRecordWith } from './refresh-record';
 import { scoreYearWith } from './score-year';
 import { findTrainingWith } from './find-training';
 import { describeTrainingDataWith } from './training-data';
-import { runTrialWith } from './trial';
+import { runTrialAs, runTrialWith } from './trial';
+import { runTrialBatchWith } from './trial-batch';
 import { appendTrialTableWith } from './trial-table';
 import { buildRunReportWith } from './run-report';
 import { mirrorToMlflowWith } from './mlflow-mirror';
@@ -76,6 +79,14 @@ export function createActivities(deps: ActivityDeps): Activities {
     prepareDataset: failFastOnBadStore((input: PrepareDatasetInput) => prepareDatasetWith(all, input)),
     runTrial: failFastOnBadStore((input: RunTrialInput) =>
       observeTrial(deps.metrics, () => runTrialWith(all, input)),
+    ),
+    runTrialBatch: failFastOnBadStore((input: RunTrialBatchInput) =>
+      runTrialBatchWith(
+        (trial, attempt) => observeTrial(deps.metrics, () => runTrialAs(all, trial, attempt)),
+        input,
+        // The trial worker has one activity slot per training thread (src/runtime/workers.ts).
+        { id: `${process.pid}@${os.hostname()}`, slots: deps.pool.threads },
+      ),
     ),
     appendTrialTable: failFastOnBadStore((input: AppendTrialTableInput) => appendTrialTableWith(all, input)),
     registerModels: failFastOnBadStore((input: RegisterModelsInput) => registerModelsWith(light, input)),

@@ -34,12 +34,33 @@ const TRIAL_FAILURE_ATTEMPTS = 3;
 
 export { WORKER_SHUTDOWN_FAILURE };
 
+/** What runs one trial needs from the activity around it: the trial's attempt number and a heartbeat. */
+export interface TrialAttemptContext {
+  /** 1 for the trial's first attempt. */
+  attempt: number;
+  heartbeat(details: Record<string, unknown>): void;
+}
+
 /** One hyperparameter trial: train on the prepared set in a training thread, score on validation, store the model. */
 export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promise<TrialResult> {
+  const ctx = Context.current();
+  return runTrialAs(deps, input, { attempt: ctx.info.attempt, heartbeat: (d) => ctx.heartbeat(d) });
+}
+
+/**
+ * One trial as attempt `trial.attempt`: a failure that is neither bad input nor an infrastructure fault
+ * becomes final (`TrialFailed`) from attempt TRIAL_FAILURE_ATTEMPTS on. Used by runTrial (one trial per
+ * activity) and by runTrialBatch (src/activities/trial-batch.ts), which counts each trial's attempts itself.
+ */
+export async function runTrialAs(
+  deps: TrialDeps,
+  input: RunTrialInput,
+  trial: TrialAttemptContext,
+): Promise<TrialResult> {
   try {
-    return await runTrialAttempt(deps, input);
+    return await runTrialAttempt(deps, input, trial);
   } catch (err) {
-    const { attempt } = Context.current().info;
+    const { attempt } = trial;
     if (
       err instanceof ApplicationFailure ||
       err instanceof CancelledFailure ||
@@ -52,7 +73,11 @@ export async function runTrialWith(deps: TrialDeps, input: RunTrialInput): Promi
   }
 }
 
-async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<TrialResult> {
+async function runTrialAttempt(
+  deps: TrialDeps,
+  input: RunTrialInput,
+  trial: TrialAttemptContext,
+): Promise<TrialResult> {
   const ctx = Context.current();
   let params;
   try {
@@ -67,7 +92,7 @@ async function runTrialAttempt(deps: TrialDeps, input: RunTrialInput): Promise<T
     throw nonRetryable('InvalidInput', (err as Error).message);
   }
   let latest: Record<string, unknown> = { trialId: input.trialId, step: 'loading', engine };
-  const ticker = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
+  const ticker = setInterval(() => trial.heartbeat(latest), HEARTBEAT_EVERY_MS);
   try {
     const dataset = await deps.datasets
       .get(input.datasetHash, input.datasetRef)

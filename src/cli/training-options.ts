@@ -41,6 +41,7 @@ export interface TrainingFlags {
   trials: number;
   top: number;
   parallelism: number;
+  trialsPerActivity?: number;
   seed: number;
   engine?: EngineChoice;
   earlyStopping: number;
@@ -158,6 +159,11 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option('--top <n>', 'best models to register (seed: N_BEST_MODELS)', positiveInt, 2)
     .option('--parallelism <n>', 'trials pending at once (sliding window)', positiveInt, 16)
+    .option(
+      '--trials-per-activity <n>',
+      'trials one activity runs one after another (default: from the measured trial time; 1: one each)',
+      positiveInt,
+    )
     .option('--seed <n>', 'seed of the parameter sampler', nonNegativeInt, 42)
     .addOption(
       new Option(
@@ -295,6 +301,7 @@ export function trainingInputFrom(
     trials: flags.trials,
     top: flags.top,
     parallelism: flags.parallelism,
+    ...(flags.trialsPerActivity === undefined ? {} : { trialsPerActivity: flags.trialsPerActivity }),
     seed: flags.seed,
     engine: flags.engine ?? defaults.engine,
     earlyStoppingRounds: flags.earlyStopping,

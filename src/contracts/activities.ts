@@ -33,6 +33,8 @@ import type {
   FinalizeModelInput,
   RefitMemberInput,
   RefitMemberResult,
+  RunTrialBatchInput,
+  RunTrialBatchResult,
   RunTrialInput,
   TrialResult,
 } from './search';
@@ -45,6 +47,7 @@ import type { RegisterModelsInput, RegisterModelsResult } from './training';
 export interface Activities {
   prepareDataset(input: PrepareDatasetInput): Promise<PreparedDatasetSummary>;
   runTrial(input: RunTrialInput): Promise<TrialResult>;
+  runTrialBatch(input: RunTrialBatchInput): Promise<RunTrialBatchResult>;
   appendTrialTable(input: AppendTrialTableInput): Promise<AppendTrialTableResult>;
   refitMember(input: RefitMemberInput): Promise<RefitMemberResult>;
   finalizeModel(input: FinalizeModelInput): Promise<TrialResult & { modelRef: string }>;

@@ -24,6 +24,45 @@ export interface RunTrialInput {
   storeModelIfRmseAtMost?: number;
 }
 
+/**
+ * Several trials in one activity (patch 'trial-batches'): what they share is sent once, then each trial's own
+ * id, parameters, cut-offs and model bound. The activity runs them one after another in one training thread.
+ */
+export interface RunTrialBatchInput {
+  datasetRef: string;
+  datasetHash: string;
+  engine: EngineChoice;
+  earlyStoppingRounds: number;
+  recencyHalfLife?: number;
+  trials: BatchTrial[];
+}
+
+export type BatchTrial = Pick<RunTrialInput, 'trialId' | 'params' | 'pruning' | 'storeModelIfRmseAtMost'>;
+
+/** How one trial of a batch ended: a result (succeeded or pruned) or its final failure. */
+export type TrialBatchOutcome =
+  { trialId: string; result: TrialResult } | { trialId: string; error: string; errorType: string };
+
+/**
+ * The batch's heartbeat details, and the details of every failure it throws: the trials finished so far. A
+ * retry starts after them (none runs twice once its outcome reached the server); the search accounts them
+ * even when the batch as a whole fails.
+ */
+export interface TrialBatchProgress {
+  done: TrialBatchOutcome[];
+  /** The first unfinished trial and how many attempts of it failed with a retryable error. */
+  retrying?: { trialId: string; failedAttempts: number };
+  /** Progress of the running trial (step, round), as a single trial heartbeats it. */
+  current?: Record<string, unknown>;
+}
+
+export interface RunTrialBatchResult {
+  /** One per trial of the input, in its order. */
+  outcomes: TrialBatchOutcome[];
+  /** The worker process that ran the batch and its trial slots: the search sizes batches to keep all busy. */
+  worker?: { id: string; slots: number };
+}
+
 export interface TrialResult {
   trialId: string;
   params: XGBoostParams;
@@ -95,6 +134,12 @@ export interface SearchInput {
   /** The search fails when more than this share of its trials failed; default 0.1. */
   maxFailedShare?: number;
   strategy?: SearchStrategy;
+  /**
+   * Trials per activity (patch 'trial-batches'): several short trials share one activity task, which saves
+   * the per-activity cost of the Temporal server and worker. Default: chosen from the measured trial time
+   * (see src/workflows/trial-batch-size.ts); 1 gives one activity per trial.
+   */
+  trialsPerActivity?: number;
 }
 
 export interface TrialFailure {

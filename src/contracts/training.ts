@@ -37,7 +37,14 @@ export interface RegisterModelsResult {
 /** The search settings a training passes on to its search (see SearchInput). */
 type SearchSettings = Pick<
   SearchInput,
-  'trials' | 'top' | 'parallelism' | 'seed' | 'engine' | 'earlyStoppingRounds' | 'params'
+  | 'trials'
+  | 'top'
+  | 'parallelism'
+  | 'seed'
+  | 'engine'
+  | 'earlyStoppingRounds'
+  | 'params'
+  | 'trialsPerActivity'
 >;
 
 export interface TrainingInput extends SearchSettings {

@@ -80,7 +80,12 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
 
   const workers: Worker[] = [];
   if (serveMain) {
-    const { runTrial: _trialsRunOnTheirOwnQueue, refitMember: _refitsToo, ...light } = activities;
+    const {
+      runTrial: _trialsRunOnTheirOwnQueue,
+      runTrialBatch: _batchesToo,
+      refitMember: _refitsToo,
+      ...light
+    } = activities;
     workers.push(
       await Worker.create({
         connection,
@@ -101,7 +106,11 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
         namespace: config.namespace,
         taskQueue: config.trialTaskQueue,
         // Refits of ensemble members are trial-sized: the same slots, threads and heartbeats.
-        activities: { runTrial: activities.runTrial, refitMember: activities.refitMember },
+        activities: {
+          runTrial: activities.runTrial,
+          runTrialBatch: activities.runTrialBatch,
+          refitMember: activities.refitMember,
+        },
         maxConcurrentActivityTaskExecutions: trainingThreads,
         // SIGINT/SIGTERM: in-flight trials get this long to finish before they are cancelled.
         shutdownGraceTime,

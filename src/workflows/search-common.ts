@@ -58,6 +58,20 @@ export function trialActivities(input: SearchWorkflowInput, infraFaults: boolean
   });
 }
 
+/**
+ * The batch activity (patch 'trial-batches'): the trial's options, with room for `size` trials before the
+ * start-to-close backstop. A batch heartbeats after every trial, and every trial while it trains.
+ */
+export function trialBatchActivities(input: SearchWorkflowInput, size: number) {
+  return proxyActivities<Activities>({
+    taskQueue: input.trialTaskQueue,
+    startToCloseTimeout: `${30 * Math.max(1, size)} minutes`,
+    heartbeatTimeout: '20 seconds',
+    // Histories with batches all have patch 'infra-faults-are-not-trial-failures' too.
+    retry: trialRetryPolicy(input.infraRetryWindowMs ?? DEFAULT_INFRA_RETRY_WINDOW_MS),
+  });
+}
+
 export function trialIdOf(index: number): string {
   return `trial-${String(index).padStart(3, '0')}`;
 }

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  TimeoutFailure,
   condition,
   continueAsNew,
   patched,
@@ -22,13 +23,24 @@ import {
   insertSorted,
   searchProgressQuery,
   trialActivities,
+  trialBatchActivities,
   trialIdOf,
   type SearchCarry,
   type SearchWorkflowInput,
 } from './search-common';
+import { PROBE_TRIALS, PROBE_WAIT, trialBatchSize } from './trial-batch-size';
 
 export { searchProgressQuery, type SearchCarry, type SearchWorkflowInput };
-import type { SearchResult, TrialResult, TrialTableRow } from '../contracts';
+import type {
+  BatchTrial,
+  RunTrialInput,
+  SearchResult,
+  TrialBatchOutcome,
+  TrialBatchProgress,
+  TrialResult,
+  TrialTableRow,
+  XGBoostParams,
+} from '../contracts';
 
 /** About 6 history events per trial: 1,000 trials stay well under the 10,240-event warning. */
 const TRIALS_PER_RUN = 1_000;
@@ -58,6 +70,8 @@ export async function searchWorkflow(input: SearchWorkflowInput): Promise<Search
 async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> {
   const infraFaults = patched('infra-faults-are-not-trial-failures');
   const { runTrial } = trialActivities(input, infraFaults);
+  // Several trials per activity when trials are short (issue 21): fewer round trips through the server.
+  const batches = patched('trial-batches');
   // One rung placement for the whole search: the rung scores carried across continue-as-new were taken at it.
   const asha = input.carried
     ? (input.carried.asha ?? LEGACY_ASHA)
@@ -111,7 +125,9 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
     });
   };
 
+  let finishedInRun = 0;
   const finish = (index: number, row: TrialTableRow): void => {
+    finishedInRun++;
     tableRows.push(row);
     if (tableRows.length >= TABLE_BATCH) flushTable();
     finishedAbove.add(index);
@@ -119,13 +135,33 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
     running--;
   };
 
-  let next = carried.nextIndex;
-  for (; next < runEnd; next++) {
-    const index = next;
-    if (index > carried.nextIndex && workflowInfo().continueAsNewSuggested) break;
-    if (strategy.reproducible) await condition(() => frontier > index - window);
-    await condition(() => running < window);
+  // What a finished trial changes, whichever way it ran: counts, leaderboard, observations, table.
+  const succeeded = (index: number, result: TrialResult): void => {
+    if (result.pruned) counts.pruned++;
+    else counts.succeeded++;
+    // A pruned trial's RMSE is a truncated model's: it is in the table, never a candidate to register
+    // or an ensemble member.
+    if (!result.pruned || !patched('pruned-trials-not-candidates'))
+      insertSorted(leaderboard, result, Math.max(LEADERBOARD_SIZE, top));
+    insertByIndex(observations, {
+      index,
+      params: result.params,
+      loss: result.metrics.rmse,
+      ...(result.pruned ? { pruned: true } : {}),
+      ...(result.rungScores ? { rungScores: result.rungScores } : {}),
+    });
+    if (batches) trainMs.push(result.trainMs);
+    finish(index, tableRow(index, result));
+  };
+  const failed = (index: number, params: XGBoostParams, error: string): void => {
+    counts.failed++;
+    const trialId = trialIdOf(index);
+    if (failures.length < FAILURES_KEPT) failures.push({ trialId, params, error });
+    finish(index, { index, trialId, status: 'failed', params, error });
+  };
+  const trainMs: number[] = [];
 
+  const trialInputOf = (index: number): RunTrialInput => {
     const plan = planTrial({
       sampler,
       index,
@@ -135,51 +171,140 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       ashaSettings: asha,
       params: input.params,
     });
-    const { params } = plan;
-    const trialId = trialIdOf(index);
-    running++;
-    const trialInput = {
+    return {
       datasetRef: input.datasetRef,
       datasetHash: input.datasetHash,
-      trialId,
-      params,
+      trialId: trialIdOf(index),
+      params: plan.params,
       engine: input.engine,
       earlyStoppingRounds: input.earlyStoppingRounds,
       ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
       pruning: plan.pruning,
       storeModelIfRmseAtMost: plan.storeModelIfRmseAtMost,
     };
-    // A trial whose last attempt was cut short by its worker's shutdown did not fail: it runs again, same
-    // id and parameters. (Histories recorded before the patch filed it as failed, and replay so.)
-    const runToEnd = (): Promise<TrialResult> =>
-      runTrial(trialInput).catch((err: unknown) => {
-        if (isWorkerShutdown(err) && patched('worker-shutdown-reruns-trial')) return runToEnd();
-        throw err;
-      });
-    void runToEnd().then(
-      (result) => {
-        if (result.pruned) counts.pruned++;
-        else counts.succeeded++;
-        // A pruned trial's RMSE is a truncated model's: it is in the table, never a candidate to register
-        // or an ensemble member.
-        if (!result.pruned || !patched('pruned-trials-not-candidates'))
-          insertSorted(leaderboard, result, Math.max(LEADERBOARD_SIZE, top));
-        insertByIndex(observations, {
+  };
+
+  let next = carried.nextIndex;
+  if (batches) {
+    const accounted = new Set<number>();
+    // Worker processes that ran a batch, their trial slots and the first index of their latest batch.
+    const workers = new Map<string, { slots: number; lastIndex: number }>();
+    // Slots of the workers seen within the last few windows (a worker that left stops counting).
+    const slotsSeen = (at: number): number => {
+      let sum = 0;
+      for (const w of workers.values()) if (w.lastIndex >= at - 4 * window) sum += w.slots;
+      return sum;
+    };
+    // Each trial's outcome is accounted once, whether it came in the batch's result or, when the batch
+    // failed, in its failure's details (the outcomes it had heartbeated).
+    const account = (trial: PlannedTrial, outcome: TrialBatchOutcome): void => {
+      if (accounted.has(trial.index)) return;
+      accounted.add(trial.index);
+      if ('result' in outcome) succeeded(trial.index, outcome.result);
+      else failed(trial.index, trial.params, outcome.error);
+    };
+    const runBatch = (batch: PlannedTrial[]): void => {
+      void trialBatchActivities(input, batch.length)
+        .runTrialBatch({
+          datasetRef: input.datasetRef,
+          datasetHash: input.datasetHash,
+          engine: input.engine,
+          earlyStoppingRounds: input.earlyStoppingRounds,
+          ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
+          trials: batch.map((t) => t.trial),
+        })
+        .then(
+          ({ outcomes, worker }) => {
+            if (worker) {
+              const lastIndex = Math.max(batch[0].index, workers.get(worker.id)?.lastIndex ?? 0);
+              workers.set(worker.id, { slots: worker.slots, lastIndex });
+            }
+            const byId = new Map(outcomes.map((o) => [o.trialId, o]));
+            for (const trial of batch) {
+              const outcome = byId.get(trial.trial.trialId);
+              if (outcome) account(trial, outcome);
+              else
+                failed(trial.index, trial.params, `${trial.trial.trialId}: missing from its batch's result`);
+            }
+          },
+          (err: unknown) => {
+            const progress = batchProgressOf(err);
+            const byId = new Map((progress?.done ?? []).map((o) => [o.trialId, o]));
+            const rest: PlannedTrial[] = [];
+            for (const trial of batch) {
+              const outcome = byId.get(trial.trial.trialId);
+              if (outcome) account(trial, outcome);
+              else rest.push(trial);
+            }
+            // Cut short by its worker's shutdown: the unfinished trials run again, same ids and parameters.
+            if (isWorkerShutdown(err)) {
+              if (rest.length > 0) runBatch(rest);
+              return;
+            }
+            const error = describeFailure(err);
+            const failedId = progress?.retrying?.trialId;
+            for (const trial of rest) {
+              const id = trial.trial.trialId;
+              const own = failedId === undefined || failedId === id || error.startsWith(`${id}: `);
+              failed(trial.index, trial.params, own ? error : `${id}: not run, its batch failed: ${error}`);
+            }
+          },
+        );
+    };
+    while (next < runEnd) {
+      const first = next;
+      if (first > carried.nextIndex && workflowInfo().continueAsNewSuggested) break;
+      if (input.trialsPerActivity === undefined && first - carried.nextIndex === PROBE_TRIALS) {
+        // Measure before batching (see trial-batch-size.ts).
+        await condition(() => finishedInRun > 0, PROBE_WAIT);
+      }
+      const size = Math.min(
+        runEnd - first,
+        trialBatchSize({ requested: input.trialsPerActivity, window, trainMs, slots: slotsSeen(first) }),
+      );
+      // Reproducible: every trial of the batch sees trials 0 … i − window, as it would alone.
+      if (strategy.reproducible) await condition(() => frontier > first + size - 1 - window);
+      await condition(() => running + size <= window);
+      const batch: PlannedTrial[] = [];
+      for (let index = first; index < first + size; index++) {
+        const trial = trialInputOf(index);
+        batch.push({
           index,
-          params: result.params,
-          loss: result.metrics.rmse,
-          ...(result.pruned ? { pruned: true } : {}),
-          ...(result.rungScores ? { rungScores: result.rungScores } : {}),
+          params: trial.params,
+          trial: {
+            trialId: trial.trialId,
+            params: trial.params,
+            pruning: trial.pruning,
+            storeModelIfRmseAtMost: trial.storeModelIfRmseAtMost,
+          },
         });
-        finish(index, tableRow(index, result));
-      },
-      (err: unknown) => {
-        counts.failed++;
-        const error = describeFailure(err);
-        if (failures.length < FAILURES_KEPT) failures.push({ trialId, params, error });
-        finish(index, { index, trialId, status: 'failed', params, error });
-      },
-    );
+      }
+      running += size;
+      next += size;
+      runBatch(batch);
+    }
+  } else {
+    for (; next < runEnd; next++) {
+      const index = next;
+      if (index > carried.nextIndex && workflowInfo().continueAsNewSuggested) break;
+      if (strategy.reproducible) await condition(() => frontier > index - window);
+      await condition(() => running < window);
+
+      const trialInput = trialInputOf(index);
+      const { params } = trialInput;
+      running++;
+      // A trial whose last attempt was cut short by its worker's shutdown did not fail: it runs again, same
+      // id and parameters. (Histories recorded before the patch filed it as failed, and replay so.)
+      const runToEnd = (): Promise<TrialResult> =>
+        runTrial(trialInput).catch((err: unknown) => {
+          if (isWorkerShutdown(err) && patched('worker-shutdown-reruns-trial')) return runToEnd();
+          throw err;
+        });
+      void runToEnd().then(
+        (result) => succeeded(index, result),
+        (err: unknown) => failed(index, params, describeFailure(err)),
+      );
+    }
   }
   await condition(() => running === 0);
   flushTable();
@@ -253,4 +378,23 @@ function isWorkerShutdown(err: unknown): boolean {
     err.cause instanceof ApplicationFailure &&
     err.cause.type === WORKER_SHUTDOWN_FAILURE
   );
+}
+
+interface PlannedTrial {
+  index: number;
+  params: XGBoostParams;
+  trial: BatchTrial;
+}
+
+/** The outcomes a failed batch had heartbeated: in its failure's details, or its last heartbeat's on a timeout. */
+function batchProgressOf(err: unknown): TrialBatchProgress | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const details =
+    err.cause instanceof ApplicationFailure
+      ? err.cause.details?.[0]
+      : err.cause instanceof TimeoutFailure
+        ? err.cause.lastHeartbeatDetails
+        : undefined;
+  const progress = details as TrialBatchProgress | undefined;
+  return progress && Array.isArray(progress.done) ? progress : undefined;
 }

@@ -116,6 +116,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
         // An ensemble averages the best k trials: the search must keep (store the models of) that many.
         top: Math.max(input.top, input.ensemble ?? 1),
         parallelism: input.parallelism,
+        ...(input.trialsPerActivity === undefined ? {} : { trialsPerActivity: input.trialsPerActivity }),
         seed: input.seed,
         engine: input.engine,
         earlyStoppingRounds: input.earlyStoppingRounds,

@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { Client } from '@temporalio/client';
+import { Client, defaultPayloadConverter } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { expect } from 'chai';
 import { startTraining } from '../../src/cli/training-run';
 import type { AppConfig } from '../../src/config';
 import { createWorkers, type RunningWorkers } from '../../src/runtime/workers';
 import { openBlobStore } from '../../src/storage/from-uri';
-import type { TrainingResult, TrialTableRow } from '../../src/contracts';
+import type { RunTrialBatchInput, TrainingResult, TrialTableRow } from '../../src/contracts';
 import { testConfig, trainingInput, uploadSample, useDevServerAndS3 } from '../support/pipeline-harness';
 import { startWorkerProcess, stopped } from '../support/worker-process';
 
@@ -92,13 +92,18 @@ describe('one search over several worker processes (real dev server, moto S3, sa
       const table = await readTable(config, result.search!.trialTableRef!);
       const history = await client.workflow.getHandle(`workers-${label}-search`).fetchHistory();
       const events = history.events ?? [];
-      const trialEventIds = new Set<number>();
+      // Trial activities (runTrialBatch since patch 'trial-batches': several trials each) by scheduled event.
+      const trialsOf = new Map<number, string[]>();
       const scheduled: string[] = [];
       for (const e of events) {
         const a = e.activityTaskScheduledEventAttributes;
-        if (a?.activityType?.name === 'runTrial') {
-          trialEventIds.add(Number(e.eventId));
-          scheduled.push(a.activityId ?? '');
+        if (a?.activityType?.name === 'runTrialBatch') {
+          const batch = defaultPayloadConverter.fromPayload<RunTrialBatchInput>(a.input!.payloads![0]);
+          trialsOf.set(
+            Number(e.eventId),
+            batch.trials.map((t) => t.trialId),
+          );
+          scheduled.push(...batch.trials.map((t) => t.trialId));
         }
       }
       const trialsByPid = new Map<number, number>();
@@ -106,14 +111,15 @@ describe('one search over several worker processes (real dev server, moto S3, sa
       let completed = 0;
       for (const e of events) {
         const s = e.activityTaskStartedEventAttributes;
-        if (s && trialEventIds.has(Number(s.scheduledEventId))) {
-          attempts.push(s.attempt ?? 1);
+        const trials = s ? trialsOf.get(Number(s.scheduledEventId)) : undefined;
+        if (s && trials) {
+          attempts.push(...trials.map(() => s.attempt ?? 1));
           // The SDK's default identity: `${pid}@${hostname}`.
           const pid = Number((s.identity ?? '').split('@')[0]);
-          trialsByPid.set(pid, (trialsByPid.get(pid) ?? 0) + 1);
+          trialsByPid.set(pid, (trialsByPid.get(pid) ?? 0) + trials.length);
         }
         const c = e.activityTaskCompletedEventAttributes;
-        if (c && trialEventIds.has(Number(c.scheduledEventId))) completed++;
+        if (c) completed += trialsOf.get(Number(c.scheduledEventId))?.length ?? 0;
         expect(e.eventType, 'no trial activity failed or timed out').to.not.be.oneOf([
           EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
           EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
@@ -134,7 +140,7 @@ describe('one search over several worker processes (real dev server, moto S3, sa
 
   function expectEveryTrialOnce(run: SearchOverProcesses, processes: number): void {
     expect(run.scheduled).to.have.length(TRIALS);
-    expect(new Set(run.scheduled).size, 'one activity per trial').to.equal(TRIALS);
+    expect(new Set(run.scheduled).size, 'each trial in one activity').to.equal(TRIALS);
     expect(run.attempts, 'no trial was retried').to.deep.equal(new Array<number>(TRIALS).fill(1));
     expect(run.completed).to.equal(TRIALS);
     expect(run.table.map((r) => r.index).sort((a, b) => a - b)).to.deep.equal(

@@ -66,8 +66,9 @@ describe('worker metrics (real dev server, worker process with --metrics-port)',
 
     // The SDK's exporter: activity and workflow metrics of this worker's task queues.
     const trialQueue = { task_queue: config.trialTaskQueue };
+    // A window of THREADS over THREADS slots: one trial per runTrialBatch activity (patch 'trial-batches').
     expect(
-      value('temporal_activity_execution_latency_count', { ...trialQueue, activity_type: 'runTrial' }),
+      value('temporal_activity_execution_latency_count', { ...trialQueue, activity_type: 'runTrialBatch' }),
     ).to.equal(TRIALS);
     expect(value('temporal_activity_schedule_to_start_latency_count', trialQueue)).to.equal(TRIALS);
     expect(value('temporal_activity_task_received', { activity_type: 'prepareDataset' })).to.equal(1);

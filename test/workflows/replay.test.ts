@@ -14,6 +14,9 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['search-history.json', 'wf-train-1-search'],
     ['search-infra-retry-history.json', 'wf-train-infra-search'],
     ['search-tpe-history.json', 'wf-search-tpe'],
+    // Several trials per runTrialBatch activity (patch 'trial-batches', issue 21); RECORD_HISTORY=1 in
+    // search-workflow.test.ts.
+    ['search-batches-history.json', 'wf-search-batches'],
     ['training-report-history.json', 'wf-train-1'],
     // Recorded before patch 'refit-members-on-trial-queue': finalizeModel refits the members itself.
     ['training-refit-ensemble-history.json', 'wf-train-refit-ensemble'],

@@ -37,6 +37,7 @@ import type {
 } from '../../src/contracts';
 import type { MonitorDaysInput, MonitorDaysResult } from '../../src/contracts/monitoring';
 import { timeSkippingEnv } from '../support/temporal';
+import { trialActivitiesOf } from '../support/trial-batch-of';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 const PREFIX = 'T';
@@ -336,22 +337,20 @@ describe('retraining check workflow (time-skipping server, mocked activities)', 
     const trials = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: trialQueue,
-      activities: {
-        runTrial: async (input: RunTrialInput): Promise<TrialResult> => {
-          world.trials.push(input);
-          await world.blockTrials;
-          return {
-            trialId: input.trialId,
-            params: input.params,
-            metrics: { rmse: world.trialRmse + Number(input.trialId.slice(-1)), mae: 1, r2: 0.5 },
-            trainMs: 1,
-            modelRef: `models/${input.trialId}`,
-            rounds: 10,
-            engine: 'native',
-            engineVersion: 'test',
-          };
-        },
-      },
+      activities: trialActivitiesOf(async (input: RunTrialInput): Promise<TrialResult> => {
+        world.trials.push(input);
+        await world.blockTrials;
+        return {
+          trialId: input.trialId,
+          params: input.params,
+          metrics: { rmse: world.trialRmse + Number(input.trialId.slice(-1)), mae: 1, r2: 0.5 },
+          trainMs: 1,
+          modelRef: `models/${input.trialId}`,
+          rounds: 10,
+          engine: 'native',
+          engineVersion: 'test',
+        };
+      }),
     });
     return trials.runUntil(main.runUntil(fn));
   }

@@ -10,6 +10,7 @@ import { workflowBundle } from '../../src/runtime/workflow-bundle';
 import { searchWorkflow, type SearchWorkflowInput } from '../../src/workflows/search';
 import type {
   AppendTrialTableInput,
+  RunTrialBatchInput,
   RunTrialInput,
   SearchResult,
   TrialResult,
@@ -17,6 +18,7 @@ import type {
 } from '../../src/contracts';
 import { curveTrial } from '../support/curve-trial';
 import { timeSkippingEnv } from '../support/temporal';
+import { trialActivitiesOf } from '../support/trial-batch-of';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
 
@@ -61,6 +63,8 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
     table: TrialTableRow[];
     /** For each trial start, the indices finished by then. */
     finishedAtStart: Map<number, Set<number>>;
+    /** Trials per runTrialBatch activity, in scheduling order. */
+    batchSizes: number[];
   }
 
   async function runSearch(
@@ -74,6 +78,14 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
     const finished = new Set<number>();
     const finishedAtStart = new Map<number, Set<number>>();
     const rng = createRng(delaySeed);
+    const batchSizes: number[] = [];
+    const batchesCounted = (trial: (i: RunTrialInput) => Promise<TrialResult>) => {
+      const acts = trialActivitiesOf(trial);
+      return {
+        ...acts,
+        runTrialBatch: (b: RunTrialBatchInput) => (batchSizes.push(b.trials.length), acts.runTrialBatch(b)),
+      };
+    };
     const main = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
@@ -89,20 +101,18 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
       connection: env.nativeConnection,
       taskQueue: trialQueue,
       maxConcurrentActivityTaskExecutions: 16,
-      activities: {
-        runTrial: async (i: RunTrialInput) => {
-          const index = Number(i.trialId.replace('trial-', ''));
-          inputs.push(i);
-          finishedAtStart.set(index, new Set(finished));
-          // Workers of different speeds: trials finish in a different order on every run.
-          await new Promise((r) => setTimeout(r, Math.floor(rng.next() * 30)));
-          try {
-            return await trial(i);
-          } finally {
-            finished.add(index);
-          }
-        },
-      },
+      activities: batchesCounted(async (i: RunTrialInput) => {
+        const index = Number(i.trialId.replace('trial-', ''));
+        inputs.push(i);
+        finishedAtStart.set(index, new Set(finished));
+        // Workers of different speeds: trials finish in a different order on every run.
+        await new Promise((r) => setTimeout(r, Math.floor(rng.next() * 30)));
+        try {
+          return await trial(i);
+        } finally {
+          finished.add(index);
+        }
+      }),
     });
     const result = await trials.runUntil(
       main.runUntil(
@@ -113,7 +123,7 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
         }),
       ),
     );
-    return { result, inputs, table, finishedAtStart };
+    return { result, inputs, table, finishedAtStart, batchSizes };
   }
 
   const byIndex = (inputs: RunTrialInput[]) =>
@@ -196,6 +206,8 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
       searchInput({
         trials: 8,
         parallelism: 2,
+        // trial-003 shares its batch with trial-002, which finishes before the shutdown.
+        trialsPerActivity: 2,
         strategy: { sampler: 'random', pruning: 'none', reproducible: true },
       }),
       async (i) => {
@@ -220,6 +232,88 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
     for (const a of attempts) expect(a.params).to.deep.equal(attempts[0].params);
     expect(run.table.filter((r) => r.trialId === 'trial-003').map((r) => r.status)).to.deep.equal([
       'succeeded',
+    ]);
+    // Its batch failed: the trials the batch had finished came back in the failure's details, not run again.
+    const others = run.inputs.filter((i) => i.trialId !== 'trial-003').map((i) => i.trialId);
+    expect(others).to.have.length(7);
+    expect(new Set(others).size).to.equal(7);
+  });
+
+  it('trial batches (reproducible mode): the same proposals, cut-offs, results and table as one trial per activity', async () => {
+    const one = await runSearch('wf-search-batch-1', searchInput({ trialsPerActivity: 1 }), undefined, 1);
+    const auto = await runSearch('wf-search-batch-auto', searchInput(), undefined, 2);
+    const four = await runSearch(
+      'wf-search-batch-4',
+      searchInput({ trialsPerActivity: 4, parallelism: 8 }),
+      undefined,
+      3,
+    );
+    expect(one.batchSizes.every((n) => n === 1)).to.equal(true);
+    expect(one.batchSizes).to.have.length(30);
+    // Automatic: one per activity until a trial is measured, then at most half the window (2 of 4) for these
+    // 1 ms trials.
+    expect(auto.batchSizes.slice(0, 2)).to.deep.equal([1, 1]);
+    expect(Math.max(...auto.batchSizes)).to.equal(2);
+    expect(four.batchSizes.filter((n) => n === 4).length).to.be.greaterThan(5);
+    const rows = (run: Run) =>
+      Object.fromEntries(
+        run.table.map((r) => [
+          r.index,
+          JSON.stringify([r.status, r.params, r.metrics, r.rungScores, r.modelRef]),
+        ]),
+      );
+    expect(byIndex(auto.inputs)).to.deep.equal(byIndex(one.inputs));
+    expect(rows(auto)).to.deep.equal(rows(one));
+    expect(auto.result.counts).to.deep.equal(one.result.counts);
+    expect(auto.result.best.map((t) => t.trialId)).to.deep.equal(one.result.best.map((t) => t.trialId));
+    // A wider window proposes differently (trial i sees 0 … i − 8): the same as one trial per activity with it.
+    const fourSingle = await runSearch(
+      'wf-search-batch-4-single',
+      searchInput({ trialsPerActivity: 1, parallelism: 8 }),
+      undefined,
+      4,
+    );
+    expect(byIndex(four.inputs)).to.deep.equal(byIndex(fourSingle.inputs));
+    expect(rows(four)).to.deep.equal(rows(fourSingle));
+    // Every trial of a batch started only after trials 0 … i − window had finished.
+    for (const [index, finished] of four.finishedAtStart)
+      for (let j = 0; j <= index - 8; j++)
+        expect(finished.has(j), `trial ${index} before ${j}`).to.equal(true);
+  });
+
+  it('a batch that fails mid-batch for good: its finished trials count from the failure, the rest fail, each once', async () => {
+    const run = await runSearch(
+      'wf-search-batch-fails',
+      searchInput({
+        trials: 20,
+        parallelism: 8,
+        trialsPerActivity: 4,
+        // No retries: the batch's first failure is final.
+        infraRetryWindowMs: 0,
+        maxFailedShare: 1,
+        strategy: { sampler: 'random', pruning: 'none', reproducible: true },
+      }),
+      async (i) => {
+        if (i.trialId === 'trial-009')
+          throw ApplicationFailure.retryable('store unreachable', 'InfrastructureFault');
+        return curveTrial(i);
+      },
+    );
+    // trial-009 is the 2nd of batch 8–11: 8 finished before it, 10 and 11 never ran.
+    expect(run.batchSizes).to.deep.equal([4, 4, 4, 4, 4]);
+    const ran = run.inputs.map((i) => i.trialId);
+    expect(new Set(ran).size, 'no trial ran twice').to.equal(ran.length);
+    expect(ran).to.not.include.members(['trial-010', 'trial-011']);
+    expect(run.result.counts).to.deep.equal({ succeeded: 17, pruned: 0, failed: 3 });
+    expect(run.table.map((r) => r.index).sort((x, y) => x - y)).to.deep.equal(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    const status = Object.fromEntries(run.table.map((r) => [r.trialId, [r.status, r.error]]));
+    expect(status['trial-008']).to.deep.equal(['succeeded', undefined]);
+    expect(status['trial-009']).to.deep.equal(['failed', 'store unreachable']);
+    expect(status['trial-010']).to.deep.equal([
+      'failed',
+      'trial-010: not run, its batch failed: store unreachable',
     ]);
   });
 
@@ -277,6 +371,19 @@ describe('search workflow: sampler, ASHA, trial table, continue-as-new (time-ski
     for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause)
       messages.push(e.message);
     expect(messages.join(' | ')).to.contain('trials must be an integer from 1 to 100000 (got 100001)');
+  });
+
+  it('records a TPE + ASHA search history with trial batches (replayed by replay.test.ts)', async () => {
+    const run = await runSearch(
+      'wf-search-batches',
+      searchInput({ trials: 12, parallelism: 4, trialsPerActivity: 2, trialsPerRun: 100 }),
+    );
+    expect(run.result.counts!.succeeded + run.result.counts!.pruned).to.equal(12);
+    expect(run.batchSizes).to.deep.equal([2, 2, 2, 2, 2, 2]);
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-search-batches').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'search-batches-history.json'), historyToJSON(history));
+    }
   });
 
   it('records a TPE + ASHA search history (replayed by replay.test.ts)', async () => {

@@ -21,6 +21,7 @@ import type {
   TrainingInput,
   TrialResult,
 } from '../../src/contracts';
+import { trialActivitiesOf } from '../support/trial-batch-of';
 import { timeSkippingEnv } from '../support/temporal';
 
 let TASK_QUEUE = 'test-main';
@@ -137,7 +138,10 @@ describe('training workflow (time-skipping server, mocked activities)', function
     const trials = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TRIAL_QUEUE,
-      activities: { runTrial: acts.runTrial, ...(acts.refitMember ? { refitMember: acts.refitMember } : {}) },
+      activities: {
+        ...trialActivitiesOf(acts.runTrial),
+        ...(acts.refitMember ? { refitMember: acts.refitMember } : {}),
+      },
     });
     return trials.runUntil(main.runUntil(fn));
   }
