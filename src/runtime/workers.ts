@@ -112,6 +112,9 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
           refitMember: activities.refitMember,
         },
         maxConcurrentActivityTaskExecutions: trainingThreads,
+        // A trial batch heartbeats each finished trial; sent within a second (not 80 % of the heartbeat
+        // timeout), a crash re-runs at most the trials finished in the last second.
+        maxHeartbeatThrottleInterval: '1 second',
         // SIGINT/SIGTERM: in-flight trials get this long to finish before they are cancelled.
         shutdownGraceTime,
       }),
