@@ -8,6 +8,7 @@
  *
  *   npm run bench:quality [-- --json] [--trials 30] [--origins 2014,2015,2016] [--half-lives 0.5,1,2,4]
  *                         [--ablate holiday_day,...] [--tables ablation,recency,coverage] [--threads 2]
+ *                         [--keep-artifacts <dir>]
  *
  * Each backtest is exactly `client backtest` with the same flags (the CLI's own option parser builds its
  * input), run against a Temporal dev server owned by this script and one in-process worker. Data: $DATA_DIR,
@@ -24,7 +25,11 @@ import { Command } from 'commander';
 import { addTrainingOptions, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
 import type { AppConfig } from '../../src/config';
 import { DERIVED_FEATURES_V2 } from '../../src/features/features-v2';
-import { DEFAULT_INTERVAL_LEVEL } from '../../src/evaluation/prediction-interval';
+import {
+  DEFAULT_INTERVAL_LEVEL,
+  DEFAULT_INTERVAL_METHOD,
+  INTERVAL_METHODS,
+} from '../../src/evaluation/prediction-interval';
 import { createWorkers } from '../../src/runtime/workers';
 import { backtestWorkflow } from '../../src/workflows/backtest';
 import type { BacktestInput, BacktestResult } from '../../src/contracts';
@@ -76,6 +81,7 @@ function parseOptions() {
       ablate: { type: 'string', default: DERIVED_FEATURES_V2.filter((f) => !BASIC.includes(f)).join(',') },
       tables: { type: 'string', default: TABLES.join(',') },
       threads: { type: 'string', default: String(Math.max(1, os.availableParallelism())) },
+      'keep-artifacts': { type: 'string' },
     },
   });
   const origins = list(values.origins).map(Number);
@@ -99,6 +105,7 @@ function parseOptions() {
     ablate: list(values.ablate),
     tables: tables as Table[],
     threads: Number(values.threads),
+    keepArtifacts: values['keep-artifacts'],
   };
 }
 
@@ -107,6 +114,15 @@ const BASIC = ['hour', 'month', 'day_of_week'];
 
 function variants(options: ReturnType<typeof parseOptions>): Variant[] {
   const out: Variant[] = [{ table: 'coverage', label: 'v2 defaults', flags: [] }];
+  if (options.tables.includes('coverage')) {
+    // The same models with the other interval calibrations, for the coverage table.
+    for (const method of INTERVAL_METHODS.filter((m) => m !== DEFAULT_INTERVAL_METHOD))
+      out.push({
+        table: 'coverage',
+        label: `intervals: ${method}`,
+        flags: ['--interval-calibration', method],
+      });
+  }
   if (options.tables.includes('ablation')) {
     for (const feature of options.ablate)
       out.push({ table: 'ablation', label: `without ${feature}`, flags: ['--without', feature] });
@@ -158,8 +174,16 @@ async function main(): Promise<void> {
   progress(`data: ${source.kind} (${source.dir}); origins ${options.origins.join(', ')}`);
   Runtime.install({ logger: new DefaultLogger('WARN', quietLogger) });
   const server = await startDevServer();
-  const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-quality-'));
-  onCleanup(`artifacts ${artifactsDir}`, () => fs.rmSync(artifactsDir, { recursive: true, force: true }));
+  let artifactsDir: string;
+  if (options.keepArtifacts) {
+    // Kept for a later look at the stored models and calibrations (e.g. scripts/bench/interval-candidates.ts).
+    artifactsDir = path.resolve(options.keepArtifacts);
+    fs.mkdirSync(artifactsDir, { recursive: true });
+    progress(`artifacts and registry kept in ${artifactsDir}`);
+  } else {
+    artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-quality-'));
+    onCleanup(`artifacts ${artifactsDir}`, () => fs.rmSync(artifactsDir, { recursive: true, force: true }));
+  }
   const suffix = Date.now().toString(36);
   const config: AppConfig = {
     temporalAddress: server.address,
@@ -252,15 +276,18 @@ function formatTables(report: {
   if (ablation.length > 0) out.push('', '### Ablation', '', ...rmseTable([defaults, ...ablation]));
   const recency = report.results.filter((r) => r.table === 'recency');
   if (recency.length > 0) out.push('', '### Recency', '', ...rmseTable([defaults, ...recency]));
+  const coverage = report.results.filter((r) => r.table === 'coverage');
   out.push(
     '',
-    `### Coverage of the ${report.intervalLevel * 100} % intervals (defaults)`,
+    `### Coverage of the ${report.intervalLevel * 100} % intervals (defaults; other calibrations of the same settings)`,
     '',
-    '| origin | coverage | mean width (vehicles/h) | test RMSE |',
-    '| --- | ---: | ---: | ---: |',
-    ...years.map(
-      (y) =>
-        `| ${y} | ${defaults.coverageByYear[y]?.coverage.toFixed(1) ?? '-'} % | ${defaults.coverageByYear[y]?.meanWidth ?? '-'} | ${defaults.rmseByYear[y].toFixed(1)} |`,
+    '| calibration | origin | coverage | mean width (vehicles/h) | test RMSE |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...coverage.flatMap((r) =>
+      years.map(
+        (y) =>
+          `| ${r === defaults ? `${DEFAULT_INTERVAL_METHOD} (default)` : r.label} | ${y} | ${r.coverageByYear[y]?.coverage.toFixed(1) ?? '-'} % | ${r.coverageByYear[y]?.meanWidth ?? '-'} | ${r.rmseByYear[y].toFixed(1)} |`,
+      ),
     ),
   );
   return out.join('\n');

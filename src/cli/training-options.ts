@@ -16,6 +16,12 @@ import { trackingUriFrom } from '../mlflow/mlflow-settings';
 import { validateParams } from '../search/params';
 import { selectFeatures } from '../features/feature-selection';
 import { assertHalfLife } from '../features/recency-weights';
+import {
+  DEFAULT_INTERVAL_METHOD,
+  INTERVAL_METHODS,
+  parseIntervalMethod,
+} from '../evaluation/prediction-interval';
+import type { IntervalMethod } from '../contracts/search';
 import type { EngineChoice, XGBoostParams } from '../contracts/domain';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
@@ -61,6 +67,7 @@ export interface TrainingFlags {
   without?: string[];
   with?: string[];
   recencyHalfLife?: number;
+  intervalCalibration?: IntervalMethod;
   minComparisonDays?: number;
   promotionConfidence?: number;
 }
@@ -237,6 +244,17 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       halfLifeYears,
     )
     .option(
+      '--interval-calibration <method>',
+      `prediction-interval calibration: ${INTERVAL_METHODS.join(' or ')} (default ${DEFAULT_INTERVAL_METHOD}; docs/model-quality.md)`,
+      (value: string) => {
+        try {
+          return parseIntervalMethod(value);
+        } catch (err) {
+          throw new InvalidArgumentError((err as Error).message);
+        }
+      },
+    )
+    .option(
       '--max-bad-rows <share>',
       `largest share of malformed rows per file, e.g. 0.01 or 1% (default: $MAX_BAD_ROWS or ${DEFAULT_MAX_BAD_ROW_SHARE * 100}%)`,
       (value: string) => namedShare(value, '--max-bad-rows'),
@@ -308,6 +326,7 @@ export function trainingInputFrom(
     features: flags.features,
     ...(selection.omitFeatures.length > 0 ? { omitFeatures: selection.omitFeatures } : {}),
     ...(flags.recencyHalfLife === undefined ? {} : { recencyHalfLife: flags.recencyHalfLife }),
+    ...(flags.intervalCalibration === undefined ? {} : { intervalMethod: flags.intervalCalibration }),
     refit: flags.refit,
     ensemble: flags.ensemble,
     ...(flags.shapRows === undefined ? {} : { shapSampleRows: flags.shapRows }),

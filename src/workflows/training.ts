@@ -169,6 +169,10 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       trials,
       refit: input.refit === true,
       ...(refitted ? { refitted } : {}),
+      // Runs from before the patch never asked for a method; they replay with the activity's default.
+      ...(input.intervalMethod !== undefined && patched('interval-method')
+        ? { intervalMethod: input.intervalMethod }
+        : {}),
     });
     result.finalModel = finalModel;
     toRegister = [finalModel];

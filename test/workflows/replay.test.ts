@@ -19,6 +19,8 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['training-refit-ensemble-history.json', 'wf-train-refit-ensemble'],
     // The members refitted as refitMember activities on the trial queue, all at once (issue 21).
     ['training-refit-members-history.json', 'wf-train-refit-members'],
+    // A refit ensemble asked for --interval-calibration validation-year (patch 'interval-method', issue 22).
+    ['training-interval-method-history.json', 'wf-train-interval-method'],
     // Recorded with the retrain-check workflow code before the `retrain-check-v2` patch (commit b0d7cce):
     // old checks still in flight replay through retrainCheckV1.
     ['retrain-check-v1-history.json', 'rc-legacy-1'],

@@ -268,6 +268,42 @@ describe('training workflow (time-skipping server, mocked activities)', function
     }
   });
 
+  it('--interval-calibration reaches finalizeModel (patch interval-method); absent, the activity default applies', async () => {
+    const finalized: FinalizeModelInput[] = [];
+    const registered: RegisterModelsInput[] = [];
+    const refitMember = async (input: RefitMemberInput) => ({
+      trialId: input.trial.trialId,
+      engine: 'native' as const,
+      modelRef: `models/${input.trial.trialId}-refit`,
+      rounds: input.trial.rounds,
+      rows: 120,
+      trainMs: 5,
+    });
+    await withWorkers(
+      { runTrial: async (input) => fakeTrial(input), refitMember, ...finalizing(finalized, registered) },
+      async () => {
+        await env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-interval-method',
+          args: [baseInput({ trials: 4, refit: true, ensemble: 2, intervalMethod: 'validation-year' })],
+        });
+        await env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-interval-default',
+          args: [baseInput({ trials: 4, refit: true, ensemble: 2 })],
+        });
+      },
+    );
+    expect(finalized).to.have.length(2);
+    expect(finalized[0].intervalMethod).to.equal('validation-year');
+    expect(finalized[1]).to.not.have.property('intervalMethod');
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-train-interval-method').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'training-interval-method-history.json'), historyToJSON(history));
+    }
+  });
+
   it('ensemble without refit: no refitMember, the selected trials go to finalizeModel as they are', async () => {
     const finalized: FinalizeModelInput[] = [];
     const registered: RegisterModelsInput[] = [];
