@@ -4,7 +4,9 @@
  * - ablation: the defaults, then each v2 derived feature left out in turn (`--without <f>`), then
  *   `--with weather_description`;
  * - recency: recency half-lives (`--recency-half-life <y>`) against off (the defaults);
- * - coverage: per origin year, the empirical coverage and mean width of the defaults' intervals.
+ * - coverage: per origin year, the empirical coverage and mean width of the defaults' intervals (and of the
+ *   other interval calibrations of the same settings);
+ * - calendar: `--holidays major` against the defaults (RMSE and coverage).
  *
  *   npm run bench:quality [-- --json] [--trials 30] [--origins 2014,2015,2016] [--half-lives 0.5,1,2,4]
  *                         [--ablate holiday_day,...] [--tables ablation,recency,coverage] [--threads 2]
@@ -42,7 +44,7 @@ const PROJECT_ROOT = path.resolve(__dirname, '../../..');
 /** The last year any decision may look at: 2017 and 2018 stay unseen. */
 const LAST_DECISION_YEAR = 2016;
 const FIRST_YEAR = 2012;
-const TABLES = ['ablation', 'recency', 'coverage'] as const;
+const TABLES = ['ablation', 'recency', 'coverage', 'calendar'] as const;
 type Table = (typeof TABLES)[number];
 
 interface Variant {
@@ -131,6 +133,10 @@ function variants(options: ReturnType<typeof parseOptions>): Variant[] {
       label: 'with weather_description',
       flags: ['--with', 'weather_description'],
     });
+  }
+  if (options.tables.includes('calendar')) {
+    // Coverage too: the intervals of a more accurate model are narrower.
+    out.push({ table: 'calendar', label: 'holidays: major', flags: ['--holidays', 'major'] });
   }
   if (options.tables.includes('recency')) {
     for (const h of options.halfLives)
@@ -274,6 +280,15 @@ function formatTables(report: {
   const out: string[] = [`${report.trials} trials per search; test RMSE on each origin year.`];
   const ablation = report.results.filter((r) => r.table === 'ablation');
   if (ablation.length > 0) out.push('', '### Ablation', '', ...rmseTable([defaults, ...ablation]));
+  const calendar = report.results.filter((r) => r.table === 'calendar');
+  if (calendar.length > 0) {
+    out.push('', '### Holiday calendar', '', ...rmseTable([defaults, ...calendar]));
+    for (const r of calendar)
+      out.push(
+        '',
+        `${r.label}, coverage: ${years.map((y) => `${y} ${r.coverageByYear[y]?.coverage.toFixed(1) ?? '-'} % (width ${r.coverageByYear[y]?.meanWidth ?? '-'})`).join(', ')}`,
+      );
+  }
   const recency = report.results.filter((r) => r.table === 'recency');
   if (recency.length > 0) out.push('', '### Recency', '', ...rmseTable([defaults, ...recency]));
   const coverage = report.results.filter((r) => r.table === 'coverage');

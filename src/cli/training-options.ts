@@ -22,6 +22,7 @@ import {
   parseIntervalMethod,
 } from '../evaluation/prediction-interval';
 import type { IntervalMethod } from '../contracts/search';
+import type { HolidayCalendar } from '../contracts/dataset';
 import type { EngineChoice, XGBoostParams } from '../contracts/domain';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
@@ -68,6 +69,7 @@ export interface TrainingFlags {
   with?: string[];
   recencyHalfLife?: number;
   intervalCalibration?: IntervalMethod;
+  holidays?: HolidayCalendar;
   minComparisonDays?: number;
   promotionConfidence?: number;
 }
@@ -243,6 +245,12 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       "weight training rows by age: a row's weight halves every <years> (native engine; default off)",
       halfLifeYears,
     )
+    .addOption(
+      new Option(
+        '--holidays <calendar>',
+        'v2 holidays: federal (every federal holiday and the State Fair) or major (the six most employers close on)',
+      ).choices(['federal', 'major']),
+    )
     .option(
       '--interval-calibration <method>',
       `prediction-interval calibration: ${INTERVAL_METHODS.join(' or ')} (default ${DEFAULT_INTERVAL_METHOD}; docs/model-quality.md)`,
@@ -327,6 +335,7 @@ export function trainingInputFrom(
     ...(selection.omitFeatures.length > 0 ? { omitFeatures: selection.omitFeatures } : {}),
     ...(flags.recencyHalfLife === undefined ? {} : { recencyHalfLife: flags.recencyHalfLife }),
     ...(flags.intervalCalibration === undefined ? {} : { intervalMethod: flags.intervalCalibration }),
+    ...(flags.holidays === undefined ? {} : { holidays: flags.holidays }),
     refit: flags.refit,
     ensemble: flags.ensemble,
     ...(flags.shapRows === undefined ? {} : { shapSampleRows: flags.shapRows }),

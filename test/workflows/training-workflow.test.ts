@@ -12,6 +12,7 @@ import type {
   AppendTrialTableInput,
   BuildRunReportInput,
   PreparedDatasetSummary,
+  PrepareDatasetInput,
   FinalizeModelInput,
   RefitMemberInput,
   RefitMemberResult,
@@ -100,6 +101,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
       registerModels?: (i: RegisterModelsInput) => Promise<RegisterModelsResult>;
       finalizeModel?: (i: FinalizeModelInput) => Promise<TrialResult>;
       refitMember?: (i: RefitMemberInput) => Promise<RefitMemberResult>;
+      prepareDataset?: (i: PrepareDatasetInput) => Promise<typeof dataset>;
     },
     fn: () => Promise<T>,
   ): Promise<T> {
@@ -108,7 +110,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
       activities: {
-        prepareDataset: async () => dataset,
+        prepareDataset: acts.prepareDataset ?? (async () => dataset),
         appendTrialTable: async (a: AppendTrialTableInput) => ({
           tableRef: `trials/${a.searchWorkflowId}.jsonl`,
           rows: a.rows.length,
@@ -301,6 +303,32 @@ describe('training workflow (time-skipping server, mocked activities)', function
     if (process.env.RECORD_HISTORY) {
       const history = await env.client.workflow.getHandle('wf-train-interval-method').fetchHistory();
       fs.writeFileSync(path.join(FIXTURES, 'training-interval-method-history.json'), historyToJSON(history));
+    }
+  });
+
+  it('--holidays reaches prepareDataset (patch holiday-calendar); absent, the activity gets none', async () => {
+    const prepared: PrepareDatasetInput[] = [];
+    const prepareDataset = async (i: PrepareDatasetInput) => {
+      prepared.push(i);
+      return dataset;
+    };
+    await withWorkers({ runTrial: async (input) => fakeTrial(input), prepareDataset }, async () => {
+      await env.client.workflow.execute(trainingWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'wf-train-holiday-calendar',
+        args: [baseInput({ trials: 2, holidays: 'major' })],
+      });
+      await env.client.workflow.execute(trainingWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'wf-train-holiday-default',
+        args: [baseInput({ trials: 2 })],
+      });
+    });
+    expect(prepared.map((p) => p.holidays)).to.deep.equal(['major', undefined]);
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-train-holiday-calendar').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'training-holiday-calendar-history.json'), historyToJSON(history));
     }
   });
 
