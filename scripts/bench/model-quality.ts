@@ -10,7 +10,7 @@
  *
  *   npm run bench:quality [-- --json] [--trials 30] [--origins 2014,2015,2016] [--half-lives 0.5,1,2,4]
  *                         [--ablate holiday_day,...] [--tables ablation,recency,coverage] [--threads 2]
- *                         [--keep-artifacts <dir>]
+ *                         [--keep-artifacts <dir>] [--extra='<client backtest flags for every row>']
  *
  * Each backtest is exactly `client backtest` with the same flags (the CLI's own option parser builds its
  * input), run against a Temporal dev server owned by this script and one in-process worker. Data: $DATA_DIR,
@@ -84,6 +84,7 @@ function parseOptions() {
       tables: { type: 'string', default: TABLES.join(',') },
       threads: { type: 'string', default: String(Math.max(1, os.availableParallelism())) },
       'keep-artifacts': { type: 'string' },
+      extra: { type: 'string', default: '' },
     },
   });
   const origins = list(values.origins).map(Number);
@@ -108,6 +109,8 @@ function parseOptions() {
     tables: tables as Table[],
     threads: Number(values.threads),
     keepArtifacts: values['keep-artifacts'],
+    /** `client backtest` flags added to every row, the "defaults" row included (e.g. `--holidays major`). */
+    extra: values.extra.split(/\s+/).filter(Boolean),
   };
 }
 
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
   const results: VariantResult[] = [];
   let defaults: BacktestResult | undefined;
   for (const [i, variant] of variants(options).entries()) {
-    const flags = ['--trials', options.trials, '--seed', options.seed, ...variant.flags];
+    const flags = ['--trials', options.trials, '--seed', options.seed, ...options.extra, ...variant.flags];
     const command = `npm run client -- backtest ${flags.join(' ')} --origins ${options.origins.join(',')}`;
     progress(`${i + 1}: ${variant.label} (${command})`);
     const workflowId = `quality-${suffix}-${i}`;
