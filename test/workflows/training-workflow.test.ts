@@ -6,6 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
 import { workflowBundle } from '../../src/runtime/workflow-bundle';
+import { backtestWorkflow } from '../../src/workflows/backtest';
 import { searchWorkflow } from '../../src/workflows/search';
 import { trainingWorkflow } from '../../src/workflows/training';
 import type {
@@ -19,6 +20,8 @@ import type {
   RegisterModelsInput,
   RegisterModelsResult,
   RunTrialInput,
+  ScoreYearInput,
+  ScoreYearResult,
   TrainingInput,
   TrialResult,
 } from '../../src/contracts';
@@ -102,6 +105,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
       finalizeModel?: (i: FinalizeModelInput) => Promise<TrialResult>;
       refitMember?: (i: RefitMemberInput) => Promise<RefitMemberResult>;
       prepareDataset?: (i: PrepareDatasetInput) => Promise<typeof dataset>;
+      scoreYear?: (i: ScoreYearInput) => Promise<ScoreYearResult>;
     },
     fn: () => Promise<T>,
   ): Promise<T> {
@@ -121,6 +125,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
           buildMs: 1,
         }),
         ...(acts.finalizeModel ? { finalizeModel: acts.finalizeModel } : {}),
+        ...(acts.scoreYear ? { scoreYear: acts.scoreYear } : {}),
         registerModels:
           acts.registerModels ??
           (async (i: RegisterModelsInput) => ({
@@ -329,6 +334,53 @@ describe('training workflow (time-skipping server, mocked activities)', function
     if (process.env.RECORD_HISTORY) {
       const history = await env.client.workflow.getHandle('wf-train-holiday-calendar').fetchHistory();
       fs.writeFileSync(path.join(FIXTURES, 'training-holiday-calendar-history.json'), historyToJSON(history));
+    }
+  });
+
+  it('a backtest with --holidays states it in its settings (patch backtest-holidays-setting); without, no key', async () => {
+    const scoreYear = async (i: ScoreYearInput): Promise<ScoreYearResult> => ({
+      year: i.year,
+      modelName: i.modelName,
+      version: Number(i.version),
+      rows: 10,
+      metrics: { rmse: 400, mae: 300, r2: 0.9 },
+    });
+    const {
+      years: _y,
+      validationYear: _v,
+      modelName: _m,
+      registerModels: _r,
+      trigger: _t,
+      trialTaskQueue: _q,
+      ...training
+    } = baseInput({ trials: 2 });
+    const run = (workflowId: string, extra: Partial<TrainingInput>) =>
+      env.client.workflow.execute(backtestWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [
+          {
+            training: { ...training, ...extra },
+            firstYear: 2014,
+            origins: [2016],
+            modelNamePrefix: workflowId,
+            trialTaskQueue: TRIAL_QUEUE,
+          },
+        ],
+      });
+    const [major, federal] = await withWorkers(
+      { runTrial: async (input) => fakeTrial(input), scoreYear },
+      async () => [
+        await run('wf-backtest-holidays', { holidays: 'major' }),
+        await run('wf-backtest-default', {}),
+      ],
+    );
+    expect(major.settings.holidays).to.equal('major');
+    expect(federal.settings).to.not.have.property('holidays');
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-backtest-holidays').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'backtest-holidays-history.json'), historyToJSON(history));
     }
   });
 
