@@ -4,10 +4,13 @@
  * - ablation: the defaults, then each v2 derived feature left out in turn (`--without <f>`), then
  *   `--with weather_description`;
  * - recency: recency half-lives (`--recency-half-life <y>`) against off (the defaults);
- * - coverage: per origin year, the empirical coverage and mean width of the defaults' intervals.
+ * - coverage: per origin year, the empirical coverage and mean width of the defaults' intervals (and of the
+ *   other interval calibrations of the same settings);
+ * - calendar: `--holidays major` against the defaults (RMSE and coverage).
  *
  *   npm run bench:quality [-- --json] [--trials 30] [--origins 2014,2015,2016] [--half-lives 0.5,1,2,4]
  *                         [--ablate holiday_day,...] [--tables ablation,recency,coverage] [--threads 2]
+ *                         [--keep-artifacts <dir>] [--extra='<client backtest flags for every row>']
  *
  * Each backtest is exactly `client backtest` with the same flags (the CLI's own option parser builds its
  * input), run against a Temporal dev server owned by this script and one in-process worker. Data: $DATA_DIR,
@@ -24,7 +27,11 @@ import { Command } from 'commander';
 import { addTrainingOptions, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
 import type { AppConfig } from '../../src/config';
 import { DERIVED_FEATURES_V2 } from '../../src/features/features-v2';
-import { DEFAULT_INTERVAL_LEVEL } from '../../src/evaluation/prediction-interval';
+import {
+  DEFAULT_INTERVAL_LEVEL,
+  DEFAULT_INTERVAL_METHOD,
+  INTERVAL_METHODS,
+} from '../../src/evaluation/prediction-interval';
 import { createWorkers } from '../../src/runtime/workers';
 import { backtestWorkflow } from '../../src/workflows/backtest';
 import type { BacktestInput, BacktestResult } from '../../src/contracts';
@@ -37,7 +44,7 @@ const PROJECT_ROOT = path.resolve(__dirname, '../../..');
 /** The last year any decision may look at: 2017 and 2018 stay unseen. */
 const LAST_DECISION_YEAR = 2016;
 const FIRST_YEAR = 2012;
-const TABLES = ['ablation', 'recency', 'coverage'] as const;
+const TABLES = ['ablation', 'recency', 'coverage', 'calendar'] as const;
 type Table = (typeof TABLES)[number];
 
 interface Variant {
@@ -76,6 +83,8 @@ function parseOptions() {
       ablate: { type: 'string', default: DERIVED_FEATURES_V2.filter((f) => !BASIC.includes(f)).join(',') },
       tables: { type: 'string', default: TABLES.join(',') },
       threads: { type: 'string', default: String(Math.max(1, os.availableParallelism())) },
+      'keep-artifacts': { type: 'string' },
+      extra: { type: 'string', default: '' },
     },
   });
   const origins = list(values.origins).map(Number);
@@ -99,6 +108,9 @@ function parseOptions() {
     ablate: list(values.ablate),
     tables: tables as Table[],
     threads: Number(values.threads),
+    keepArtifacts: values['keep-artifacts'],
+    /** `client backtest` flags added to every row, the "defaults" row included (e.g. `--holidays major`). */
+    extra: values.extra.split(/\s+/).filter(Boolean),
   };
 }
 
@@ -107,6 +119,15 @@ const BASIC = ['hour', 'month', 'day_of_week'];
 
 function variants(options: ReturnType<typeof parseOptions>): Variant[] {
   const out: Variant[] = [{ table: 'coverage', label: 'v2 defaults', flags: [] }];
+  if (options.tables.includes('coverage')) {
+    // The same models with the other interval calibrations, for the coverage table.
+    for (const method of INTERVAL_METHODS.filter((m) => m !== DEFAULT_INTERVAL_METHOD))
+      out.push({
+        table: 'coverage',
+        label: `intervals: ${method}`,
+        flags: ['--interval-calibration', method],
+      });
+  }
   if (options.tables.includes('ablation')) {
     for (const feature of options.ablate)
       out.push({ table: 'ablation', label: `without ${feature}`, flags: ['--without', feature] });
@@ -115,6 +136,10 @@ function variants(options: ReturnType<typeof parseOptions>): Variant[] {
       label: 'with weather_description',
       flags: ['--with', 'weather_description'],
     });
+  }
+  if (options.tables.includes('calendar')) {
+    // Coverage too: the intervals of a more accurate model are narrower.
+    out.push({ table: 'calendar', label: 'holidays: major', flags: ['--holidays', 'major'] });
   }
   if (options.tables.includes('recency')) {
     for (const h of options.halfLives)
@@ -158,8 +183,16 @@ async function main(): Promise<void> {
   progress(`data: ${source.kind} (${source.dir}); origins ${options.origins.join(', ')}`);
   Runtime.install({ logger: new DefaultLogger('WARN', quietLogger) });
   const server = await startDevServer();
-  const artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-quality-'));
-  onCleanup(`artifacts ${artifactsDir}`, () => fs.rmSync(artifactsDir, { recursive: true, force: true }));
+  let artifactsDir: string;
+  if (options.keepArtifacts) {
+    // Kept for a later look at the stored models and calibrations (e.g. scripts/bench/interval-candidates.ts).
+    artifactsDir = path.resolve(options.keepArtifacts);
+    fs.mkdirSync(artifactsDir, { recursive: true });
+    progress(`artifacts and registry kept in ${artifactsDir}`);
+  } else {
+    artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-quality-'));
+    onCleanup(`artifacts ${artifactsDir}`, () => fs.rmSync(artifactsDir, { recursive: true, force: true }));
+  }
   const suffix = Date.now().toString(36);
   const config: AppConfig = {
     temporalAddress: server.address,
@@ -181,7 +214,7 @@ async function main(): Promise<void> {
   const results: VariantResult[] = [];
   let defaults: BacktestResult | undefined;
   for (const [i, variant] of variants(options).entries()) {
-    const flags = ['--trials', options.trials, '--seed', options.seed, ...variant.flags];
+    const flags = ['--trials', options.trials, '--seed', options.seed, ...options.extra, ...variant.flags];
     const command = `npm run client -- backtest ${flags.join(' ')} --origins ${options.origins.join(',')}`;
     progress(`${i + 1}: ${variant.label} (${command})`);
     const workflowId = `quality-${suffix}-${i}`;
@@ -250,17 +283,29 @@ function formatTables(report: {
   const out: string[] = [`${report.trials} trials per search; test RMSE on each origin year.`];
   const ablation = report.results.filter((r) => r.table === 'ablation');
   if (ablation.length > 0) out.push('', '### Ablation', '', ...rmseTable([defaults, ...ablation]));
+  const calendar = report.results.filter((r) => r.table === 'calendar');
+  if (calendar.length > 0) {
+    out.push('', '### Holiday calendar', '', ...rmseTable([defaults, ...calendar]));
+    for (const r of calendar)
+      out.push(
+        '',
+        `${r.label}, coverage: ${years.map((y) => `${y} ${r.coverageByYear[y]?.coverage.toFixed(1) ?? '-'} % (width ${r.coverageByYear[y]?.meanWidth ?? '-'})`).join(', ')}`,
+      );
+  }
   const recency = report.results.filter((r) => r.table === 'recency');
   if (recency.length > 0) out.push('', '### Recency', '', ...rmseTable([defaults, ...recency]));
+  const coverage = report.results.filter((r) => r.table === 'coverage');
   out.push(
     '',
-    `### Coverage of the ${report.intervalLevel * 100} % intervals (defaults)`,
+    `### Coverage of the ${report.intervalLevel * 100} % intervals (defaults; other calibrations of the same settings)`,
     '',
-    '| origin | coverage | mean width (vehicles/h) | test RMSE |',
-    '| --- | ---: | ---: | ---: |',
-    ...years.map(
-      (y) =>
-        `| ${y} | ${defaults.coverageByYear[y]?.coverage.toFixed(1) ?? '-'} % | ${defaults.coverageByYear[y]?.meanWidth ?? '-'} | ${defaults.rmseByYear[y].toFixed(1)} |`,
+    '| calibration | origin | coverage | mean width (vehicles/h) | test RMSE |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...coverage.flatMap((r) =>
+      years.map(
+        (y) =>
+          `| ${r === defaults ? `${DEFAULT_INTERVAL_METHOD} (default)` : r.label} | ${y} | ${r.coverageByYear[y]?.coverage.toFixed(1) ?? '-'} % | ${r.coverageByYear[y]?.meanWidth ?? '-'} | ${r.rmseByYear[y].toFixed(1)} |`,
+      ),
     ),
   );
   return out.join('\n');

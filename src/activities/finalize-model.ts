@@ -5,6 +5,8 @@ import type { PreparedDataset } from '../features/prepared-dataset';
 import type { TrialPool } from '../engines/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
 import type { FinalizeModelInput, SelectedModel, TrialResult } from '../contracts';
+import { DEFAULT_INTERVAL_METHOD } from '../evaluation/prediction-interval';
+import { oneYearAheadResiduals } from './one-year-ahead';
 import { calibrateOnValidationYear } from './version-intervals';
 import { refitTrial } from './refit-member';
 import { storeModel } from './store-model';
@@ -75,12 +77,20 @@ export async function finalizeModelWith(
   const best = trials[0];
   const suffix = input.refit ? '-refit' : '';
   ctx.heartbeat({ step: 'calibrating intervals' });
+  const method = input.intervalMethod ?? DEFAULT_INTERVAL_METHOD;
+  const earlier =
+    method === 'one-year-ahead'
+      ? await oneYearAheadResiduals(deps, input, trials, (year) =>
+          ctx.heartbeat({ step: 'calibrating intervals', oneYearAhead: year }),
+        )
+      : undefined;
   // Always the selected trials' own models: a refitted model has seen the validation year.
   const intervalRef = await calibrateOnValidationYear(deps, {
     datasetHash: input.datasetHash,
     validationYear: dataset.meta.validationYear,
     models: trials,
     modelLabel: `${trials.length === 1 ? 'trial' : 'mean of trials'} ${trials.map((t) => t.trialId).join(', ')}${input.refit ? ' before the refit' : ''}`,
+    ...(earlier ? { earlier } : {}),
   });
   if (trials.length === 1) {
     return {

@@ -99,6 +99,7 @@ export async function prepareDatasetWith(
       features,
       earlyStoppingSlice: input.earlyStoppingSlice,
       ...(input.omitFeatures ? { omit: input.omitFeatures } : {}),
+      ...(input.holidays ? { holidays: input.holidays } : {}),
     }),
   );
   const { pipeline, train, validation, earlyStopping: held, cleanedValues } = prepared;
@@ -215,7 +216,7 @@ function asNonRetryable<T>(step: () => T): T {
 export function datasetHash(
   input: Pick<
     PrepareDatasetInput,
-    'validationYear' | 'schema' | 'features' | 'earlyStoppingSlice' | 'omitFeatures'
+    'validationYear' | 'schema' | 'features' | 'earlyStoppingSlice' | 'omitFeatures' | 'holidays'
   >,
   sources: readonly SourceObject[],
 ): string {
@@ -233,6 +234,8 @@ export function datasetHash(
     ...(input.omitFeatures && input.omitFeatures.length > 0
       ? { omitFeatures: [...new Set(input.omitFeatures)].sort() }
       : {}),
+    // Likewise only for the major-holiday calendar: `federal` sets keep the address they had.
+    ...(input.holidays === 'major' ? { holidays: 'major' } : {}),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }

@@ -15,17 +15,25 @@ import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
+import type { OneYearAheadResiduals } from './one-year-ahead';
 import { predictMatrix, type ScoreDeps, type StoredModel } from './score-version';
 
 /**
  * Calibrates prediction intervals on a prepared set's validation year with the mean prediction of
  * `models`, which must never have been fitted on that year: for a refitted model these are the selected
  * trials' own (pre-refit) models, whose one-year-ahead errors stand in for the refit's on the next year.
- * Stores the calibration and returns its key.
+ * With `earlier` (method `one-year-ahead`), the residuals of one-year-ahead models on earlier years join
+ * them, and the residuals are kept signed. Stores the calibration and returns its key.
  */
 export async function calibrateOnValidationYear(
   deps: ScoreDeps,
-  input: { datasetHash: string; validationYear: number; models: StoredModel[]; modelLabel: string },
+  input: {
+    datasetHash: string;
+    validationYear: number;
+    models: StoredModel[];
+    modelLabel: string;
+    earlier?: OneYearAheadResiduals;
+  },
 ): Promise<string> {
   const rows = JSON.parse(
     (await deps.artifacts.get(artifactKeys.datasetValidationRows(input.datasetHash))).toString('utf8'),
@@ -36,12 +44,26 @@ export async function calibrateOnValidationYear(
   const x = transformWithPipeline(pipeline, rows).matrix;
   // All at once over the pool's threads; averaged in model order, so the result does not depend on it.
   const predictions = await Promise.all(input.models.map((model) => predictMatrix(deps, model, x)));
-  const calibration = calibrateIntervals({
-    rows,
-    labels: Float64Array.from(rows, (r) => r.traffic_volume as number),
-    predictions: averagePredictions(predictions),
-    source: { rows: `validation year ${input.validationYear}`, model: input.modelLabel },
-  });
+  const mean = averagePredictions(predictions);
+  const earlier = input.earlier;
+  const calibration = earlier
+    ? calibrateIntervals({
+        rows: [...rows, ...earlier.rows],
+        labels: Float64Array.from([...rows.map((r) => r.traffic_volume as number), ...earlier.labels]),
+        predictions: Float64Array.from([...mean, ...earlier.predictions]),
+        source: {
+          rows: `validation year ${input.validationYear}${earlier.years.length > 0 ? `; one year ahead: ${earlier.years.join(', ')}` : ''}`,
+          model: `${input.modelLabel}${earlier.years.length > 0 ? `; for ${earlier.years.join(', ')} the same parameters and rounds trained on the years before` : ''}`,
+        },
+        residualKind: 'signed',
+        groupBy: 'daypart-working-day',
+      })
+    : calibrateIntervals({
+        rows,
+        labels: Float64Array.from(rows, (r) => r.traffic_volume as number),
+        predictions: mean,
+        source: { rows: `validation year ${input.validationYear}`, model: input.modelLabel },
+      });
   const bytes = Buffer.from(JSON.stringify(calibration));
   const ref = artifactKeys.intervalCalibration(createHash('sha256').update(bytes).digest('hex'));
   if (!(await deps.artifacts.head(ref))) await deps.artifacts.put(ref, bytes);

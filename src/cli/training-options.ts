@@ -16,6 +16,13 @@ import { trackingUriFrom } from '../mlflow/mlflow-settings';
 import { validateParams } from '../search/params';
 import { selectFeatures } from '../features/feature-selection';
 import { assertHalfLife } from '../features/recency-weights';
+import {
+  DEFAULT_INTERVAL_METHOD,
+  INTERVAL_METHODS,
+  parseIntervalMethod,
+} from '../evaluation/prediction-interval';
+import type { IntervalMethod } from '../contracts/search';
+import type { HolidayCalendar } from '../contracts/dataset';
 import type { EngineChoice, XGBoostParams } from '../contracts/domain';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
@@ -62,6 +69,8 @@ export interface TrainingFlags {
   without?: string[];
   with?: string[];
   recencyHalfLife?: number;
+  intervalCalibration?: IntervalMethod;
+  holidays?: HolidayCalendar;
   minComparisonDays?: number;
   promotionConfidence?: number;
 }
@@ -242,6 +251,23 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       "weight training rows by age: a row's weight halves every <years> (native engine; default off)",
       halfLifeYears,
     )
+    .addOption(
+      new Option(
+        '--holidays <calendar>',
+        'v2 holidays: federal (every federal holiday and the State Fair) or major (the six most employers close on)',
+      ).choices(['federal', 'major']),
+    )
+    .option(
+      '--interval-calibration <method>',
+      `prediction-interval calibration: ${INTERVAL_METHODS.join(' or ')} (default ${DEFAULT_INTERVAL_METHOD}; docs/model-quality.md)`,
+      (value: string) => {
+        try {
+          return parseIntervalMethod(value);
+        } catch (err) {
+          throw new InvalidArgumentError((err as Error).message);
+        }
+      },
+    )
     .option(
       '--max-bad-rows <share>',
       `largest share of malformed rows per file, e.g. 0.01 or 1% (default: $MAX_BAD_ROWS or ${DEFAULT_MAX_BAD_ROW_SHARE * 100}%)`,
@@ -315,6 +341,8 @@ export function trainingInputFrom(
     features: flags.features,
     ...(selection.omitFeatures.length > 0 ? { omitFeatures: selection.omitFeatures } : {}),
     ...(flags.recencyHalfLife === undefined ? {} : { recencyHalfLife: flags.recencyHalfLife }),
+    ...(flags.intervalCalibration === undefined ? {} : { intervalMethod: flags.intervalCalibration }),
+    ...(flags.holidays === undefined ? {} : { holidays: flags.holidays }),
     refit: flags.refit,
     ensemble: flags.ensemble,
     ...(flags.shapRows === undefined ? {} : { shapSampleRows: flags.shapRows }),

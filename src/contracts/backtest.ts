@@ -14,6 +14,7 @@ export type BacktestSettings = Pick<
   | 'schema'
   | 'omitFeatures'
   | 'recencyHalfLife'
+  | 'holidays'
 >;
 
 /** Rolling-origin backtest: for each origin year, train on the years before it as `train` would, score on it. */

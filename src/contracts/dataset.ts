@@ -30,6 +30,8 @@ export interface PrepareDatasetInput {
   earlyStoppingSlice?: boolean;
   /** v2 derived features to leave out (ablation, `--without`); absent or empty: none. */
   omitFeatures?: string[];
+  /** Which days v2 treats as holidays (`--holidays`); absent: `federal`, as before issue 22. */
+  holidays?: HolidayCalendar;
   /** Largest share of malformed rows per file (0.01 = 1 %) before the preparation fails; default 1 %. */
   maxBadRowShare?: number;
   /**
@@ -82,3 +84,9 @@ export interface EarlyStoppingSlice {
   to: string;
   rows: number;
 }
+
+/**
+ * Which days feature pipeline v2 treats as holidays: `federal`, every observed US federal holiday and the
+ * State Fair's opening day; `major`, only the six most private employers close on (src/data/us-holidays.ts).
+ */
+export type HolidayCalendar = 'federal' | 'major';

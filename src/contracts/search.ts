@@ -215,7 +215,12 @@ export interface FinalizeModelInput {
    * activities on the trial queue (patch 'refit-members-on-trial-queue'); absent: finalizeModel refits itself.
    */
   refitted?: RefitMemberResult[];
+  /** How the intervals are calibrated (src/evaluation/prediction-interval.ts); absent: the default method. */
+  intervalMethod?: IntervalMethod;
 }
+
+/** How a version's prediction intervals are calibrated (see src/evaluation/prediction-interval.ts). */
+export type IntervalMethod = 'validation-year' | 'one-year-ahead';
 
 /** Refits one selected trial on the training, early-stopping and validation rows with its selected rounds. */
 export interface RefitMemberInput {

@@ -1,8 +1,21 @@
 import type { BacktestSummary, ChampionDecision, EvidenceSettings, RegisteredVersion } from './comparison';
-import type { ExpectedObject, PreparedDatasetSummary, RunTrigger, SchemaInput } from './dataset';
+import type {
+  ExpectedObject,
+  HolidayCalendar,
+  PreparedDatasetSummary,
+  RunTrigger,
+  SchemaInput,
+} from './dataset';
 import type { FeatureSet } from './domain';
 import type { MlflowMirrorSummary } from './mlflow-mirror';
-import type { SearchInput, SearchStrategy, TrialCounts, TrialFailure, TrialResult } from './search';
+import type {
+  IntervalMethod,
+  SearchInput,
+  SearchStrategy,
+  TrialCounts,
+  TrialFailure,
+  TrialResult,
+} from './search';
 
 export interface RegisterModelsInput {
   modelName: string;
@@ -70,6 +83,10 @@ export interface TrainingInput extends SearchSettings {
   omitFeatures?: string[];
   /** Recency weights in the search and the refit (see RunTrialInput.recencyHalfLife); absent: off. */
   recencyHalfLife?: number;
+  /** Which days feature pipeline v2 treats as holidays (`--holidays`); absent: `federal`. */
+  holidays?: HolidayCalendar;
+  /** How the registered version's intervals are calibrated; absent: the default method. */
+  intervalMethod?: IntervalMethod;
   /** Refit the selected model on train + validation years before registering (default false). */
   refit?: boolean;
   /** Register the average of the top k trials as one model (default 1: the best trial alone). */

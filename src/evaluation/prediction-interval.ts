@@ -1,8 +1,10 @@
 /**
- * Prediction intervals by split conformal prediction: the absolute residuals of a model on rows it was
- * never fitted on, kept sorted per group of rows (hour of day × working day or not), give for any level
- * a half-width q such that |actual − prediction| ≤ q held on that share of the calibration rows. The
- * interval [prediction − q, prediction + q] is clamped at 0 (no negative traffic).
+ * Prediction intervals by split conformal prediction: the residuals of a model on rows it was never
+ * fitted on, kept sorted per group of rows (hour of day × working day or not), give for any level an
+ * interval that held on that share of the calibration rows: [prediction − q, prediction + q] from
+ * absolute residuals, or [prediction + low, prediction + high] from signed ones (each tail separately, so
+ * an interval can reach further below than above, as traffic does: a closure loses thousands of vehicles,
+ * no day gains as many). The interval is clamped at 0 (no negative traffic).
  *
  * Grouping matters because the error is anything but constant: a night hour misses by tens of vehicles,
  * a rush hour by hundreds. A group with too few residuals for the level falls back to all of them.
@@ -11,17 +13,48 @@ import { z } from 'zod';
 import { holidayFlag } from '../features/features';
 import { dayOfWeek, daysFromCivil } from '../data/local-date-time';
 import type { TrafficRow } from '../contracts/domain';
+import type { IntervalMethod } from '../contracts/search';
 import { isFederalHoliday } from '../data/us-holidays';
 
 export const DEFAULT_INTERVAL_LEVEL = 0.9;
 const POOLED = 'all';
 
+/**
+ * How a version's intervals are calibrated (`--interval-calibration`):
+ * - `validation-year`: absolute residuals of the selected models on the validation year, a symmetric interval;
+ * - `one-year-ahead`: signed residuals of one-year-ahead models — the selected models on the validation year,
+ *   and the selected trials retrained on the years before each earlier training year, predicting that year —
+ *   pooled, an interval from the lower and upper tails separately, grouped by part of the day × working day.
+ */
+export const INTERVAL_METHODS = [
+  'validation-year',
+  'one-year-ahead',
+] as const satisfies readonly IntervalMethod[];
+export const DEFAULT_INTERVAL_METHOD: IntervalMethod = 'one-year-ahead';
+
+export function parseIntervalMethod(value: string): IntervalMethod {
+  if (!(INTERVAL_METHODS as readonly string[]).includes(value)) {
+    throw new RangeError(`unknown interval calibration "${value}" (${INTERVAL_METHODS.join(', ')})`);
+  }
+  return value as IntervalMethod;
+}
+
 export interface IntervalCalibration {
   kind: 'interval-calibration';
   /** Which rows the residuals come from, and of which model (e.g. the pre-refit selected models). */
   source: { rows: string; count: number; model: string };
-  groupBy: 'hour-working-day';
-  /** Sorted absolute residuals per group (`<hour>w` working day, `<hour>o` day off) and pooled (`all`). */
+  /**
+   * `hour-working-day`: 48 groups (`<hour>w` working day, `<hour>o` day off); `daypart-working-day`: 10 groups,
+   * five parts of the day (night 0–4 h, morning 5–9, midday 10–14, evening 15–19, late 20–23) × working day,
+   * e.g. `morning-w`, so each group's tails rest on about five times as many residuals.
+   */
+  groupBy: IntervalGrouping;
+  /**
+   * `absolute` (also when absent, as in calibrations from before `signed` existed): |actual − predicted|, a
+   * symmetric interval; `signed`: actual − predicted, the interval's low and high ends from the two tails.
+   */
+  residualKind?: 'absolute' | 'signed';
+  /** Sorted residuals per group and pooled (`all`). */
   residuals: Record<string, number[]>;
 }
 
@@ -34,12 +67,26 @@ export function assertIntervalLevel(level: number): void {
   }
 }
 
-/** The group a row's residual is pooled with: its hour, on a working day or a day off. */
-export function intervalGroup(row: Pick<TrafficRow, 'date_time' | 'holiday'>): string {
+export type IntervalGrouping = 'hour-working-day' | 'daypart-working-day';
+
+function dayPart(hour: number): string {
+  return hour < 5 ? 'night' : hour < 10 ? 'morning' : hour < 15 ? 'midday' : hour < 20 ? 'evening' : 'late';
+}
+
+/**
+ * The group a row's residual is pooled with: its hour (or part of the day), on a working day or a day off.
+ * A working day is Monday–Friday, not an observed federal holiday and not a day the row names as a holiday.
+ */
+export function intervalGroup(
+  row: Pick<TrafficRow, 'date_time' | 'holiday'>,
+  groupBy: IntervalGrouping = 'hour-working-day',
+): string {
   const t = row.date_time;
   const day = daysFromCivil(t.year, t.month, t.day);
   const working = dayOfWeek(t) < 5 && !isFederalHoliday(day, t.year) && holidayFlag(row.holiday) === 0;
-  return `${t.hour}${working ? 'w' : 'o'}`;
+  return groupBy === 'daypart-working-day'
+    ? `${dayPart(t.hour)}-${working ? 'w' : 'o'}`
+    : `${t.hour}${working ? 'w' : 'o'}`;
 }
 
 export function calibrateIntervals(input: {
@@ -47,8 +94,14 @@ export function calibrateIntervals(input: {
   labels: ArrayLike<number>;
   predictions: ArrayLike<number>;
   source: Omit<IntervalCalibration['source'], 'count'>;
+  /** Default `absolute`. */
+  residualKind?: 'absolute' | 'signed';
+  /** Default `hour-working-day`. */
+  groupBy?: IntervalGrouping;
 }): IntervalCalibration {
+  const groupBy = input.groupBy ?? 'hour-working-day';
   const { rows, labels, predictions } = input;
+  const signed = input.residualKind === 'signed';
   if (rows.length !== labels.length || rows.length !== predictions.length) {
     throw new RangeError(
       `calibration needs one label and prediction per row (${rows.length} rows, ${labels.length} labels, ${predictions.length} predictions)`,
@@ -58,15 +111,17 @@ export function calibrateIntervals(input: {
   const residuals: Record<string, number[]> = { [POOLED]: [] };
   for (let i = 0; i < rows.length; i++) {
     // Rounded to 0.01 vehicles/h: plenty for a width, and a third of the JSON.
-    const r = Math.round(Math.abs(labels[i] - predictions[i]) * 100) / 100;
-    (residuals[intervalGroup(rows[i])] ??= []).push(r);
+    const e = labels[i] - predictions[i];
+    const r = Math.round((signed ? e : Math.abs(e)) * 100) / 100;
+    (residuals[intervalGroup(rows[i], groupBy)] ??= []).push(r);
     residuals[POOLED].push(r);
   }
   for (const list of Object.values(residuals)) list.sort((a, b) => a - b);
   return {
     kind: 'interval-calibration',
     source: { ...input.source, count: rows.length },
-    groupBy: 'hour-working-day',
+    groupBy,
+    ...(signed ? { residualKind: 'signed' as const } : {}),
     residuals,
   };
 }
@@ -80,15 +135,46 @@ function conformalQuantile(sorted: readonly number[], level: number): number | u
   return rank <= sorted.length ? sorted[rank - 1] : undefined;
 }
 
-export function intervalHalfWidth(calibration: IntervalCalibration, group: string, level: number): number {
+/**
+ * Signed residuals: each tail may hold at most (1 − level)/2 of them, so the high end is the
+ * ⌈(n + 1)·(1 + level)/2⌉-th smallest and the low end as many from the top; undefined when n is too small.
+ */
+function signedQuantiles(sorted: readonly number[], level: number): [number, number] | undefined {
+  const rank = Math.ceil((sorted.length + 1) * ((1 + level) / 2));
+  if (rank > sorted.length) return undefined;
+  return [sorted[sorted.length - rank], sorted[rank - 1]];
+}
+
+/**
+ * What to add to a prediction for the interval's low and high ends in a group at `level`: [−q, q] for
+ * absolute residuals, the two tails' signed residuals for signed ones. A group with too few residuals
+ * for the level uses all of them.
+ */
+export function intervalOffsets(
+  calibration: IntervalCalibration,
+  group: string,
+  level: number,
+): [low: number, high: number] {
   assertIntervalLevel(level);
   const own = calibration.residuals[group];
-  const width =
-    (own && conformalQuantile(own, level)) ?? conformalQuantile(calibration.residuals[POOLED], level);
-  if (width === undefined) {
+  const pooled = calibration.residuals[POOLED];
+  let offsets: [number, number] | undefined;
+  if (calibration.residualKind === 'signed') {
+    offsets = (own && signedQuantiles(own, level)) ?? signedQuantiles(pooled, level);
+  } else {
+    const q = (own && conformalQuantile(own, level)) ?? conformalQuantile(pooled, level);
+    offsets = q === undefined ? undefined : [-q, q];
+  }
+  if (offsets === undefined) {
     throw new RangeError(`${calibration.source.count} calibration rows are too few for a ${level} interval`);
   }
-  return width;
+  return offsets;
+}
+
+/** Half the interval's width in a group at `level` (before clamping at 0). */
+export function intervalHalfWidth(calibration: IntervalCalibration, group: string, level: number): number {
+  const [low, high] = intervalOffsets(calibration, group, level);
+  return (high - low) / 2;
 }
 
 /** Rounded to 0.01 vehicles/h, as predictions are. */
@@ -104,15 +190,15 @@ export function predictionIntervals(
   level: number,
 ): Interval[] {
   assertIntervalLevel(level);
-  const widths = new Map<string, number>();
+  const offsets = new Map<string, [number, number]>();
   return rows.map((row, i) => {
-    const group = intervalGroup(row);
-    let q = widths.get(group);
-    if (q === undefined) {
-      q = intervalHalfWidth(calibration, group, level);
-      widths.set(group, q);
+    const group = intervalGroup(row, calibration.groupBy);
+    let o = offsets.get(group);
+    if (o === undefined) {
+      o = intervalOffsets(calibration, group, level);
+      offsets.set(group, o);
     }
-    return [Math.max(0, predictions[i] - q), Math.max(0, predictions[i] + q)];
+    return [Math.max(0, predictions[i] + o[0]), Math.max(0, predictions[i] + o[1])];
   });
 }
 
@@ -139,8 +225,9 @@ export function intervalCoverage(
 const calibrationSchema = z.object({
   kind: z.literal('interval-calibration'),
   source: z.object({ rows: z.string(), count: z.number().int().positive(), model: z.string() }),
-  groupBy: z.literal('hour-working-day'),
-  residuals: z.record(z.string(), z.array(z.number().nonnegative())),
+  groupBy: z.enum(['hour-working-day', 'daypart-working-day']),
+  residualKind: z.enum(['absolute', 'signed']).optional(),
+  residuals: z.record(z.string(), z.array(z.number())),
 });
 
 export function parseIntervalCalibration(json: unknown): IntervalCalibration {
@@ -148,5 +235,10 @@ export function parseIntervalCalibration(json: unknown): IntervalCalibration {
   if (!result.success) throw new Error(`invalid interval calibration: ${z.prettifyError(result.error)}`);
   if (!result.data.residuals[POOLED]?.length)
     throw new Error('invalid interval calibration: no pooled residuals');
+  if (
+    result.data.residualKind !== 'signed' &&
+    Object.values(result.data.residuals).some((l) => l.some((r) => r < 0))
+  )
+    throw new Error('invalid interval calibration: negative absolute residuals');
   return result.data;
 }

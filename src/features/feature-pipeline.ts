@@ -21,6 +21,7 @@ import {
   type TransformedRows,
 } from './features-v2';
 import { FEATURE_SETS, type FeatureSet, type TrafficRow } from '../contracts/domain';
+import type { HolidayCalendar } from '../contracts/dataset';
 
 export { FEATURE_SETS, type FeatureSet };
 export const DEFAULT_FEATURE_SET: FeatureSet = 'v2';
@@ -38,10 +39,20 @@ export function fitPipeline(input: {
   schema?: DatasetSchema;
   /** v2 derived features to leave out (ablation); v1 has none to leave out. */
   omit?: readonly string[];
+  /** Which days v2 treats as holidays (default `federal`); v1 knows only the rows' own holiday flag. */
+  holidays?: HolidayCalendar;
 }): AnyFeaturePipeline {
   const schema = input.schema ?? DEFAULT_SCHEMA;
   if (input.features === 'v2') {
-    return fitFeaturePipelineV2({ rows: input.rows, schema, ...(input.omit ? { omit: input.omit } : {}) });
+    return fitFeaturePipelineV2({
+      rows: input.rows,
+      schema,
+      ...(input.omit ? { omit: input.omit } : {}),
+      ...(input.holidays ? { holidays: input.holidays } : {}),
+    });
+  }
+  if (input.holidays === 'major') {
+    throw new Error('--holidays major needs the v2 feature pipeline (--features v2)');
   }
   if (input.omit && input.omit.length > 0) {
     throw new Error(`leaving out ${input.omit.join(', ')} needs the v2 feature pipeline (--features v2)`);

@@ -3,7 +3,9 @@
  *
  * - a holiday covers every hour of its day (the data mark it on the 00:00 row only), by the calendar
  *   (federal holidays and the State Fair's opening day); a row that names a known holiday is a holiday row. No feature depends on the other
- *   rows of the batch: a row alone gets the features it gets in any batch;
+ *   rows of the batch: a row alone gets the features it gets in any batch; with `holidays: 'major'` (issue 22)
+ *   only the six holidays most employers close on count, the other federal holidays and the State Fair are
+ *   ordinary days;
  * - the day before or after a holiday, day of year, working day, and hour × working day as one column;
  * - impossible readings (0 K, rain beyond any recorded hourly rainfall, cloud cover outside 0–100 %)
  *   become missing values (NaN, which XGBoost routes by learned default) and are counted;
@@ -18,7 +20,14 @@ import { DEFAULT_SCHEMA, NUMERIC_FIELDS, type DatasetSchema } from '../data/data
 import { DEFAULT_CATEGORY_MERGE, holidayFlag } from './features';
 import { dayOfWeek, daysFromCivil } from '../data/local-date-time';
 import type { TrafficRow } from '../contracts/domain';
-import { isFederalHoliday, stateFairOpening } from '../data/us-holidays';
+import {
+  holidayNameOf,
+  isFederalHoliday,
+  MAJOR_HOLIDAY_NAMES,
+  majorHolidays,
+  stateFairOpening,
+} from '../data/us-holidays';
+import type { HolidayCalendar } from '../contracts/dataset';
 
 export const FEATURE_PIPELINE_V2 = 2;
 
@@ -62,6 +71,8 @@ export interface FeaturePipelineV2 {
   featureInputs: Record<string, string[]>;
   /** Derived features left out (ablation); absent: none. */
   omitted?: string[];
+  /** `major`: only MAJOR_HOLIDAY_NAMES are holidays; absent: `federal` (pipelines stored before issue 22). */
+  holidays?: HolidayCalendar;
 }
 
 export interface TransformedRows {
@@ -128,6 +139,8 @@ export function fitFeaturePipelineV2(input: {
   schema?: DatasetSchema;
   /** Derived features to leave out (see DERIVED_FEATURES_V2). */
   omit?: readonly string[];
+  /** Default `federal`. */
+  holidays?: HolidayCalendar;
 }): FeaturePipelineV2 {
   const omit = [...new Set(input.omit ?? [])];
   assertOmittableV2(omit);
@@ -156,6 +169,7 @@ export function fitFeaturePipelineV2(input: {
     categoricalColumns,
     vocabularies,
     ...(omit.length > 0 ? { omitted: omit } : {}),
+    ...(input.holidays === 'major' ? { holidays: 'major' as const } : {}),
   };
   return {
     kind: 'traffic-features',
@@ -169,10 +183,15 @@ export function fitFeaturePipelineV2(input: {
 /**
  * Whether a day (since 1970-01-01) is a holiday by the calendar: an observed US federal holiday, looked up in
  * the calendars of the years around `year` (a neighbour of 31 December is in the next year; an observed New
- * Year's Day can fall on 31 December), or the State Fair's opening day.
+ * Year's Day can fall on 31 December), or the State Fair's opening day. With the `major` calendar only the six
+ * holidays most employers close on count (MAJOR_HOLIDAY_NAMES).
  */
-function calendarHolidayOn(day: number, year: number): boolean {
+function calendarHolidayOn(day: number, year: number, calendar: HolidayCalendar): boolean {
   for (const y of [year - 1, year, year + 1]) {
+    if (calendar === 'major') {
+      if (majorHolidays(y).has(day)) return true;
+      continue;
+    }
     if (isFederalHoliday(day, y) || stateFairOpening(y) === day) return true;
   }
   return false;
@@ -198,6 +217,7 @@ export function transformRowsV2(pipeline: FeaturePipelineV2, rows: readonly Traf
     return { column, columns };
   });
   const derivedCols = DERIVED_FEATURES_V2.map(atIfKept);
+  const calendar: HolidayCalendar = pipeline.holidays ?? 'federal';
   const derived = new Float64Array(derivedCols.length);
 
   for (let r = 0; r < rows.length; r++) {
@@ -216,9 +236,13 @@ export function transformRowsV2(pipeline: FeaturePipelineV2, rows: readonly Traf
     // Each row's features come from the row and the calendar alone, never from other rows of the batch: a
     // row scored alone gets the features it has in any batch. A day is a holiday when the calendar says so or
     // the row itself names a known holiday.
-    const named = pipeline.holidayColumn && holidayFlag(row.holiday) === 1;
-    const holidayToday = named || calendarHolidayOn(day, t.year);
-    const nearHoliday = calendarHolidayOn(day - 1, t.year) || calendarHolidayOn(day + 1, t.year);
+    const named =
+      pipeline.holidayColumn &&
+      holidayFlag(row.holiday) === 1 &&
+      (calendar === 'federal' || MAJOR_HOLIDAY_NAMES.includes(holidayNameOf(row.holiday) as string));
+    const holidayToday = named || calendarHolidayOn(day, t.year, calendar);
+    const nearHoliday =
+      calendarHolidayOn(day - 1, t.year, calendar) || calendarHolidayOn(day + 1, t.year, calendar);
     const workingDay = dow < 5 && !holidayToday ? 1 : 0;
     // In DERIVED_FEATURES_V2 order: CALENDAR_FEATURES, then HOLIDAY_FEATURES.
     derived[0] = t.hour;
@@ -251,6 +275,7 @@ const pipelineV2Schema = z.object({
   featureNames: z.array(z.string()).min(1),
   featureInputs: z.record(z.string(), z.array(z.string()).min(1)),
   omitted: z.array(z.string()).optional(),
+  holidays: z.enum(['federal', 'major']).optional(),
 });
 
 /** Checks a stored v2 pipeline: shape, and that its feature names are exactly what its definition produces. */

@@ -17,6 +17,7 @@ import { targetVector } from './features';
 import type { DenseMatrix } from '../contracts/domain';
 import { splitByYear } from '../data/split';
 import type { TrafficRow } from '../contracts/domain';
+import type { HolidayCalendar } from '../contracts/dataset';
 
 /** Data that cannot be prepared (an empty split, no slice to hold out): no retry can fix it. */
 export class PreparationError extends Error {
@@ -54,6 +55,8 @@ export function prepareRows(input: {
   earlyStoppingSlice?: boolean;
   /** Features left out of the fitted pipeline (ablation, v2 only). */
   omit?: readonly string[];
+  /** Which days v2 treats as holidays (default `federal`). */
+  holidays?: HolidayCalendar;
 }): PreparedRows {
   const unique = dedupeRows(input.rows);
   const split = splitByYear({ rows: unique, validationYear: input.validationYear });
@@ -78,6 +81,7 @@ export function prepareRows(input: {
       rows: trainRows,
       schema: input.schema,
       ...(input.omit ? { omit: input.omit } : {}),
+      ...(input.holidays ? { holidays: input.holidays } : {}),
     });
   } catch (err) {
     throw new FeatureSelectionError((err as Error).message);

@@ -5,7 +5,7 @@
 import { daysFromCivil } from '../data/local-date-time';
 import type { LocalDateTime } from '../contracts/domain';
 
-const DAYS_PER_YEAR = 365.2425;
+export const DAYS_PER_YEAR = 365.2425;
 
 /** A row's date-time in years since 1970-01-01 (fractional), the unit recency ages are measured in. */
 export function timeInYears(t: Pick<LocalDateTime, 'year' | 'month' | 'day' | 'hour'>): number {

@@ -1,7 +1,8 @@
 /** Each prepared row's date-time in years, stored beside a prepared set so trials can weight rows by age. */
 import { z } from 'zod';
-import { timeInYears } from './recency-weights';
-import type { TrafficRow } from '../contracts/domain';
+import { DAYS_PER_YEAR, timeInYears } from './recency-weights';
+import { civilFromDays } from '../data/local-date-time';
+import type { LocalDateTime, TrafficRow } from '../contracts/domain';
 
 /** In the prepared set's row order: training, early-stopping slice, validation year. */
 export interface RowTimes {
@@ -22,6 +23,26 @@ export function rowTimesOf(parts: {
     train: times(parts.train),
     earlyStopping: times(parts.earlyStopping),
     validation: times(parts.validation),
+  };
+}
+
+/**
+ * The hourly date-time a stored row time stands for (the inverse of timeInYears, to the nearest hour: six
+ * decimals of a year are about 30 s). Minutes and seconds are 0, as in the data set.
+ */
+export function dateTimeFromYears(years: number): LocalDateTime {
+  const hours = Math.round(years * DAYS_PER_YEAR * 24);
+  const { year, month, day } = civilFromDays(Math.floor(hours / 24));
+  const hour = hours - Math.floor(hours / 24) * 24;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return {
+    year,
+    month,
+    day,
+    hour,
+    minute: 0,
+    second: 0,
+    text: `${year}-${pad(month)}-${pad(day)} ${pad(hour)}:00:00`,
   };
 }
 

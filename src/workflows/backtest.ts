@@ -1,4 +1,10 @@
-import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  executeChild,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../contracts';
 import { trainingWorkflow } from './training';
 import type { BacktestInput, BacktestOrigin, BacktestResult } from '../contracts';
@@ -104,6 +110,8 @@ export async function backtestWorkflow(input: BacktestWorkflowInput): Promise<Ba
       schema: t.schema,
       ...(t.omitFeatures === undefined ? {} : { omitFeatures: t.omitFeatures }),
       ...(t.recencyHalfLife === undefined ? {} : { recencyHalfLife: t.recencyHalfLife }),
+      // So that `train --backtest` refuses a backtest of the other holiday calendar (issue 22).
+      ...(t.holidays !== undefined && patched('backtest-holidays-setting') ? { holidays: t.holidays } : {}),
     },
     origins,
     mean: { rmse: mean((o) => o.test.rmse), mae: mean((o) => o.test.mae), r2: mean((o) => o.test.r2) },

@@ -88,6 +88,8 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     schema: input.schema,
     ...(input.features === undefined ? {} : { features: input.features }),
     ...(input.omitFeatures?.length ? { omitFeatures: input.omitFeatures } : {}),
+    // Runs from before the patch never asked for a holiday calendar.
+    ...(input.holidays !== undefined && patched('holiday-calendar') ? { holidays: input.holidays } : {}),
     ...(input.earlyStoppingRounds === 0 ? { earlyStoppingSlice: false } : {}),
     maxBadRowShare: input.maxBadRowShare,
     // Only in the activity's input (histories replay: a command's input is not compared on replay).
@@ -170,6 +172,10 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       trials,
       refit: input.refit === true,
       ...(refitted ? { refitted } : {}),
+      // Runs from before the patch never asked for a method; they replay with the activity's default.
+      ...(input.intervalMethod !== undefined && patched('interval-method')
+        ? { intervalMethod: input.intervalMethod }
+        : {}),
     });
     result.finalModel = finalModel;
     toRegister = [finalModel];

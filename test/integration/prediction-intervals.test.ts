@@ -79,9 +79,13 @@ describe('prediction intervals, ablation and recency through the workflows (real
       expect(version.refit?.rows).to.be.greaterThan(0);
       const calibration = JSON.parse((await artifacts.get(version.intervalRef!)).toString('utf8')) as {
         source: { rows: string; model: string };
+        residualKind?: string;
       };
-      expect(calibration.source.rows).to.equal('validation year 2015');
-      expect(calibration.source.model).to.match(/before the refit$/);
+      // The default method: 2015 by the pre-refit model, and 2013 and 2014 by its parameters trained on the
+      // years before each (with the run's recency weights).
+      expect(calibration.source.rows).to.equal('validation year 2015; one year ahead: 2013, 2014');
+      expect(calibration.source.model).to.match(/before the refit; for 2013, 2014 the same parameters/);
+      expect(calibration.residualKind).to.equal('signed');
       const pipeline = validateAnyFeaturePipeline(
         JSON.parse((await artifacts.get(version.pipelineRef)).toString('utf8')),
       );

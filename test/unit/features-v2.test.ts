@@ -16,6 +16,7 @@ import { parsePredictionRows } from '../../src/data/prediction-rows';
 import type { TrafficRow } from '../../src/contracts/domain';
 import { federalHolidays } from '../../src/data/us-holidays';
 import { daysFromCivil } from '../../src/data/local-date-time';
+import { datasetHash } from '../../src/activities/prepare';
 
 function row(dateTime: string, overrides: Partial<TrafficRow> = {}): TrafficRow {
   return {
@@ -196,5 +197,57 @@ describe('feature pipeline v2: a row alone gets the features it gets in a batch 
     expect(at('2016-08-25 15:00:00')[column('holiday_day')]).to.equal(1); // State Fair opening day
     expect(at('2015-12-31 12:00:00')[column('holiday_adjacent')]).to.equal(1); // next to 2016-01-01, a Friday
     expect(at('2016-01-01 15:00:00')[column('holiday_day')]).to.equal(1);
+  });
+});
+
+describe('feature pipeline v2: the major-holiday calendar (--holidays major)', () => {
+  const rows = [
+    row('2015-10-12 08:00:00'), // Columbus Day (Monday)
+    row('2015-11-11 00:00:00', { holiday: 'Veterans Day' }), // named by the row, Wednesday
+    row('2015-11-11 08:00:00'),
+    row('2015-08-27 08:00:00'), // State Fair opening (Thursday)
+    row('2015-01-19 08:00:00'), // Martin Luther King Jr Day
+    row('2015-11-26 08:00:00'), // Thanksgiving
+    row('2015-11-27 08:00:00'), // the day after it
+    row('2015-07-03 08:00:00'), // Independence Day observed (Friday)
+    row('2015-12-25 00:00:00', { holiday: 'Christmas Day' }),
+  ];
+  const federal = fitFeaturePipelineV2({ rows });
+  const major = fitFeaturePipelineV2({ rows, holidays: 'major' });
+
+  it('treats only the six major holidays as days off; the others are working days', () => {
+    expect(major.holidays).to.equal('major');
+    expect(major.featureNames).to.deep.equal(federal.featureNames);
+    expect(column(federal, rows, 'holiday_day')).to.deep.equal([1, 1, 1, 1, 1, 1, 0, 1, 1]);
+    expect(column(major, rows, 'holiday_day')).to.deep.equal([0, 0, 0, 0, 0, 1, 0, 1, 1]);
+    expect(column(major, rows, 'working_day')).to.deep.equal([1, 1, 1, 1, 1, 0, 1, 0, 0]);
+    expect(column(major, rows, 'hour_by_working_day')).to.deep.equal([8, 0, 8, 8, 8, 32, 8, 32, 24]);
+    expect(column(major, rows, 'holiday_adjacent')).to.deep.equal([0, 0, 0, 0, 0, 0, 1, 0, 0]);
+  });
+
+  it('a pipeline stored before the option (no `holidays`) keeps the federal calendar; the choice round-trips', () => {
+    const { holidays: _none, ...old } = JSON.parse(JSON.stringify(federal)) as Record<string, unknown>;
+    const loaded = validateAnyFeaturePipeline(old);
+    expect(transformWithPipeline(loaded, rows).matrix.data).to.deep.equal(
+      transformRowsV2(federal, rows).matrix.data,
+    );
+    const stored = validateAnyFeaturePipeline(JSON.parse(JSON.stringify(major)));
+    expect(transformWithPipeline(stored, rows).matrix.data).to.deep.equal(
+      transformRowsV2(major, rows).matrix.data,
+    );
+    expect(() => validateAnyFeaturePipeline({ ...old, holidays: 'state' })).to.throw(
+      /invalid feature pipeline v2/,
+    );
+    expect(() => fitPipeline({ features: 'v1', rows, holidays: 'major' })).to.throw(
+      /needs the v2 feature pipeline/,
+    );
+  });
+
+  it('a prepared set with the major calendar has its own address; a federal one keeps the address it had', () => {
+    const input = { validationYear: 2016, schema: DEFAULT_SCHEMA, features: 'v2' as const };
+    const sources = [{ key: 'a.csv', etag: 'e', size: 1, sha256: 'f'.repeat(64) }];
+    const before = datasetHash(input, sources);
+    expect(datasetHash({ ...input, holidays: 'federal' }, sources)).to.equal(before);
+    expect(datasetHash({ ...input, holidays: 'major' }, sources)).to.not.equal(before);
   });
 });

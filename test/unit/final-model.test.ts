@@ -24,6 +24,10 @@ import { openBlobStore } from '../../src/storage/from-uri';
 import type { BlobStore } from '../../src/storage/blob-store';
 import type { RefitMemberResult, TrialResult } from '../../src/contracts';
 import { SAMPLE_DIR } from '../support/data-dirs';
+import { rowTimesOf } from '../../src/features/row-times';
+import { oneYearAheadResiduals } from '../../src/activities/one-year-ahead';
+import { stackRows } from '../../src/features/stack-rows';
+import { parseIntervalCalibration } from '../../src/evaluation/prediction-interval';
 
 const PARAMS = {
   n_estimators: 40,
@@ -72,11 +76,23 @@ async function prepare(artifacts: BlobStore, features: FeatureSet) {
   await artifacts.put(artifactKeys.datasetPipeline(hash), JSON.stringify(pipeline));
   // As prepareDataset stores them: the final model's intervals are calibrated on these rows.
   await artifacts.put(artifactKeys.datasetValidationRows(hash), JSON.stringify(split.validation));
+  // As prepareDataset stores them: the one-year-ahead calibration finds each training row's year here.
+  await artifacts.put(
+    artifactKeys.datasetRowTimes(hash),
+    JSON.stringify(
+      rowTimesOf({ train: held.train, earlyStopping: held.earlyStopping, validation: split.validation }),
+    ),
+  );
   return {
     hash,
     ref: artifactKeys.datasetData(hash),
     rows: held.train.length + held.earlyStopping.length + split.validation.length,
   };
+}
+
+function sampleRowsOf(year: number): number {
+  const file = path.join(SAMPLE_DIR, `Metro_Interstate_Traffic_Volume_${year}.csv`);
+  return dedupeRows(parseTrafficCsv({ text: fs.readFileSync(file, 'utf8'), file: `${year}` }).rows).length;
 }
 
 /** A trial whose model the search stored (every trial here). */
@@ -193,14 +209,43 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
     expect(refit.rounds).to.equal(selected.rounds);
     expect(refit.modelRef).to.not.equal(selected.modelRef);
     expect(refit.metrics).to.deep.equal(selected.metrics); // the selected model's honest score, not the refit's in-sample one
-    // Its intervals come from the selected model's residuals on 2016, which the refit has seen.
-    const calibration = JSON.parse((await artifacts.get(refit.intervalRef!)).toString('utf8')) as {
-      source: { rows: string; model: string };
-    };
+    // Its intervals come from the selected model's residuals on 2016, which the refit has seen, and (the
+    // default method, one-year-ahead) from trial a's parameters trained on 2014 predicting 2015.
+    const calibration = parseIntervalCalibration(
+      JSON.parse((await artifacts.get(refit.intervalRef!)).toString('utf8')),
+    );
     expect(calibration.source).to.include({
+      rows: 'validation year 2016; one year ahead: 2015',
+      model: 'trial a before the refit; for 2015 the same parameters and rounds trained on the years before',
+    });
+    expect(calibration.residualKind).to.equal('signed');
+    expect(calibration.groupBy).to.equal('daypart-working-day');
+    const validationRows = (await datasets.get(hash, ref)).validationLabels.length;
+    expect(calibration.source.count).to.equal(validationRows + sampleRowsOf(2015));
+    // The old method stays selectable: the validation year alone, absolute residuals, by hour.
+    const old = (await env.run(() =>
+      finalizeModelWith(
+        { artifacts, datasets, pool },
+        {
+          datasetRef: ref,
+          datasetHash: hash,
+          trials: [selected],
+          refit: true,
+          engine: 'native',
+          intervalMethod: 'validation-year',
+        },
+      ),
+    )) as StoredTrial;
+    const oldCalibration = parseIntervalCalibration(
+      JSON.parse((await artifacts.get(old.intervalRef!)).toString('utf8')),
+    );
+    expect(oldCalibration.source).to.include({
       rows: 'validation year 2016',
       model: 'trial a before the refit',
     });
+    expect(oldCalibration.residualKind).to.equal(undefined);
+    expect(oldCalibration.groupBy).to.equal('hour-working-day');
+    expect(oldCalibration.source.count).to.equal(validationRows);
     const data = await datasets.get(hash, ref);
     const refitRmse = (await predictMatrix({ artifacts, pool }, refit, data.validation)).reduce(
       (s, p, i) => s + (p - data.validationLabels[i]) ** 2,
@@ -211,6 +256,49 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
       0,
     );
     expect(refitRmse).to.be.lessThan(selectedRmse); // it has seen the validation year
+  });
+
+  it('one-year-ahead residuals: each later training year predicted by the trials trained on the years before it', async () => {
+    const a = await trial('v2', 'a', 1);
+    const b = await trial('v2', 'b', 2);
+    const { hash, ref } = await prepare(artifacts, 'v2');
+    const residuals = await oneYearAheadResiduals(
+      { artifacts, datasets, pool },
+      { datasetHash: hash, datasetRef: ref, engine: 'native' },
+      [a, b],
+    );
+    // Training years 2014 and 2015 (2016 validates): 2015 is the one year with years before it.
+    expect(residuals.years).to.deep.equal([2015]);
+    expect(residuals.rows).to.have.length(sampleRowsOf(2015));
+    expect(residuals.rows.every((r) => r.date_time.year === 2015)).to.equal(true);
+    // The same as training a and b by hand on the 2014 rows alone and averaging their predictions of 2015.
+    const data = await datasets.get(hash, ref);
+    const all = stackRows([
+      { x: data.train, y: data.trainLabels },
+      { x: data.earlyStopping!, y: data.earlyStoppingLabels! },
+    ]);
+    const n2014 = sampleRowsOf(2014);
+    const cols = all.x.cols;
+    const x2014 = { data: all.x.data.slice(0, n2014 * cols), rows: n2014, cols };
+    const x2015 = { data: all.x.data.slice(n2014 * cols), rows: all.x.rows - n2014, cols };
+    expect(Array.from(residuals.labels)).to.deep.equal(Array.from(all.y.slice(n2014)));
+    const byHand = await Promise.all(
+      [a, b].map(async (t) => {
+        const outcome = await pool.runTrial({
+          engine: 'native',
+          params: { ...t.params, n_estimators: t.rounds },
+          earlyStoppingRounds: 0,
+          data: {
+            train: x2014,
+            trainLabels: all.y.slice(0, n2014),
+            validation: x2015,
+            validationLabels: all.y.slice(n2014),
+          },
+        });
+        return pool.predict({ engine: 'native', model: outcome.model!, rounds: t.rounds, x: x2015 });
+      }),
+    );
+    expect(Array.from(residuals.predictions)).to.deep.equal(Array.from(averagePredictions(byHand)));
   });
 
   it('refit ensemble from refitMember activities (run at once): the same final model as refitting in finalizeModel', async () => {

@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { dayOfWeek, parseLocalDateTime, tryParseLocalDateTime } from '../../src/data/local-date-time';
+import {
+  civilFromDays,
+  daysFromCivil,
+  dayOfWeek,
+  parseLocalDateTime,
+  tryParseLocalDateTime,
+} from '../../src/data/local-date-time';
+import { dateTimeFromYears } from '../../src/features/row-times';
+import { timeInYears } from '../../src/features/recency-weights';
 
 describe('parseLocalDateTime', () => {
   const originalTz = process.env.TZ;
@@ -59,5 +67,38 @@ describe('dayOfWeek', () => {
         dayOfWeek({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }),
       ).to.equal(expected);
     }
+  });
+});
+
+describe('civilFromDays and dateTimeFromYears', () => {
+  it('civilFromDays inverts daysFromCivil for every day of 1900-2100, and agrees with the UTC calendar', () => {
+    const start = daysFromCivil(1900, 1, 1);
+    const end = daysFromCivil(2100, 12, 31);
+    for (let d = start; d <= end; d++) {
+      const { year, month, day } = civilFromDays(d);
+      expect(daysFromCivil(year, month, day)).to.equal(d);
+      if (d % 97 === 0) {
+        const utc = new Date(d * 86_400_000);
+        expect([year, month, day]).to.deep.equal([
+          utc.getUTCFullYear(),
+          utc.getUTCMonth() + 1,
+          utc.getUTCDate(),
+        ]);
+      }
+    }
+  });
+
+  it('dateTimeFromYears gives back every hour of 2012-2016 from its stored row time (six decimals)', () => {
+    for (let d = daysFromCivil(2012, 1, 1); d <= daysFromCivil(2016, 12, 31); d++) {
+      const { year, month, day } = civilFromDays(d);
+      for (let hour = 0; hour < 24; hour++) {
+        const stored = Math.round(timeInYears({ year, month, day, hour }) * 1e6) / 1e6;
+        const back = dateTimeFromYears(stored);
+        expect([back.year, back.month, back.day, back.hour]).to.deep.equal([year, month, day, hour]);
+      }
+    }
+    expect(dateTimeFromYears(timeInYears({ year: 2015, month: 3, day: 2, hour: 8 })).text).to.equal(
+      '2015-03-02 08:00:00',
+    );
   });
 });

@@ -6,7 +6,9 @@ import {
   intervalCoverage,
   intervalGroup,
   intervalHalfWidth,
+  intervalOffsets,
   parseIntervalCalibration,
+  parseIntervalMethod,
   predictionIntervals,
 } from '../../src/evaluation/prediction-interval';
 import { createRng } from '../../src/search/search-space';
@@ -99,5 +101,108 @@ describe('prediction intervals (split conformal, by hour and working day)', () =
       source: { rows: 'r', model: 'm' },
     });
     expect(parseIntervalCalibration(JSON.parse(JSON.stringify(ok)))).to.deep.equal(ok);
+  });
+
+  it('signed residuals: each tail at most (1 − level)/2, so an interval can reach further below than above', () => {
+    // 19 residuals −90, −80, …, −10, 1, 2, …, 9 (actual − predicted): misses below are large, above small.
+    const errors = [
+      ...Array.from({ length: 9 }, (_, i) => -10 * (i + 1)),
+      0,
+      ...Array.from({ length: 9 }, (_, i) => i + 1),
+    ];
+    const calibration = calibrateIntervals({
+      rows: errors.map(() => row('2015-03-02 08:00:00')),
+      labels: errors.map((e) => 1000 + e),
+      predictions: errors.map(() => 1000),
+      source: { rows: 'test rows', model: 'constant' },
+      residualKind: 'signed',
+    });
+    expect(calibration.residualKind).to.equal('signed');
+    // n = 19, level 0.8: rank ⌈20 · 0.9⌉ = 18 from either end: the 2nd smallest (−80) and the 18th (8).
+    expect(intervalOffsets(calibration, '8w', 0.8)).to.deep.equal([-80, 8]);
+    expect(intervalHalfWidth(calibration, '8w', 0.8)).to.equal(44);
+    const [[low, high]] = predictionIntervals(calibration, [row('2015-03-09 08:00:00')], [500], 0.8);
+    expect([low, high]).to.deep.equal([420, 508]);
+    // Absolute residuals of the same errors: rank ⌈20 · 0.8⌉ = 16 of 0, 1, …, 9, 10, 20, …, 90 is 60, both ways.
+    const symmetric = calibrateIntervals({
+      rows: errors.map(() => row('2015-03-02 08:00:00')),
+      labels: errors.map((e) => 1000 + e),
+      predictions: errors.map(() => 1000),
+      source: { rows: 'test rows', model: 'constant' },
+    });
+    expect(intervalOffsets(symmetric, '8w', 0.8)).to.deep.equal([-60, 60]);
+    // Level 0.95 needs rank ⌈20 · 0.975⌉ = 20 > 19: too few, also in the pool.
+    expect(() => intervalOffsets(calibration, '8w', 0.95)).to.throw(/too few for a 0.95 interval/);
+  });
+
+  it('covers about the level with skewed errors, narrower than the symmetric interval', () => {
+    const rng = createRng(3);
+    const make = (n: number) => {
+      const rows = [];
+      const labels: number[] = [];
+      const predictions: number[] = [];
+      for (let i = 0; i < n; i++) {
+        rows.push(row('2015-03-02 08:00:00'));
+        // Exponential misses below (closures), small uniform ones above.
+        const e = rng.next() < 0.5 ? -Math.log(1 - rng.next()) * 300 : rng.next() * 50;
+        labels.push(3000 + e);
+        predictions.push(3000);
+      }
+      return { rows, labels, predictions };
+    };
+    const signed = calibrateIntervals({
+      ...make(4000),
+      source: { rows: 'r', model: 'm' },
+      residualKind: 'signed',
+    });
+    const absolute = calibrateIntervals({ ...make(4000), source: { rows: 'r', model: 'm' } });
+    const fresh = make(4000);
+    const s = intervalCoverage(fresh.labels, predictionIntervals(signed, fresh.rows, fresh.predictions, 0.9));
+    const a = intervalCoverage(
+      fresh.labels,
+      predictionIntervals(absolute, fresh.rows, fresh.predictions, 0.9),
+    );
+    expect(s.coverage).to.be.within(0.88, 0.92);
+    expect(a.coverage).to.be.within(0.88, 0.92);
+    expect(s.meanWidth).to.be.lessThan(0.8 * a.meanWidth);
+  });
+
+  it('groups by part of the day × working day when asked', () => {
+    const g = (text: string) => intervalGroup(row(text), 'daypart-working-day');
+    expect(g('2015-03-02 04:00:00')).to.equal('night-w');
+    expect(g('2015-03-02 05:00:00')).to.equal('morning-w');
+    expect(g('2015-03-02 14:00:00')).to.equal('midday-w');
+    expect(g('2015-03-07 19:00:00')).to.equal('evening-o');
+    expect(g('2015-07-03 20:00:00')).to.equal('late-o');
+    const calibration = calibrateIntervals({
+      rows: [row('2015-03-02 06:00:00'), row('2015-03-02 09:00:00'), row('2015-03-07 23:00:00')],
+      labels: [10, 20, 30],
+      predictions: [0, 0, 0],
+      source: { rows: 'r', model: 'm' },
+      residualKind: 'signed',
+      groupBy: 'daypart-working-day',
+    });
+    expect(Object.keys(calibration.residuals).sort()).to.deep.equal(['all', 'late-o', 'morning-w']);
+    expect(calibration.residuals['morning-w']).to.deep.equal([10, 20]);
+  });
+
+  it('loads calibrations stored before signed residuals and day parts existed; refuses a negative absolute one', () => {
+    const old = {
+      kind: 'interval-calibration',
+      source: { rows: 'validation year 2015', count: 2, model: 'trial-001' },
+      groupBy: 'hour-working-day',
+      residuals: { all: [1, 5], '8w': [1, 5] },
+    };
+    const parsed = parseIntervalCalibration(old);
+    expect(parsed.residualKind).to.equal(undefined);
+    expect(intervalOffsets(parsed, '8w', 0.5)).to.deep.equal([-5, 5]);
+    expect(() => parseIntervalCalibration({ ...old, residuals: { all: [-1, 5] } })).to.throw(
+      /negative absolute residuals/,
+    );
+    expect(
+      parseIntervalCalibration({ ...old, residualKind: 'signed', residuals: { all: [-1, 5] } }).residuals.all,
+    ).to.deep.equal([-1, 5]);
+    expect(parseIntervalMethod('validation-year')).to.equal('validation-year');
+    expect(() => parseIntervalMethod('bootstrap')).to.throw(/unknown interval calibration "bootstrap"/);
   });
 });

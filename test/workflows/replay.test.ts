@@ -22,6 +22,12 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['training-refit-ensemble-history.json', 'wf-train-refit-ensemble'],
     // The members refitted as refitMember activities on the trial queue, all at once (issue 21).
     ['training-refit-members-history.json', 'wf-train-refit-members'],
+    // A refit ensemble asked for --interval-calibration validation-year (patch 'interval-method', issue 22).
+    ['training-interval-method-history.json', 'wf-train-interval-method'],
+    // A training asked for --holidays major (patch 'holiday-calendar', issue 22).
+    ['training-holiday-calendar-history.json', 'wf-train-holiday-calendar'],
+    // A backtest with --holidays major: its settings name the calendar (patch 'backtest-holidays-setting').
+    ['backtest-holidays-history.json', 'wf-backtest-holidays'],
     // Recorded with the retrain-check workflow code before the `retrain-check-v2` patch (commit b0d7cce):
     // old checks still in flight replay through retrainCheckV1.
     ['retrain-check-v1-history.json', 'rc-legacy-1'],

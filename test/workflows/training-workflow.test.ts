@@ -6,18 +6,22 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
 import { workflowBundle } from '../../src/runtime/workflow-bundle';
+import { backtestWorkflow } from '../../src/workflows/backtest';
 import { searchWorkflow } from '../../src/workflows/search';
 import { trainingWorkflow } from '../../src/workflows/training';
 import type {
   AppendTrialTableInput,
   BuildRunReportInput,
   PreparedDatasetSummary,
+  PrepareDatasetInput,
   FinalizeModelInput,
   RefitMemberInput,
   RefitMemberResult,
   RegisterModelsInput,
   RegisterModelsResult,
   RunTrialInput,
+  ScoreYearInput,
+  ScoreYearResult,
   TrainingInput,
   TrialResult,
 } from '../../src/contracts';
@@ -101,6 +105,8 @@ describe('training workflow (time-skipping server, mocked activities)', function
       registerModels?: (i: RegisterModelsInput) => Promise<RegisterModelsResult>;
       finalizeModel?: (i: FinalizeModelInput) => Promise<TrialResult>;
       refitMember?: (i: RefitMemberInput) => Promise<RefitMemberResult>;
+      prepareDataset?: (i: PrepareDatasetInput) => Promise<typeof dataset>;
+      scoreYear?: (i: ScoreYearInput) => Promise<ScoreYearResult>;
     },
     fn: () => Promise<T>,
   ): Promise<T> {
@@ -109,7 +115,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
       activities: {
-        prepareDataset: async () => dataset,
+        prepareDataset: acts.prepareDataset ?? (async () => dataset),
         appendTrialTable: async (a: AppendTrialTableInput) => ({
           tableRef: `trials/${a.searchWorkflowId}.jsonl`,
           rows: a.rows.length,
@@ -120,6 +126,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
           buildMs: 1,
         }),
         ...(acts.finalizeModel ? { finalizeModel: acts.finalizeModel } : {}),
+        ...(acts.scoreYear ? { scoreYear: acts.scoreYear } : {}),
         registerModels:
           acts.registerModels ??
           (async (i: RegisterModelsInput) => ({
@@ -269,6 +276,115 @@ describe('training workflow (time-skipping server, mocked activities)', function
       // training-refit-ensemble-history.json stays: recorded before patch 'refit-members-on-trial-queue'.
       const history = await env.client.workflow.getHandle('wf-train-refit-members').fetchHistory();
       fs.writeFileSync(path.join(FIXTURES, 'training-refit-members-history.json'), historyToJSON(history));
+    }
+  });
+
+  it('--interval-calibration reaches finalizeModel (patch interval-method); absent, the activity default applies', async () => {
+    const finalized: FinalizeModelInput[] = [];
+    const registered: RegisterModelsInput[] = [];
+    const refitMember = async (input: RefitMemberInput) => ({
+      trialId: input.trial.trialId,
+      engine: 'native' as const,
+      modelRef: `models/${input.trial.trialId}-refit`,
+      rounds: input.trial.rounds,
+      rows: 120,
+      trainMs: 5,
+    });
+    await withWorkers(
+      { runTrial: async (input) => fakeTrial(input), refitMember, ...finalizing(finalized, registered) },
+      async () => {
+        await env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-interval-method',
+          args: [baseInput({ trials: 4, refit: true, ensemble: 2, intervalMethod: 'validation-year' })],
+        });
+        await env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-interval-default',
+          args: [baseInput({ trials: 4, refit: true, ensemble: 2 })],
+        });
+      },
+    );
+    expect(finalized).to.have.length(2);
+    expect(finalized[0].intervalMethod).to.equal('validation-year');
+    expect(finalized[1]).to.not.have.property('intervalMethod');
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-train-interval-method').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'training-interval-method-history.json'), historyToJSON(history));
+    }
+  });
+
+  it('--holidays reaches prepareDataset (patch holiday-calendar); absent, the activity gets none', async () => {
+    const prepared: PrepareDatasetInput[] = [];
+    const prepareDataset = async (i: PrepareDatasetInput) => {
+      prepared.push(i);
+      return dataset;
+    };
+    await withWorkers({ runTrial: async (input) => fakeTrial(input), prepareDataset }, async () => {
+      await env.client.workflow.execute(trainingWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'wf-train-holiday-calendar',
+        args: [baseInput({ trials: 2, holidays: 'major' })],
+      });
+      await env.client.workflow.execute(trainingWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'wf-train-holiday-default',
+        args: [baseInput({ trials: 2 })],
+      });
+    });
+    expect(prepared.map((p) => p.holidays)).to.deep.equal(['major', undefined]);
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-train-holiday-calendar').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'training-holiday-calendar-history.json'), historyToJSON(history));
+    }
+  });
+
+  it('a backtest with --holidays states it in its settings (patch backtest-holidays-setting); without, no key', async () => {
+    const scoreYear = async (i: ScoreYearInput): Promise<ScoreYearResult> => ({
+      year: i.year,
+      modelName: i.modelName,
+      version: Number(i.version),
+      rows: 10,
+      metrics: { rmse: 400, mae: 300, r2: 0.9 },
+    });
+    const {
+      years: _y,
+      validationYear: _v,
+      modelName: _m,
+      registerModels: _r,
+      trigger: _t,
+      trialTaskQueue: _q,
+      ...training
+    } = baseInput({ trials: 2 });
+    const run = (workflowId: string, extra: Partial<TrainingInput>) =>
+      env.client.workflow.execute(backtestWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [
+          {
+            training: { ...training, ...extra },
+            firstYear: 2014,
+            origins: [2016],
+            modelNamePrefix: workflowId,
+            trialTaskQueue: TRIAL_QUEUE,
+          },
+        ],
+      });
+    const [major, federal] = await withWorkers(
+      { runTrial: async (input) => fakeTrial(input), scoreYear },
+      async () => [
+        await run('wf-backtest-holidays', { holidays: 'major' }),
+        await run('wf-backtest-default', {}),
+      ],
+    );
+    expect(major.settings.holidays).to.equal('major');
+    expect(federal.settings).to.not.have.property('holidays');
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await env.client.workflow.getHandle('wf-backtest-holidays').fetchHistory();
+      fs.writeFileSync(path.join(FIXTURES, 'backtest-holidays-history.json'), historyToJSON(history));
     }
   });
 
