@@ -4,12 +4,10 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runBatchPrediction } from '../../src/cli/batch-prediction-run';
-import { promoteChampion } from '../../src/registry/champion';
-import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { SAMPLE_DIR } from '../support/data-dirs';
 import { startTestWorkers, testConfig } from '../support/pipeline-harness';
-import { registerSampleVersions } from '../support/registered-models';
+import { registerSampleChampion } from '../support/registered-models';
 import { devServerEnv } from '../support/temporal';
 
 const MODEL = 'traffic-batch-test';
@@ -47,13 +45,7 @@ describe('batch scoring through Temporal by reference (real dev server, real wor
   it('scores a 345,000-row CSV in stored chunks: history holds keys only, predictions in input order', async () => {
     const config = testConfig({});
     const artifacts = openBlobStore(config.artifactsUri);
-    await registerSampleVersions(artifacts, MODEL, [30]);
-    await promoteChampion(new ModelRegistry(artifacts), {
-      modelName: MODEL,
-      version: 1,
-      by: 'test',
-      at: new Date().toISOString(),
-    });
+    await registerSampleChampion(artifacts, MODEL, 30);
     const { text, period } = bigCsv(ROWS);
     const workers = await startTestWorkers(env, config);
     try {

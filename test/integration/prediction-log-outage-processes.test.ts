@@ -12,11 +12,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { predictionLogPrefix } from '../../src/monitoring/prediction-log-keys';
-import { promoteChampion } from '../../src/registry/champion';
-import { ModelRegistry } from '../../src/registry/model-registry';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { openBlobStore } from '../../src/storage/from-uri';
-import { registerSampleVersions } from '../support/registered-models';
+import { registerSampleChampion } from '../support/registered-models';
 import { startPausableS3, type PausableS3 } from '../support/s3-server';
 import { freePort } from '../support/temporal';
 
@@ -94,13 +92,7 @@ describe('prediction log across a 2-minute store outage, two service processes (
     s3 = await startPausableS3();
     store = openBlobStore(s3.uri('outage-processes'), s3.options);
     spillDir = await fs.mkdtemp(path.join(tmpdir(), 'log-spill-processes-'));
-    await registerSampleVersions(store, MODEL, [10]);
-    await promoteChampion(new ModelRegistry(store), {
-      modelName: MODEL,
-      version: 1,
-      by: 'test',
-      at: new Date().toISOString(),
-    });
+    await registerSampleChampion(store, MODEL, 10);
   });
   after(async () => {
     s3?.resume();

@@ -7,12 +7,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { predictionLogPrefix } from '../../src/monitoring/prediction-log-keys';
-import { promoteChampion } from '../../src/registry/champion';
-import { ModelRegistry } from '../../src/registry/model-registry';
 import { startService, type RunningService } from '../../src/serve/service';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { openBlobStore } from '../../src/storage/from-uri';
-import { registerSampleVersions } from '../support/registered-models';
+import { registerSampleChampion } from '../support/registered-models';
 import { startPausableS3, type PausableS3 } from '../support/s3-server';
 
 const MODEL = 'traffic-log-outage';
@@ -32,13 +30,7 @@ describe('prediction log across a 2-minute store outage (moto paused with SIGSTO
     // Short request timeouts, so writes to the paused server fail and are retried rather than hang.
     store = openBlobStore(s3.uri('outage'), { ...s3.options, requestTimeoutMs: 2_000 });
     spillDir = await fs.mkdtemp(path.join(tmpdir(), 'log-spill-'));
-    await registerSampleVersions(store, MODEL, [10]);
-    await promoteChampion(new ModelRegistry(store), {
-      modelName: MODEL,
-      version: 1,
-      by: 'test',
-      at: new Date().toISOString(),
-    });
+    await registerSampleChampion(store, MODEL, 10);
   });
   after(async () => {
     s3?.resume();

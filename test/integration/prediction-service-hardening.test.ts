@@ -9,13 +9,11 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { predictionLogPrefix } from '../../src/monitoring/prediction-log-keys';
-import { promoteChampion } from '../../src/registry/champion';
-import { ModelRegistry } from '../../src/registry/model-registry';
 import { parseApiKeys, type ServeConfig } from '../../src/serve/serve-config';
 import { startService, type RunningService } from '../../src/serve/service';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { openBlobStore } from '../../src/storage/from-uri';
-import { registerSampleVersions, sampleRows } from '../support/registered-models';
+import { registerSampleChampion, sampleRows } from '../support/registered-models';
 import { freePort } from '../support/temporal';
 import { makeTestPki } from '../support/tls';
 
@@ -75,13 +73,7 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
     dir = await fs.mkdtemp(path.join(tmpdir(), 'serve-hard-'));
     store = openBlobStore(`file://${dir}/artifacts`);
     // 150 rounds of depth 6: TreeSHAP of 1000 rows takes seconds, so a blocked event loop would show.
-    await registerSampleVersions(store, MODEL, [150]);
-    await promoteChampion(new ModelRegistry(store), {
-      modelName: MODEL,
-      version: 1,
-      by: 'test',
-      at: new Date().toISOString(),
-    });
+    await registerSampleChampion(store, MODEL, 150);
   });
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true });
@@ -367,13 +359,7 @@ describe('prediction service: non-blocking, limits, auth, TLS and small defects'
   it('SERVE_PROCESSES=2 runs two service processes on one port; SIGTERM stops both, each flushing its log', async () => {
     const model = `${MODEL}-two`;
     const logStore = openBlobStore(`file://${dir}/two-processes`);
-    await registerSampleVersions(logStore, model, [10]);
-    await promoteChampion(new ModelRegistry(logStore), {
-      modelName: model,
-      version: 1,
-      by: 'test',
-      at: new Date().toISOString(),
-    });
+    await registerSampleChampion(logStore, model, 10);
     const port = await freePort();
     const child = spawn(
       process.execPath,

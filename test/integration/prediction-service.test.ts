@@ -19,7 +19,7 @@ import { ModelsListing } from '../../src/serve/models-listing';
 import type { ServeConfig } from '../../src/serve/serve-config';
 import { buildServer } from '../../src/serve/server';
 import { startService, type RunningService } from '../../src/serve/service';
-import { PIPELINE_REF, registerSampleVersions } from '../support/registered-models';
+import { PIPELINE_REF, registerSampleChampion, registerSampleVersions } from '../support/registered-models';
 import { freePort } from '../support/temporal';
 
 const MODEL = 'traffic-serve-test';
@@ -387,13 +387,7 @@ describe('prediction service over HTTP', function () {
     const port = await freePort();
     const artifacts = await fs.mkdtemp(path.join(tmpdir(), 'serve-log-'));
     const logStore = openBlobStore(`file://${artifacts}`);
-    await registerSampleVersions(logStore, MODEL, [10]);
-    await promoteChampion(new ModelRegistry(logStore), {
-      modelName: MODEL,
-      version: 1,
-      by: 't',
-      at: new Date().toISOString(),
-    });
+    await registerSampleChampion(logStore, MODEL, 10);
     const child = spawn(
       process.execPath,
       [path.resolve(__dirname, '../../src/prediction-service.js'), '--port', String(port)],

@@ -6,6 +6,7 @@ import { parseTrafficCsv } from '../../src/data/traffic-csv';
 import { loadNativeEngine } from '../../src/engines/native-engine';
 import { fitFeaturePipeline, targetVector, transformRows } from '../../src/features/features';
 import type { TrafficRow } from '../../src/contracts/domain';
+import { promoteChampion } from '../../src/registry/champion';
 import { ModelRegistry, type ModelVersion } from '../../src/registry/model-registry';
 import type { BlobStore } from '../../src/storage/blob-store';
 import { SAMPLE_DIR } from './data-dirs';
@@ -75,4 +76,20 @@ export async function registerSampleVersions(
     );
   }
   return versions;
+}
+
+/** Registers one sample version (`rounds` boosting rounds) and promotes it: a champion to serve. */
+export async function registerSampleChampion(
+  artifacts: BlobStore,
+  modelName: string,
+  rounds = 10,
+): Promise<ModelVersion> {
+  const [version] = await registerSampleVersions(artifacts, modelName, [rounds]);
+  await promoteChampion(new ModelRegistry(artifacts), {
+    modelName,
+    version: version.version,
+    by: 'test',
+    at: new Date().toISOString(),
+  });
+  return version;
 }
