@@ -3,8 +3,8 @@ import { resolveEngineName } from '../engines/select-engine';
 import type { TrialPool } from '../engines/trial-pool';
 import { recencyWeights } from '../features/recency-weights';
 import { dateTimeFromYears, parseRowTimes } from '../features/row-times';
-import { stackRows } from '../features/stack-rows';
-import type { DenseMatrix, TrafficRow } from '../contracts/domain';
+import { stackRows, takeRows } from '../features/stack-rows';
+import type { TrafficRow } from '../contracts/domain';
 import type { EngineChoice, TrialResult } from '../contracts';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
@@ -24,12 +24,6 @@ export interface OneYearAheadResiduals {
   rows: Pick<TrafficRow, 'date_time' | 'holiday'>[];
   labels: Float32Array;
   predictions: Float32Array;
-}
-
-function pickRows(x: DenseMatrix, indices: readonly number[]): DenseMatrix {
-  const data = new Float32Array(indices.length * x.cols);
-  indices.forEach((r, i) => data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols));
-  return { data, rows: indices.length, cols: x.cols };
 }
 
 /**
@@ -80,9 +74,9 @@ export async function oneYearAheadResiduals(
       if (d.year < year) before.push(i);
       else if (d.year === year) inYear.push(i);
     });
-    const trainX = pickRows(training.x, before);
+    const trainX = takeRows(training.x, before);
     const trainLabels = Float32Array.from(before, (i) => training.y[i]);
-    const testX = pickRows(training.x, inYear);
+    const testX = takeRows(training.x, inYear);
     const testLabels = Float32Array.from(inYear, (i) => training.y[i]);
     const trainWeights =
       input.recencyHalfLife === undefined

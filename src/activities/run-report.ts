@@ -26,6 +26,7 @@ import {
   shapSampleRows,
   stratifiedShapSampleRows,
 } from '../evaluation/shap-sample';
+import { takeRows } from '../features/stack-rows';
 
 export interface RunReportDeps {
   artifacts: BlobStore;
@@ -289,14 +290,6 @@ async function membersOutputs(
       .predictions,
     sample: meanOutputs(outputs),
   };
-}
-
-/** The rows of `x` at `indices`, in that order. */
-function takeRows(x: DenseMatrix, indices: number[]): DenseMatrix {
-  if (indices.length === x.rows) return x;
-  const data = new Float32Array(indices.length * x.cols);
-  for (const [i, r] of indices.entries()) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols);
-  return { rows: indices.length, cols: x.cols, data };
 }
 
 /** Runs the tasks, at most `limit` at once, starting them in order. */

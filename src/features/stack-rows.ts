@@ -20,3 +20,11 @@ export function stackRows(parts: readonly { x: DenseMatrix; y: Float32Array }[])
   }
   return { x: { data, rows, cols }, y };
 }
+
+/** The rows of `x` at `indices`, in that order (`x` itself when they are all its rows in order). */
+export function takeRows(x: DenseMatrix, indices: readonly number[]): DenseMatrix {
+  if (indices.length === x.rows && indices.every((r, i) => r === i)) return x;
+  const data = new Float32Array(indices.length * x.cols);
+  for (const [i, r] of indices.entries()) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols);
+  return { rows: indices.length, cols: x.cols, data };
+}
