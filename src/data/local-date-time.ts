@@ -52,6 +52,23 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** An hourly local date-time (minutes and seconds 0) with its canonical text. */
+export function hourlyLocalDateTime(
+  date: { year: number; month: number; day: number },
+  hour: number,
+): LocalDateTime {
+  const { year, month, day } = date;
+  return {
+    year,
+    month,
+    day,
+    hour,
+    minute: 0,
+    second: 0,
+    text: `${year}-${pad2(month)}-${pad2(day)} ${pad2(hour)}:00:00`,
+  };
+}
+
 /**
  * Parses `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DDTHH:MM:SS` or `YYYY-MM-DD HH:MM` as wall-clock time: no time
  * zone is applied (the data are Minneapolis local times). Returns undefined when the text is not one of

@@ -1,7 +1,7 @@
 /** Each prepared row's date-time in years, stored beside a prepared set so trials can weight rows by age. */
 import { z } from 'zod';
 import { DAYS_PER_YEAR, timeInYears } from './recency-weights';
-import { civilFromDays } from '../data/local-date-time';
+import { civilFromDays, hourlyLocalDateTime } from '../data/local-date-time';
 import type { LocalDateTime, TrafficRow } from '../contracts/domain';
 
 /** In the prepared set's row order: training, early-stopping slice, validation year. */
@@ -32,18 +32,7 @@ export function rowTimesOf(parts: {
  */
 export function dateTimeFromYears(years: number): LocalDateTime {
   const hours = Math.round(years * DAYS_PER_YEAR * 24);
-  const { year, month, day } = civilFromDays(Math.floor(hours / 24));
-  const hour = hours - Math.floor(hours / 24) * 24;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return {
-    year,
-    month,
-    day,
-    hour,
-    minute: 0,
-    second: 0,
-    text: `${year}-${pad(month)}-${pad(day)} ${pad(hour)}:00:00`,
-  };
+  return hourlyLocalDateTime(civilFromDays(Math.floor(hours / 24)), hours - Math.floor(hours / 24) * 24);
 }
 
 const rowTimesSchema = z.object({
