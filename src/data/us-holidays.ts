@@ -26,23 +26,35 @@ function observed(year: number, month: number, day: number): number {
   return weekday === 5 ? date - 1 : weekday === 6 ? date + 1 : date;
 }
 
+/** Each federal holiday by its name in the data set, and its observed day in a given year. */
+const FEDERAL_HOLIDAY_RULES: ReadonlyArray<readonly [string, (year: number) => number]> = [
+  ['New Years Day', (year) => observed(year, 1, 1)],
+  ['Martin Luther King Jr Day', (year) => nthWeekday(year, 1, 0, 3)],
+  ['Washingtons Birthday', (year) => nthWeekday(year, 2, 0, 3)],
+  ['Memorial Day', (year) => nthWeekday(year, 5, 0, -1)],
+  ['Independence Day', (year) => observed(year, 7, 4)],
+  ['Labor Day', (year) => nthWeekday(year, 9, 0, 1)],
+  ['Columbus Day', (year) => nthWeekday(year, 10, 0, 2)],
+  ['Veterans Day', (year) => observed(year, 11, 11)],
+  ['Thanksgiving Day', (year) => nthWeekday(year, 11, 3, 4)],
+  ['Christmas Day', (year) => observed(year, 12, 25)],
+];
+
+/** The observed days of the named holidays in a year (New Year's Day observed on Dec 31 of the year before is included there). */
+function observedDays(year: number, names: ReadonlySet<string>): Set<number> {
+  const days = new Set(FEDERAL_HOLIDAY_RULES.filter(([name]) => names.has(name)).map(([, day]) => day(year)));
+  if (names.has('New Years Day') && dayOfWeek({ year: year + 1, month: 1, day: 1 }) === 5)
+    days.add(daysFromCivil(year, 12, 31));
+  return days;
+}
+
+const FEDERAL_NAMES: ReadonlySet<string> = new Set(FEDERAL_HOLIDAY_RULES.map(([name]) => name));
+
 /** Observed federal holidays of a year (New Year's Day observed on Dec 31 of the year before is included there). */
 export function federalHolidays(year: number): ReadonlySet<number> {
   const known = cache.get(year);
   if (known) return known;
-  const days = new Set<number>([
-    observed(year, 1, 1),
-    nthWeekday(year, 1, 0, 3), // Martin Luther King Jr Day
-    nthWeekday(year, 2, 0, 3), // Washington's Birthday
-    nthWeekday(year, 5, 0, -1), // Memorial Day
-    observed(year, 7, 4),
-    nthWeekday(year, 9, 0, 1), // Labor Day
-    nthWeekday(year, 10, 0, 2), // Columbus Day
-    observed(year, 11, 11),
-    nthWeekday(year, 11, 3, 4), // Thanksgiving Day
-    observed(year, 12, 25),
-  ]);
-  if (dayOfWeek({ year: year + 1, month: 1, day: 1 }) === 5) days.add(daysFromCivil(year, 12, 31));
+  const days = observedDays(year, FEDERAL_NAMES);
   cache.set(year, days);
   return days;
 }
@@ -64,24 +76,17 @@ export const MAJOR_HOLIDAY_NAMES: readonly string[] = [
   'Christmas Day',
 ];
 
+const MAJOR_NAMES: ReadonlySet<string> = new Set(MAJOR_HOLIDAY_NAMES);
+const majorCache = new Map<number, ReadonlySet<number>>();
+
 /** The observed days of MAJOR_HOLIDAY_NAMES in a year (New Year's Day observed on Dec 31 of the year before is included there). */
 export function majorHolidays(year: number): ReadonlySet<number> {
   const known = majorCache.get(year);
   if (known) return known;
-  const days = new Set<number>([
-    observed(year, 1, 1),
-    nthWeekday(year, 5, 0, -1), // Memorial Day
-    observed(year, 7, 4),
-    nthWeekday(year, 9, 0, 1), // Labor Day
-    nthWeekday(year, 11, 3, 4), // Thanksgiving Day
-    observed(year, 12, 25),
-  ]);
-  if (dayOfWeek({ year: year + 1, month: 1, day: 1 }) === 5) days.add(daysFromCivil(year, 12, 31));
+  const days = observedDays(year, MAJOR_NAMES);
   majorCache.set(year, days);
   return days;
 }
-
-const majorCache = new Map<number, ReadonlySet<number>>();
 
 export function isFederalHoliday(day: number, year: number): boolean {
   return federalHolidays(year).has(day);
