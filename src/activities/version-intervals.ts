@@ -46,24 +46,18 @@ export async function calibrateOnValidationYear(
   const predictions = await Promise.all(input.models.map((model) => predictMatrix(deps, model, x)));
   const mean = averagePredictions(predictions);
   const earlier = input.earlier;
-  const calibration = earlier
-    ? calibrateIntervals({
-        rows: [...rows, ...earlier.rows],
-        labels: Float64Array.from([...rows.map((r) => r.traffic_volume as number), ...earlier.labels]),
-        predictions: Float64Array.from([...mean, ...earlier.predictions]),
-        source: {
-          rows: `validation year ${input.validationYear}${earlier.years.length > 0 ? `; one year ahead: ${earlier.years.join(', ')}` : ''}`,
-          model: `${input.modelLabel}${earlier.years.length > 0 ? `; for ${earlier.years.join(', ')} the same parameters and rounds trained on the years before` : ''}`,
-        },
-        residualKind: 'signed',
-        groupBy: 'daypart-working-day',
-      })
-    : calibrateIntervals({
-        rows,
-        labels: Float64Array.from(rows, (r) => r.traffic_volume as number),
-        predictions: mean,
-        source: { rows: `validation year ${input.validationYear}`, model: input.modelLabel },
-      });
+  const labels = rows.map((r) => r.traffic_volume as number);
+  const years = earlier && earlier.years.length > 0 ? earlier.years.join(', ') : undefined;
+  const calibration = calibrateIntervals({
+    rows: earlier ? [...rows, ...earlier.rows] : rows,
+    labels: Float64Array.from(earlier ? [...labels, ...earlier.labels] : labels),
+    predictions: earlier ? Float64Array.from([...mean, ...earlier.predictions]) : mean,
+    source: {
+      rows: `validation year ${input.validationYear}${years ? `; one year ahead: ${years}` : ''}`,
+      model: `${input.modelLabel}${years ? `; for ${years} the same parameters and rounds trained on the years before` : ''}`,
+    },
+    ...(earlier ? { residualKind: 'signed' as const, groupBy: 'daypart-working-day' as const } : {}),
+  });
   const bytes = Buffer.from(JSON.stringify(calibration));
   const ref = artifactKeys.intervalCalibration(createHash('sha256').update(bytes).digest('hex'));
   if (!(await deps.artifacts.head(ref))) await deps.artifacts.put(ref, bytes);
