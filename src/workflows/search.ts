@@ -201,7 +201,7 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       if (accounted.has(trial.index)) return;
       accounted.add(trial.index);
       if ('result' in outcome) succeeded(trial.index, outcome.result);
-      else failed(trial.index, trial.params, outcome.error);
+      else failed(trial.index, trial.trial.params, outcome.error);
     };
     const runBatch = (batch: PlannedTrial[]): void => {
       void trialBatchActivities(input, batch.length)
@@ -224,7 +224,11 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
               const outcome = byId.get(trial.trial.trialId);
               if (outcome) account(trial, outcome);
               else
-                failed(trial.index, trial.params, `${trial.trial.trialId}: missing from its batch's result`);
+                failed(
+                  trial.index,
+                  trial.trial.params,
+                  `${trial.trial.trialId}: missing from its batch's result`,
+                );
             }
           },
           (err: unknown) => {
@@ -246,7 +250,11 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
             for (const trial of rest) {
               const id = trial.trial.trialId;
               const own = failedId === undefined || failedId === id || error.startsWith(`${id}: `);
-              failed(trial.index, trial.params, own ? error : `${id}: not run, its batch failed: ${error}`);
+              failed(
+                trial.index,
+                trial.trial.params,
+                own ? error : `${id}: not run, its batch failed: ${error}`,
+              );
             }
           },
         );
@@ -270,7 +278,6 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
         const trial = trialInputOf(index);
         batch.push({
           index,
-          params: trial.params,
           trial: {
             trialId: trial.trialId,
             params: trial.params,
@@ -382,7 +389,6 @@ function isWorkerShutdown(err: unknown): boolean {
 
 interface PlannedTrial {
   index: number;
-  params: XGBoostParams;
   trial: BatchTrial;
 }
 
