@@ -92,6 +92,11 @@ export function isFederalHoliday(day: number, year: number): boolean {
   return federalHolidays(year).has(day);
 }
 
+/** Monday–Friday and not an observed federal holiday, by the calendar alone. */
+export function isCalendarWorkingDay(date: { year: number; month: number; day: number }): boolean {
+  return dayOfWeek(date) < 5 && !isFederalHoliday(daysFromCivil(date.year, date.month, date.day), date.year);
+}
+
 /**
  * The Minnesota State Fair's opening day, the one non-federal holiday the data name: the Thursday 11 days
  * before Labor Day (as the training years 2012–2016 mark it).

@@ -11,10 +11,9 @@
  */
 import { z } from 'zod';
 import { holidayFlag } from '../features/features';
-import { dayOfWeek, daysFromCivil } from '../data/local-date-time';
 import type { TrafficRow } from '../contracts/domain';
 import type { IntervalMethod } from '../contracts/search';
-import { isFederalHoliday } from '../data/us-holidays';
+import { isCalendarWorkingDay } from '../data/us-holidays';
 
 export const DEFAULT_INTERVAL_LEVEL = 0.9;
 const POOLED = 'all';
@@ -82,8 +81,7 @@ export function intervalGroup(
   groupBy: IntervalGrouping = 'hour-working-day',
 ): string {
   const t = row.date_time;
-  const day = daysFromCivil(t.year, t.month, t.day);
-  const working = dayOfWeek(t) < 5 && !isFederalHoliday(day, t.year) && holidayFlag(row.holiday) === 0;
+  const working = isCalendarWorkingDay(t) && holidayFlag(row.holiday) === 0;
   return groupBy === 'daypart-working-day'
     ? `${dayPart(t.hour)}-${working ? 'w' : 'o'}`
     : `${t.hour}${working ? 'w' : 'o'}`;

@@ -1,7 +1,6 @@
 /** The validation rows the run report's SHAP summary is computed on (see docs/run-reports.md). */
 import type { LocalDateTime } from '../contracts/domain';
-import { dayOfWeek, daysFromCivil } from '../data/local-date-time';
-import { isFederalHoliday } from '../data/us-holidays';
+import { isCalendarWorkingDay } from '../data/us-holidays';
 
 export const SHAP_SAMPLE_ROWS = 150;
 
@@ -27,8 +26,7 @@ const GOLDEN = 0.6180339887498949;
 
 /** A row's stratum: its hour of day (0–23), plus 24 on a weekend or federal holiday (not a working day). */
 export function hourByWorkingDay(t: Pick<LocalDateTime, 'year' | 'month' | 'day' | 'hour'>): number {
-  const working = dayOfWeek(t) < 5 && !isFederalHoliday(daysFromCivil(t.year, t.month, t.day), t.year);
-  return t.hour + (working ? 0 : 24);
+  return t.hour + (isCalendarWorkingDay(t) ? 0 : 24);
 }
 
 /**
