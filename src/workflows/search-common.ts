@@ -40,11 +40,13 @@ export interface SearchWorkflowInput extends SearchInput {
 /**
  * Trial activities. With `infraFaults` (patch 'infra-faults-are-not-trial-failures') store outages and
  * throttling retry with backoff for a window; without it, the three quick attempts recorded histories used.
+ * `trials`: how many trials one activity runs (a batch, patch 'trial-batches'; histories with batches all
+ * have the infra-faults patch too), each with 30 minutes before the start-to-close backstop.
  */
-export function trialActivities(input: SearchWorkflowInput, infraFaults: boolean) {
+export function trialActivities(input: SearchWorkflowInput, infraFaults: boolean, trials = 1) {
   return proxyActivities<Activities>({
     taskQueue: input.trialTaskQueue,
-    startToCloseTimeout: '30 minutes',
+    startToCloseTimeout: `${30 * Math.max(1, trials)} minutes`,
     // Trials heartbeat every 8 s (src/activities/trial.ts): a killed worker stalls a trial for at most 20 s.
     heartbeatTimeout: '20 seconds',
     retry: infraFaults
@@ -55,20 +57,6 @@ export function trialActivities(input: SearchWorkflowInput, infraFaults: boolean
           maximumAttempts: 3,
           nonRetryableErrorTypes: ['DatasetError', 'InvalidParams'],
         },
-  });
-}
-
-/**
- * The batch activity (patch 'trial-batches'): the trial's options, with room for `size` trials before the
- * start-to-close backstop. A batch heartbeats after every trial, and every trial while it trains.
- */
-export function trialBatchActivities(input: SearchWorkflowInput, size: number) {
-  return proxyActivities<Activities>({
-    taskQueue: input.trialTaskQueue,
-    startToCloseTimeout: `${30 * Math.max(1, size)} minutes`,
-    heartbeatTimeout: '20 seconds',
-    // Histories with batches all have patch 'infra-faults-are-not-trial-failures' too.
-    retry: trialRetryPolicy(input.infraRetryWindowMs ?? DEFAULT_INFRA_RETRY_WINDOW_MS),
   });
 }
 

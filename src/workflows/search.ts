@@ -23,7 +23,6 @@ import {
   insertSorted,
   searchProgressQuery,
   trialActivities,
-  trialBatchActivities,
   trialIdOf,
   type SearchCarry,
   type SearchWorkflowInput,
@@ -204,7 +203,7 @@ async function samplerSearch(input: SearchWorkflowInput): Promise<SearchResult> 
       else failed(trial.index, trial.trial.params, outcome.error);
     };
     const runBatch = (batch: PlannedTrial[]): void => {
-      void trialBatchActivities(input, batch.length)
+      void trialActivities(input, true, batch.length)
         .runTrialBatch({
           datasetRef: input.datasetRef,
           datasetHash: input.datasetHash,
