@@ -34,8 +34,9 @@ export interface PredictionLogOptions {
   flushMs: number;
   log: Logger;
   /**
-   * Rows held in memory (open and sealed batches); a sealed batch that would exceed it goes to `spillDir`.
-   * Default 10 × maxRows. Hard cap: this plus one batch; rows beyond it are dropped (counted, onDropped).
+   * Rows held in memory (open and sealed batches): sealed batches beyond `bufferRows - maxRows` go to
+   * `spillDir`, leaving room for the open batch. Default 10 × maxRows. Hard cap: this plus one batch (the one
+   * being written to disk); rows beyond it are dropped (counted, onDropped).
    */
   bufferRows?: number;
   /** Directory for batches waiting for the store; without one, batches beyond the buffer are dropped. */
@@ -263,7 +264,10 @@ export class PredictionLog {
         ),
       };
       this.#queue.push(batch);
-      if (this.#memoryRows > this.#bufferRows && this.#queue.length > 1) this.spillLater(batch);
+      // Sealed rows kept in memory leave room for the open batch within the buffer, so rows arriving while
+      // this batch is written to disk fit under the hard cap instead of being dropped.
+      if (this.#memoryRows > this.#bufferRows - this.options.maxRows && this.#queue.length > 1)
+        this.spillLater(batch);
     }
     this.held();
     this.kick();

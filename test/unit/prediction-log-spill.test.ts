@@ -86,6 +86,36 @@ describe('prediction log: retries under one key, spill to disk, restart, drops c
     expect([...state.attempts.values()].some((n) => n > 1)).to.equal(true);
   });
 
+  it('drops nothing when requests keep arriving while a batch is being written to disk', async () => {
+    const { store, files, state } = storeWithOutage(path.join(dir, 'store'));
+    const log = new PredictionLog({
+      store,
+      maxRows: 4,
+      flushMs: 60_000,
+      bufferRows: 8,
+      spillDir: path.join(dir, 'spill'),
+      retryMs: 20,
+      log: silent,
+    });
+    state.down = true;
+    for (let i = 0; i < 24; i++) {
+      const meta = {
+        model: 'm',
+        version: 1,
+        requestId: `r${String(i).padStart(2, '0')}`,
+        at: '2024-05-01T10:00:00.000Z',
+      };
+      log.append(meta, ROWS, [1, 2]);
+      // Every append seals a batch of 4 rows on odd i; the next request's rows arrive before that batch is on disk.
+      if (i % 2 === 0 && i > 0) await log.spillsWritten();
+      expect(log.memoryRows, `rows in memory after request ${i}`).to.be.at.most(8 + 4);
+    }
+    expect(log.dropped, 'rows dropped').to.equal(0);
+    state.down = false;
+    await log.flush();
+    expect(await storedRows(files)).to.have.length(48);
+  });
+
   it('a restart ships the batches an earlier run left in the spill directory', async () => {
     const { store, files, state } = storeWithOutage(path.join(dir, 'store'));
     const spillDir = path.join(dir, 'spill');
