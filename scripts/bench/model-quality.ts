@@ -27,11 +27,8 @@ import { Command } from 'commander';
 import { addTrainingOptions, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
 import type { AppConfig } from '../../src/config';
 import { DERIVED_FEATURES_V2 } from '../../src/features/features-v2';
-import {
-  DEFAULT_INTERVAL_LEVEL,
-  DEFAULT_INTERVAL_METHOD,
-  INTERVAL_METHODS,
-} from '../../src/evaluation/prediction-interval';
+import { DEFAULT_INTERVAL_LEVEL, INTERVAL_METHODS } from '../../src/evaluation/prediction-interval';
+import { DEFAULT_INTERVAL_METHOD } from '../../src/contracts/search';
 import { createWorkers } from '../../src/runtime/workers';
 import { backtestWorkflow } from '../../src/workflows/backtest';
 import type { BacktestInput, BacktestResult } from '../../src/contracts';

@@ -4,9 +4,15 @@ import { regressionMetrics } from '../evaluation/metrics';
 import type { PreparedDataset } from '../features/prepared-dataset';
 import type { TrialPool } from '../engines/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
+import { DEFAULT_INTERVAL_METHOD } from '../contracts';
 import type { FinalizeModelInput, SelectedModel, TrialResult } from '../contracts';
-import { DEFAULT_INTERVAL_METHOD } from '../evaluation/prediction-interval';
-import { oneYearAheadResiduals } from './one-year-ahead';
+import {
+  NO_ONE_YEAR_AHEAD,
+  oneYearAheadOfMembers,
+  oneYearAheadResiduals,
+  oneYearAheadSplits,
+  type OneYearAheadResiduals,
+} from './one-year-ahead';
 import { calibrateOnValidationYear } from './version-intervals';
 import { refitTrial } from './refit-member';
 import { storeModel } from './store-model';
@@ -79,11 +85,14 @@ export async function finalizeModelWith(
   ctx.heartbeat({ step: 'calibrating intervals' });
   const method = input.intervalMethod ?? DEFAULT_INTERVAL_METHOD;
   const earlier =
-    method === 'one-year-ahead'
-      ? await oneYearAheadResiduals(deps, input, trials, (year) =>
-          ctx.heartbeat({ step: 'calibrating intervals', oneYearAhead: year }),
-        )
-      : undefined;
+    method !== 'one-year-ahead'
+      ? undefined
+      : input.oneYearAhead
+        ? await storedOneYearAhead(deps, input, trials)
+        : // Histories from before patch 'one-year-ahead-on-trial-queue': the trainings run here.
+          await oneYearAheadResiduals(deps, input, trials, (year) =>
+            ctx.heartbeat({ step: 'calibrating intervals', oneYearAhead: year }),
+          );
   // Always the selected trials' own models: a refitted model has seen the validation year.
   const intervalRef = await calibrateOnValidationYear(deps, {
     datasetHash: input.datasetHash,
@@ -158,6 +167,44 @@ export async function finalizeModelWith(
     ...(selected ? { selected } : {}),
     intervalRef,
   };
+}
+
+/** The one-year-ahead residuals from the members' oneYearAheadMember results (one per trial, in order). */
+async function storedOneYearAhead(
+  deps: FinalizeDeps,
+  input: FinalizeModelInput,
+  trials: readonly TrialResult[],
+): Promise<OneYearAheadResiduals> {
+  const members = input.oneYearAhead ?? [];
+  if (members.length !== trials.length)
+    throw nonRetryable(
+      'InvalidInput',
+      `${members.length} one-year-ahead members for ${trials.length} trials`,
+    );
+  members.forEach((m, i) => {
+    if (m.trialId !== trials[i].trialId)
+      throw nonRetryable(
+        'InvalidInput',
+        `one-year-ahead member ${i} is ${m.trialId}, not ${trials[i].trialId}`,
+      );
+  });
+  const splits = await oneYearAheadSplits(deps, input);
+  if (!splits || members.every((m) => m.predictionsRef === undefined)) return NO_ONE_YEAR_AHEAD;
+  const predictions = await Promise.all(
+    members.map(async (m) => {
+      if (m.predictionsRef === undefined)
+        throw new Error(`one-year-ahead member ${m.trialId} has no predictions`);
+      const bytes = await deps.artifacts.get(m.predictionsRef);
+      const copy = new Uint8Array(bytes); // aligned for the float view
+      const values = new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+      if (values.length !== m.rows)
+        throw new Error(
+          `one-year-ahead predictions ${m.predictionsRef}: ${values.length} values, expected ${m.rows}`,
+        );
+      return values;
+    }),
+  );
+  return oneYearAheadOfMembers(splits, predictions);
 }
 
 /** Mean prediction of the trials' own (selected, not refitted) models. */

@@ -17,6 +17,7 @@ import type {
   PredictInput,
   FinalizeModelInput,
   PrepareDatasetInput,
+  OneYearAheadMemberInput,
   RefitMemberInput,
   RecheckChallengerInput,
   RefreshRecordInput,
@@ -40,6 +41,7 @@ import { DatasetCache } from './dataset-cache';
 import { observeTrial } from './observe-trial';
 import { finalizeModelWith } from './finalize-model';
 import { refitMemberWith } from './refit-member';
+import { oneYearAheadMemberWith } from './one-year-ahead-member';
 import { nonRetryable } from './errors';
 import { predictWith } from './predict';
 import { prepareDatasetWith } from './prepare';
@@ -91,6 +93,9 @@ export function createActivities(deps: ActivityDeps): Activities {
     appendTrialTable: failFastOnBadStore((input: AppendTrialTableInput) => appendTrialTableWith(all, input)),
     registerModels: failFastOnBadStore((input: RegisterModelsInput) => registerModelsWith(light, input)),
     refitMember: failFastOnBadStore((input: RefitMemberInput) => refitMemberWith(all, input)),
+    oneYearAheadMember: failFastOnBadStore((input: OneYearAheadMemberInput) =>
+      oneYearAheadMemberWith(all, input),
+    ),
     finalizeModel: failFastOnBadStore((input: FinalizeModelInput) => finalizeModelWith(all, input)),
     scoreYear: failFastOnBadStore((input: ScoreYearInput) => scoreYearWith(light, input)),
     predict: failFastOnBadStore((input: PredictInput) => predictWith(light, input)),

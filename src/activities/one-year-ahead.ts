@@ -5,6 +5,7 @@ import { recencyWeights } from '../features/recency-weights';
 import { dateTimeFromYears, parseRowTimes } from '../features/row-times';
 import { stackRows, takeRows } from '../features/stack-rows';
 import type { TrafficRow } from '../contracts/domain';
+import type { PreparedDataset } from '../features/prepared-dataset';
 import type { EngineChoice, TrialResult } from '../contracts';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
@@ -26,68 +27,87 @@ export interface OneYearAheadResiduals {
   predictions: Float32Array;
 }
 
-/**
- * One-year-ahead residuals from the years before the validation year: for each training year Z after the
- * first (the early-stopping slice counts as training), the selected trials' parameters with their selected
- * rounds are trained on every training row before Z and predict Z's rows, which they never saw — the same
- * kind of error the registered model makes on the year after its validation year, at other years' error
- * levels. Their mean is the ensemble's prediction. A prepared set without stored row times (from before
- * recency weights) gives none.
- */
-export async function oneYearAheadResiduals(
+/** The stacked training rows (training + early-stopping) and, per predicted year, which rows train and which are predicted. */
+export interface OneYearAheadSplits {
+  training: ReturnType<typeof stackRows>;
+  /** Each training row's date-time in years (for recency weights). */
+  times: number[];
+  dates: ReturnType<typeof dateTimeFromYears>[];
+  /** Oldest first: every training year after the first. */
+  years: { year: number; before: number[]; inYear: number[] }[];
+}
+
+// One stacked copy per prepared set (the cache keeps one object per hash), shared by members run at once.
+const splitsOf = new WeakMap<PreparedDataset, OneYearAheadSplits>();
+
+/** The one-year-ahead splits of a prepared set; undefined for one without stored row times (from before recency weights). */
+export async function oneYearAheadSplits(
   deps: OneYearAheadDeps,
-  input: { datasetHash: string; datasetRef: string; engine: EngineChoice; recencyHalfLife?: number },
-  trials: readonly Pick<TrialResult, 'trialId' | 'params' | 'rounds'>[],
-  onYear?: (year: number) => void,
-): Promise<OneYearAheadResiduals> {
-  const none: OneYearAheadResiduals = {
-    years: [],
-    rows: [],
-    labels: new Float32Array(0),
-    predictions: new Float32Array(0),
-  };
+  input: { datasetHash: string; datasetRef: string },
+): Promise<OneYearAheadSplits | undefined> {
   const timesKey = artifactKeys.datasetRowTimes(input.datasetHash);
-  if (!(await deps.artifacts.head(timesKey))) return none;
-  const times = parseRowTimes(JSON.parse((await deps.artifacts.get(timesKey)).toString('utf8')));
+  if (!(await deps.artifacts.head(timesKey))) return undefined;
   const dataset = await deps.datasets.get(input.datasetHash, input.datasetRef);
+  const cached = splitsOf.get(dataset);
+  if (cached) return cached;
+  const stored = parseRowTimes(JSON.parse((await deps.artifacts.get(timesKey)).toString('utf8')));
   const parts = [{ x: dataset.train, y: dataset.trainLabels }];
   if (dataset.earlyStopping && dataset.earlyStoppingLabels)
     parts.push({ x: dataset.earlyStopping, y: dataset.earlyStoppingLabels });
   const training = stackRows(parts);
-  const t = [...times.train, ...times.earlyStopping];
-  if (t.length !== training.x.rows) {
+  const times = [...stored.train, ...stored.earlyStopping];
+  if (times.length !== training.x.rows) {
     throw new Error(
-      `row times of data set ${input.datasetHash} list ${t.length} training rows, the set has ${training.x.rows}`,
+      `row times of data set ${input.datasetHash} list ${times.length} training rows, the set has ${training.x.rows}`,
     );
   }
-  const dates = t.map(dateTimeFromYears);
-  const years = [...new Set(dates.map((d) => d.year))].sort((a, b) => a - b).slice(1);
-  const rows: OneYearAheadResiduals['rows'] = [];
-  const labels: number[] = [];
-  const predictions: number[] = [];
-  const predicted: number[] = [];
-  for (const year of years) {
-    onYear?.(year);
-    const before: number[] = [];
-    const inYear: number[] = [];
-    dates.forEach((d, i) => {
-      if (d.year < year) before.push(i);
-      else if (d.year === year) inYear.push(i);
+  const dates = times.map(dateTimeFromYears);
+  const years = [...new Set(dates.map((d) => d.year))]
+    .sort((a, b) => a - b)
+    .slice(1)
+    .map((year) => {
+      const before: number[] = [];
+      const inYear: number[] = [];
+      dates.forEach((d, i) => {
+        if (d.year < year) before.push(i);
+        else if (d.year === year) inYear.push(i);
+      });
+      return { year, before, inYear };
     });
-    const trainX = takeRows(training.x, before);
-    const trainLabels = Float32Array.from(before, (i) => training.y[i]);
-    const testX = takeRows(training.x, inYear);
-    const testLabels = Float32Array.from(inYear, (i) => training.y[i]);
-    const trainWeights =
-      input.recencyHalfLife === undefined
-        ? undefined
-        : recencyWeights(
-            before.map((i) => t[i]),
-            input.recencyHalfLife,
-          );
-    const memberPredictions = await Promise.all(
-      trials.map(async (trial) => {
-        const outcome = await deps.pool.runTrial({
+  const splits = { training, times, dates, years };
+  splitsOf.set(dataset, splits);
+  return splits;
+}
+
+/**
+ * The trials' predictions of one split year Z: each trial's parameters with its selected rounds trained on
+ * every training row before Z, predicting Z's rows (which it never saw). The year's matrices are built once,
+ * shared by the trials (which train at once over the pool's threads).
+ */
+async function predictYearAhead(
+  deps: OneYearAheadDeps,
+  input: { engine: EngineChoice; recencyHalfLife?: number },
+  splits: OneYearAheadSplits,
+  { year, before, inYear }: OneYearAheadSplits['years'][number],
+  trials: readonly Pick<TrialResult, 'trialId' | 'params' | 'rounds'>[],
+  signal?: AbortSignal,
+): Promise<Float32Array[]> {
+  const { training, times } = splits;
+  const trainX = takeRows(training.x, before);
+  const trainLabels = Float32Array.from(before, (i) => training.y[i]);
+  const testX = takeRows(training.x, inYear);
+  const testLabels = Float32Array.from(inYear, (i) => training.y[i]);
+  const trainWeights =
+    input.recencyHalfLife === undefined
+      ? undefined
+      : recencyWeights(
+          before.map((i) => times[i]),
+          input.recencyHalfLife,
+        );
+  return Promise.all(
+    trials.map(async (trial) => {
+      const outcome = await deps.pool.runTrial(
+        {
           engine: resolveEngineName(input.engine),
           params: { ...trial.params, n_estimators: trial.rounds },
           earlyStoppingRounds: 0,
@@ -98,28 +118,98 @@ export async function oneYearAheadResiduals(
             validation: testX,
             validationLabels: testLabels,
           },
-        });
-        if (!outcome.model) throw new Error(`one-year-ahead model of ${trial.trialId} for ${year}: no model`);
-        return deps.pool.predict({
-          engine: outcome.engine,
-          model: outcome.model,
-          rounds: outcome.rounds,
-          x: testX,
-        });
-      }),
-    );
-    const mean = averagePredictions(memberPredictions);
-    inYear.forEach((r, i) => {
-      rows.push({ date_time: dates[r], holiday: 'None' });
-      labels.push(training.y[r]);
-      predictions.push(mean[i]);
-    });
-    predicted.push(year);
+        },
+        signal ? { signal } : {},
+      );
+      if (!outcome.model) throw new Error(`one-year-ahead model of ${trial.trialId} for ${year}: no model`);
+      return deps.pool.predict({
+        engine: outcome.engine,
+        model: outcome.model,
+        rounds: outcome.rounds,
+        x: testX,
+      });
+    }),
+  );
+}
+
+/** One trial's one-year-ahead predictions of every split year, concatenated in the splits' order. */
+export async function memberOneYearAhead(
+  deps: OneYearAheadDeps,
+  input: { engine: EngineChoice; recencyHalfLife?: number },
+  splits: OneYearAheadSplits,
+  trial: Pick<TrialResult, 'trialId' | 'params' | 'rounds'>,
+  options: { signal?: AbortSignal; onYear?: (year: number) => void } = {},
+): Promise<Float32Array> {
+  const years: Float32Array[] = [];
+  for (const split of splits.years) {
+    options.onYear?.(split.year);
+    years.push((await predictYearAhead(deps, input, splits, split, [trial], options.signal))[0]);
   }
+  return concatFloat32(years);
+}
+
+/** The residual rows of the members' mean one-year-ahead predictions (each as memberOneYearAhead gives it). */
+export function oneYearAheadOfMembers(
+  splits: OneYearAheadSplits,
+  members: readonly Float32Array[],
+): OneYearAheadResiduals {
+  const mean = averagePredictions(members);
+  const rows: OneYearAheadResiduals['rows'] = [];
+  const labels: number[] = [];
+  for (const { inYear } of splits.years)
+    for (const r of inYear) {
+      rows.push({ date_time: splits.dates[r], holiday: 'None' });
+      labels.push(splits.training.y[r]);
+    }
+  if (mean.length !== rows.length)
+    throw new Error(`one-year-ahead predictions of ${mean.length} rows for ${rows.length} split rows`);
   return {
-    years: predicted,
+    years: splits.years.map((s) => s.year),
     rows,
     labels: Float32Array.from(labels),
-    predictions: Float32Array.from(predictions),
+    predictions: mean,
   };
+}
+
+/**
+ * One-year-ahead residuals from the years before the validation year: for each training year Z after the
+ * first (the early-stopping slice counts as training), the selected trials' parameters with their selected
+ * rounds are trained on every training row before Z and predict Z's rows, which they never saw — the same
+ * kind of error the registered model makes on the year after its validation year, at other years' error
+ * levels. Their mean is the ensemble's prediction. A prepared set without stored row times (from before
+ * recency weights) gives none. Here, one year after another in this process (runs from before the members'
+ * oneYearAheadMember activities).
+ */
+export async function oneYearAheadResiduals(
+  deps: OneYearAheadDeps,
+  input: { datasetHash: string; datasetRef: string; engine: EngineChoice; recencyHalfLife?: number },
+  trials: readonly Pick<TrialResult, 'trialId' | 'params' | 'rounds'>[],
+  onYear?: (year: number) => void,
+): Promise<OneYearAheadResiduals> {
+  const splits = await oneYearAheadSplits(deps, input);
+  if (!splits) return NO_ONE_YEAR_AHEAD;
+  const members = trials.map(() => [] as Float32Array[]);
+  for (const split of splits.years) {
+    onYear?.(split.year);
+    (await predictYearAhead(deps, input, splits, split, trials)).forEach((p, i) => members[i].push(p));
+  }
+  return oneYearAheadOfMembers(splits, members.map(concatFloat32));
+}
+
+/** No one-year-ahead rows: the calibration uses the validation year alone. */
+export const NO_ONE_YEAR_AHEAD: OneYearAheadResiduals = {
+  years: [],
+  rows: [],
+  labels: new Float32Array(0),
+  predictions: new Float32Array(0),
+};
+
+function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -1,24 +1,20 @@
-import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { resolveEngineName } from '../engines/select-engine';
 import type { TrialPool } from '../engines/trial-pool';
 import type { PreparedDataset, TrialMatrices } from '../features/prepared-dataset';
 import { stackRows } from '../features/stack-rows';
 import type { BlobStore } from '../storage/blob-store';
 import type { EngineChoice, RefitMemberInput, RefitMemberResult, TrialResult } from '../contracts';
-import { WORKER_SHUTDOWN_FAILURE } from '../contracts';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
 import { recencyWeightsFor } from './recency';
 import { storeModel } from './store-model';
+import { inTrialSlot } from './trial-slot';
 
 export interface RefitDeps {
   artifacts: BlobStore;
   datasets: DatasetCache;
   pool: TrialPool;
 }
-
-/** As for trials (src/activities/trial.ts): the trial queue's heartbeat timeout is 20 s. */
-const HEARTBEAT_EVERY_MS = 8_000;
 
 // The training, early-stopping and validation rows stacked once per prepared set (the cache keeps one object per
 // hash), so the members refitted in one process at once share one copy.
@@ -84,7 +80,6 @@ export async function refitTrial(
  * trials do, so the members of an ensemble refit in parallel over the training threads of every worker.
  */
 export async function refitMemberWith(deps: RefitDeps, input: RefitMemberInput): Promise<RefitMemberResult> {
-  const ctx = Context.current();
   const { trial } = input;
   if (!trial.modelRef) {
     throw nonRetryable(
@@ -92,25 +87,14 @@ export async function refitMemberWith(deps: RefitDeps, input: RefitMemberInput):
       `${trial.trialId} has no stored model (it was outside the search's top N)`,
     );
   }
-  let latest: Record<string, unknown> = { trialId: trial.trialId, step: 'refit: loading' };
-  const ticker = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
-  try {
-    return await refitTrial(deps, input, trial, {
-      signal: ctx.cancellationSignal,
-      onProgress: (round, totalRounds) => {
-        latest = { trialId: trial.trialId, step: 'refit', round, totalRounds };
-      },
-    });
-  } catch (err) {
-    if (ctx.cancellationDetails?.workerShutdown) {
-      throw ApplicationFailure.retryable(
-        `refit of ${trial.trialId} interrupted: its worker shut down`,
-        WORKER_SHUTDOWN_FAILURE,
-      );
-    }
-    if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`refit of ${trial.trialId} cancelled`);
-    throw err;
-  } finally {
-    clearInterval(ticker);
-  }
+  return inTrialSlot(
+    `refit of ${trial.trialId}`,
+    { trialId: trial.trialId, step: 'refit: loading' },
+    ({ signal, progress }) =>
+      refitTrial(deps, input, trial, {
+        signal,
+        onProgress: (round, totalRounds) =>
+          progress({ trialId: trial.trialId, step: 'refit', round, totalRounds }),
+      }),
+  );
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { averagePredictions } from '../engines/ensemble-model';
 import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/feature-pipeline';
 import {
@@ -17,6 +16,7 @@ import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import type { OneYearAheadResiduals } from './one-year-ahead';
 import { predictMatrix, type ScoreDeps, type StoredModel } from './score-version';
+import { storeContentAddressed } from './store-model';
 
 /**
  * Calibrates prediction intervals on a prepared set's validation year with the mean prediction of
@@ -58,10 +58,11 @@ export async function calibrateOnValidationYear(
     },
     ...(earlier ? { residualKind: 'signed' as const, groupBy: 'daypart-working-day' as const } : {}),
   });
-  const bytes = Buffer.from(JSON.stringify(calibration));
-  const ref = artifactKeys.intervalCalibration(createHash('sha256').update(bytes).digest('hex'));
-  if (!(await deps.artifacts.head(ref))) await deps.artifacts.put(ref, bytes);
-  return ref;
+  return storeContentAddressed(
+    deps.artifacts,
+    Buffer.from(JSON.stringify(calibration)),
+    artifactKeys.intervalCalibration,
+  );
 }
 
 export async function loadIntervalCalibration(

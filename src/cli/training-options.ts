@@ -16,12 +16,8 @@ import { trackingUriFrom } from '../mlflow/mlflow-settings';
 import { validateParams } from '../search/params';
 import { selectFeatures } from '../features/feature-selection';
 import { assertHalfLife } from '../features/recency-weights';
-import {
-  DEFAULT_INTERVAL_METHOD,
-  INTERVAL_METHODS,
-  parseIntervalMethod,
-} from '../evaluation/prediction-interval';
-import type { IntervalMethod } from '../contracts/search';
+import { INTERVAL_METHODS, parseIntervalMethod } from '../evaluation/prediction-interval';
+import { DEFAULT_INTERVAL_METHOD, type IntervalMethod } from '../contracts/search';
 import type { HolidayCalendar } from '../contracts/dataset';
 import type { EngineChoice, XGBoostParams } from '../contracts/domain';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';

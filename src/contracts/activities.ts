@@ -31,6 +31,8 @@ import type {
   AppendTrialTableInput,
   AppendTrialTableResult,
   FinalizeModelInput,
+  OneYearAheadMemberInput,
+  OneYearAheadMemberResult,
   RefitMemberInput,
   RefitMemberResult,
   RunTrialBatchInput,
@@ -50,6 +52,7 @@ export interface Activities {
   runTrialBatch(input: RunTrialBatchInput): Promise<RunTrialBatchResult>;
   appendTrialTable(input: AppendTrialTableInput): Promise<AppendTrialTableResult>;
   refitMember(input: RefitMemberInput): Promise<RefitMemberResult>;
+  oneYearAheadMember(input: OneYearAheadMemberInput): Promise<OneYearAheadMemberResult>;
   finalizeModel(input: FinalizeModelInput): Promise<TrialResult & { modelRef: string }>;
   registerModels(input: RegisterModelsInput): Promise<RegisterModelsResult>;
   buildRunReport(input: BuildRunReportInput): Promise<BuildRunReportResult>;

@@ -217,10 +217,36 @@ export interface FinalizeModelInput {
   refitted?: RefitMemberResult[];
   /** How the intervals are calibrated (src/evaluation/prediction-interval.ts); absent: the default method. */
   intervalMethod?: IntervalMethod;
+  /**
+   * With 'one-year-ahead': each trial's predictions from oneYearAheadMember activities on the trial queue, one
+   * per trial in the same order (patch 'one-year-ahead-on-trial-queue'); absent: finalizeModel trains them itself.
+   */
+  oneYearAhead?: OneYearAheadMemberResult[];
 }
 
 /** How a version's prediction intervals are calibrated (see src/evaluation/prediction-interval.ts). */
 export type IntervalMethod = 'validation-year' | 'one-year-ahead';
+
+export const DEFAULT_INTERVAL_METHOD: IntervalMethod = 'one-year-ahead';
+
+/** One selected trial's one-year-ahead trainings, for the 'one-year-ahead' interval calibration. */
+export interface OneYearAheadMemberInput {
+  datasetRef: string;
+  datasetHash: string;
+  trial: TrialResult;
+  engine: EngineChoice;
+  /** See RunTrialInput.recencyHalfLife. */
+  recencyHalfLife?: number;
+}
+
+export interface OneYearAheadMemberResult {
+  trialId: string;
+  /** The predicted years, oldest first (none when the training rows span one year or have no stored times). */
+  years: number[];
+  rows: number;
+  /** The predictions of those years' rows in order, little-endian float32; absent when there are none. */
+  predictionsRef?: string;
+}
 
 /** Refits one selected trial on the training, early-stopping and validation rows with its selected rounds. */
 export interface RefitMemberInput {

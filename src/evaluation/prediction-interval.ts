@@ -29,7 +29,6 @@ export const INTERVAL_METHODS = [
   'validation-year',
   'one-year-ahead',
 ] as const satisfies readonly IntervalMethod[];
-export const DEFAULT_INTERVAL_METHOD: IntervalMethod = 'one-year-ahead';
 
 export function parseIntervalMethod(value: string): IntervalMethod {
   if (!(INTERVAL_METHODS as readonly string[]).includes(value)) {

@@ -84,6 +84,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
       runTrial: _trialsRunOnTheirOwnQueue,
       runTrialBatch: _batchesToo,
       refitMember: _refitsToo,
+      oneYearAheadMember: _calibrationTrainingsToo,
       ...light
     } = activities;
     workers.push(
@@ -105,11 +106,13 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
         connection,
         namespace: config.namespace,
         taskQueue: config.trialTaskQueue,
-        // Refits of ensemble members are trial-sized: the same slots, threads and heartbeats.
+        // Refits of ensemble members and their one-year-ahead trainings are trial-sized: the same slots, threads
+        // and heartbeats.
         activities: {
           runTrial: activities.runTrial,
           runTrialBatch: activities.runTrialBatch,
           refitMember: activities.refitMember,
+          oneYearAheadMember: activities.oneYearAheadMember,
         },
         maxConcurrentActivityTaskExecutions: trainingThreads,
         // A trial batch heartbeats each finished trial; sent within a second (not 80 % of the heartbeat

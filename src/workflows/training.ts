@@ -16,6 +16,7 @@ import { shouldSetSearchAttributes } from './typed-attributes';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
 import type { TrainingInput, TrainingResult, TrainingStage } from '../contracts';
 import { DATA_ACTIVITY_RETRY } from './retry-policies';
+import { DEFAULT_INTERVAL_METHOD } from '../contracts/search';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
 
@@ -34,12 +35,12 @@ export interface TrainingWorkflowInput extends TrainingInput {
   trialTaskQueue: string;
 }
 
-/** Refits go where trials go, with the trials' heartbeat timeout and retry policy. */
+/** Refits and one-year-ahead trainings go where trials go, with the trials' heartbeat timeout and retry policy. */
 function refitActivities(input: TrainingWorkflowInput) {
   return proxyActivities<Activities>({
     taskQueue: input.trialTaskQueue,
     startToCloseTimeout: '30 minutes',
-    // refitMember heartbeats every 8 s (src/activities/refit-member.ts), as trials do.
+    // Work in a trial slot heartbeats every 8 s (src/activities/trial-slot.ts), as trials do.
     heartbeatTimeout: '20 seconds',
     retry: trialRetryPolicy(input.infraRetryWindowMs ?? DEFAULT_INFRA_RETRY_WINDOW_MS),
   });
@@ -161,17 +162,26 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
     };
     const trials = search.leaderboard.slice(0, Math.max(1, ensemble));
-    // Each member's refit is trial-sized work: all at once on the trial queue, in the trials' slots, with their
-    // heartbeats. Runs from before the patch refit the members one after another inside finalizeModel.
-    const refitted =
-      input.refit === true && patched('refit-members-on-trial-queue')
-        ? await Promise.all(trials.map((trial) => refitActivities(input).refitMember({ ...selected, trial })))
+    const slotWork = refitActivities(input);
+    // Each member's one-year-ahead trainings (for the interval calibration) and its refit are trial-sized work,
+    // independent of each other: all at once on the trial queue, in the trials' slots, with their heartbeats.
+    // Runs from before these patches do them one after another inside finalizeModel.
+    const oneYearAhead =
+      (input.intervalMethod ?? DEFAULT_INTERVAL_METHOD) === 'one-year-ahead' &&
+      patched('one-year-ahead-on-trial-queue')
+        ? Promise.all(trials.map((trial) => slotWork.oneYearAheadMember({ ...selected, trial })))
         : undefined;
+    const refits =
+      input.refit === true && patched('refit-members-on-trial-queue')
+        ? Promise.all(trials.map((trial) => slotWork.refitMember({ ...selected, trial })))
+        : undefined;
+    const [refitted, oneYearAheadMembers] = await Promise.all([refits, oneYearAhead]);
     const finalModel = await finalizeModel({
       ...selected,
       trials,
       refit: input.refit === true,
       ...(refitted ? { refitted } : {}),
+      ...(oneYearAheadMembers ? { oneYearAhead: oneYearAheadMembers } : {}),
       // Runs from before the patch never asked for a method; they replay with the activity's default.
       ...(input.intervalMethod !== undefined && patched('interval-method')
         ? { intervalMethod: input.intervalMethod }

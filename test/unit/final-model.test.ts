@@ -8,6 +8,7 @@ import { artifactKeys } from '../../src/activities/artifact-keys';
 import { DatasetCache } from '../../src/activities/dataset-cache';
 import { finalizeModelWith } from '../../src/activities/finalize-model';
 import { refitMemberWith } from '../../src/activities/refit-member';
+import { oneYearAheadMemberWith } from '../../src/activities/one-year-ahead-member';
 import { predictMatrix, scoreWithVersion } from '../../src/activities/score-version';
 import { splitEarlyStopping } from '../../src/features/early-stopping-slice';
 import { averagePredictions } from '../../src/engines/ensemble-model';
@@ -22,7 +23,7 @@ import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
 import type { ModelVersion } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { BlobStore } from '../../src/storage/blob-store';
-import type { RefitMemberResult, TrialResult } from '../../src/contracts';
+import type { OneYearAheadMemberResult, RefitMemberResult, TrialResult } from '../../src/contracts';
 import { SAMPLE_DIR } from '../support/data-dirs';
 import { rowTimesOf } from '../../src/features/row-times';
 import { oneYearAheadResiduals } from '../../src/activities/one-year-ahead';
@@ -301,7 +302,7 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
     expect(Array.from(residuals.predictions)).to.deep.equal(Array.from(averagePredictions(byHand)));
   });
 
-  it('refit ensemble from refitMember activities (run at once): the same final model as refitting in finalizeModel', async () => {
+  it('refit ensemble from refitMember and oneYearAheadMember activities (run at once): the same final model, intervals included, as in finalizeModel alone', async () => {
     const members = [await trial('v2', 'a', 1), await trial('v2', 'b', 2), await trial('v2', 'c', 3)];
     const { hash, ref, rows } = await prepare(artifacts, 'v2');
     const input = {
@@ -321,11 +322,24 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
           ) as Promise<RefitMemberResult>,
       ),
     );
+    const oneYearAhead = await Promise.all(
+      members.map(
+        (trial) =>
+          env.run(() =>
+            oneYearAheadMemberWith(deps, { datasetRef: ref, datasetHash: hash, trial, engine: 'native' }),
+          ) as Promise<OneYearAheadMemberResult>,
+      ),
+    );
     expect(refitted.map((m) => m.trialId)).to.deep.equal(['a', 'b', 'c']);
     expect(refitted.map((m) => m.rows)).to.deep.equal([rows, rows, rows]);
+    expect(oneYearAhead.map((m) => [m.trialId, m.years, m.rows])).to.deep.equal(
+      ['a', 'b', 'c'].map((id) => [id, [2015], sampleRowsOf(2015)]),
+    );
     const fromActivities = (await env.run(() =>
-      finalizeModelWith(deps, { ...input, refitted }),
+      finalizeModelWith(deps, { ...input, refitted, oneYearAhead }),
     )) as StoredTrial;
+    // The interval calibration is content-addressed too: the same ref, the same one-year-ahead residuals.
+    expect(fromActivities.intervalRef).to.be.a('string');
     // Models are content-addressed: equal refs are equal bytes, so the members were refitted identically.
     expect(fromActivities).to.deep.equal(inFinalize);
     const ensemble = JSON.parse((await artifacts.get(fromActivities.modelRef)).toString('utf8')) as {
@@ -339,6 +353,13 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
       .run(() => finalizeModelWith(deps, { ...input, refitted: [...refitted].reverse() }))
       .catch((err: Error) => (refused = err));
     expect(refused?.message).to.match(/refitted member 0 is c, not a/);
+    const reordered = await env
+      .run(() => finalizeModelWith(deps, { ...input, refitted, oneYearAhead: [...oneYearAhead].reverse() }))
+      .then(
+        () => undefined,
+        (err: Error) => err,
+      );
+    expect(reordered?.message).to.match(/one-year-ahead member 0 is c, not a/);
   });
 
   it('v1 and v2 models both predict the seed rows through the one scoring function', async () => {

@@ -22,6 +22,9 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['training-refit-ensemble-history.json', 'wf-train-refit-ensemble'],
     // The members refitted as refitMember activities on the trial queue, all at once (issue 21).
     ['training-refit-members-history.json', 'wf-train-refit-members'],
+    // Each member's one-year-ahead trainings as oneYearAheadMember activities beside the refits (patch
+    // 'one-year-ahead-on-trial-queue', issue 21); RECORD_HISTORY=1 in training-workflow.test.ts.
+    ['training-one-year-ahead-members-history.json', 'wf-train-refit-members'],
     // A refit ensemble asked for --interval-calibration validation-year (patch 'interval-method', issue 22).
     ['training-interval-method-history.json', 'wf-train-interval-method'],
     // A training asked for --holidays major (patch 'holiday-calendar', issue 22).

@@ -15,6 +15,8 @@ import type {
   PreparedDatasetSummary,
   PrepareDatasetInput,
   FinalizeModelInput,
+  OneYearAheadMemberInput,
+  OneYearAheadMemberResult,
   RefitMemberInput,
   RefitMemberResult,
   RegisterModelsInput,
@@ -105,6 +107,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
       registerModels?: (i: RegisterModelsInput) => Promise<RegisterModelsResult>;
       finalizeModel?: (i: FinalizeModelInput) => Promise<TrialResult>;
       refitMember?: (i: RefitMemberInput) => Promise<RefitMemberResult>;
+      oneYearAheadMember?: (i: OneYearAheadMemberInput) => Promise<OneYearAheadMemberResult>;
       prepareDataset?: (i: PrepareDatasetInput) => Promise<typeof dataset>;
       scoreYear?: (i: ScoreYearInput) => Promise<ScoreYearResult>;
     },
@@ -148,6 +151,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
       activities: {
         ...trialActivitiesOf(acts.runTrial),
         ...(acts.refitMember ? { refitMember: acts.refitMember } : {}),
+        ...(acts.oneYearAheadMember ? { oneYearAheadMember: acts.oneYearAheadMember } : {}),
       },
     });
     return trials.runUntil(main.runUntil(fn));
@@ -226,31 +230,48 @@ describe('training workflow (time-skipping server, mocked activities)', function
     },
   });
 
-  it('refit + ensemble: each member refits on the trial queue, all at once; finalizeModel gets them in order', async () => {
+  /** A member's one-year-ahead trainings as the trial queue's worker answers them (the predictions by reference). */
+  const oneYearAheadOf = (input: OneYearAheadMemberInput): OneYearAheadMemberResult => ({
+    trialId: input.trial.trialId,
+    years: [2013, 2014],
+    rows: 200,
+    predictionsRef: `calibration/${input.trial.trialId}.one-year-ahead.f32`,
+  });
+
+  it('refit + ensemble: each member refits and trains one year ahead on the trial queue, all at once; finalizeModel gets them in order', async () => {
     const finalized: FinalizeModelInput[] = [];
     const registered: RegisterModelsInput[] = [];
     const refits: RefitMemberInput[] = [];
+    const aheads: OneYearAheadMemberInput[] = [];
     let running = 0;
     let maxRunning = 0;
+    // The better the trial, the later its work finishes: the order must be the trials', not the finishing order.
+    const slot = async <T>(rmse: number, answer: () => T): Promise<T> => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, Math.max(20, 2_000 - rmse)));
+      running--;
+      return answer();
+    };
     const result = await withWorkers(
       {
         runTrial: async (input) => fakeTrial(input),
-        // Only the trial queue's worker has refitMember: a refit scheduled on the main queue would never start.
+        // Only the trial queue's worker has refitMember and oneYearAheadMember: work scheduled on the main
+        // queue would never start.
         refitMember: async (input) => {
           refits.push(input);
-          running++;
-          maxRunning = Math.max(maxRunning, running);
-          // The better the trial, the later its refit finishes: the order must be the trials', not the finishing order.
-          await new Promise((r) => setTimeout(r, Math.max(20, 2_000 - input.trial.metrics.rmse)));
-          running--;
-          return {
+          return slot(input.trial.metrics.rmse, () => ({
             trialId: input.trial.trialId,
-            engine: 'native',
+            engine: 'native' as const,
             modelRef: `models/${input.trial.trialId}-refit`,
             rounds: input.trial.rounds,
             rows: 120,
             trainMs: 5,
-          };
+          }));
+        },
+        oneYearAheadMember: async (input) => {
+          aheads.push(input);
+          return slot(input.trial.metrics.rmse, () => oneYearAheadOf(input));
         },
         ...finalizing(finalized, registered),
       },
@@ -263,19 +284,26 @@ describe('training workflow (time-skipping server, mocked activities)', function
     );
     const top3 = result.search!.leaderboard.slice(0, 3).map((t) => t.trialId);
     expect(refits.map((r) => r.trial.trialId).sort()).to.deep.equal([...top3].sort());
-    expect(maxRunning).to.equal(3);
+    expect(aheads.map((r) => r.trial.trialId).sort()).to.deep.equal([...top3].sort());
+    expect(aheads.every((a) => a.datasetHash === 'abc')).to.equal(true);
+    expect(maxRunning, 'refits and one-year-ahead trainings at once').to.equal(6);
     expect(finalized).to.have.length(1);
     expect(finalized[0].refit).to.equal(true);
     expect(finalized[0].trials.map((t) => t.trialId)).to.deep.equal(top3);
     expect(finalized[0].refitted?.map((m) => m.trialId)).to.deep.equal(top3);
     expect(finalized[0].refitted?.map((m) => m.modelRef)).to.deep.equal(top3.map((t) => `models/${t}-refit`));
+    expect(finalized[0].oneYearAhead?.map((m) => m.trialId)).to.deep.equal(top3);
     expect(registered[0].trials.map((t) => t.trialId)).to.deep.equal(['ensemble-refit']);
     expect(result.finalModel?.members).to.have.length(3);
 
     if (process.env.RECORD_HISTORY) {
-      // training-refit-ensemble-history.json stays: recorded before patch 'refit-members-on-trial-queue'.
+      // training-refit-ensemble-history.json (before patch 'refit-members-on-trial-queue') and
+      // training-refit-members-history.json (before 'one-year-ahead-on-trial-queue') stay as recorded.
       const history = await env.client.workflow.getHandle('wf-train-refit-members').fetchHistory();
-      fs.writeFileSync(path.join(FIXTURES, 'training-refit-members-history.json'), historyToJSON(history));
+      fs.writeFileSync(
+        path.join(FIXTURES, 'training-one-year-ahead-members-history.json'),
+        historyToJSON(history),
+      );
     }
   });
 
@@ -291,7 +319,12 @@ describe('training workflow (time-skipping server, mocked activities)', function
       trainMs: 5,
     });
     await withWorkers(
-      { runTrial: async (input) => fakeTrial(input), refitMember, ...finalizing(finalized, registered) },
+      {
+        runTrial: async (input) => fakeTrial(input),
+        refitMember,
+        oneYearAheadMember: async (input) => oneYearAheadOf(input),
+        ...finalizing(finalized, registered),
+      },
       async () => {
         await env.client.workflow.execute(trainingWorkflow, {
           taskQueue: TASK_QUEUE,
@@ -308,6 +341,9 @@ describe('training workflow (time-skipping server, mocked activities)', function
     expect(finalized).to.have.length(2);
     expect(finalized[0].intervalMethod).to.equal('validation-year');
     expect(finalized[1]).to.not.have.property('intervalMethod');
+    // The one-year-ahead trainings run for the default method only.
+    expect(finalized[0]).to.not.have.property('oneYearAhead');
+    expect(finalized[1].oneYearAhead).to.have.length(2);
 
     if (process.env.RECORD_HISTORY) {
       const history = await env.client.workflow.getHandle('wf-train-interval-method').fetchHistory();
@@ -399,6 +435,8 @@ describe('training workflow (time-skipping server, mocked activities)', function
           refits++;
           throw new Error('no refit expected');
         },
+        // The intervals' one-year-ahead trainings still run (the default calibration).
+        oneYearAheadMember: async (input) => oneYearAheadOf(input),
         ...finalizing(finalized, registered),
       },
       () =>
@@ -411,6 +449,9 @@ describe('training workflow (time-skipping server, mocked activities)', function
     expect(refits).to.equal(0);
     expect(finalized[0].refit).to.equal(false);
     expect(finalized[0].refitted).to.equal(undefined);
+    expect(finalized[0].oneYearAhead?.map((m) => m.trialId)).to.deep.equal(
+      finalized[0].trials.map((t) => t.trialId),
+    );
   });
 
   it('samples the same parameters for the same seed and different ones for another seed', async () => {
