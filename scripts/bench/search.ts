@@ -286,8 +286,13 @@ export interface TemporalRun extends SearchRunSummary {
   phasesMs: {
     prepare?: number;
     search?: number;
-    /** Refits of the ensemble members (refitMember activities) through the final model (finalizeModel). */
+    /**
+     * The members' one-year-ahead trainings and refits (oneYearAheadMember, refitMember activities) through the
+     * final model (finalizeModel).
+     */
     finalize?: number;
+    /** The finalizeModel activity alone (the interval calibration, the ensemble's own scores). */
+    finalizeModel?: number;
     register?: number;
     report?: number;
     /** From the search child's completion to the training workflow's: everything after the search. */
@@ -342,8 +347,11 @@ function activitySpan(history: History, activity: string): number | undefined {
   return completed ? tsToMs(completed.eventTime) - tsToMs(scheduled.eventTime) : undefined;
 }
 
-/** From the first `first` activity scheduled (or `last` when there is none) to the last `last` completed. */
-function activitiesSpan(history: History, first: string, last: string): number | undefined {
+/**
+ * From the first activity of the `first` types scheduled (or of `last` when there is none) to the last of the
+ * `last` type completed.
+ */
+function activitiesSpan(history: History, first: string[], last: string): number | undefined {
   const events = history.events ?? [];
   const scheduled = (name: string) =>
     events.filter(
@@ -351,7 +359,11 @@ function activitiesSpan(history: History, first: string, last: string): number |
         e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
         e.activityTaskScheduledEventAttributes?.activityType?.name === name,
     );
-  const start = scheduled(first)[0] ?? scheduled(last)[0];
+  const start =
+    first
+      .map((name) => scheduled(name)[0])
+      .filter((e) => e !== undefined)
+      .sort((a, b) => Number(a.eventId) - Number(b.eventId))[0] ?? scheduled(last)[0];
   const ends = new Set(scheduled(last).map((e) => Number(e.eventId)));
   const completed = events.filter(
     (e) =>
@@ -565,7 +577,8 @@ export async function temporalSearch(
       phasesMs: {
         prepare: activitySpan(trainingHistory, 'prepareDataset'),
         search: childSpan(trainingHistory),
-        finalize: activitiesSpan(trainingHistory, 'refitMember', 'finalizeModel'),
+        finalize: activitiesSpan(trainingHistory, ['oneYearAheadMember', 'refitMember'], 'finalizeModel'),
+        finalizeModel: activitySpan(trainingHistory, 'finalizeModel'),
         register: activitySpan(trainingHistory, 'registerModels'),
         report: activitySpan(trainingHistory, 'buildRunReport'),
         afterSearch: afterSearchSpan(trainingHistory),

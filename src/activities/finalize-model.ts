@@ -93,11 +93,17 @@ export async function finalizeModelWith(
           await oneYearAheadResiduals(deps, input, trials, (year) =>
             ctx.heartbeat({ step: 'calibrating intervals', oneYearAhead: year }),
           );
-  // Always the selected trials' own models: a refitted model has seen the validation year.
+  // Always the selected trials' own models: a refitted model has seen the validation year. Their mean on the
+  // validation year serves the calibration and the ensemble's scores.
+  const [validation, earlyStopping] = await Promise.all([
+    averaged(deps, trials, dataset.validation),
+    trials.length > 1 && dataset.earlyStopping ? averaged(deps, trials, dataset.earlyStopping) : undefined,
+  ]);
   const intervalRef = await calibrateOnValidationYear(deps, {
     datasetHash: input.datasetHash,
     validationYear: dataset.meta.validationYear,
     models: trials,
+    predictions: validation,
     modelLabel: `${trials.length === 1 ? 'trial' : 'mean of trials'} ${trials.map((t) => t.trialId).join(', ')}${input.refit ? ' before the refit' : ''}`,
     ...(earlier ? { earlier } : {}),
   });
@@ -143,10 +149,6 @@ export async function finalizeModelWith(
         rounds: best.rounds,
       }
     : undefined;
-  const [validation, earlyStopping] = await Promise.all([
-    averaged(deps, trials, dataset.validation),
-    dataset.earlyStopping ? averaged(deps, trials, dataset.earlyStopping) : undefined,
-  ]);
   const earlyStoppingRmse =
     earlyStopping && dataset.earlyStoppingLabels
       ? regressionMetrics(dataset.earlyStoppingLabels, earlyStopping).rmse

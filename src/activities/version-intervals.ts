@@ -31,6 +31,8 @@ export async function calibrateOnValidationYear(
     datasetHash: string;
     validationYear: number;
     models: StoredModel[];
+    /** The models' mean prediction of the prepared validation rows, when the caller has it already. */
+    predictions?: Float32Array;
     modelLabel: string;
     earlier?: OneYearAheadResiduals;
   },
@@ -38,13 +40,19 @@ export async function calibrateOnValidationYear(
   const rows = JSON.parse(
     (await deps.artifacts.get(artifactKeys.datasetValidationRows(input.datasetHash))).toString('utf8'),
   ) as TrafficRow[];
-  const pipeline = validateAnyFeaturePipeline(
-    JSON.parse((await deps.artifacts.get(artifactKeys.datasetPipeline(input.datasetHash))).toString('utf8')),
-  );
-  const x = transformWithPipeline(pipeline, rows).matrix;
-  // All at once over the pool's threads; averaged in model order, so the result does not depend on it.
-  const predictions = await Promise.all(input.models.map((model) => predictMatrix(deps, model, x)));
-  const mean = averagePredictions(predictions);
+  let mean = input.predictions;
+  if (mean === undefined) {
+    const pipeline = validateAnyFeaturePipeline(
+      JSON.parse(
+        (await deps.artifacts.get(artifactKeys.datasetPipeline(input.datasetHash))).toString('utf8'),
+      ),
+    );
+    const x = transformWithPipeline(pipeline, rows).matrix;
+    // All at once over the pool's threads; averaged in model order, so the result does not depend on it.
+    mean = averagePredictions(await Promise.all(input.models.map((model) => predictMatrix(deps, model, x))));
+  } else if (mean.length !== rows.length) {
+    throw new Error(`${mean.length} validation predictions for ${rows.length} validation rows`);
+  }
   const earlier = input.earlier;
   const labels = rows.map((r) => r.traffic_volume as number);
   const years = earlier && earlier.years.length > 0 ? earlier.years.join(', ') : undefined;

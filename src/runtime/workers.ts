@@ -6,6 +6,7 @@ import type { AppConfig } from '../config';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { createTrialPool, type TrialPool } from '../engines/trial-pool';
 import { ModelRegistry } from '../registry/model-registry';
+import { loadChartLibraries } from '../report/render-run-report';
 import { openBlobStore } from '../storage/from-uri';
 import { connectWorker } from './temporal-connection';
 import { workflowBundle } from './workflow-bundle';
@@ -80,6 +81,8 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
 
   const workers: Worker[] = [];
   if (serveMain) {
+    // This worker builds the run reports: their chart libraries load now, not in the first report.
+    loadChartLibraries().catch(() => undefined);
     const {
       runTrial: _trialsRunOnTheirOwnQueue,
       runTrialBatch: _batchesToo,
