@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `${trials} trials, ensemble ${ensemble}, refit ${refit}, ${threads} training threads; load ${loadBefore.join(' ')}`,
-        `whole training ${s(run.ms)}: prepare ${s(p.prepare)}, search ${s(p.search)}, after the search ${s(afterSearch)}`,
+        `whole training ${s(run.ms)}: prepare ${s(p.prepare)}, search ${s(p.search)} (its tail, one slot idle: ${s(p.searchTail)}), after the search ${s(afterSearch)}`,
         `  after the search: one-year-ahead trainings, refits and final model ${s(p.finalize)} (finalizeModel ${s(p.finalizeModel)}), register ${s(p.register)}, report ${s(p.report)}`,
         `after the search / search: ${result.after_search_share ?? '–'} (target ≤ ${TARGET_SHARE})`,
       ].join('\n') + '\n',

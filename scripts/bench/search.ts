@@ -291,6 +291,8 @@ export interface TemporalRun extends SearchRunSummary {
      * final model (finalizeModel).
      */
     finalize?: number;
+    /** The last trial activity's completion after the one before it (see searchTailSpan). */
+    searchTail?: number;
     /** The finalizeModel activity alone (the interval calibration, the ensemble's own scores). */
     finalizeModel?: number;
     register?: number;
@@ -372,6 +374,33 @@ function activitiesSpan(history: History, first: string[], last: string): number
   );
   const end = completed[completed.length - 1];
   return start && end ? tsToMs(end.eventTime) - tsToMs(start.eventTime) : undefined;
+}
+
+/**
+ * The search's tail: from the next-to-last trial activity's completion to the last one's, the time a slot of
+ * a two-slot worker has nothing left to run before the search ends (work after the search could overlap it).
+ */
+function searchTailSpan(searchHistory: History): number | undefined {
+  const events = searchHistory.events ?? [];
+  const trialActivities = new Set(
+    events
+      .filter(
+        (e) =>
+          e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+          ['runTrial', 'runTrialBatch'].includes(
+            e.activityTaskScheduledEventAttributes?.activityType?.name ?? '',
+          ),
+      )
+      .map((e) => Number(e.eventId)),
+  );
+  const done = events
+    .filter(
+      (e) =>
+        e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED &&
+        trialActivities.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+    )
+    .map((e) => tsToMs(e.eventTime));
+  return done.length >= 2 ? done[done.length - 1] - done[done.length - 2] : undefined;
 }
 
 function afterSearchSpan(history: History): number | undefined {
@@ -577,6 +606,7 @@ export async function temporalSearch(
       phasesMs: {
         prepare: activitySpan(trainingHistory, 'prepareDataset'),
         search: childSpan(trainingHistory),
+        searchTail: searchTailSpan(searchHistory),
         finalize: activitiesSpan(trainingHistory, ['oneYearAheadMember', 'refitMember'], 'finalizeModel'),
         finalizeModel: activitySpan(trainingHistory, 'finalizeModel'),
         register: activitySpan(trainingHistory, 'registerModels'),
