@@ -6,6 +6,7 @@ import type { BlobStore } from '../storage/blob-store';
 import type { RunTrialInput, TrialResult } from '../contracts';
 import { recencyWeightsFor } from './recency';
 import { storeModel } from './store-model';
+import { inTrialSlot } from './trial-slot';
 import type { DatasetCache } from './dataset-cache';
 import { PreparedDatasetFormatError } from '../features/prepared-dataset';
 import { BlobNotFoundError } from '../storage/blob-store';
@@ -18,12 +19,6 @@ export interface TrialDeps {
   datasets: DatasetCache;
   pool: TrialPool;
 }
-
-/**
- * Heartbeats only keep the trial alive (the search's heartbeat timeout is 20 s, so a killed worker stalls a
- * trial for at most that long); a trial shorter than this interval sends none.
- */
-const HEARTBEAT_EVERY_MS = 8_000;
 
 /**
  * Attempts a trial gets for a failure that is neither bad input nor an infrastructure fault (say, a
@@ -78,7 +73,6 @@ async function runTrialAttempt(
   input: RunTrialInput,
   trial: TrialAttemptContext,
 ): Promise<TrialResult> {
-  const ctx = Context.current();
   let params;
   try {
     params = validateParams(input.params);
@@ -91,66 +85,56 @@ async function runTrialAttempt(
   } catch (err) {
     throw nonRetryable('InvalidInput', (err as Error).message);
   }
-  let latest: Record<string, unknown> = { trialId: input.trialId, step: 'loading', engine };
-  const ticker = setInterval(() => trial.heartbeat(latest), HEARTBEAT_EVERY_MS);
-  try {
-    const dataset = await deps.datasets
-      .get(input.datasetHash, input.datasetRef)
-      .catch((err: unknown) => Promise.reject(classifyDatasetError(input, err)));
-    const trainWeights = await recencyWeightsFor(deps.artifacts, input, 'train', dataset.train.rows);
-    if (trainWeights && engine === 'wasm') {
-      throw nonRetryable('InvalidInput', 'recency weights need the native engine (the wasm engine has none)');
-    }
-    latest = { trialId: input.trialId, step: 'training', engine };
-    const outcome = await deps.pool.runTrial(
-      {
-        engine,
-        params,
-        earlyStoppingRounds: input.earlyStoppingRounds,
-        data: trainWeights ? { ...dataset, trainWeights } : dataset,
-        pruning: input.pruning,
-        saveModelIfRmseAtMost: input.storeModelIfRmseAtMost,
-      },
-      {
-        signal: ctx.cancellationSignal,
-        onProgress: (p) => {
-          latest = { trialId: input.trialId, step: 'training', engine, ...p };
+  return inTrialSlot(
+    `trial ${input.trialId}`,
+    { trialId: input.trialId, step: 'loading', engine },
+    async ({ signal, progress }) => {
+      const dataset = await deps.datasets
+        .get(input.datasetHash, input.datasetRef)
+        .catch((err: unknown) => Promise.reject(classifyDatasetError(input, err)));
+      const trainWeights = await recencyWeightsFor(deps.artifacts, input, 'train', dataset.train.rows);
+      if (trainWeights && engine === 'wasm') {
+        throw nonRetryable(
+          'InvalidInput',
+          'recency weights need the native engine (the wasm engine has none)',
+        );
+      }
+      progress({ trialId: input.trialId, step: 'training', engine });
+      const outcome = await deps.pool.runTrial(
+        {
+          engine,
+          params,
+          earlyStoppingRounds: input.earlyStoppingRounds,
+          data: trainWeights ? { ...dataset, trainWeights } : dataset,
+          pruning: input.pruning,
+          saveModelIfRmseAtMost: input.storeModelIfRmseAtMost,
         },
-      },
-    );
-    const modelRef =
-      outcome.model && (await storeTrialModel(deps.artifacts, outcome.model, outcome.engine, input.trialId));
-    const result: TrialResult = {
-      trialId: input.trialId,
-      params,
-      metrics: outcome.metrics,
-      ...(outcome.earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse: outcome.earlyStoppingRmse }),
-      trainMs: Math.round(outcome.trainMs),
-      modelRef,
-      rounds: outcome.rounds,
-      engine: outcome.engine,
-      engineVersion: outcome.engineVersion,
-      roundsTrained: outcome.roundsTrained,
-    };
-    if (outcome.pruned) result.pruned = true;
-    if (outcome.rungScores.length > 0) {
-      result.rungScores = outcome.rungScores;
-      if (input.pruning) result.rungRounds = input.pruning.rounds.slice(0, outcome.rungScores.length);
-    }
-    return result;
-  } catch (err) {
-    if (ctx.cancellationDetails?.workerShutdown) {
-      // Not the trial's fault: retryable, and the search re-runs it rather than filing a failure.
-      throw ApplicationFailure.retryable(
-        `trial ${input.trialId} interrupted: its worker shut down`,
-        WORKER_SHUTDOWN_FAILURE,
+        { signal, onProgress: (p) => progress({ trialId: input.trialId, step: 'training', engine, ...p }) },
       );
-    }
-    if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`trial ${input.trialId} cancelled`);
-    throw err;
-  } finally {
-    clearInterval(ticker);
-  }
+      const modelRef =
+        outcome.model &&
+        (await storeTrialModel(deps.artifacts, outcome.model, outcome.engine, input.trialId));
+      const result: TrialResult = {
+        trialId: input.trialId,
+        params,
+        metrics: outcome.metrics,
+        ...(outcome.earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse: outcome.earlyStoppingRmse }),
+        trainMs: Math.round(outcome.trainMs),
+        modelRef,
+        rounds: outcome.rounds,
+        engine: outcome.engine,
+        engineVersion: outcome.engineVersion,
+        roundsTrained: outcome.roundsTrained,
+      };
+      if (outcome.pruned) result.pruned = true;
+      if (outcome.rungScores.length > 0) {
+        result.rungScores = outcome.rungScores;
+        if (input.pruning) result.rungRounds = input.pruning.rounds.slice(0, outcome.rungScores.length);
+      }
+      return result;
+    },
+    (details) => trial.heartbeat(details),
+  );
 }
 
 /** A missing or unreadable prepared set never heals; an unreachable store does. */
