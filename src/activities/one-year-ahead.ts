@@ -3,9 +3,8 @@ import { resolveEngineName } from '../engines/select-engine';
 import type { TrialPool } from '../engines/trial-pool';
 import { recencyWeights } from '../features/recency-weights';
 import { dateTimeFromYears, parseRowTimes } from '../features/row-times';
-import { stackRows, takeRows } from '../features/stack-rows';
+import { allRows, takeRows } from '../features/stack-rows';
 import type { TrafficRow } from '../contracts/domain';
-import type { PreparedDataset } from '../features/prepared-dataset';
 import type { EngineChoice, TrialResult } from '../contracts';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
@@ -27,18 +26,18 @@ export interface OneYearAheadResiduals {
   predictions: Float32Array;
 }
 
-/** The stacked training rows (training + early-stopping) and, per predicted year, which rows train and which are predicted. */
+/**
+ * Which rows train and which are predicted for each one-year-ahead year, as indices into the prepared set's
+ * stacked rows (allRows: training, early-stopping, validation — shared with the refits, so no second copy);
+ * only the training and early-stopping rows take part.
+ */
 export interface OneYearAheadSplits {
-  training: ReturnType<typeof stackRows>;
-  /** Each training row's date-time in years (for recency weights). */
+  rows: ReturnType<typeof allRows>;
+  /** Each training and early-stopping row's date-time in years (for recency weights and the residual rows). */
   times: number[];
-  dates: ReturnType<typeof dateTimeFromYears>[];
   /** Oldest first: every training year after the first. */
   years: { year: number; before: number[]; inYear: number[] }[];
 }
-
-// One stacked copy per prepared set (the cache keeps one object per hash), shared by members run at once.
-const splitsOf = new WeakMap<PreparedDataset, OneYearAheadSplits>();
 
 /** The one-year-ahead splits of a prepared set; undefined for one without stored row times (from before recency weights). */
 export async function oneYearAheadSplits(
@@ -48,35 +47,28 @@ export async function oneYearAheadSplits(
   const timesKey = artifactKeys.datasetRowTimes(input.datasetHash);
   if (!(await deps.artifacts.head(timesKey))) return undefined;
   const dataset = await deps.datasets.get(input.datasetHash, input.datasetRef);
-  const cached = splitsOf.get(dataset);
-  if (cached) return cached;
   const stored = parseRowTimes(JSON.parse((await deps.artifacts.get(timesKey)).toString('utf8')));
-  const parts = [{ x: dataset.train, y: dataset.trainLabels }];
-  if (dataset.earlyStopping && dataset.earlyStoppingLabels)
-    parts.push({ x: dataset.earlyStopping, y: dataset.earlyStoppingLabels });
-  const training = stackRows(parts);
   const times = [...stored.train, ...stored.earlyStopping];
-  if (times.length !== training.x.rows) {
+  const trainingRows = dataset.train.rows + (dataset.earlyStopping?.rows ?? 0);
+  if (times.length !== trainingRows) {
     throw new Error(
-      `row times of data set ${input.datasetHash} list ${times.length} training rows, the set has ${training.x.rows}`,
+      `row times of data set ${input.datasetHash} list ${times.length} training rows, the set has ${trainingRows}`,
     );
   }
-  const dates = times.map(dateTimeFromYears);
-  const years = [...new Set(dates.map((d) => d.year))]
+  const yearOf = times.map((t) => dateTimeFromYears(t).year);
+  const years = [...new Set(yearOf)]
     .sort((a, b) => a - b)
     .slice(1)
     .map((year) => {
       const before: number[] = [];
       const inYear: number[] = [];
-      dates.forEach((d, i) => {
-        if (d.year < year) before.push(i);
-        else if (d.year === year) inYear.push(i);
+      yearOf.forEach((y, i) => {
+        if (y < year) before.push(i);
+        else if (y === year) inYear.push(i);
       });
       return { year, before, inYear };
     });
-  const splits = { training, times, dates, years };
-  splitsOf.set(dataset, splits);
-  return splits;
+  return { rows: allRows(dataset), times, years };
 }
 
 /**
@@ -92,11 +84,11 @@ async function predictYearAhead(
   trials: readonly Pick<TrialResult, 'trialId' | 'params' | 'rounds'>[],
   signal?: AbortSignal,
 ): Promise<Float32Array[]> {
-  const { training, times } = splits;
-  const trainX = takeRows(training.x, before);
-  const trainLabels = Float32Array.from(before, (i) => training.y[i]);
-  const testX = takeRows(training.x, inYear);
-  const testLabels = Float32Array.from(inYear, (i) => training.y[i]);
+  const { rows, times } = splits;
+  const trainX = takeRows(rows.x, before);
+  const trainLabels = Float32Array.from(before, (i) => rows.y[i]);
+  const testX = takeRows(rows.x, inYear);
+  const testLabels = Float32Array.from(inYear, (i) => rows.y[i]);
   const trainWeights =
     input.recencyHalfLife === undefined
       ? undefined
@@ -158,8 +150,8 @@ export function oneYearAheadOfMembers(
   const labels: number[] = [];
   for (const { inYear } of splits.years)
     for (const r of inYear) {
-      rows.push({ date_time: splits.dates[r], holiday: 'None' });
-      labels.push(splits.training.y[r]);
+      rows.push({ date_time: dateTimeFromYears(splits.times[r]), holiday: 'None' });
+      labels.push(splits.rows.y[r]);
     }
   if (mean.length !== rows.length)
     throw new Error(`one-year-ahead predictions of ${mean.length} rows for ${rows.length} split rows`);

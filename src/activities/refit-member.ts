@@ -1,7 +1,7 @@
 import { resolveEngineName } from '../engines/select-engine';
 import type { TrialPool } from '../engines/trial-pool';
-import type { PreparedDataset, TrialMatrices } from '../features/prepared-dataset';
-import { stackRows } from '../features/stack-rows';
+import type { TrialMatrices } from '../features/prepared-dataset';
+import { allRows } from '../features/stack-rows';
 import type { BlobStore } from '../storage/blob-store';
 import type { EngineChoice, RefitMemberInput, RefitMemberResult, TrialResult } from '../contracts';
 import type { DatasetCache } from './dataset-cache';
@@ -14,24 +14,6 @@ export interface RefitDeps {
   artifacts: BlobStore;
   datasets: DatasetCache;
   pool: TrialPool;
-}
-
-// The training, early-stopping and validation rows stacked once per prepared set (the cache keeps one object per
-// hash), so the members refitted in one process at once share one copy.
-const stacked = new WeakMap<PreparedDataset, ReturnType<typeof stackRows>>();
-
-/** The training, early-stopping and validation rows of a prepared set, in that order. */
-export function allRows(d: PreparedDataset): ReturnType<typeof stackRows> {
-  let rows = stacked.get(d);
-  if (!rows) {
-    const parts = [{ x: d.train, y: d.trainLabels }];
-    if (d.earlyStopping && d.earlyStoppingLabels)
-      parts.push({ x: d.earlyStopping, y: d.earlyStoppingLabels });
-    parts.push({ x: d.validation, y: d.validationLabels });
-    rows = stackRows(parts);
-    stacked.set(d, rows);
-  }
-  return rows;
 }
 
 /**

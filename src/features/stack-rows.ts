@@ -1,4 +1,5 @@
 import type { DenseMatrix } from '../contracts/domain';
+import type { PreparedDataset } from './prepared-dataset';
 
 /** Rows of several matrices (same columns) and their labels, one after the other. */
 export function stackRows(parts: readonly { x: DenseMatrix; y: Float32Array }[]): {
@@ -27,4 +28,22 @@ export function takeRows(x: DenseMatrix, indices: readonly number[]): DenseMatri
   const data = new Float32Array(indices.length * x.cols);
   for (const [i, r] of indices.entries()) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols);
   return { rows: indices.length, cols: x.cols, data };
+}
+
+// The training, early-stopping and validation rows stacked once per prepared set (the cache keeps one object per
+// hash), so the refits and one-year-ahead trainings run in one process at once share one copy.
+const stacked = new WeakMap<PreparedDataset, ReturnType<typeof stackRows>>();
+
+/** The training, early-stopping and validation rows of a prepared set, in that order. */
+export function allRows(d: PreparedDataset): ReturnType<typeof stackRows> {
+  let rows = stacked.get(d);
+  if (!rows) {
+    const parts = [{ x: d.train, y: d.trainLabels }];
+    if (d.earlyStopping && d.earlyStoppingLabels)
+      parts.push({ x: d.earlyStopping, y: d.earlyStoppingLabels });
+    parts.push({ x: d.validation, y: d.validationLabels });
+    rows = stackRows(parts);
+    stacked.set(d, rows);
+  }
+  return rows;
 }
