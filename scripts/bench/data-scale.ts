@@ -13,6 +13,10 @@
  *   npm run bench:scale                              1× and 10×, table on stdout, progress on stderr
  *   npm run -s bench:scale -- --json                 only a JSON object on stdout
  *   node dist/scripts/bench/data-scale.js [--scales 1,10] [--with-100x] [--trials 30] [--repeat 3]
+ *                                        [--default-training]
+ *
+ * `--default-training` runs the CLI's default training instead of a bare search: TPE + ASHA, the ensemble's
+ * refits and one-year-ahead trainings on the trial queue (their memory is in the worker's peak RSS).
  *
  * The generated files are kept in $TMPDIR/traffic-scale-<N>x/ and reused. Python: $BENCH_PYTHON, else the
  * benchmark venv (scripts/bench/python-venv.ts).
@@ -23,6 +27,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DEFAULT_ENSEMBLE, DEFAULT_REFIT } from '../../src/cli/training-options';
+import type { TrainingInput } from '../../src/contracts';
 import { SAMPLE_FILE_PREFIX, yearFileName } from '../../src/data/synthetic';
 import type { SharedTrialData } from '../../src/engines/trial-pool';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -161,6 +167,7 @@ async function measureScale(
   settings: SearchSettings,
   repeat: number,
   withSearch: boolean,
+  training?: Partial<TrainingInput>,
 ): Promise<ScaleReport> {
   const { source, rows } = scaleData(scale);
   progress(`${scale}×: ${rows} rows; preparing and timing one trial in a child process`);
@@ -179,6 +186,7 @@ async function measureScale(
       source,
       settings,
       processes: [{ trainingThreads: 2 }],
+      ...(training ? { training } : {}),
       afterRun: async ({ config }) => {
         const store = openBlobStore(config.artifactsUri, config.s3);
         const [header, ...bodies] = source.files.map((f) => fs.readFileSync(f.file, 'utf8'));
@@ -251,6 +259,7 @@ async function main(): Promise<void> {
       trials: { type: 'string', default: '30' },
       repeat: { type: 'string', default: '3' },
       'no-search': { type: 'boolean', default: false },
+      'default-training': { type: 'boolean', default: false },
     },
   });
   const repeat = Number(values.repeat);
@@ -282,10 +291,27 @@ async function main(): Promise<void> {
   };
   const reports: ScaleReport[] = [];
   for (const scale of scales.sort((a, b) => a - b))
-    reports.push(await measureScale(scale, settings, repeat, !values['no-search']));
+    reports.push(
+      await measureScale(
+        scale,
+        settings,
+        repeat,
+        !values['no-search'],
+        values['default-training']
+          ? { strategy: {}, refit: DEFAULT_REFIT, ensemble: DEFAULT_ENSEMBLE }
+          : undefined,
+      ),
+    );
   if (values.json) {
     process.stdout.write(
-      JSON.stringify({ settings: { ...settings, repeat, threads: 2 }, scales: reports }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          settings: { ...settings, repeat, threads: 2, defaultTraining: values['default-training'] },
+          scales: reports,
+        },
+        null,
+        2,
+      ) + '\n',
     );
   } else printTable(reports);
 }
