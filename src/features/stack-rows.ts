@@ -1,7 +1,15 @@
 import type { DenseMatrix } from '../contracts/domain';
 import type { PreparedDataset } from './prepared-dataset';
 
-/** Rows of several matrices (same columns) and their labels, one after the other. */
+/**
+ * A Float32Array in a SharedArrayBuffer: rows built here go to the trial pool's threads as they are (the pool
+ * copies any other array into shared memory first, a second copy of a matrix that can be hundreds of MB).
+ */
+function sharedFloat32(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
+}
+
+/** Rows of several matrices (same columns) and their labels, one after the other (in shared memory). */
 export function stackRows(parts: readonly { x: DenseMatrix; y: Float32Array }[]): {
   x: DenseMatrix;
   y: Float32Array;
@@ -9,8 +17,8 @@ export function stackRows(parts: readonly { x: DenseMatrix; y: Float32Array }[])
   if (parts.length === 0) throw new RangeError('nothing to stack');
   const cols = parts[0].x.cols;
   const rows = parts.reduce((sum, p) => sum + p.x.rows, 0);
-  const data = new Float32Array(rows * cols);
-  const y = new Float32Array(rows);
+  const data = sharedFloat32(rows * cols);
+  const y = sharedFloat32(rows);
   let at = 0;
   for (const { x, y: labels } of parts) {
     if (x.cols !== cols) throw new RangeError(`cannot stack ${x.cols} columns onto ${cols}`);
@@ -22,10 +30,10 @@ export function stackRows(parts: readonly { x: DenseMatrix; y: Float32Array }[])
   return { x: { data, rows, cols }, y };
 }
 
-/** The rows of `x` at `indices`, in that order (`x` itself when they are all its rows in order). */
+/** The rows of `x` at `indices`, in that order, in shared memory (`x` itself when they are all its rows in order). */
 export function takeRows(x: DenseMatrix, indices: readonly number[]): DenseMatrix {
   if (indices.length === x.rows && indices.every((r, i) => r === i)) return x;
-  const data = new Float32Array(indices.length * x.cols);
+  const data = sharedFloat32(indices.length * x.cols);
   for (const [i, r] of indices.entries()) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols);
   return { rows: indices.length, cols: x.cols, data };
 }
