@@ -55,17 +55,9 @@ export async function finalizeModelWith(
   let refit: TrialResult['refit'];
   if (input.refitted) {
     // Refitted by refitMember activities on the trial queue, one per trial in the same order.
-    if (!input.refit || input.refitted.length !== trials.length) {
-      throw nonRetryable(
-        'InvalidInput',
-        `${input.refitted.length} refitted members for ${trials.length} trials`,
-      );
-    }
-    input.refitted.forEach((m, i) => {
-      if (m.trialId !== trials[i].trialId)
-        throw nonRetryable('InvalidInput', `refitted member ${i} is ${m.trialId}, not ${trials[i].trialId}`);
+    if (!input.refit) throw nonRetryable('InvalidInput', 'refitted members for a run without refit');
+    for (const m of oneMemberPerTrial('refitted', input.refitted, trials))
       members.push({ engine: m.engine, modelRef: m.modelRef, rounds: m.rounds });
-    });
     refit = { rounds: trials[0].rounds, rows: input.refitted[0].rows };
   } else if (input.refit) {
     // Histories from before patch 'refit-members-on-trial-queue': one member after another, here.
@@ -171,25 +163,28 @@ export async function finalizeModelWith(
   };
 }
 
+/** `members` (activity results, one per trial in the trials' order), refused when they do not match. */
+function oneMemberPerTrial<M extends { trialId: string }>(
+  kind: string,
+  members: readonly M[],
+  trials: readonly TrialResult[],
+): readonly M[] {
+  if (members.length !== trials.length)
+    throw nonRetryable('InvalidInput', `${members.length} ${kind} members for ${trials.length} trials`);
+  members.forEach((m, i) => {
+    if (m.trialId !== trials[i].trialId)
+      throw nonRetryable('InvalidInput', `${kind} member ${i} is ${m.trialId}, not ${trials[i].trialId}`);
+  });
+  return members;
+}
+
 /** The one-year-ahead residuals from the members' oneYearAheadMember results (one per trial, in order). */
 async function storedOneYearAhead(
   deps: FinalizeDeps,
   input: FinalizeModelInput,
   trials: readonly TrialResult[],
 ): Promise<OneYearAheadResiduals> {
-  const members = input.oneYearAhead ?? [];
-  if (members.length !== trials.length)
-    throw nonRetryable(
-      'InvalidInput',
-      `${members.length} one-year-ahead members for ${trials.length} trials`,
-    );
-  members.forEach((m, i) => {
-    if (m.trialId !== trials[i].trialId)
-      throw nonRetryable(
-        'InvalidInput',
-        `one-year-ahead member ${i} is ${m.trialId}, not ${trials[i].trialId}`,
-      );
-  });
+  const members = oneMemberPerTrial('one-year-ahead', input.oneYearAhead ?? [], trials);
   const splits = await oneYearAheadSplits(deps, input);
   if (!splits || members.every((m) => m.predictionsRef === undefined)) return NO_ONE_YEAR_AHEAD;
   const predictions = await Promise.all(
