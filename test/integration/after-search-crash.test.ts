@@ -1,14 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
 import { Client, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startTraining } from '../../src/cli/training-run';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { TrainingResult } from '../../src/contracts';
 import { testConfig, trainingInput } from '../support/pipeline-harness';
-import { startWorkerProcess, stopped } from '../support/worker-process';
-import { devServerEnv } from '../support/temporal';
+import { startWorkerProcess, stopped, useDevServerAndWorkerProcesses } from '../support/worker-process';
 
 const SLOT_WORK = ['oneYearAheadMember', 'refitMember'];
 
@@ -19,20 +16,12 @@ const SLOT_WORK = ['oneYearAheadMember', 'refitMember'];
  */
 describe('work after the search survives a SIGKILLed worker process (real dev server, file storage, sample data)', function () {
   this.timeout(1_200_000);
-  let env: TestWorkflowEnvironment;
-  const children: ChildProcess[] = [];
-
-  before(async () => {
-    env = await devServerEnv();
-  });
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await Promise.all(children.map(stopped));
-    await env?.teardown();
-  });
+  const servers = useDevServerAndWorkerProcesses();
+  const { children } = servers;
 
   it('retries the interrupted refit or one-year-ahead training and registers the same model, once', async () => {
     const config = testConfig({});
+    const env = servers.env();
     const client = env.client as unknown as Client;
     const input = (modelName: string) =>
       trainingInput(config, {

@@ -1,6 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
 import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
 import { startTraining } from '../../src/cli/training-run';
 import type { AppConfig } from '../../src/config';
@@ -11,25 +9,16 @@ import { searchProgressQuery } from '../../src/workflows/search';
 import type { TrainingResult, TrialBatchProgress, TrialTableRow } from '../../src/contracts';
 import { defaultPayloadConverter, type WorkflowHandle } from '@temporalio/client';
 import { testConfig, trainingInput } from '../support/pipeline-harness';
-import { startWorkerProcess, stopped } from '../support/worker-process';
-import { devServerEnv } from '../support/temporal';
+import { startWorkerProcess, stopped, useDevServerAndWorkerProcesses } from '../support/worker-process';
 
 describe('search survives a SIGKILLed worker process (real dev server, file storage, sample data)', function () {
   this.timeout(1_200_000);
-  let env: TestWorkflowEnvironment;
-  const children: ChildProcess[] = [];
-
-  before(async () => {
-    env = await devServerEnv();
-  });
-  after(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await Promise.all(children.map(stopped));
-    await env?.teardown();
-  });
+  const servers = useDevServerAndWorkerProcesses();
+  const { children } = servers;
 
   it('accounts every trial once, proposes as an uninterrupted run, and registers exactly --top versions', async () => {
     const config = testConfig({});
+    const env = servers.env();
     const client = env.client as unknown as Client;
     const trials = 24;
     const input = (modelName: string) =>

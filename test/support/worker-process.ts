@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { devServerEnv } from './temporal';
 import type { AppConfig } from '../../src/config';
 import { workerProcessEnv } from './pipeline-harness';
 
@@ -64,4 +65,31 @@ export function stopped(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
   });
+}
+
+/**
+ * For a describe block: a dev server started before its tests, and the worker processes they push to
+ * `children`, SIGKILLed after them.
+ */
+export function useDevServerAndWorkerProcesses(): {
+  env(): TestWorkflowEnvironment;
+  children: ChildProcess[];
+} {
+  let env: TestWorkflowEnvironment | undefined;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    env = await devServerEnv();
+  });
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map(stopped));
+    await env?.teardown();
+  });
+  return {
+    env: () => {
+      if (!env) throw new Error('the dev server has not started');
+      return env;
+    },
+    children,
+  };
 }
