@@ -4,13 +4,22 @@ import type { XGBoostParams } from '../contracts/domain';
 import { assertDenseMatrix, assertTrainRequest } from './engine';
 import type { Engine, TrainedModel, TrainRequest } from './engine';
 import { NATIVE_INSTALL_HINT, openXGBoostLibrary, probeNativeLibrary } from './native-library';
-import type { Handle, XGBoostLibrary } from './native-library';
+import type { Handle, QuantileDMatrixSupport, XGBoostLibrary } from './native-library';
 
 const VALIDATION_NAME = 'validation';
 /** Rows with NaN are missing values, as in Python's xgboost. */
 const MISSING = Number.NaN;
 /** Loaded models predict on one thread, the budget a trial thread has (see trial-pool.ts). */
 const LOADED_MODEL_NTHREAD = 1;
+/** XGBoost's default `max_bin`; the booster's must equal the QuantileDMatrix's, and neither is set here. */
+const MAX_BIN = 256;
+
+/**
+ * How the training rows reach XGBoost. `quantile` (where the library has it, XGBoost >= 1.7): a QuantileDMatrix
+ * that reads the rows in place and keeps only their 1-byte histogram bins; `dense`: XGDMatrixCreateFromMat, which
+ * copies every value into a CSR page (8 bytes each) before `hist` bins them. Both train the same trees.
+ */
+export type TrainingMatrix = 'quantile' | 'dense';
 
 // Live handles created by this thread; lets tests prove that error paths free everything.
 const live = { dmatrices: 0, boosters: 0 };
@@ -20,12 +29,16 @@ export function nativeHandleCounts(): { dmatrices: number; boosters: number } {
 }
 
 /** Binds the library at `libraryPath`, or the one found by findNativeLibrary(). */
-export function loadNativeEngine(libraryPath?: string): Engine {
+export function loadNativeEngine(
+  libraryPath?: string,
+  options: { trainingMatrix?: TrainingMatrix } = {},
+): Engine {
   const library = openXGBoostLibrary(libraryPath ?? requireLibraryPath());
+  const quantile = (options.trainingMatrix ?? 'quantile') === 'quantile' ? library.quantile : undefined;
   return {
     name: 'native',
     version: library.version,
-    train: (request) => train(library, request),
+    train: (request) => train(library, quantile, request),
     load: (model, rounds) => load(library, model, rounds),
   };
 }
@@ -57,16 +70,22 @@ export function nativeBoosterParams(params: XGBoostParams, nthread: number): Arr
   return entries.filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(value)]);
 }
 
-function train(library: XGBoostLibrary, request: TrainRequest): TrainedModel {
+function train(
+  library: XGBoostLibrary,
+  quantile: QuantileDMatrixSupport | undefined,
+  request: TrainRequest,
+): TrainedModel {
   assertTrainRequest(request);
   const { api } = library;
   const totalRounds = request.params.n_estimators;
   const dmatrices: Handle[] = [];
   let booster: Handle | undefined;
   try {
-    const dtrain = createDMatrix(library, request.train, request.nthread, request.trainLabels);
+    const dtrain = quantile
+      ? createQuantileDMatrix(library, quantile, request)
+      : createDMatrix(library, request.train, request.nthread, request.trainLabels);
     dmatrices.push(dtrain);
-    if (request.trainWeights) {
+    if (request.trainWeights && !quantile) {
       const weights = request.trainWeights;
       library.check(api.XGDMatrixSetFloatInfo(dtrain, 'weight', weights, weights.length), 'setting weights');
     }
@@ -192,6 +211,54 @@ function createDMatrix(
     }
   }
   return handle;
+}
+
+/**
+ * The training rows as a QuantileDMatrix: one batch read in place through a proxy (labels and weights too, since
+ * the bins are weighted quantiles), after which XGBoost holds no reference to them.
+ */
+function createQuantileDMatrix(
+  library: XGBoostLibrary,
+  quantile: QuantileDMatrixSupport,
+  request: TrainRequest,
+): Handle {
+  const { train: x, trainLabels: labels, trainWeights: weights, nthread } = request;
+  const proxyOut: Array<Handle | null> = [null];
+  library.check(quantile.api.XGProxyDMatrixCreate(proxyOut), 'XGProxyDMatrixCreate');
+  const proxy = proxyOut[0] as Handle;
+  live.dmatrices++;
+  try {
+    const arrayInterface =
+      `{"data":[${quantile.addressOf(x.data)},true],"shape":[${x.rows},${x.cols}],` +
+      '"typestr":"<f4","version":3}';
+    const feed = (): void => {
+      library.check(
+        quantile.api.XGProxyDMatrixSetDataDense(proxy, arrayInterface),
+        'XGProxyDMatrixSetDataDense',
+      );
+      library.check(
+        library.api.XGDMatrixSetFloatInfo(proxy, 'label', labels, labels.length),
+        'setting labels',
+      );
+      if (weights) {
+        library.check(
+          library.api.XGDMatrixSetFloatInfo(proxy, 'weight', weights, weights.length),
+          'setting weights',
+        );
+      }
+    };
+    // JSON has no NaN, but XGBoost's reader (like Python's json) takes it: missing values are NaN, as above.
+    const config = `{"missing":NaN,"nthread":${nthread},"max_bin":${MAX_BIN}}`;
+    const out: Array<Handle | null> = [null];
+    const rc = quantile.withSingleBatch(feed, (reset, next) =>
+      quantile.api.XGQuantileDMatrixCreateFromCallback(null, proxy, null, reset, next, config, out),
+    );
+    library.check(rc, 'XGQuantileDMatrixCreateFromCallback');
+    live.dmatrices++;
+    return out[0] as Handle;
+  } finally {
+    freeDMatrix(library, proxy);
+  }
 }
 
 function createBooster(library: XGBoostLibrary, dmatrices: Handle[]): Handle {

@@ -87,6 +87,35 @@ export interface XGBoostLibrary {
   copyFloats(pointer: bigint, count: number): Float32Array;
   copyBytes(pointer: bigint, count: number): Buffer;
   copyUint64s(pointer: bigint, count: number): number[];
+  /** Present when the library can build a QuantileDMatrix from a callback (XGBoost >= 1.7). */
+  readonly quantile?: QuantileDMatrixSupport;
+}
+
+/** The C API that builds a QuantileDMatrix: XGBoost reads the rows through a proxy and keeps only their histogram bins. */
+export interface QuantileDMatrixApi {
+  XGProxyDMatrixCreate(out: Array<Handle | null>): number;
+  XGProxyDMatrixSetDataDense(handle: Handle, arrayInterface: string): number;
+  XGQuantileDMatrixCreateFromCallback(
+    iter: null,
+    proxy: Handle,
+    ref: Handle | null,
+    reset: bigint,
+    next: bigint,
+    config: string,
+    out: Array<Handle | null>,
+  ): number;
+}
+
+export interface QuantileDMatrixSupport {
+  readonly api: QuantileDMatrixApi;
+  /**
+   * Calls `create` with the reset and next callbacks of a one-batch iterator: the first `next` after each reset
+   * runs `feed` (which sets the proxy's data) and reports a batch, the second reports the end. An error thrown
+   * by `feed` ends the iteration and is rethrown once `create` returns.
+   */
+  withSingleBatch(feed: () => void, create: (reset: bigint, next: bigint) => number): number;
+  /** The native address of a typed array's first element, for XGBoost's array interface. */
+  addressOf(data: Float32Array): bigint;
 }
 
 const PROTOTYPES: Record<keyof XGBoostApi, string> = {
@@ -112,6 +141,14 @@ const PROTOTYPES: Record<keyof XGBoostApi, string> = {
     'int XGBoosterSaveModelToBuffer(void *handle, const char *config, _Out_ uint64_t *out_len, _Out_ void **out_dptr)',
   XGBoosterLoadModelFromBuffer:
     'int XGBoosterLoadModelFromBuffer(void *handle, const void *buf, uint64_t len)',
+};
+
+const QUANTILE_PROTOTYPES: Record<
+  Exclude<keyof QuantileDMatrixApi, 'XGQuantileDMatrixCreateFromCallback'>,
+  string
+> = {
+  XGProxyDMatrixCreate: 'int XGProxyDMatrixCreate(_Out_ void **out)',
+  XGProxyDMatrixSetDataDense: 'int XGProxyDMatrixSetDataDense(void *handle, const char *array_interface)',
 };
 
 // Per thread (module state is per worker thread): dlopen is reference counted, bindings are reused.
@@ -144,6 +181,7 @@ export function openXGBoostLibrary(libraryPath: string): XGBoostLibrary {
   }
   const bound = api as unknown as XGBoostApi;
   routeLogToLogger(koffi, lib);
+  const quantile = bindQuantileDMatrix(koffi, lib);
   const version = readVersion(bound);
   if (compareVersion(version, MIN_VERSION) < 0) {
     lib.unload();
@@ -161,6 +199,7 @@ export function openXGBoostLibrary(libraryPath: string): XGBoostLibrary {
     copyBytes: (pointer, count) => Buffer.from(koffi.view(pointer, count).slice(0)),
     copyUint64s: (pointer, count) =>
       Array.from(new BigUint64Array(koffi.view(pointer, count * 8).slice(0)), (value) => Number(value)),
+    quantile,
   };
   opened.set(libraryPath, library);
   return library;
@@ -186,6 +225,69 @@ function routeLogToLogger(koffi: Koffi, lib: LibraryHandle): void {
   } catch (err) {
     xgboostLog.debug(`XGBRegisterLogCallback failed (${(err as Error).message}); XGBoost logs to stderr`);
   }
+}
+
+/** Callbacks registered for the one-batch iterators; kept referenced, like the log callback. */
+const iteratorCallbacks: unknown[] = [];
+
+/** Binds the QuantileDMatrix functions, or returns undefined when the library lacks them (XGBoost 1.6). */
+function bindQuantileDMatrix(koffi: Koffi, lib: LibraryHandle): QuantileDMatrixSupport | undefined {
+  let api: QuantileDMatrixApi;
+  const reset = koffi.pointer(koffi.proto('void XGBoostDataIterReset(void *iter)'));
+  const next = koffi.pointer(koffi.proto('int XGBoostDataIterNext(void *iter)'));
+  try {
+    const bound: Record<string, unknown> = {};
+    for (const [name, prototype] of Object.entries(QUANTILE_PROTOTYPES)) bound[name] = lib.func(prototype);
+    bound.XGQuantileDMatrixCreateFromCallback = lib.func('XGQuantileDMatrixCreateFromCallback', 'int', [
+      'void *',
+      'void *',
+      'void *',
+      reset,
+      next,
+      'const char *',
+      koffi.out(koffi.pointer('void *')),
+    ]);
+    api = bound as unknown as QuantileDMatrixApi;
+  } catch (err) {
+    xgboostLog.debug(
+      `no QuantileDMatrix (${(err as Error).message}); training copies its rows into a DMatrix`,
+    );
+    return undefined;
+  }
+  // One iteration at a time per thread: XGBoost calls back synchronously, inside the create call.
+  let current: { feed: () => void; given: boolean; error?: unknown } | undefined;
+  const resetCallback = koffi.register(() => {
+    if (current) current.given = false;
+  }, reset);
+  const nextCallback = koffi.register((): number => {
+    const iteration = current;
+    if (!iteration || iteration.given || iteration.error !== undefined) return 0;
+    iteration.given = true;
+    try {
+      iteration.feed();
+      return 1;
+    } catch (err) {
+      iteration.error = err;
+      return 0;
+    }
+  }, next);
+  iteratorCallbacks.push(resetCallback, nextCallback);
+  return {
+    api,
+    withSingleBatch(feed, create) {
+      if (current) throw new Error('A QuantileDMatrix is already being built on this thread');
+      const iteration: { feed: () => void; given: boolean; error?: unknown } = { feed, given: false };
+      current = iteration;
+      try {
+        const rc = create(resetCallback, nextCallback);
+        if (iteration.error !== undefined) throw iteration.error;
+        return rc;
+      } finally {
+        current = undefined;
+      }
+    },
+    addressOf: (data) => koffi.address(data),
+  };
 }
 
 function readVersion(api: XGBoostApi): string {

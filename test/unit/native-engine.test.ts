@@ -5,7 +5,11 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Engine } from '../../src/engines/engine';
 import { loadNativeEngine, nativeHandleCounts, parseValidationRmse } from '../../src/engines/native-engine';
-import { findNativeLibrary, nativeLibraryCandidates } from '../../src/engines/native-library';
+import {
+  findNativeLibrary,
+  nativeLibraryCandidates,
+  openXGBoostLibrary,
+} from '../../src/engines/native-library';
 import { describeEngineAvailability, resolveEngineName } from '../../src/engines/select-engine';
 import type { XGBoostParams } from '../../src/contracts/domain';
 import { sliceRows, syntheticRegression } from '../support/synthetic-regression';
@@ -222,6 +226,35 @@ describe('native engine', function () {
     } finally {
       model.free();
     }
+  });
+
+  it('trains the same trees from a QuantileDMatrix as from a dense DMatrix, weights and missing values included', function () {
+    const library = openXGBoostLibrary(findNativeLibrary()?.path ?? '');
+    const [major, minor] = library.version.split('.').map(Number);
+    expect(library.quantile !== undefined, 'XGBoost >= 1.7 builds a QuantileDMatrix').to.equal(
+      major > 1 || minor >= 7,
+    );
+    const dense = loadNativeEngine(undefined, { trainingMatrix: 'dense' });
+    const x = { ...train.x, data: new Float32Array(train.x.data) };
+    for (let i = 0; i < x.data.length; i += 7) x.data[i] = Number.NaN;
+    const weights = new Float32Array(train.x.rows).map((_, row) => 0.2 + (row % 5));
+    const params = { ...PARAMS, subsample: 0.8, colsample_bytree: 0.8 };
+    const request = { train: x, trainLabels: train.y, trainWeights: weights, params, nthread: 2 };
+    const before = nativeHandleCounts();
+    const fromQuantile = engine.train(request);
+    const fromDense = dense.train(request);
+    const unweighted = engine.train({ ...request, trainWeights: undefined });
+    try {
+      const predictions = fromQuantile.predict(validation.x);
+      expect(Array.from(predictions)).to.deep.equal(Array.from(fromDense.predict(validation.x)));
+      expect(fromQuantile.save().equals(fromDense.save())).to.equal(true);
+      expect(Array.from(unweighted.predict(validation.x)), 'the weights reach XGBoost').to.not.deep.equal(
+        Array.from(predictions),
+      );
+    } finally {
+      for (const model of [fromQuantile, fromDense, unweighted]) model.free();
+    }
+    expect(nativeHandleCounts(), 'proxies and matrices freed').to.deep.equal(before);
   });
 
   describe('bad input', function () {
