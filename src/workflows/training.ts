@@ -36,7 +36,7 @@ export interface TrainingWorkflowInput extends TrainingInput {
 }
 
 /** Refits and one-year-ahead trainings go where trials go, with the trials' heartbeat timeout and retry policy. */
-function refitActivities(input: TrainingWorkflowInput) {
+function trialSlotActivities(input: TrainingWorkflowInput) {
   return proxyActivities<Activities>({
     taskQueue: input.trialTaskQueue,
     startToCloseTimeout: '30 minutes',
@@ -162,7 +162,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
       ...(input.recencyHalfLife === undefined ? {} : { recencyHalfLife: input.recencyHalfLife }),
     };
     const trials = search.leaderboard.slice(0, Math.max(1, ensemble));
-    const slotWork = refitActivities(input);
+    const slotWork = trialSlotActivities(input);
     // Each member's one-year-ahead trainings (for the interval calibration) and its refit are trial-sized work,
     // independent of each other: all at once on the trial queue, in the trials' slots, with their heartbeats.
     // Runs from before these patches do them one after another inside finalizeModel.
