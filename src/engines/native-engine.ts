@@ -83,12 +83,8 @@ function train(
   try {
     const dtrain = quantile
       ? createQuantileDMatrix(library, quantile, request)
-      : createDMatrix(library, request.train, request.nthread, request.trainLabels);
+      : createDMatrix(library, request.train, request.nthread, request.trainLabels, request.trainWeights);
     dmatrices.push(dtrain);
-    if (request.trainWeights && !quantile) {
-      const weights = request.trainWeights;
-      library.check(api.XGDMatrixSetFloatInfo(dtrain, 'weight', weights, weights.length), 'setting weights');
-    }
     const dvalidation =
       request.validation && request.validationLabels
         ? createDMatrix(library, request.validation, request.nthread, request.validationLabels)
@@ -193,6 +189,7 @@ function createDMatrix(
   x: DenseMatrix,
   nthread: number,
   labels?: Float32Array,
+  weights?: Float32Array,
 ): Handle {
   const out: Array<Handle | null> = [null];
   const rc = library.api.XGDMatrixCreateFromMat_omp(x.data, x.rows, x.cols, MISSING, out, nthread);
@@ -201,16 +198,29 @@ function createDMatrix(
   live.dmatrices++;
   if (labels) {
     try {
-      library.check(
-        library.api.XGDMatrixSetFloatInfo(handle, 'label', labels, labels.length),
-        'setting labels',
-      );
+      setRowInfo(library, handle, labels, weights);
     } catch (err) {
       freeDMatrix(library, handle);
       throw err;
     }
   }
   return handle;
+}
+
+/** A matrix's labels and, when given, its rows' weights (on a proxy too, before XGBoost reads its batch). */
+function setRowInfo(
+  library: XGBoostLibrary,
+  handle: Handle,
+  labels: Float32Array,
+  weights?: Float32Array,
+): void {
+  library.check(library.api.XGDMatrixSetFloatInfo(handle, 'label', labels, labels.length), 'setting labels');
+  if (weights) {
+    library.check(
+      library.api.XGDMatrixSetFloatInfo(handle, 'weight', weights, weights.length),
+      'setting weights',
+    );
+  }
 }
 
 /**
@@ -236,16 +246,7 @@ function createQuantileDMatrix(
         quantile.api.XGProxyDMatrixSetDataDense(proxy, arrayInterface),
         'XGProxyDMatrixSetDataDense',
       );
-      library.check(
-        library.api.XGDMatrixSetFloatInfo(proxy, 'label', labels, labels.length),
-        'setting labels',
-      );
-      if (weights) {
-        library.check(
-          library.api.XGDMatrixSetFloatInfo(proxy, 'weight', weights, weights.length),
-          'setting weights',
-        );
-      }
+      setRowInfo(library, proxy, labels, weights);
     };
     // JSON has no NaN, but XGBoost's reader (like Python's json) takes it: missing values are NaN, as above.
     const config = `{"missing":NaN,"nthread":${nthread},"max_bin":${MAX_BIN}}`;

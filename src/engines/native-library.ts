@@ -181,12 +181,12 @@ export function openXGBoostLibrary(libraryPath: string): XGBoostLibrary {
   }
   const bound = api as unknown as XGBoostApi;
   routeLogToLogger(koffi, lib);
-  const quantile = bindQuantileDMatrix(koffi, lib);
   const version = readVersion(bound);
   if (compareVersion(version, MIN_VERSION) < 0) {
     lib.unload();
     throw new Error(`${libraryPath} is XGBoost ${version}; XGBoost >= ${MIN_VERSION.join('.')} is required`);
   }
+  const quantile = bindQuantileDMatrix(koffi, lib);
   const library: XGBoostLibrary = {
     path: libraryPath,
     version,
@@ -230,6 +230,13 @@ function routeLogToLogger(koffi: Koffi, lib: LibraryHandle): void {
 /** Callbacks registered for the one-batch iterators; kept referenced, like the log callback. */
 const iteratorCallbacks: unknown[] = [];
 
+/** One QuantileDMatrix being built: its batch's feed, whether XGBoost has had it since the last reset. */
+interface SingleBatchIteration {
+  feed: () => void;
+  given: boolean;
+  error?: unknown;
+}
+
 /** Binds the QuantileDMatrix functions, or returns undefined when the library lacks them (XGBoost 1.6). */
 function bindQuantileDMatrix(koffi: Koffi, lib: LibraryHandle): QuantileDMatrixSupport | undefined {
   let api: QuantileDMatrixApi;
@@ -255,7 +262,7 @@ function bindQuantileDMatrix(koffi: Koffi, lib: LibraryHandle): QuantileDMatrixS
     return undefined;
   }
   // One iteration at a time per thread: XGBoost calls back synchronously, inside the create call.
-  let current: { feed: () => void; given: boolean; error?: unknown } | undefined;
+  let current: SingleBatchIteration | undefined;
   const resetCallback = koffi.register(() => {
     if (current) current.given = false;
   }, reset);
@@ -276,7 +283,7 @@ function bindQuantileDMatrix(koffi: Koffi, lib: LibraryHandle): QuantileDMatrixS
     api,
     withSingleBatch(feed, create) {
       if (current) throw new Error('A QuantileDMatrix is already being built on this thread');
-      const iteration: { feed: () => void; given: boolean; error?: unknown } = { feed, given: false };
+      const iteration: SingleBatchIteration = { feed, given: false };
       current = iteration;
       try {
         const rc = create(resetCallback, nextCallback);
