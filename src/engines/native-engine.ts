@@ -238,9 +238,7 @@ function createQuantileDMatrix(
   const proxy = proxyOut[0] as Handle;
   live.dmatrices++;
   try {
-    const arrayInterface =
-      `{"data":[${quantile.addressOf(x.data)},true],"shape":[${x.rows},${x.cols}],` +
-      '"typestr":"<f4","version":3}';
+    const arrayInterface = denseArrayInterface(library, x);
     const feed = (): void => {
       library.check(
         quantile.api.XGProxyDMatrixSetDataDense(proxy, arrayInterface),
@@ -260,6 +258,14 @@ function createQuantileDMatrix(
   } finally {
     freeDMatrix(library, proxy);
   }
+}
+
+/** `x` as a read-only numpy-style array interface: XGBoost reads the rows in place, as long as `x` is alive. */
+function denseArrayInterface(library: XGBoostLibrary, x: DenseMatrix): string {
+  return (
+    `{"data":[${library.addressOf(x.data)},true],"shape":[${x.rows},${x.cols}],` +
+    '"typestr":"<f4","version":3}'
+  );
 }
 
 function createBooster(library: XGBoostLibrary, dmatrices: Handle[]): Handle {
@@ -306,40 +312,59 @@ class NativeModel implements TrainedModel {
     unfreed.register(this, { library, handle }, this);
   }
 
+  /** In place (XGBoosterPredictFromDense): the same trees on the same float values as through a DMatrix, without its copy of the rows. */
   predict(x: DenseMatrix): Float32Array {
-    return this.#predictFromDMatrix(x, 0, x.rows, 'predictions');
+    const booster = this.#booster();
+    assertDenseMatrix(x, 'predictions');
+    // JSON has no NaN, but XGBoost's reader takes it (see createQuantileDMatrix).
+    const config =
+      `{"type":0,"training":false,"iteration_begin":0,"iteration_end":${this.rounds},` +
+      '"strict_shape":false,"cache_id":0,"missing":NaN}';
+    return this.#result(x.rows, 'predictions', x.rows, (shape, dim, result) =>
+      this.library.api.XGBoosterPredictFromDense(
+        booster,
+        denseArrayInterface(this.library, x),
+        config,
+        null,
+        shape,
+        dim,
+        result,
+      ),
+    );
   }
 
   /** Exact TreeSHAP contributions (type 2, as pred_contribs=True): rows x (features + 1), bias last. */
   contributions(x: DenseMatrix): Float32Array {
-    return this.#predictFromDMatrix(x, 2, x.rows * (x.cols + 1), 'contributions');
-  }
-
-  /** `type`: XGBoost's PredictionType (0 values, 2 contributions); `expected` values are checked for. */
-  #predictFromDMatrix(x: DenseMatrix, type: 0 | 2, expected: number, what: string): Float32Array {
     const booster = this.#booster();
-    assertDenseMatrix(x, what);
+    assertDenseMatrix(x, 'contributions');
     const dmatrix = createDMatrix(this.library, x, this.nthread);
     try {
-      const config = JSON.stringify({
-        type,
-        training: false,
-        iteration_begin: 0,
-        iteration_end: this.rounds,
-        strict_shape: false,
-      });
-      const shape: Array<bigint | null> = [null];
-      const dim = [0];
-      const result: Array<bigint | null> = [null];
-      const rc = this.library.api.XGBoosterPredictFromDMatrix(booster, dmatrix, config, shape, dim, result);
-      this.library.check(rc, 'XGBoosterPredictFromDMatrix');
-      const size = this.library.copyUint64s(shape[0] as bigint, dim[0]).reduce((c, d) => c * d, 1);
-      if (size !== expected)
-        throw new Error(`XGBoost returned ${size} ${what} for ${x.rows} rows, expected ${expected}`);
-      return this.library.copyFloats(result[0] as bigint, size);
+      const config =
+        `{"type":2,"training":false,"iteration_begin":0,"iteration_end":${this.rounds},` +
+        '"strict_shape":false}';
+      return this.#result(x.rows * (x.cols + 1), 'contributions', x.rows, (shape, dim, result) =>
+        this.library.api.XGBoosterPredictFromDMatrix(booster, dmatrix, config, shape, dim, result),
+      );
     } finally {
       freeDMatrix(this.library, dmatrix);
     }
+  }
+
+  /** Runs a prediction call and copies its `expected` values out of the booster's buffer. */
+  #result(
+    expected: number,
+    what: string,
+    rows: number,
+    call: (shape: Array<bigint | null>, dim: number[], result: Array<bigint | null>) => number,
+  ): Float32Array {
+    const shape: Array<bigint | null> = [null];
+    const dim = [0];
+    const result: Array<bigint | null> = [null];
+    this.library.check(call(shape, dim, result), `predicting ${what}`);
+    const size = this.library.copyUint64s(shape[0] as bigint, dim[0]).reduce((c, d) => c * d, 1);
+    if (size !== expected)
+      throw new Error(`XGBoost returned ${size} ${what} for ${rows} rows, expected ${expected}`);
+    return this.library.copyFloats(result[0] as bigint, size);
   }
 
   save(): Buffer {

@@ -15,7 +15,7 @@ export const NATIVE_INSTALL_HINT =
   'Install it with `apt-get install libxgboost0` (Debian/Ubuntu) or `pip install xgboost`, ' +
   'or point XGBOOST_LIBRARY_PATH at a libxgboost shared library.';
 
-/** Oldest version with the JSON model buffer and XGBoosterPredictFromDMatrix APIs used here. */
+/** Oldest version with the JSON model buffer, XGBoosterPredictFromDMatrix and XGBoosterPredictFromDense APIs used here. */
 const MIN_VERSION: readonly [number, number] = [1, 6];
 
 export interface NativeLibraryInfo {
@@ -68,6 +68,16 @@ export interface XGBoostApi {
     outDim: number[],
     outResult: Array<bigint | null>,
   ): number;
+  /** In-place prediction: XGBoost reads the rows where they are (an array interface), no DMatrix copy. */
+  XGBoosterPredictFromDense(
+    handle: Handle,
+    arrayInterface: string,
+    config: string,
+    proxy: null,
+    outShape: Array<bigint | null>,
+    outDim: number[],
+    outResult: Array<bigint | null>,
+  ): number;
   XGBoosterSaveModelToBuffer(
     handle: Handle,
     config: string,
@@ -87,6 +97,8 @@ export interface XGBoostLibrary {
   copyFloats(pointer: bigint, count: number): Float32Array;
   copyBytes(pointer: bigint, count: number): Buffer;
   copyUint64s(pointer: bigint, count: number): number[];
+  /** The native address of a typed array's first element (its byteOffset included), for XGBoost's array interface. */
+  addressOf(data: Float32Array): bigint;
   /** Present when the library can build a QuantileDMatrix from a callback (XGBoost >= 1.7). */
   readonly quantile?: QuantileDMatrixSupport;
 }
@@ -114,8 +126,6 @@ export interface QuantileDMatrixSupport {
    * by `feed` ends the iteration and is rethrown once `create` returns.
    */
   withSingleBatch(feed: () => void, create: (reset: bigint, next: bigint) => number): number;
-  /** The native address of a typed array's first element, for XGBoost's array interface. */
-  addressOf(data: Float32Array): bigint;
 }
 
 const PROTOTYPES: Record<keyof XGBoostApi, string> = {
@@ -137,6 +147,8 @@ const PROTOTYPES: Record<keyof XGBoostApi, string> = {
     'int XGBoosterSlice(void *handle, int begin_layer, int end_layer, int step, _Out_ void **out)',
   XGBoosterPredictFromDMatrix:
     'int XGBoosterPredictFromDMatrix(void *handle, void *dmat, const char *config, _Out_ void **out_shape, _Out_ uint64_t *out_dim, _Out_ void **out_result)',
+  XGBoosterPredictFromDense:
+    'int XGBoosterPredictFromDense(void *handle, const char *values, const char *config, void *m, _Out_ void **out_shape, _Out_ uint64_t *out_dim, _Out_ void **out_result)',
   XGBoosterSaveModelToBuffer:
     'int XGBoosterSaveModelToBuffer(void *handle, const char *config, _Out_ uint64_t *out_len, _Out_ void **out_dptr)',
   XGBoosterLoadModelFromBuffer:
@@ -199,6 +211,7 @@ export function openXGBoostLibrary(libraryPath: string): XGBoostLibrary {
     copyBytes: (pointer, count) => Buffer.from(koffi.view(pointer, count).slice(0)),
     copyUint64s: (pointer, count) =>
       Array.from(new BigUint64Array(koffi.view(pointer, count * 8).slice(0)), (value) => Number(value)),
+    addressOf: (data) => koffi.address(data),
     quantile,
   };
   opened.set(libraryPath, library);
@@ -293,7 +306,6 @@ function bindQuantileDMatrix(koffi: Koffi, lib: LibraryHandle): QuantileDMatrixS
         current = undefined;
       }
     },
-    addressOf: (data) => koffi.address(data),
   };
 }
 

@@ -257,6 +257,58 @@ describe('native engine', function () {
     expect(nativeHandleCounts(), 'proxies and matrices freed').to.deep.equal(before);
   });
 
+  it('predicts in place exactly as through a DMatrix: missing values, a view into a larger buffer, limited rounds', function () {
+    const library = openXGBoostLibrary(findNativeLibrary()?.path ?? '');
+    const { api } = library;
+    const trained = engine.train({ train: train.x, trainLabels: train.y, params: PARAMS, nthread: 1 });
+    const saved = trained.save();
+    trained.free();
+    const rounds = 23;
+    const model = engine.load(saved, rounds);
+    // Rows 1..n of a copy: the view starts 8 columns (32 bytes) into its buffer.
+    const padded = new Float32Array(validation.x.data.length + 8);
+    padded.set(validation.x.data, 8);
+    for (let i = 8; i < padded.length; i += 5) padded[i] = Number.NaN;
+    const x = { rows: validation.x.rows, cols: 8, data: padded.subarray(8) };
+
+    const booster: Array<bigint | null> = [null];
+    const dmatrix: Array<bigint | null> = [null];
+    library.check(api.XGBoosterCreate([], 0, booster), 'create');
+    try {
+      library.check(api.XGBoosterLoadModelFromBuffer(booster[0] as bigint, saved, saved.length), 'load');
+      library.check(
+        api.XGDMatrixCreateFromMat_omp(x.data, x.rows, x.cols, Number.NaN, dmatrix, 1),
+        'dmatrix',
+      );
+      const config = `{"type":0,"training":false,"iteration_begin":0,"iteration_end":${rounds},"strict_shape":false}`;
+      const shape: Array<bigint | null> = [null];
+      const dim = [0];
+      const result: Array<bigint | null> = [null];
+      library.check(
+        api.XGBoosterPredictFromDMatrix(
+          booster[0] as bigint,
+          dmatrix[0] as bigint,
+          config,
+          shape,
+          dim,
+          result,
+        ),
+        'predict',
+      );
+      const throughDMatrix = library.copyFloats(result[0] as bigint, x.rows);
+      const inPlace = model.predict(x);
+      expect(inPlace).to.have.length(x.rows);
+      expect(Array.from(inPlace)).to.deep.equal(Array.from(throughDMatrix));
+      expect(Array.from(model.predict(validation.x)), 'the NaNs and the offset matter').to.not.deep.equal(
+        Array.from(inPlace),
+      );
+    } finally {
+      if (dmatrix[0] !== null) library.check(api.XGDMatrixFree(dmatrix[0]), 'free dmatrix');
+      library.check(api.XGBoosterFree(booster[0] as bigint), 'free booster');
+      model.free();
+    }
+  });
+
   describe('bad input', function () {
     let before: { dmatrices: number; boosters: number };
     beforeEach(function () {
