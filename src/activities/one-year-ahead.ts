@@ -3,7 +3,7 @@ import { resolveEngineName } from '../engines/select-engine';
 import type { TrialPool } from '../engines/trial-pool';
 import { recencyWeights } from '../features/recency-weights';
 import { dateTimeFromYears, parseRowTimes } from '../features/row-times';
-import { allRows, takeRows } from '../features/stack-rows';
+import { allRows, takeRows, takeValues } from '../features/stack-rows';
 import type { TrafficRow } from '../contracts/domain';
 import type { EngineChoice, TrialResult } from '../contracts';
 import type { BlobStore } from '../storage/blob-store';
@@ -86,9 +86,9 @@ async function predictYearAhead(
 ): Promise<Float32Array[]> {
   const { rows, times } = splits;
   const trainX = takeRows(rows.x, before);
-  const trainLabels = Float32Array.from(before, (i) => rows.y[i]);
+  const trainLabels = takeValues(rows.y, before);
   const testX = takeRows(rows.x, inYear);
-  const testLabels = Float32Array.from(inYear, (i) => rows.y[i]);
+  const testLabels = takeValues(rows.y, inYear);
   const trainWeights =
     input.recencyHalfLife === undefined
       ? undefined
@@ -110,16 +110,15 @@ async function predictYearAhead(
             validation: testX,
             validationLabels: testLabels,
           },
+          returnPredictions: true,
         },
         signal ? { signal } : {},
       );
-      if (!outcome.model) throw new Error(`one-year-ahead model of ${trial.trialId} for ${year}: no model`);
-      return deps.pool.predict({
-        engine: outcome.engine,
-        model: outcome.model,
-        rounds: outcome.rounds,
-        x: testX,
-      });
+      if (outcome.predictions?.length !== testX.rows)
+        throw new Error(
+          `one-year-ahead model of ${trial.trialId} for ${year}: no predictions of its ${testX.rows} rows`,
+        );
+      return outcome.predictions;
     }),
   );
 }

@@ -27,6 +27,8 @@ export interface TrialTask {
   pruning?: RungCutoffs;
   /** Save the model only when its validation RMSE is at most this (it can still reach the top N); absent: always. */
   saveModelIfRmseAtMost?: number;
+  /** Return the model's predictions of the validation rows (TrialOutcome.predictions). */
+  returnPredictions?: boolean;
 }
 
 export interface TrialProgress {
@@ -38,6 +40,8 @@ export interface TrialProgress {
 export interface TrialOutcome {
   /** On the validation set, predicted in one batch. */
   metrics: RegressionMetrics;
+  /** Those predictions, one per validation row, when the task asked for them. */
+  predictions?: Float32Array;
   /** RMSE on the early-stopping slice, when the data have one. */
   earlyStoppingRmse?: number;
   /** The engine's saved model (native: XGBoost JSON); absent when saveModelIfRmseAtMost ruled it out. */

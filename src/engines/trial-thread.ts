@@ -48,14 +48,19 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
     let model: TrainedModel | undefined;
     try {
       // Early stopping watches its own slice when the prepared set has one; the validation year only scores.
-      const stopOn = data.earlyStopping ?? data.validation;
-      const stopOnLabels = data.earlyStoppingLabels ?? data.validationLabels;
+      // Fixed-round trainings (refits, one-year-ahead) skip the per-round evaluation: nothing reads it, and its
+      // matrix is a copy of the rows.
+      const watched = (task.earlyStoppingRounds ?? 0) > 0 || task.pruning !== undefined;
       model = loaded.train({
         train: data.train,
         trainLabels: data.trainLabels,
         ...(data.trainWeights ? { trainWeights: data.trainWeights } : {}),
-        validation: stopOn,
-        validationLabels: stopOnLabels,
+        ...(watched
+          ? {
+              validation: data.earlyStopping ?? data.validation,
+              validationLabels: data.earlyStoppingLabels ?? data.validationLabels,
+            }
+          : {}),
         params: task.params,
         nthread: task.nthread,
         earlyStoppingRounds: task.earlyStoppingRounds,
@@ -71,6 +76,7 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
           : undefined;
       return {
         metrics,
+        ...(task.returnPredictions ? { predictions } : {}),
         ...(earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse }),
         // A fresh, exactly sized copy: a pooled Buffer would clone its whole backing store.
         model: keep ? new Uint8Array(model.save()) : undefined,

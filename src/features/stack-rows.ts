@@ -30,12 +30,33 @@ export function stackRows(parts: readonly { x: DenseMatrix; y: Float32Array }[])
   return { x: { data, rows, cols }, y };
 }
 
-/** The rows of `x` at `indices`, in that order, in shared memory (`x` itself when they are all its rows in order). */
+/** True when `indices` are one run of consecutive rows (then a view can stand for them). */
+function consecutive(indices: readonly number[]): boolean {
+  return indices.every((r, i) => r === indices[0] + i);
+}
+
+/**
+ * The rows of `x` at `indices`, in that order, in shared memory: a view into `x` when they are consecutive rows of a
+ * shared `x` (the one-year-ahead years of time-ordered rows are), else a copy.
+ */
 export function takeRows(x: DenseMatrix, indices: readonly number[]): DenseMatrix {
   if (indices.length === x.rows && indices.every((r, i) => r === i)) return x;
+  if (indices.length > 0 && x.data.buffer instanceof SharedArrayBuffer && consecutive(indices)) {
+    const from = indices[0] * x.cols;
+    return {
+      rows: indices.length,
+      cols: x.cols,
+      data: x.data.subarray(from, from + indices.length * x.cols),
+    };
+  }
   const data = sharedFloat32(indices.length * x.cols);
   for (const [i, r] of indices.entries()) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols);
   return { rows: indices.length, cols: x.cols, data };
+}
+
+/** The values of `y` at `indices` (labels of takeRows' rows), a view or a shared copy as takeRows makes. */
+export function takeValues(y: Float32Array, indices: readonly number[]): Float32Array {
+  return takeRows({ rows: y.length, cols: 1, data: y }, indices).data;
 }
 
 // The training, early-stopping and validation rows stacked once per prepared set (the cache keeps one object per

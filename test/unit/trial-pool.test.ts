@@ -125,6 +125,38 @@ describe('trial pool', function () {
     }
   });
 
+  it('evaluates every round only when early stopping or pruning watches it; returns the predictions when asked', async function () {
+    const small = shareTrialData(dataSet(1500, 5));
+    const params = { ...PARAMS, n_estimators: 40 };
+    const seen: TrialProgress[][] = [[], []];
+    // A rung at the last round watches the curve but never stops a trial (see RungTracker).
+    const [fixed, watched] = await Promise.all(
+      [undefined, { rounds: [40], cutoffs: [null] }].map((pruning, i) =>
+        pool.runTrial(
+          {
+            engine: 'native',
+            params,
+            earlyStoppingRounds: 0,
+            ...(pruning ? { pruning } : {}),
+            data: small,
+            returnPredictions: i === 0,
+          },
+          { onProgress: (p) => seen[i].push(p) },
+        ),
+      ),
+    );
+    expect(seen[0].length).to.be.greaterThan(0);
+    expect(seen[0].every((p) => p.validationRmse === undefined)).to.equal(true);
+    expect(seen[1].every((p) => p.validationRmse !== undefined)).to.equal(true);
+    // The same trees either way.
+    expect(fixed.rounds).to.equal(40);
+    expect(watched.rounds).to.equal(40);
+    expect(fixed.metrics).to.deep.equal(watched.metrics);
+    expect(watched.predictions).to.equal(undefined);
+    const fromSaved = await pool.predict({ engine: 'native', model: fixed.model!, x: small.validation });
+    expect(Array.from(fixed.predictions!)).to.deep.equal(Array.from(fromSaved));
+  });
+
   it('stops early and returns the best iteration', async function () {
     const outcome = await pool.runTrial({
       engine: 'native',
