@@ -4,7 +4,7 @@ import type { TrialPool } from '../engines/trial-pool';
 import { recencyWeights } from '../features/recency-weights';
 import { dateTimeFromYears, parseRowTimes } from '../features/row-times';
 import { allRows, takeRows, takeValues } from '../features/stack-rows';
-import type { TrafficRow } from '../contracts/domain';
+import type { CalibrationRows } from '../evaluation/prediction-interval';
 import type { EngineChoice, TrialResult } from '../contracts';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
@@ -20,8 +20,11 @@ export interface OneYearAheadDeps {
 export interface OneYearAheadResiduals {
   /** The predicted years, oldest first (none when the training rows span one year). */
   years: number[];
-  /** Each row's date-time (from the stored row times) with no holiday name: the group comes from the calendar. */
-  rows: Pick<TrafficRow, 'date_time' | 'holiday'>[];
+  /**
+   * Each row's date-time (from the stored row times) with no holiday name: the group comes from the calendar.
+   * Built when read: there are millions of them at 100× the data.
+   */
+  rows: CalibrationRows;
   labels: Float32Array;
   predictions: Float32Array;
 }
@@ -145,19 +148,20 @@ export function oneYearAheadOfMembers(
   members: readonly Float32Array[],
 ): OneYearAheadResiduals {
   const mean = averagePredictions(members);
-  const rows: OneYearAheadResiduals['rows'] = [];
-  const labels: number[] = [];
-  for (const { inYear } of splits.years)
-    for (const r of inYear) {
-      rows.push({ date_time: dateTimeFromYears(splits.times[r]), holiday: 'None' });
-      labels.push(splits.rows.y[r]);
-    }
-  if (mean.length !== rows.length)
-    throw new Error(`one-year-ahead predictions of ${mean.length} rows for ${rows.length} split rows`);
+  const order = Int32Array.from(splits.years.flatMap(({ inYear }) => inYear));
+  if (mean.length !== order.length)
+    throw new Error(`one-year-ahead predictions of ${mean.length} rows for ${order.length} split rows`);
+  const { times } = splits;
   return {
     years: splits.years.map((s) => s.year),
-    rows,
-    labels: Float32Array.from(labels),
+    rows: {
+      length: order.length,
+      at: (i) =>
+        i >= 0 && i < order.length
+          ? { date_time: dateTimeFromYears(times[order[i]]), holiday: 'None' }
+          : undefined,
+    },
+    labels: Float32Array.from(order, (r) => splits.rows.y[r]),
     predictions: mean,
   };
 }

@@ -3,6 +3,7 @@ import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/f
 import {
   assertIntervalLevel,
   calibrateIntervals,
+  concatCalibrationRows,
   parseIntervalCalibration,
   predictionIntervals,
   roundInterval,
@@ -54,12 +55,12 @@ export async function calibrateOnValidationYear(
     throw new Error(`${mean.length} validation predictions for ${rows.length} validation rows`);
   }
   const earlier = input.earlier;
-  const labels = rows.map((r) => r.traffic_volume as number);
+  const labels = Float64Array.from(rows, (r) => r.traffic_volume as number);
   const years = earlier && earlier.years.length > 0 ? earlier.years.join(', ') : undefined;
   const calibration = calibrateIntervals({
-    rows: earlier ? [...rows, ...earlier.rows] : rows,
-    labels: Float64Array.from(earlier ? [...labels, ...earlier.labels] : labels),
-    predictions: earlier ? Float64Array.from([...mean, ...earlier.predictions]) : mean,
+    rows: earlier ? concatCalibrationRows(rows, earlier.rows) : rows,
+    labels: earlier ? concatFloat64(labels, earlier.labels) : labels,
+    predictions: earlier ? concatFloat64(mean, earlier.predictions) : mean,
     source: {
       rows: `validation year ${input.validationYear}${years ? `; one year ahead: ${years}` : ''}`,
       model: `${input.modelLabel}${years ? `; for ${years} the same parameters and rounds trained on the years before` : ''}`,
@@ -71,6 +72,13 @@ export async function calibrateOnValidationYear(
     Buffer.from(JSON.stringify(calibration)),
     artifactKeys.intervalCalibration,
   );
+}
+
+function concatFloat64(first: ArrayLike<number>, second: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(first.length + second.length);
+  out.set(first);
+  out.set(second, first.length);
+  return out;
 }
 
 export async function loadIntervalCalibration(

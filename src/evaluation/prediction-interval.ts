@@ -86,8 +86,28 @@ export function intervalGroup(
     : `${t.hour}${working ? 'w' : 'o'}`;
 }
 
+/** What a calibration reads of a row: its group comes from the calendar and the holiday. */
+export type CalibrationRow = Pick<TrafficRow, 'date_time' | 'holiday'>;
+
+/**
+ * Calibration rows by index: an array, or a view that builds each row only when asked (millions of one-year-ahead
+ * rows would otherwise be millions of objects held at once).
+ */
+export interface CalibrationRows {
+  readonly length: number;
+  at(index: number): CalibrationRow | undefined;
+}
+
+/** `first`'s rows, then `second`'s, without copying either. */
+export function concatCalibrationRows(first: CalibrationRows, second: CalibrationRows): CalibrationRows {
+  return {
+    length: first.length + second.length,
+    at: (i) => (i < first.length ? first.at(i) : second.at(i - first.length)),
+  };
+}
+
 export function calibrateIntervals(input: {
-  rows: readonly Pick<TrafficRow, 'date_time' | 'holiday'>[];
+  rows: CalibrationRows;
   labels: ArrayLike<number>;
   predictions: ArrayLike<number>;
   source: Omit<IntervalCalibration['source'], 'count'>;
@@ -110,7 +130,9 @@ export function calibrateIntervals(input: {
     // Rounded to 0.01 vehicles/h: plenty for a width, and a third of the JSON.
     const e = labels[i] - predictions[i];
     const r = Math.round((signed ? e : Math.abs(e)) * 100) / 100;
-    (residuals[intervalGroup(rows[i], groupBy)] ??= []).push(r);
+    const row = rows.at(i);
+    if (row === undefined) throw new RangeError(`calibration row ${i} of ${rows.length} is missing`);
+    (residuals[intervalGroup(row, groupBy)] ??= []).push(r);
     residuals[POOLED].push(r);
   }
   for (const list of Object.values(residuals)) list.sort((a, b) => a - b);

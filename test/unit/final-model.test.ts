@@ -271,7 +271,9 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
     // Training years 2014 and 2015 (2016 validates): 2015 is the one year with years before it.
     expect(residuals.years).to.deep.equal([2015]);
     expect(residuals.rows).to.have.length(sampleRowsOf(2015));
-    expect(residuals.rows.every((r) => r.date_time.year === 2015)).to.equal(true);
+    const rows = Array.from({ length: residuals.rows.length }, (_, i) => residuals.rows.at(i));
+    expect(rows.every((r) => r?.date_time.year === 2015 && r.holiday === 'None')).to.equal(true);
+    expect(residuals.rows.at(rows.length)).to.equal(undefined);
     // The same as training a and b by hand on the 2014 rows alone and averaging their predictions of 2015.
     const data = await datasets.get(hash, ref);
     const all = stackRows([
