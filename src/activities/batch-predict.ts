@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { readPredictionRows } from '../data/prediction-input';
+import { predictionRowChunks } from '../data/prediction-input';
 import { parsePredictionRows } from '../data/prediction-rows';
 import type { TrialPool } from '../engines/trial-pool';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -58,26 +58,31 @@ export async function splitPredictionInputWith(
       );
     }
   }
-  const text = (await deps.artifacts.get(input.inputRef)).toString('utf8');
-  let rows;
-  try {
-    rows = readPredictionRows(text, input.inputRef);
-    parsePredictionRows(rows); // every row checked before any chunk is scored
-  } catch (err) {
-    throw nonRetryable('InvalidInput', (err as Error).message);
-  }
+  // Every row is checked before any chunk is scored (scoring starts once this activity has returned); CSV is
+  // read a slice at a time, so only one chunk's rows are ever held as objects.
+  const chunks = predictionRowChunks(await deps.artifacts.get(input.inputRef), input.inputRef, chunkRows);
   const chunkRefs: string[] = [];
-  for (let start = 0, n = 0; start < rows.length; start += chunkRows, n++) {
-    const key = predictionJobKeys.chunk(input.jobId, n);
-    await deps.artifacts.put(key, JSON.stringify(rows.slice(start, start + chunkRows)));
+  let rows = 0;
+  for (;;) {
+    let next: IteratorResult<Record<string, unknown>[]>;
+    try {
+      next = await chunks.next();
+      if (!next.done) parsePredictionRows(next.value, rows);
+    } catch (err) {
+      throw nonRetryable('InvalidInput', (err as Error).message);
+    }
+    if (next.done) break;
+    const key = predictionJobKeys.chunk(input.jobId, chunkRefs.length);
+    await deps.artifacts.put(key, JSON.stringify(next.value));
     chunkRefs.push(key);
+    rows += next.value.length;
     Context.current().heartbeat({ chunks: chunkRefs.length });
   }
   return {
     modelName: version.modelName,
     version: version.version,
     engine: version.engine,
-    rows: rows.length,
+    rows,
     chunkRefs,
     chunkOutputRefs: chunkRefs.map((_, n) => predictionJobKeys.chunkOutput(input.jobId, n)),
     outputRef: predictionJobKeys.output(input.jobId),

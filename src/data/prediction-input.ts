@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { appendAll } from '../common/append-all';
+import { CsvSyntaxError, csvRecordBatches } from './csv-record-batches';
 
 export class PredictionInputError extends Error {
   override name = 'PredictionInputError';
@@ -28,6 +30,45 @@ export function readPredictionRows(text: string, source: string): Record<string,
   }
   if (records.length === 0) throw new PredictionInputError(`${source}: the CSV has a header but no rows`);
   return records;
+}
+
+/** CSV is parsed a mebibyte at a time (see predictionRowChunks). */
+const CSV_SLICE_BYTES = 1024 * 1024;
+
+/**
+ * The rows of `bytes` (as readPredictionRows reads them, with the same messages) in chunks of `chunkRows`. CSV is
+ * parsed a slice at a time, so a file of millions of rows never becomes one string or one array of row objects;
+ * JSON is parsed whole.
+ */
+export async function* predictionRowChunks(
+  bytes: Buffer,
+  source: string,
+  chunkRows: number,
+): AsyncGenerator<Record<string, unknown>[]> {
+  const first = bytes.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (first < 0) throw new PredictionInputError(`${source}: no input rows (empty input)`);
+  if (bytes[first] === 0x5b || bytes[first] === 0x7b) {
+    const rows = fromJson(bytes.toString('utf8').trim(), source);
+    for (let start = 0; start < rows.length; start += chunkRows) yield rows.slice(start, start + chunkRows);
+    return;
+  }
+  let pending: Record<string, unknown>[] = [];
+  let rows = 0;
+  try {
+    for await (const batch of csvRecordBatches(bytes.subarray(first), CSV_SLICE_BYTES)) {
+      appendAll(pending, batch);
+      rows += batch.length;
+      while (pending.length >= chunkRows) {
+        yield pending.slice(0, chunkRows);
+        pending = pending.slice(chunkRows);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    throw new PredictionInputError(`${source}: not valid JSON or CSV (${err.message})`);
+  }
+  if (rows === 0) throw new PredictionInputError(`${source}: the CSV has a header but no rows`);
+  if (pending.length > 0) yield pending;
 }
 
 function fromJson(text: string, source: string): Record<string, unknown>[] {

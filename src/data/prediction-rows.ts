@@ -46,9 +46,11 @@ function predictionString(value: unknown, row: number, field: string): string {
  * Validates rows given for prediction (e.g. the seed's inference inputs): numbers may be numeric strings
  * ("288.28"), extra keys such as traffic_volume are ignored. Throws PredictionInputError on the first problem.
  */
-export function parsePredictionRows(objects: unknown[]): TrafficRow[] {
+export function parsePredictionRows(objects: unknown[], firstRow = 0): TrafficRow[] {
   if (!Array.isArray(objects)) throw new TypeError('prediction input must be an array of objects');
-  return objects.map((value, index) => {
+  return objects.map((value, at) => {
+    // Errors name the row's index in the whole input (`objects` may be one chunk of it).
+    const index = firstRow + at;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new PredictionInputError(index, '*', 'expected an object');
     }

@@ -1,5 +1,5 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Parser } from 'csv-parse';
+import { appendAll } from '../common/append-all';
+import { CsvSyntaxError, csvRecordBatches } from '../data/csv-record-batches';
 import { readPredictionRows } from '../data/prediction-input';
 
 /** A request body the service refuses with 400 and this message. */
@@ -53,22 +53,12 @@ function describeJson(value: unknown): string {
 
 async function csvInSlices(text: string): Promise<Record<string, unknown>[]> {
   const records: Record<string, unknown>[] = [];
-  const parser = new Parser({ columns: true, skip_empty_lines: true, trim: true });
-  let failure: Error | undefined;
-  parser.on('readable', () => {
-    for (let record = parser.read(); record !== null; record = parser.read()) records.push(record);
-  });
-  parser.on('error', (err) => (failure ??= err));
-  for (let at = 0; at < text.length && !failure; at += CSV_SLICE_CHARS) {
-    parser.write(text.slice(at, at + CSV_SLICE_CHARS));
-    await yieldToEventLoop();
+  try {
+    for await (const batch of csvRecordBatches(text, CSV_SLICE_CHARS)) appendAll(records, batch);
+  } catch (err) {
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    throw new BodyError(`request body: not valid JSON or CSV (${err.message})`);
   }
-  if (!failure) {
-    const ended = new Promise<void>((resolve) => parser.once('end', resolve).once('error', () => resolve()));
-    parser.end();
-    await ended;
-  }
-  if (failure) throw new BodyError(`request body: not valid JSON or CSV (${failure.message})`);
   if (records.length === 0) throw new BodyError('request body: the CSV has a header but no rows');
   return records;
 }

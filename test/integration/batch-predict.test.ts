@@ -75,6 +75,25 @@ describe('batch scoring through Temporal by reference (real dev server, real wor
       expect(scheduled).to.have.length(1 + 7 + 1); // split, 7 chunks of ≤ 50,000, join
       const bytes = JSON.stringify(history).length;
       expect(bytes).to.be.lessThan(64 * 1024);
+
+      // A bad row in the third chunk: the split refuses the whole input, naming the row, before any chunk is scored.
+      const lines = bigCsv(150_000).text.split('\n');
+      lines[1 + 120_000] = lines[1 + 120_000].replace(/,[^,]*$/, ',2016-13-01 00:00:00');
+      const failure = await runBatchPrediction(client, config, {
+        modelName: MODEL,
+        version: 'champion',
+        text: lines.join('\n'),
+        chunkRows: 50_000,
+      }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const messages: string[] = [];
+      for (let e = failure as (Error & { cause?: unknown }) | undefined; e; e = e.cause as typeof e)
+        messages.push(e.message);
+      expect(messages.join(' | ')).to.match(
+        /row 120000, field date_time: invalid date_time "2016-13-01 00:00:00"/,
+      );
     } finally {
       workers.shutdown();
       await workers.done;
