@@ -39,7 +39,7 @@ import { PREFERRED_VALIDATION_YEAR, locateData, preparePipelineData, type DataSo
 import { ensureBenchVenv } from './python-venv';
 import { temporalSearch, type SearchSettings, type TemporalRun } from './search';
 import { startDevServer } from './server';
-import { mb, progress, round } from './stats';
+import { mb, procStatusMb, progress, round } from './stats';
 import { timeNativeAndWasm, timePython } from './trial';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../../..');
@@ -159,7 +159,8 @@ interface ScaleReport {
     best_rmse: number;
     worker_peak_rss_mb?: number;
   };
-  batch_predict?: { rows: number; ms: number };
+  /** worker_peak_rss_mb: the worker's peak RSS (VmHWM) after the batch scoring, the training run's included. */
+  batch_predict?: { rows: number; ms: number; worker_peak_rss_mb?: number };
 }
 
 async function measureScale(
@@ -187,7 +188,7 @@ async function measureScale(
       settings,
       processes: [{ trainingThreads: 2 }],
       ...(training ? { training } : {}),
-      afterRun: async ({ config }) => {
+      afterRun: async ({ config, workerPids }) => {
         const store = openBlobStore(config.artifactsUri, config.s3);
         const [header, ...bodies] = source.files.map((f) => fs.readFileSync(f.file, 'utf8'));
         const inputRef = 'bench-input/all-rows.csv';
@@ -200,7 +201,11 @@ async function measureScale(
           args: [{ modelName: 'bench-traffic', version: 'champion', inputRef, jobId: `scale-${scale}x` }],
         });
         if (scored.rows !== rows) throw new Error(`batch scoring returned ${scored.rows} of ${rows} rows`);
-        report.batch_predict = { rows: scored.rows, ms: round(performance.now() - started) };
+        report.batch_predict = {
+          rows: scored.rows,
+          ms: round(performance.now() - started),
+          worker_peak_rss_mb: procStatusMb(workerPids[0], 'VmHWM'),
+        };
       },
     });
     report.search = {
@@ -220,7 +225,7 @@ function printTable(reports: ScaleReport[]): void {
   const cell = (v: number | undefined, width = 10): string =>
     (v === undefined ? '-' : String(round(v, 2))).padStart(width);
   console.log(
-    'scale       rows  prep ms  prep RSS MB  prepared MB  trial ms  python ms  search s  register s  report s  batch s  worker RSS MB',
+    'scale       rows  prep ms  prep RSS MB  prepared MB  trial ms  python ms  search s  register s  report s  batch s  worker RSS MB  after batch MB',
   );
   for (const r of reports) {
     const p = r.search?.phases_ms;
@@ -231,7 +236,8 @@ function printTable(reports: ScaleReport[]): void {
         `${cell(p?.search === undefined ? undefined : p.search / 1000, 9)} ` +
         `${cell(p?.register === undefined ? undefined : p.register / 1000, 11)} ` +
         `${cell(p?.report === undefined ? undefined : p.report / 1000, 9)} ` +
-        `${cell(r.batch_predict && r.batch_predict.ms / 1000, 8)} ${cell(r.search?.worker_peak_rss_mb, 14)}`,
+        `${cell(r.batch_predict && r.batch_predict.ms / 1000, 8)} ${cell(r.search?.worker_peak_rss_mb, 14)} ` +
+        `${cell(r.batch_predict?.worker_peak_rss_mb, 15)}`,
     );
   }
   // Growth from each scale to the next, against linear (1.0 = exactly linear in the rows).

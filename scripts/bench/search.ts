@@ -325,7 +325,7 @@ export interface TemporalSearchOptions {
   /** One entry per worker process; the first one also serves the main queue. */
   processes: { trainingThreads: number }[];
   /** Runs after the training run, while its workers still poll (e.g. a batch prediction with its model). */
-  afterRun?: (run: { config: AppConfig; result: TrainingResult }) => Promise<void>;
+  afterRun?: (run: { config: AppConfig; result: TrainingResult; workerPids: number[] }) => Promise<void>;
   /** Training settings over the benchmark's (e.g. the CLI's default strategy, refit and ensemble). */
   training?: Partial<TrainingInput>;
 }
@@ -576,7 +576,7 @@ export async function temporalSearch(
     });
 
     const searchPhaseCpu = await searchPhase;
-    await options.afterRun?.({ config, result });
+    await options.afterRun?.({ config, result, workerPids: workers.map((w) => w.pid) });
     const trainingHistory = await handle.fetchHistory();
     const searchHistory = await server.client.workflow
       .getHandle(`${handle.workflowId}-search`)
