@@ -114,6 +114,8 @@ async function predictYearAhead(
             validationLabels: testLabels,
           },
           returnPredictions: true,
+          // Only its predictions are used: no model is saved and sent back.
+          saveModelIfRmseAtMost: Number.NEGATIVE_INFINITY,
         },
         signal ? { signal } : {},
       );
