@@ -40,14 +40,16 @@ function consecutive(indices: readonly number[]): boolean {
  * shared `x` (the one-year-ahead years of time-ordered rows are), else a copy.
  */
 export function takeRows(x: DenseMatrix, indices: readonly number[]): DenseMatrix {
-  if (indices.length === x.rows && indices.every((r, i) => r === i)) return x;
-  if (indices.length > 0 && x.data.buffer instanceof SharedArrayBuffer && consecutive(indices)) {
-    const from = indices[0] * x.cols;
-    return {
-      rows: indices.length,
-      cols: x.cols,
-      data: x.data.subarray(from, from + indices.length * x.cols),
-    };
+  if (indices.length > 0 && consecutive(indices)) {
+    if (indices.length === x.rows) return x;
+    if (x.data.buffer instanceof SharedArrayBuffer) {
+      const from = indices[0] * x.cols;
+      return {
+        rows: indices.length,
+        cols: x.cols,
+        data: x.data.subarray(from, from + indices.length * x.cols),
+      };
+    }
   }
   const data = sharedFloat32(indices.length * x.cols);
   for (const [i, r] of indices.entries()) data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols);
