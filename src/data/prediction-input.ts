@@ -32,30 +32,35 @@ export function readPredictionRows(text: string, source: string): Record<string,
   return records;
 }
 
-/** CSV is parsed a mebibyte at a time (see predictionRowChunks). */
+/** CSV is parsed a mebibyte at a time by default (see predictionRowChunks). */
 const CSV_SLICE_BYTES = 1024 * 1024;
 
 /**
- * The rows of `bytes` (as readPredictionRows reads them, with the same messages) in chunks of `chunkRows`. CSV is
- * parsed a slice at a time, so a file of millions of rows never becomes one string or one array of row objects;
+ * The rows of `input` (as readPredictionRows reads them, with the same messages) in chunks of `chunkRows`. CSV is
+ * parsed a slice of `sliceSize` characters or bytes at a time, the event loop free between two, so a file of millions of rows never becomes one string or one array of row objects;
  * JSON is parsed whole.
  */
 export async function* predictionRowChunks(
-  bytes: Buffer,
+  input: string | Buffer,
   source: string,
   chunkRows: number,
+  sliceSize = CSV_SLICE_BYTES,
 ): AsyncGenerator<Record<string, unknown>[]> {
-  const first = bytes.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  const first =
+    typeof input === 'string'
+      ? input.search(/\S/)
+      : input.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
   if (first < 0) throw new PredictionInputError(`${source}: no input rows (empty input)`);
-  if (bytes[first] === 0x5b || bytes[first] === 0x7b) {
-    const rows = fromJson(bytes.toString('utf8').trim(), source);
+  const opening = typeof input === 'string' ? input[first] : String.fromCharCode(input[first]);
+  if (opening === '[' || opening === '{') {
+    const rows = fromJson(input.toString().trim(), source);
     for (let start = 0; start < rows.length; start += chunkRows) yield rows.slice(start, start + chunkRows);
     return;
   }
   let pending: Record<string, unknown>[] = [];
   let rows = 0;
   try {
-    for await (const batch of csvRecordBatches(bytes.subarray(first), CSV_SLICE_BYTES)) {
+    for await (const batch of csvRecordBatches(input.slice(first), sliceSize)) {
       appendAll(pending, batch);
       rows += batch.length;
       while (pending.length >= chunkRows) {

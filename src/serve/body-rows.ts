@@ -1,6 +1,5 @@
 import { appendAll } from '../common/append-all';
-import { CsvSyntaxError, csvRecordBatches } from '../data/csv-record-batches';
-import { readPredictionRows } from '../data/prediction-input';
+import { PredictionInputError, predictionRowChunks, readPredictionRows } from '../data/prediction-input';
 
 /** A request body the service refuses with 400 and this message. */
 export class BodyError extends Error {
@@ -54,11 +53,11 @@ function describeJson(value: unknown): string {
 async function csvInSlices(text: string): Promise<Record<string, unknown>[]> {
   const records: Record<string, unknown>[] = [];
   try {
-    for await (const batch of csvRecordBatches(text, CSV_SLICE_CHARS)) appendAll(records, batch);
+    for await (const chunk of predictionRowChunks(text, 'request body', Infinity, CSV_SLICE_CHARS))
+      appendAll(records, chunk);
   } catch (err) {
-    if (!(err instanceof CsvSyntaxError)) throw err;
-    throw new BodyError(`request body: not valid JSON or CSV (${err.message})`);
+    if (!(err instanceof PredictionInputError)) throw err;
+    throw new BodyError(err.message);
   }
-  if (records.length === 0) throw new BodyError('request body: the CSV has a header but no rows');
   return records;
 }
