@@ -23,19 +23,18 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEFAULT_ENSEMBLE, DEFAULT_REFIT } from '../../src/cli/training-options';
 import type { TrainingInput } from '../../src/contracts';
-import { SAMPLE_FILE_PREFIX, yearFileName } from '../../src/data/synthetic';
 import type { SharedTrialData } from '../../src/engines/trial-pool';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { batchPredictWorkflow } from '../../src/workflows/batch-predict';
-import { writeYearCsv } from '../generate-sample';
 import { cleanupAll, installSignalHandlers } from './cleanup';
-import { PREFERRED_VALIDATION_YEAR, locateData, preparePipelineData, type DataSource } from './data';
+import { PREFERRED_VALIDATION_YEAR, preparePipelineData } from './data';
+import { scaleData, scaleYearFiles } from './scale-data';
 import { ensureBenchVenv } from './python-venv';
 import { temporalSearch, type SearchSettings, type TemporalRun } from './search';
 import { startDevServer } from './server';
@@ -43,13 +42,14 @@ import { mb, procStatusMb, progress, round } from './stats';
 import { timeNativeAndWasm, timePython } from './trial';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../../..');
-const YEARS = [2012, 2013, 2014, 2015, 2016];
 const SEED = 42;
 /** Child mode: prepare (and time one trial) in a process of its own, so its peak RSS is this scale's alone. */
 const CHILD_ENV = 'BENCH_SCALE_PREPARE_DIR';
 
 interface PrepareReport {
   prepare_ms: number;
+  /** Of prepare_ms, the time V8's garbage collector paused the preparation (all GC kinds). */
+  prepare_gc_ms: number;
   /** Peak RSS of the process right after preparing (before any training). */
   prepare_peak_rss_mb: number;
   prepared_mb: number;
@@ -84,10 +84,18 @@ function pythonForBench(): { python: string } | { error: string } {
 }
 
 async function prepareChild(dir: string, repeat: number): Promise<PrepareReport> {
-  const files = YEARS.map((year) => ({ file: path.join(dir, yearFileName(SAMPLE_FILE_PREFIX, year)) }));
+  const files = scaleYearFiles(dir);
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const prepared = preparePipelineData(files, PREFERRED_VALIDATION_YEAR);
+  await new Promise((resolve) => setImmediate(resolve)); // the observer hears of the GCs on a later tick
+  gc.disconnect();
   const report: PrepareReport = {
     prepare_ms: round(prepared.ms),
+    prepare_gc_ms: round(gcMs),
     prepare_peak_rss_mb: round(process.resourceUsage().maxRSS / 1024),
     prepared_mb: mb(preparedBytes(prepared.data)),
     train_rows: prepared.data.train.rows,
@@ -108,32 +116,6 @@ async function prepareChild(dir: string, repeat: number): Promise<PrepareReport>
     };
   }
   return report;
-}
-
-/** The generated files of one scale, made once and reused (a marker file says they are complete). */
-function scaleData(scale: number): { source: DataSource; rows: number } {
-  const dir = path.join(os.tmpdir(), `traffic-scale-${scale}x`);
-  const marker = path.join(dir, `.complete-seed-${SEED}.json`);
-  if (!fs.existsSync(marker)) {
-    fs.mkdirSync(dir, { recursive: true });
-    progress(`${scale}×: generating ${scale} station(s) × ${YEARS.length} years into ${dir}`);
-    let rows = 0;
-    for (const year of YEARS)
-      rows += writeYearCsv(path.join(dir, yearFileName(SAMPLE_FILE_PREFIX, year)), {
-        year,
-        seed: SEED,
-        hoursStep: 1,
-        stations: scale,
-      }).rows;
-    fs.writeFileSync(marker, JSON.stringify({ rows }));
-  }
-  const { rows } = JSON.parse(fs.readFileSync(marker, 'utf8')) as { rows: number };
-  process.env.DATA_DIR = dir;
-  try {
-    return { source: locateData(PROJECT_ROOT), rows };
-  } finally {
-    delete process.env.DATA_DIR;
-  }
 }
 
 function runPrepareChild(dir: string, repeat: number): PrepareReport {
@@ -157,6 +139,9 @@ interface ScaleReport {
     whole_run_ms: number;
     phases_ms: TemporalRun['phasesMs'];
     best_rmse: number;
+    /** Sums over the trials: engine training time, and boosting rounds trained (the work the search did). */
+    train_ms_sum: number;
+    rounds_trained?: number;
     worker_peak_rss_mb?: number;
   };
   /** worker_peak_rss_mb: the worker's peak RSS (VmHWM) after the batch scoring, the training run's included. */
@@ -170,7 +155,7 @@ async function measureScale(
   withSearch: boolean,
   training?: Partial<TrainingInput>,
 ): Promise<ScaleReport> {
-  const { source, rows } = scaleData(scale);
+  const { source, rows } = scaleData(scale, PROJECT_ROOT);
   progress(`${scale}×: ${rows} rows; preparing and timing one trial in a child process`);
   const report: ScaleReport = {
     scale,
@@ -213,6 +198,8 @@ async function measureScale(
       whole_run_ms: run.ms,
       phases_ms: run.phasesMs,
       best_rmse: run.bestRmse,
+      train_ms_sum: round(run.trainMsSum),
+      rounds_trained: run.roundsTrainedSum,
       worker_peak_rss_mb: run.workers[0]?.peakRssMb,
     };
   } finally {

@@ -75,6 +75,8 @@ export interface SearchRunSummary {
   bestRmse: number;
   /** Sum over the trials of the time spent training in the engine (excludes prediction, saving, queueing). */
   trainMsSum: number;
+  /** Sum over the trials of the boosting rounds trained (early stopping and pruning end trials early). */
+  roundsTrainedSum?: number;
 }
 
 export interface LoopRun extends SearchRunSummary {
@@ -602,6 +604,7 @@ export async function temporalSearch(
       rmses,
       bestRmse: leaderboard[0]?.metrics.rmse ?? Number.NaN,
       trainMsSum: table.reduce((s, t) => s + (t.trainMs ?? 0), 0),
+      roundsTrainedSum: table.reduce((s, t) => s + (t.roundsTrained ?? 0), 0),
       championVersion: result.registration?.champion.championVersion,
       phasesMs: {
         prepare: activitySpan(trainingHistory, 'prepareDataset'),

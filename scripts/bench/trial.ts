@@ -111,7 +111,8 @@ export function timePython(
 ): PythonTiming | { error: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-python-'));
   try {
-    writeTrialMatrices(dir, data, { params: FIXED_PARAMS });
+    // The native trial below has no early stopping, so it does not evaluate every round: neither does Python.
+    writeTrialMatrices(dir, data, { params: FIXED_PARAMS, evaluateEveryRound: false });
     progress(`trial: python (${python}), ${repeat} runs`);
     const script = path.join(projectRoot, 'scripts/python-trial-timing.py');
     const result = spawnSync(python, [script, dir, '--repeat', String(repeat), '--nthread', '1'], {
