@@ -9,6 +9,7 @@ import type { EngineChoice, TrialResult } from '../contracts';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
 import type { DatasetCache } from './dataset-cache';
+import { concatNumbers } from '../common/concat-numbers';
 
 export interface OneYearAheadDeps {
   artifacts: BlobStore;
@@ -141,7 +142,7 @@ export async function memberOneYearAhead(
     options.onYear?.(split.year);
     years.push((await predictYearAhead(deps, input, splits, split, [trial], options.signal))[0]);
   }
-  return concatFloat32(years);
+  return concatNumbers(Float32Array, years);
 }
 
 /** The residual rows of the members' mean one-year-ahead predictions (each as memberOneYearAhead gives it). */
@@ -190,7 +191,10 @@ export async function oneYearAheadResiduals(
     onYear?.(split.year);
     (await predictYearAhead(deps, input, splits, split, trials)).forEach((p, i) => members[i].push(p));
   }
-  return oneYearAheadOfMembers(splits, members.map(concatFloat32));
+  return oneYearAheadOfMembers(
+    splits,
+    members.map((years) => concatNumbers(Float32Array, years)),
+  );
 }
 
 /** No one-year-ahead rows: the calibration uses the validation year alone. */
@@ -200,13 +204,3 @@ export const NO_ONE_YEAR_AHEAD: OneYearAheadResiduals = {
   labels: new Float32Array(0),
   predictions: new Float32Array(0),
 };
-
-function concatFloat32(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

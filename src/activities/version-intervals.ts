@@ -18,6 +18,7 @@ import { nonRetryable } from './errors';
 import type { OneYearAheadResiduals } from './one-year-ahead';
 import { predictMatrix, type ScoreDeps, type StoredModel } from './score-version';
 import { storeContentAddressed } from './store-model';
+import { concatNumbers } from '../common/concat-numbers';
 
 /**
  * Calibrates prediction intervals on a prepared set's validation year with the mean prediction of
@@ -59,8 +60,8 @@ export async function calibrateOnValidationYear(
   const years = earlier && earlier.years.length > 0 ? earlier.years.join(', ') : undefined;
   const calibration = calibrateIntervals({
     rows: earlier ? concatCalibrationRows(rows, earlier.rows) : rows,
-    labels: earlier ? concatFloat64(labels, earlier.labels) : labels,
-    predictions: earlier ? concatFloat64(mean, earlier.predictions) : mean,
+    labels: earlier ? concatNumbers(Float64Array, [labels, earlier.labels]) : labels,
+    predictions: earlier ? concatNumbers(Float64Array, [mean, earlier.predictions]) : mean,
     source: {
       rows: `validation year ${input.validationYear}${years ? `; one year ahead: ${years}` : ''}`,
       model: `${input.modelLabel}${years ? `; for ${years} the same parameters and rounds trained on the years before` : ''}`,
@@ -72,13 +73,6 @@ export async function calibrateOnValidationYear(
     Buffer.from(JSON.stringify(calibration)),
     artifactKeys.intervalCalibration,
   );
-}
-
-function concatFloat64(first: ArrayLike<number>, second: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(first.length + second.length);
-  out.set(first);
-  out.set(second, first.length);
-  return out;
 }
 
 export async function loadIntervalCalibration(
