@@ -63,19 +63,11 @@ export async function splitPredictionInputWith(
   const chunks = predictionRowChunks(await deps.artifacts.get(input.inputRef), input.inputRef, chunkRows);
   const chunkRefs: string[] = [];
   let rows = 0;
-  for (;;) {
-    let next: IteratorResult<Record<string, unknown>[]>;
-    try {
-      next = await chunks.next();
-      if (!next.done) parsePredictionRows(next.value, rows);
-    } catch (err) {
-      throw nonRetryable('InvalidInput', (err as Error).message);
-    }
-    if (next.done) break;
+  for await (const chunk of checkedChunks(chunks)) {
     const key = predictionJobKeys.chunk(input.jobId, chunkRefs.length);
-    await deps.artifacts.put(key, JSON.stringify(next.value));
+    await deps.artifacts.put(key, JSON.stringify(chunk));
     chunkRefs.push(key);
-    rows += next.value.length;
+    rows += chunk.length;
     Context.current().heartbeat({ chunks: chunkRefs.length });
   }
   return {
@@ -93,6 +85,25 @@ export async function splitPredictionInputWith(
           intervalsRef: predictionJobKeys.intervals(input.jobId),
         }),
   };
+}
+
+/**
+ * The input's chunks, each checked row by row; an unreadable or invalid row fails for good, since no retry can
+ * mend the input. Errors of the caller's loop body (the store's) are not caught here: they stay retryable.
+ */
+async function* checkedChunks(
+  chunks: AsyncIterable<Record<string, unknown>[]>,
+): AsyncGenerator<Record<string, unknown>[]> {
+  let rows = 0;
+  try {
+    for await (const chunk of chunks) {
+      parsePredictionRows(chunk, rows);
+      rows += chunk.length;
+      yield chunk;
+    }
+  } catch (err) {
+    throw nonRetryable('InvalidInput', (err as Error).message);
+  }
 }
 
 /** Scores one stored chunk with the pinned version and stores its predictions (clamped at 0, rounded to 0.01). */
