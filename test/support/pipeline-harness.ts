@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startS3ForTests, type TestS3 } from './s3-server';
 import { devServerEnv } from './temporal';
+import { tempDir } from './temp-dir';
 import type { AppConfig } from '../../src/config';
 import { createWorkers, type RunningWorkers } from '../../src/runtime/workers';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -12,9 +12,7 @@ import type { RetrainCheckInput, TrainingInput } from '../../src/contracts';
 export const SAMPLE_DIR = path.resolve(__dirname, '../../../data/sample');
 export const FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
 
-export function tempDir(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
-}
+export { tempDir };
 
 /** The environment of a `node dist/src/worker.js` child process serving `config`'s queues and stores on `env`. */
 export function workerProcessEnv(env: TestWorkflowEnvironment, config: AppConfig): NodeJS.ProcessEnv {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { expect } from 'chai';
@@ -29,6 +28,7 @@ import { rowTimesOf } from '../../src/features/row-times';
 import { oneYearAheadResiduals } from '../../src/activities/one-year-ahead';
 import { stackRows } from '../../src/features/stack-rows';
 import { parseIntervalCalibration } from '../../src/evaluation/prediction-interval';
+import { tempDir } from '../support/temp-dir';
 
 const PARAMS = {
   n_estimators: 40,
@@ -108,7 +108,7 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
 
   before(() => {
     pool = createTrialPool({ threads: 1 });
-    artifacts = openBlobStore(`file://${fs.mkdtempSync(path.join(os.tmpdir(), 'final-model-'))}`, {
+    artifacts = openBlobStore(`file://${tempDir('final-model')}`, {
       forcePathStyle: true,
     });
     datasets = new DatasetCache(artifacts);

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { describeError } from '../../src/cli/errors';
@@ -12,6 +11,7 @@ import {
   missingSearchAttributesHelp,
 } from '../../src/runtime/search-attribute-fallback';
 import { connectFailureReason } from '../../src/runtime/temporal-connection';
+import { tempDir } from '../support/temp-dir';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -33,7 +33,7 @@ describe('operator configuration and messages', () => {
   });
 
   it('validates the TLS, engine and log variables naming each one', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pem-'));
+    const dir = tempDir('pem');
     const pem = path.join(dir, 'x.pem');
     fs.writeFileSync(pem, 'not really a certificate');
     expect(() => loadConfig({ TEMPORAL_TLS_CERT: pem })).to.throw(

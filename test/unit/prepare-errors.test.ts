@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -9,6 +8,7 @@ import type { TrialPool } from '../../src/engines/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { PrepareDatasetInput } from '../../src/contracts';
+import { tempDir } from '../support/temp-dir';
 
 const HEADER =
   'holiday,temp,rain_1h,snow_1h,clouds_all,weather_main,weather_description,date_time,traffic_volume';
@@ -34,7 +34,7 @@ async function failureOf(run: () => Promise<unknown>): Promise<ApplicationFailur
 }
 
 describe('prepareDataset errors that no retry can fix', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prepare-errors-'));
+  const dir = tempDir('prepare-errors');
   const input = (dataUri: string): PrepareDatasetInput => ({
     dataUri,
     filePrefix: 'T',
