@@ -91,7 +91,7 @@ async function prepareChild(dir: string, repeat: number): Promise<PrepareReport>
   });
   gc.observe({ entryTypes: ['gc'] });
   const prepared = preparePipelineData(files, PREFERRED_VALIDATION_YEAR);
-  await new Promise((resolve) => setImmediate(resolve)); // the observer hears of the GCs on a later tick
+  await new Promise((resolve) => setTimeout(resolve, 100)); // GC entries reach the observer on a later timer tick
   gc.disconnect();
   const report: PrepareReport = {
     prepare_ms: round(prepared.ms),

@@ -7,14 +7,17 @@
  * `bench:scale`, whose 10×→100× growth it takes apart: per-row cost that grows with the rows in every engine
  * alike is the library's and the machine's (caches, memory bandwidth), not this project's. `--tile` trains on
  * the smallest fraction's rows repeated to each size instead, so the trees and the work per row stay the same
- * and only the size changes.
+ * and only the size changes. `--matrix dense` times the native engine training from a dense DMatrix instead of
+ * the QuantileDMatrix (in this thread, not the pool).
  *
  *   npm run -s build && node dist/scripts/bench/row-growth.js [--scale 100] [--fractions 0.1,0.25,0.5,1]
- *                                                            [--repeat 1] [--tile] [--no-python] [--no-pair] [--json]
+ *                                                            [--repeat 1] [--tile] [--matrix quantile|dense]
+ *                                                            [--no-python] [--no-pair] [--json]
  */
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadNativeEngine } from '../../src/engines/native-engine';
 import { createTrialPool, type SharedTrialData } from '../../src/engines/trial-pool';
 import { PREFERRED_VALIDATION_YEAR, preparePipelineData } from './data';
 import { scaleData, scaleYearFiles } from './scale-data';
@@ -74,6 +77,28 @@ function firstRows(data: SharedTrialData, rows: number): SharedTrialData {
   };
 }
 
+/**
+ * The native engine training from a dense DMatrix (a copy of the rows) instead of the QuantileDMatrix trials
+ * use, in this thread (the pool threads always use the QuantileDMatrix).
+ */
+function timeNativeDense(data: SharedTrialData, repeat: number): { trainMs: number } {
+  const engine = loadNativeEngine(undefined, { trainingMatrix: 'dense' });
+  const runs: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const started = performance.now();
+    const model = engine.train({
+      train: data.train,
+      trainLabels: data.trainLabels,
+      params: FIXED_PARAMS,
+      nthread: 1,
+    });
+    runs.push(performance.now() - started);
+    model.free();
+    progress(`  native (dense DMatrix) run ${i + 1}/${repeat}: train ${runs[i].toFixed(0)} ms`);
+  }
+  return { trainMs: round(median(runs)) };
+}
+
 async function timePair(data: SharedTrialData, repeat: number): Promise<number> {
   const pool = createTrialPool({ threads: 2, nthreadPerTrial: 1 });
   try {
@@ -108,6 +133,7 @@ async function main(): Promise<void> {
       'no-python': { type: 'boolean', default: false },
       'no-pair': { type: 'boolean', default: false },
       tile: { type: 'boolean', default: false },
+      matrix: { type: 'string', default: 'quantile' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -120,6 +146,8 @@ async function main(): Promise<void> {
     throw new Error(`--repeat must be a whole number ≥ 1, got ${values.repeat}`);
   if (fractions.some((f) => !(f > 0 && f <= 1)))
     throw new Error(`--fractions must lie in (0, 1], got ${values.fractions}`);
+  if (values.matrix !== 'quantile' && values.matrix !== 'dense')
+    throw new Error(`--matrix must be quantile or dense, got ${values.matrix}`);
   if (values.json) console.log = (...args: unknown[]) => console.error(...args); // stdout is for the JSON only
 
   const { source } = scaleData(scale, PROJECT_ROOT);
@@ -135,7 +163,10 @@ async function main(): Promise<void> {
     progress(
       `fraction ${fraction}: ${rows} training rows × ${data.train.cols}${values.tile ? ` (${times} × ${baseRows})` : ''}`,
     );
-    const { native } = await timeNativeAndWasm(part, repeat, 0);
+    const { native } =
+      values.matrix === 'dense'
+        ? { native: timeNativeDense(part, repeat) }
+        : await timeNativeAndWasm(part, repeat, 0);
     const report: FractionReport = {
       fraction,
       rows,
