@@ -29,7 +29,7 @@ import {
 } from './bench/search';
 import { startDevServer, type BenchServer } from './bench/server';
 import { median, progress, round } from './bench/stats';
-import { FIXED_PARAMS, timeNativeAndWasm, timeNativeWithoutEvaluation, timePython } from './bench/trial';
+import { FIXED_PARAMS, timeNativeAndWasm, timePython } from './bench/trial';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 const USAGE = `usage: node dist/scripts/bench.js [--json] [--out file.json] [--trials 100] [--repeat 5] [--wasm-repeat n]
@@ -257,8 +257,6 @@ async function main(): Promise<void> {
   let wasmVsNative: number | undefined;
   if (only.has('trial')) {
     const { native, wasm } = await timeNativeAndWasm(prepared.data, repeat, wasmRepeat);
-    progress(`trial: native without per-round evaluation (diagnostic), ${repeat} runs`);
-    const nativeNoEval = timeNativeWithoutEvaluation(prepared.data, repeat);
     const python = timePython(PROJECT_ROOT, prepared.data, repeat);
     const py = 'error' in python ? undefined : python;
     if (py) machine.python_xgboost = `${py.version} (${py.python})`;
@@ -279,8 +277,6 @@ async function main(): Promise<void> {
       python_rmse: py && round(py.rmse, 3),
       native_vs_python: nativeVsPython,
       wasm_vs_native: wasmVsNative,
-      native_without_eval_ms: nativeNoEval,
-      wasm_vs_native_without_eval: ratio(wasm?.trainMs, nativeNoEval),
       native_wall_ms: native.wallMs,
       wasm_wall_ms: wasm?.wallMs,
       runs: { native: native.runs, wasm: wasm?.runs, python: py?.runs },
@@ -503,7 +499,6 @@ function table(r: Report): string {
     add('trial.native_ms', t.native_ms, ' ms', `RMSE ${show(t.native_rmse)}`);
     add('trial.python_ms', t.python_ms, ' ms', `RMSE ${show(t.python_rmse)}`);
     add('trial.wasm_ms', t.wasm_ms, ' ms', `RMSE ${show(t.wasm_rmse)}`);
-    add('  native, no per-round eval', t.native_without_eval_ms, ' ms', 'diagnostic');
     add('native / python', t.native_vs_python, '×', 'target ≤ 1.3×');
     add('wasm / native', t.wasm_vs_native, '×', 'target ≥ 4×');
   }

@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadNativeEngine } from '../../src/engines/native-engine';
 import { createTrialPool, type SharedTrialData, type TrialPool } from '../../src/engines/trial-pool';
 import type { EngineName, XGBoostParams } from '../../src/contracts/domain';
 import { writeTrialMatrices } from './matrix-files';
@@ -82,24 +81,6 @@ export async function timeNativeAndWasm(
   } finally {
     await pool.close();
   }
-}
-
-/**
- * Diagnostic: the native engine in this thread without an evaluation set, i.e. without the per-round
- * validation RMSE that trials (and the Python timing) compute. The wasm engine never evaluates per round.
- */
-export function timeNativeWithoutEvaluation(data: SharedTrialData, repeat: number): number {
-  const engine = loadNativeEngine();
-  const train = (params: XGBoostParams): number => {
-    const started = performance.now();
-    const model = engine.train({ train: data.train, trainLabels: data.trainLabels, params, nthread: 1 });
-    const ms = performance.now() - started;
-    model.free();
-    return ms;
-  };
-  train({ ...FIXED_PARAMS, n_estimators: 2 });
-  const runs = Array.from({ length: repeat }, () => train(FIXED_PARAMS));
-  return round(median(runs));
 }
 
 /** Writes the matrices in python-trial-timing.py's format and runs it; undefined (with a reason) when it fails. */
