@@ -42,6 +42,8 @@ export async function refitTrial(
       params: { ...trial.params, n_estimators: trial.rounds },
       earlyStoppingRounds: 0,
       data,
+      // The refit has trained on the validation rows: scoring them would tell nothing.
+      score: false,
     },
     { signal: options.signal, onProgress: (p) => options.onProgress?.(p.round, p.totalRounds) },
   );

@@ -29,6 +29,12 @@ export interface TrialTask {
   saveModelIfRmseAtMost?: number;
   /** Return the model's predictions of the validation rows (TrialOutcome.predictions). */
   returnPredictions?: boolean;
+  /**
+   * false: no validation metrics (a refit has trained on the validation rows, so nobody reads them), and no
+   * prediction of the validation rows unless returnPredictions asks; the model is stored unless
+   * saveModelIfRmseAtMost is given. Default true.
+   */
+  score?: boolean;
 }
 
 export interface TrialProgress {
@@ -37,9 +43,13 @@ export interface TrialProgress {
   validationRmse?: number;
 }
 
-export interface TrialOutcome {
+export interface TrialOutcome extends UnscoredTrialOutcome {
   /** On the validation set, predicted in one batch. */
   metrics: RegressionMetrics;
+}
+
+/** The outcome of a task with `score: false`: a TrialOutcome without metrics. */
+export interface UnscoredTrialOutcome {
   /** Those predictions, one per validation row, when the task asked for them. */
   predictions?: Float32Array;
   /** RMSE on the early-stopping slice, when the data have one. */
@@ -85,6 +95,7 @@ export interface TrialPool {
   /** XGBoost threads per trial; threads x nthreadPerTrial never exceeds the cores. */
   readonly nthreadPerTrial: number;
   /** Rejects with `signal.reason` when aborted. */
+  runTrial(task: TrialTask & { score: false }, options?: RunTrialOptions): Promise<UnscoredTrialOutcome>;
   runTrial(task: TrialTask, options?: RunTrialOptions): Promise<TrialOutcome>;
   /** Batch prediction with a saved model, one value per row of `x`. */
   predict(task: PredictTask): Promise<Float32Array>;
@@ -148,7 +159,7 @@ export function createTrialPool(options: TrialPoolOptions = {}): TrialPool {
   async function runTrial(
     task: TrialTask,
     { signal, onProgress }: RunTrialOptions = {},
-  ): Promise<TrialOutcome> {
+  ): Promise<TrialOutcome | UnscoredTrialOutcome> {
     signal?.throwIfAborted();
     const channel = new MessageChannel();
     const cancel = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -171,7 +182,10 @@ export function createTrialPool(options: TrialPoolOptions = {}): TrialPool {
       };
       // piscina's TransferList type resolves to the wrong postMessage overload with current @types/node.
       const transferList = [channel.port2] as never;
-      const outcome: TrialOutcome = await pool.run(threadTask, { transferList, signal: force.signal });
+      const outcome: TrialOutcome | UnscoredTrialOutcome = await pool.run(threadTask, {
+        transferList,
+        signal: force.signal,
+      });
       // A trial that finished while being cancelled still counts as cancelled.
       signal?.throwIfAborted();
       return outcome;
@@ -196,7 +210,8 @@ export function createTrialPool(options: TrialPoolOptions = {}): TrialPool {
   return {
     threads,
     nthreadPerTrial,
-    runTrial,
+    // score: false gives an UnscoredTrialOutcome, anything else a TrialOutcome (see trial-thread.ts).
+    runTrial: runTrial as TrialPool['runTrial'],
     predict: (task) => pool.run(task, { name: PREDICT_TASK_NAME }) as Promise<Float32Array>,
     explain: (task) => pool.run(task, { name: EXPLAIN_TASK_NAME }) as Promise<ModelContributions>,
     close: () => pool.close(),

@@ -12,6 +12,7 @@ import type {
   TrialOutcome,
   TrialProgress,
   TrialThreadTask,
+  UnscoredTrialOutcome,
 } from './trial-pool';
 import type { EngineName } from '../contracts/domain';
 
@@ -25,7 +26,9 @@ class TrialCancelledError extends Error {
   override readonly name = 'TrialCancelledError';
 }
 
-export default async function runTrialTask(task: TrialThreadTask): Promise<TrialOutcome> {
+export default async function runTrialTask(
+  task: TrialThreadTask,
+): Promise<TrialOutcome | UnscoredTrialOutcome> {
   const { progressPort, cancel, data } = task;
   try {
     const loaded = await engineFor(task.engine);
@@ -67,16 +70,20 @@ export default async function runTrialTask(task: TrialThreadTask): Promise<Trial
         onProgress,
       });
       const trainMs = performance.now() - started;
-      const predictions = model.predict(data.validation);
-      const metrics = regressionMetrics(data.validationLabels, predictions);
-      const keep = mustStoreModel(metrics.rmse, task.saveModelIfRmseAtMost);
+      const scored = task.score !== false;
+      const predictions = scored || task.returnPredictions ? model.predict(data.validation) : undefined;
+      const metrics =
+        scored && predictions ? regressionMetrics(data.validationLabels, predictions) : undefined;
+      const keep = metrics
+        ? mustStoreModel(metrics.rmse, task.saveModelIfRmseAtMost)
+        : task.saveModelIfRmseAtMost === undefined;
       const earlyStoppingRmse =
         data.earlyStopping && data.earlyStoppingLabels
           ? regressionMetrics(data.earlyStoppingLabels, model.predict(data.earlyStopping)).rmse
           : undefined;
       return {
-        metrics,
-        ...(task.returnPredictions ? { predictions } : {}),
+        ...(metrics ? { metrics } : {}),
+        ...(task.returnPredictions && predictions ? { predictions } : {}),
         ...(earlyStoppingRmse === undefined ? {} : { earlyStoppingRmse }),
         // A fresh, exactly sized copy: a pooled Buffer would clone its whole backing store.
         model: keep ? new Uint8Array(model.save()) : undefined,

@@ -157,6 +157,31 @@ describe('trial pool', function () {
     expect(Array.from(fixed.predictions!)).to.deep.equal(Array.from(fromSaved));
   });
 
+  it('with score: false trains and keeps the same model without predicting the validation rows', async function () {
+    const small = shareTrialData(dataSet(1500, 5));
+    const params = { ...PARAMS, n_estimators: 40 };
+    const fixed = { engine: 'native' as const, params, earlyStoppingRounds: 0 };
+    const scored = await pool.runTrial({ ...fixed, data: small });
+    // Validation rows no model of 5 columns can predict: only a task that predicts them fails.
+    const unreadable: SharedTrialData = {
+      ...small,
+      validation: { data: small.validation.data.subarray(0, 30), rows: 10, cols: 3 },
+      validationLabels: small.validationLabels.subarray(0, 10),
+    };
+    const unscored = await pool.runTrial({ ...fixed, data: unreadable, score: false });
+    expect(unscored).to.not.have.property('metrics');
+    expect(unscored).to.not.have.property('predictions');
+    expect(unscored.rounds).to.equal(40);
+    expect(Buffer.from(unscored.model!).equals(Buffer.from(scored.model!))).to.equal(true);
+    let failure: unknown;
+    try {
+      await pool.runTrial({ ...fixed, data: unreadable });
+    } catch (err) {
+      failure = err;
+    }
+    expect(failure, 'a scored task predicts the validation rows').to.be.instanceOf(Error);
+  });
+
   it('stops early and returns the best iteration', async function () {
     const outcome = await pool.runTrial({
       engine: 'native',
