@@ -19,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadNativeEngine } from '../../src/engines/native-engine';
 import { createTrialPool, type SharedTrialData } from '../../src/engines/trial-pool';
+import { stackRows } from '../../src/features/stack-rows';
 import { PREFERRED_VALIDATION_YEAR, preparePipelineData } from './data';
 import { scaleData, scaleYearFiles } from './scale-data';
 import { median, progress, round } from './stats';
@@ -47,23 +48,9 @@ interface FractionReport {
  * in every round whatever `times` is, so any change in the time per row comes from the size alone.
  */
 function tiledRows(data: SharedTrialData, baseRows: number, times: number): SharedTrialData {
-  const { cols } = data.train;
-  const x = data.train.data.subarray(0, baseRows * cols);
-  const y = data.trainLabels.subarray(0, baseRows);
-  const shared = (length: number) =>
-    new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
-  const train = shared(x.length * times);
-  const labels = shared(y.length * times);
-  for (let t = 0; t < times; t++) {
-    train.set(x, t * x.length);
-    labels.set(y, t * y.length);
-  }
-  return {
-    train: { data: train, rows: baseRows * times, cols },
-    trainLabels: labels,
-    validation: data.validation,
-    validationLabels: data.validationLabels,
-  };
+  const base = firstRows(data, baseRows);
+  const tiled = stackRows(Array.from({ length: times }, () => ({ x: base.train, y: base.trainLabels })));
+  return { ...base, train: tiled.x, trainLabels: tiled.y };
 }
 
 /** The first `rows` training rows of `data`, as views (no copy). */
