@@ -14,8 +14,8 @@ export const SCALE_YEARS = [2012, 2013, 2014, 2015, 2016];
 const DATA_SEED = 42;
 
 /** The year files of a scale's directory, in year order. */
-export function scaleYearFiles(dir: string): { file: string }[] {
-  return SCALE_YEARS.map((year) => ({ file: path.join(dir, yearFileName(SAMPLE_FILE_PREFIX, year)) }));
+export function scaleYearFiles(dir: string): { year: number; file: string }[] {
+  return SCALE_YEARS.map((year) => ({ year, file: path.join(dir, yearFileName(SAMPLE_FILE_PREFIX, year)) }));
 }
 
 export function scaleData(scale: number, projectRoot: string): { source: DataSource; rows: number } {
@@ -25,10 +25,8 @@ export function scaleData(scale: number, projectRoot: string): { source: DataSou
     fs.mkdirSync(dir, { recursive: true });
     progress(`${scale}×: generating ${scale} station(s) × ${SCALE_YEARS.length} years into ${dir}`);
     let rows = 0;
-    for (const { file } of scaleYearFiles(dir)) {
-      const year = Number(/_(\d{4})\.csv$/.exec(file)?.[1]);
+    for (const { year, file } of scaleYearFiles(dir))
       rows += writeYearCsv(file, { year, seed: DATA_SEED, hoursStep: 1, stations: scale }).rows;
-    }
     fs.writeFileSync(marker, JSON.stringify({ rows }));
   }
   const { rows } = JSON.parse(fs.readFileSync(marker, 'utf8')) as { rows: number };
