@@ -36,9 +36,9 @@ export function readPredictionRows(text: string, source: string): Record<string,
 const CSV_SLICE_BYTES = 1024 * 1024;
 
 /**
- * The rows of `input` (as readPredictionRows reads them, with the same messages) in chunks of `chunkRows`. CSV is
- * parsed a slice of `sliceSize` characters or bytes at a time, the event loop free between two, so a file of millions of rows never becomes one string or one array of row objects;
- * JSON is parsed whole.
+ * The rows of `input` (as readPredictionRows reads them, with the same messages) in chunks of `chunkRows`. CSV
+ * is parsed a slice of `sliceSize` characters or bytes at a time, the event loop free between two, so a file of
+ * millions of rows never becomes one string or one array of row objects; JSON is parsed whole.
  */
 export async function* predictionRowChunks(
   input: string | Buffer,
