@@ -131,8 +131,15 @@ async function validationOf(
       : champion?.championVersion === version
         ? `v${version}, the champion`
         : `v${version}; the champion stayed v${champion?.championVersion}`;
+  const modelLabel = `this run’s best model, ${best.trialId} (${role})`;
+  // A refitted model has trained on the validation year, so its errors there would flatter it: the errors, the
+  // weekly chart and its interval are the selected (pre-refit) models'; the SHAP values explain the model registered.
+  const judged = best.selected ? { ...best, ...best.selected } : { ...best, modelRef };
   const base = {
-    modelLabel: `this run’s best model, ${best.trialId} (${role})`,
+    modelLabel,
+    errorsLabel: best.selected
+      ? `the model as selected, before the refit (${selectedLabel(best)}), which never trained on ${training.validationYear}: the registered model has trained on it too, so its own errors there would flatter it`
+      : modelLabel,
     times: rows.map((r) => r.date_time),
     actual,
   };
@@ -155,7 +162,7 @@ async function validationOf(
       : {};
 
   if (members.some((m) => m.engine !== 'native')) {
-    const predicted = await predictMatrix(deps, { ...best, modelRef }, x);
+    const predicted = await predictMatrix(deps, judged, x);
     return {
       ...base,
       predicted,
@@ -175,7 +182,13 @@ async function validationOf(
         )
       : { rows: shapSampleRows(x.rows, size), strata: undefined, stratumSizes: undefined };
   const sample = drawn.rows;
-  const outputs = await membersOutputs(deps, members, x, sample, heartbeat);
+  const outputs = await membersOutputs(
+    deps,
+    { predicted: best.selected ? await membersOf(deps, judged) : members, explained: members },
+    x,
+    sample,
+    heartbeat,
+  );
   const explanation = groupContributions(pipeline, outputs.sample);
   const meanAbsShap = meanAbsShapIntervals(
     explanation,
@@ -214,6 +227,12 @@ async function validationOf(
   };
 }
 
+/** `trial-003` or `the mean of trial-003, trial-017, …` for a refitted model's selected trial(s). */
+function selectedLabel(model: TrialResult): string {
+  const trials = model.members ?? [model.trialId.replace(/-refit$/, '')];
+  return trials.length === 1 ? trials[0] : `the mean of ${trials.join(', ')}`;
+}
+
 /** The models behind a stored model: itself, or the members of an ensemble. */
 async function membersOf(
   deps: RunReportDeps,
@@ -230,24 +249,27 @@ async function membersOf(
 export const SHAP_CHUNK_ROWS = 250;
 
 /**
- * The (mean of the) members' predictions on every row of `x`, and their predictions and SHAP values on the
- * `sample` rows. Every member's every chunk is one pool task, as many at once as the pool has threads; the
- * means are taken in member order, so the numbers are those of one member and one chunk after another.
+ * The (mean of the) `predicted` members' predictions on every row of `x`, and the `explained` members'
+ * predictions and SHAP values on the `sample` rows. Every member's every chunk is one pool task, as many at
+ * once as the pool has threads; the means are taken in member order, so the numbers are those of one member
+ * and one chunk after another.
  */
 async function membersOutputs(
   deps: RunReportDeps,
-  members: EnsembleMember[],
+  { predicted, explained: members }: { predicted: EnsembleMember[]; explained: EnsembleMember[] },
   x: DenseMatrix,
   sample: number[],
   heartbeat: (step: string) => void,
 ): Promise<{ predictions: Float32Array; sample: ModelOutputs }> {
   const models = await Promise.all(members.map((m) => deps.artifacts.get(m.modelRef)));
+  const predictedModels =
+    predicted === members ? models : await Promise.all(predicted.map((m) => deps.artifacts.get(m.modelRef)));
   const xs = takeRows(x, sample);
   const chunks: { member: number; start: number; end: number }[] = [];
   for (const member of members.keys())
     for (let start = 0; start < xs.rows; start += SHAP_CHUNK_ROWS)
       chunks.push({ member, start, end: Math.min(xs.rows, start + SHAP_CHUNK_ROWS) });
-  const predictions: Float32Array[] = members.map(() => new Float32Array(x.rows));
+  const predictions: Float32Array[] = predicted.map(() => new Float32Array(x.rows));
   const outputs: ModelOutputs[] = members.map(() => ({
     predictions: new Float32Array(xs.rows),
     contributions: new Float32Array(xs.rows * (xs.cols + 1)),
@@ -257,9 +279,14 @@ async function membersOutputs(
   heartbeat(`SHAP of ${members.length} member(s) on ${xs.rows} of ${x.rows} rows, ${limit} at once`);
   await inParallel(
     [
-      ...members.map((m, i) => async () => {
-        predictions[i] = await deps.pool.predict({ engine: m.engine, model: models[i], rounds: m.rounds, x });
-        heartbeat(`predictions of member ${i + 1} of ${members.length}: ${x.rows} rows`);
+      ...predicted.map((m, i) => async () => {
+        predictions[i] = await deps.pool.predict({
+          engine: m.engine,
+          model: predictedModels[i],
+          rounds: m.rounds,
+          x,
+        });
+        heartbeat(`predictions of member ${i + 1} of ${predicted.length}: ${x.rows} rows`);
       }),
       ...chunks.map(({ member, start, end }) => async () => {
         const m = members[member];

@@ -234,12 +234,13 @@ async function errorSection(input: RunReportInput): Promise<string> {
         `A typical validation week: ${week.label}`,
         `The week whose RMSE (${fmt(week.rmse)}) is closest to the whole validation year’s; actual vs predicted vehicles/h.` +
           (week.band && v.intervals
-            ? ` Shaded: the model’s ${fmt(v.intervals.level * 100)} % prediction interval (${fmt((week.coverage ?? 0) * 100)} % of this week’s hours inside it).`
+            ? ` Shaded: the model’s ${fmt(v.intervals.level * 100)} % prediction interval (${fmt((week.coverage ?? 0) * 100)} % of this week’s hours inside it; this year’s errors are among those the interval was calibrated on, so this is no test of its coverage: <code>client backtest</code> measures that on years nothing in the run saw).`
             : ''),
         weekChart(week.points, week.band),
       )
     : '<p class="note">No validation rows to show a week of.</p>';
-  return `<section><h2>Where it is wrong</h2><div class="grid">
+  return `<section><h2>Where it is wrong</h2>
+<p class="lead">Errors of ${escapeHtml(v.errorsLabel)} on all ${fmt(v.times.length)} validation rows.</p><div class="grid">
 ${await figure('errors-hour-day', 'RMSE by hour of day and day of week', 'Darker cells are the hours the model gets most wrong.', hourDayHeatmap(byHourAndDay))}
 ${await figure('errors-month', 'RMSE by month', 'Validation error month by month.', monthChart(byMonth))}
 </div>${weekFigure}</section>`;

@@ -48,8 +48,13 @@ export interface ReportChampion {
 }
 
 export interface ReportValidation {
-  /** Which model the charts below describe, e.g. "trial-042 (v7, the new champion)". */
+  /** Which model the SHAP values explain, e.g. "trial-042 (v7, the new champion)". */
   modelLabel: string;
+  /**
+   * Which model's errors `predicted` are: the explained model, or for a refitted one (which has trained on the
+   * validation year) the model as selected, before the refit.
+   */
+  errorsLabel: string;
   times: LocalDateTime[];
   actual: Float32Array;
   predicted: Float32Array;

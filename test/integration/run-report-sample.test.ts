@@ -12,6 +12,13 @@ import {
   shapSampleRows,
   stratifiedShapSampleRows,
 } from '../../src/evaluation/shap-sample';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities';
+import { predictMatrix } from '../../src/activities/score-version';
+import type { FinalizeModelInput } from '../../src/contracts';
+import { decodePreparedDataset } from '../../src/features/prepared-dataset';
+import { takeRows } from '../../src/features/stack-rows';
+import { ModelRegistry } from '../../src/registry/model-registry';
 import { renderRunReport } from '../../src/report/render-run-report';
 import type { RunReportInput } from '../../src/report/report-data';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -131,6 +138,53 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
     for (const m of data.validation!.shapSample!.meanAbsShap)
       expect(html).to.contain(`<td>${m.column.replace(/&/g, '&amp;')}</td>`);
     expect(html).to.contain('95 % interval');
+  });
+
+  it('judges a refitted model by the models as selected, never on rows it trained on; SHAP explains the refit', async () => {
+    const artifacts = openBlobStore(`file://${artifactsDir}`, {});
+    const activities = createActivities({
+      artifacts,
+      registry: new ModelRegistry(artifacts),
+      openDataStore: (uri) => openBlobStore(uri, {}),
+      pool,
+    });
+    const { result } = sample.reportInput;
+    const input: FinalizeModelInput = {
+      datasetRef: result.dataset.datasetRef,
+      datasetHash: result.dataset.datasetHash,
+      engine: 'native',
+      trials: result.search!.leaderboard.slice(0, 2),
+      refit: true,
+      intervalMethod: 'validation-year',
+    };
+    const finalModel = (await new MockActivityEnvironment().run(activities.finalizeModel, input)) as Awaited<
+      ReturnType<typeof activities.finalizeModel>
+    >;
+    const data = await collectRunReport(
+      { artifacts, openDataStore: (uri) => openBlobStore(uri, {}), pool },
+      { ...sample.reportInput, result: { ...result, finalModel }, namespace: 'default', now: new Date() },
+    );
+    const v = data.validation!;
+    // The errors are the selected members' mean, whose validation RMSE finalizeModel reports as the model's.
+    const rmse = Math.sqrt(
+      v.actual.reduce((sum, a, i) => sum + (v.predicted[i] - a) ** 2, 0) / v.actual.length,
+    );
+    expect(rmse).to.be.closeTo(finalModel.metrics.rmse, 1e-3 * finalModel.metrics.rmse);
+    // The refitted members, which have trained on these rows, predict them better: they are the ones explained.
+    const rows = picked(v, SHAP_SAMPLE_ROWS);
+    const refitted = await predictMatrix(
+      { artifacts, pool },
+      finalModel,
+      takeRows(decodePreparedDataset(await artifacts.get(result.dataset.datasetRef)).validation, rows),
+    );
+    expect(Array.from(v.explanation!.predictions)).to.deep.equal(Array.from(refitted));
+    expect(rows.some((r, i) => refitted[i] !== v.predicted[r])).to.equal(true);
+    expect(v.intervals?.bounds).to.have.length(v.actual.length);
+    const html = await renderRunReport(data);
+    expect(html).to.contain(
+      `Errors of the model as selected, before the refit (the mean of ${finalModel.members!.join(', ')}), which never trained on 2016`,
+    );
+    expect(html).to.contain('SHAP values of this run’s best model, ensemble-');
   });
 
   it('takes the sample size a training asks for (train --shap-rows)', async () => {
