@@ -9,6 +9,7 @@ import {
   DEFAULT_FILE_PREFIX,
   DEFAULT_MODEL_NAME,
   DEFAULT_REFIT,
+  qualityDefaults,
 } from './cli/training-options';
 import { startTraining, waitForTraining } from './cli/training-run';
 import { describeError } from './cli/errors';
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     features: DEFAULT_FEATURE_SET,
     refit: DEFAULT_REFIT,
     ensemble: DEFAULT_ENSEMBLE,
+    ...qualityDefaults(DEFAULT_FEATURE_SET, config.xgboostEngine),
   });
   const runUrl = `${uiBase}/namespaces/${config.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`;
   log(`training run ${handle.workflowId} on ${config.dataUri}: ${opts.trials} trials`);

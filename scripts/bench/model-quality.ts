@@ -3,12 +3,13 @@
  *
  * - ablation: the defaults, then each v2 derived feature left out in turn (`--without <f>`), then
  *   `--with weather_description`;
- * - recency: recency half-lives (`--recency-half-life <y>`) against off (the defaults);
+ * - recency: other recency half-lives (`--recency-half-life <y|off>`) against the defaults' (0.5 years);
  * - coverage: per origin year, the empirical coverage and mean width of the defaults' intervals (and of the
  *   other interval calibrations of the same settings);
- * - calendar: `--holidays major` against the defaults (RMSE and coverage).
+ * - calendar: the other holiday calendar (`--holidays federal`) against the defaults, and the defaults before
+ *   issue 22 (federal holidays, no recency weights, one-year-ahead intervals) (RMSE and coverage).
  *
- *   npm run bench:quality [-- --json] [--trials 30] [--origins 2014,2015,2016] [--half-lives 0.5,1,2,4]
+ *   npm run bench:quality [-- --json] [--trials 30] [--origins 2014,2015,2016] [--half-lives off,0.25,1,2]
  *                         [--ablate holiday_day,...] [--tables ablation,recency,coverage] [--threads 2]
  *                         [--keep-artifacts <dir>] [--extra='<client backtest flags for every row>']
  *
@@ -24,7 +25,12 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { Command } from 'commander';
-import { addTrainingOptions, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
+import {
+  addTrainingOptions,
+  DEFAULT_HOLIDAYS,
+  trainingInputFrom,
+  type TrainingFlags,
+} from '../../src/cli/training-options';
 import type { AppConfig } from '../../src/config';
 import { DERIVED_FEATURES_V2 } from '../../src/features/features-v2';
 import { DEFAULT_INTERVAL_LEVEL, INTERVAL_METHODS } from '../../src/evaluation/prediction-interval';
@@ -76,7 +82,7 @@ function parseOptions() {
       trials: { type: 'string', default: '30' },
       seed: { type: 'string', default: '42' },
       origins: { type: 'string', default: '2014,2015,2016' },
-      'half-lives': { type: 'string', default: '0.5,1,2,4' },
+      'half-lives': { type: 'string', default: 'off,0.25,1,2' },
       ablate: { type: 'string', default: DERIVED_FEATURES_V2.filter((f) => !BASIC.includes(f)).join(',') },
       tables: { type: 'string', default: TABLES.join(',') },
       threads: { type: 'string', default: String(Math.max(1, os.availableParallelism())) },
@@ -94,8 +100,9 @@ function parseOptions() {
   const tables = list(values.tables);
   const unknown = tables.filter((t) => !(TABLES as readonly string[]).includes(t));
   if (unknown.length > 0) throw new Error(`--tables: unknown ${unknown.join(', ')} (${TABLES.join(', ')})`);
-  const halfLives = list(values['half-lives']).map(Number);
-  if (halfLives.some((h) => !(h > 0))) throw new Error('--half-lives: positive numbers of years, e.g. 1,2');
+  const halfLives = list(values['half-lives']);
+  if (halfLives.some((h) => h !== 'off' && !(Number(h) > 0)))
+    throw new Error('--half-lives: positive numbers of years or off, e.g. off,1,2');
   return {
     json: values.json,
     trials: values.trials,
@@ -136,11 +143,28 @@ function variants(options: ReturnType<typeof parseOptions>): Variant[] {
   }
   if (options.tables.includes('calendar')) {
     // Coverage too: the intervals of a more accurate model are narrower.
-    out.push({ table: 'calendar', label: 'holidays: major', flags: ['--holidays', 'major'] });
+    const other = DEFAULT_HOLIDAYS === 'major' ? 'federal' : 'major';
+    out.push({ table: 'calendar', label: `holidays: ${other}`, flags: ['--holidays', other] });
+    out.push({
+      table: 'calendar',
+      label: 'before issue 22 part 5: federal, no recency, one-year-ahead',
+      flags: [
+        '--holidays',
+        'federal',
+        '--recency-half-life',
+        'off',
+        '--interval-calibration',
+        'one-year-ahead',
+      ],
+    });
   }
   if (options.tables.includes('recency')) {
     for (const h of options.halfLives)
-      out.push({ table: 'recency', label: `half-life ${h} y`, flags: ['--recency-half-life', String(h)] });
+      out.push({
+        table: 'recency',
+        label: h === 'off' ? 'no recency weights' : `half-life ${h} y`,
+        flags: ['--recency-half-life', h],
+      });
   }
   return out;
 }

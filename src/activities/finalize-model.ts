@@ -4,7 +4,7 @@ import { regressionMetrics } from '../evaluation/metrics';
 import type { PreparedDataset } from '../features/prepared-dataset';
 import type { TrialPool } from '../engines/trial-pool';
 import type { BlobStore } from '../storage/blob-store';
-import { DEFAULT_INTERVAL_METHOD } from '../contracts';
+import { INTERVAL_METHOD_WHEN_ABSENT, usesOneYearAhead } from '../contracts';
 import type { FinalizeModelInput, SelectedModel, TrialResult } from '../contracts';
 import {
   NO_ONE_YEAR_AHEAD,
@@ -75,16 +75,15 @@ export async function finalizeModelWith(
   const best = trials[0];
   const suffix = input.refit ? '-refit' : '';
   ctx.heartbeat({ step: 'calibrating intervals' });
-  const method = input.intervalMethod ?? DEFAULT_INTERVAL_METHOD;
-  const earlier =
-    method !== 'one-year-ahead'
-      ? undefined
-      : input.oneYearAhead
-        ? await storedOneYearAhead(deps, input, trials)
-        : // Histories from before patch 'one-year-ahead-on-trial-queue': the trainings run here.
-          await oneYearAheadResiduals(deps, input, trials, (year) =>
-            ctx.heartbeat({ step: 'calibrating intervals', oneYearAhead: year }),
-          );
+  const method = input.intervalMethod ?? INTERVAL_METHOD_WHEN_ABSENT;
+  const earlier = !usesOneYearAhead(method)
+    ? undefined
+    : input.oneYearAhead
+      ? await storedOneYearAhead(deps, input, trials)
+      : // Histories from before patch 'one-year-ahead-on-trial-queue': the trainings run here.
+        await oneYearAheadResiduals(deps, input, trials, (year) =>
+          ctx.heartbeat({ step: 'calibrating intervals', oneYearAhead: year }),
+        );
   // Always the selected trials' own models: a refitted model has seen the validation year. Their mean on the
   // validation year serves the calibration and the ensemble's scores.
   const [validation, earlyStopping] = await Promise.all([
@@ -98,6 +97,7 @@ export async function finalizeModelWith(
     predictions: validation,
     modelLabel: `${trials.length === 1 ? 'trial' : 'mean of trials'} ${trials.map((t) => t.trialId).join(', ')}${input.refit ? ' before the refit' : ''}`,
     ...(earlier ? { earlier } : {}),
+    ...(method === 'worst-year' ? { combineYears: 'worst-year' as const } : {}),
   });
   if (trials.length === 1) {
     return {

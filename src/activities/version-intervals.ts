@@ -37,6 +37,8 @@ export async function calibrateOnValidationYear(
     predictions?: Float32Array;
     modelLabel: string;
     earlier?: OneYearAheadResiduals;
+    /** With `earlier`: each end from the widest year instead of the pooled residuals (method 'worst-year'). */
+    combineYears?: 'worst-year';
   },
 ): Promise<string> {
   const rows = JSON.parse(
@@ -67,6 +69,7 @@ export async function calibrateOnValidationYear(
       model: `${input.modelLabel}${years ? `; for ${years} the same parameters and rounds trained on the years before` : ''}`,
     },
     ...(earlier ? { residualKind: 'signed' as const, groupBy: 'daypart-working-day' as const } : {}),
+    ...(earlier && input.combineYears ? { combineYears: input.combineYears } : {}),
   });
   return storeContentAddressed(
     deps.artifacts,

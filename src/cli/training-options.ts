@@ -16,6 +16,7 @@ import { trackingUriFrom } from '../mlflow/mlflow-settings';
 import { validateParams } from '../search/params';
 import { selectFeatures } from '../features/feature-selection';
 import { assertHalfLife } from '../features/recency-weights';
+import { probeNativeLibrary } from '../engines/native-library';
 import { INTERVAL_METHODS, parseIntervalMethod } from '../evaluation/prediction-interval';
 import { DEFAULT_INTERVAL_METHOD, type IntervalMethod } from '../contracts/search';
 import type { HolidayCalendar } from '../contracts/dataset';
@@ -28,9 +29,33 @@ import { DEFAULT_EVIDENCE, type PruningKind, type TrainingInput } from '../contr
 export const DEFAULT_MODEL_NAME = 'traffic-volume-predictor';
 export const DEFAULT_FILE_PREFIX = 'Metro_Interstate_Traffic_Volume';
 export const DEFAULT_COLUMNS = ['holiday', 'temp', 'rain_1h', 'snow_1h', 'clouds_all', 'weather_main'];
-/** Chosen from the backtest (README, "Model quality"). */
+/** Chosen from the backtest (docs/model-quality.md). */
 export const DEFAULT_REFIT = true;
 export const DEFAULT_ENSEMBLE = 5;
+/** v2's holiday calendar unless told (`--holidays`): the six holidays most employers close on. */
+export const DEFAULT_HOLIDAYS: HolidayCalendar = 'major';
+/** Recency half-life in years unless told (`--recency-half-life`), where trials run on the native engine. */
+export const DEFAULT_RECENCY_HALF_LIFE = 0.5;
+
+/**
+ * The quality settings a training gets unless its flags say otherwise: the major holidays (v2), recency weights
+ * (only when the engine is native here: the wasm engine has no sample weights) and the interval calibration.
+ */
+export function qualityDefaults(
+  features: FeatureSet,
+  engine: EngineChoice,
+): Pick<TrainingInput, 'holidays' | 'recencyHalfLife' | 'intervalMethod'> {
+  return {
+    ...(features === 'v2' ? { holidays: DEFAULT_HOLIDAYS } : {}),
+    ...(nativeEngineHere(engine) ? { recencyHalfLife: DEFAULT_RECENCY_HALF_LIFE } : {}),
+    intervalMethod: DEFAULT_INTERVAL_METHOD,
+  };
+}
+
+/** Whether trials started from this machine with `engine` would run on the native engine (as the worker decides). */
+function nativeEngineHere(engine: EngineChoice): boolean {
+  return engine === 'native' || (engine === 'auto' && probeNativeLibrary().found !== undefined);
+}
 
 export interface TrainingFlags {
   modelName: string;
@@ -64,7 +89,8 @@ export interface TrainingFlags {
   mlflowTrackingUri?: string;
   without?: string[];
   with?: string[];
-  recencyHalfLife?: number;
+  /** `off`: no recency weights; absent: DEFAULT_RECENCY_HALF_LIFE on the native engine. */
+  recencyHalfLife?: number | 'off';
   intervalCalibration?: IntervalMethod;
   holidays?: HolidayCalendar;
   minComparisonDays?: number;
@@ -115,7 +141,8 @@ function parseParamsJson(value: string): XGBoostParams {
   }
 }
 
-function halfLifeYears(value: string): number {
+function halfLifeYears(value: string): number | 'off' {
+  if (value === 'off') return 'off';
   const years = Number(value);
   try {
     assertHalfLife(years);
@@ -243,14 +270,14 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
     )
     .option('--with <list>', 'add these raw columns to --columns (e.g. weather_description)', columnList)
     .option(
-      '--recency-half-life <years>',
-      "weight training rows by age: a row's weight halves every <years> (native engine; default off)",
+      '--recency-half-life <years|off>',
+      `weight training rows by age: a row's weight halves every <years> (native engine; default ${DEFAULT_RECENCY_HALF_LIFE} on it, off on wasm)`,
       halfLifeYears,
     )
     .addOption(
       new Option(
         '--holidays <calendar>',
-        'v2 holidays: federal (every federal holiday and the State Fair) or major (the six most employers close on)',
+        `v2 holidays: federal (every federal holiday and the State Fair) or major (the six most employers close on; default ${DEFAULT_HOLIDAYS})`,
       ).choices(['federal', 'major']),
     )
     .option(
@@ -313,6 +340,12 @@ export function trainingInputFrom(
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
+  const engine = flags.engine ?? defaults.engine;
+  const quality = qualityDefaults(flags.features, engine);
+  if (flags.holidays !== undefined) quality.holidays = flags.holidays;
+  if (flags.recencyHalfLife === 'off') delete quality.recencyHalfLife;
+  else if (flags.recencyHalfLife !== undefined) quality.recencyHalfLife = flags.recencyHalfLife;
+  if (flags.intervalCalibration !== undefined) quality.intervalMethod = flags.intervalCalibration;
   return {
     modelName: flags.modelName,
     dataUri: flags.dataUri ?? defaults.dataUri,
@@ -325,7 +358,7 @@ export function trainingInputFrom(
     parallelism: flags.parallelism,
     ...(flags.trialsPerActivity === undefined ? {} : { trialsPerActivity: flags.trialsPerActivity }),
     seed: flags.seed,
-    engine: flags.engine ?? defaults.engine,
+    engine,
     earlyStoppingRounds: flags.earlyStopping,
     params: flags.params,
     strategy: { sampler: flags.sampler, pruning: flags.pruning, reproducible: flags.reproducible },
@@ -336,9 +369,7 @@ export function trainingInputFrom(
     trigger: defaults.trigger,
     features: flags.features,
     ...(selection.omitFeatures.length > 0 ? { omitFeatures: selection.omitFeatures } : {}),
-    ...(flags.recencyHalfLife === undefined ? {} : { recencyHalfLife: flags.recencyHalfLife }),
-    ...(flags.intervalCalibration === undefined ? {} : { intervalMethod: flags.intervalCalibration }),
-    ...(flags.holidays === undefined ? {} : { holidays: flags.holidays }),
+    ...quality,
     refit: flags.refit,
     ensemble: flags.ensemble,
     ...(flags.shapRows === undefined ? {} : { shapSampleRows: flags.shapRows }),

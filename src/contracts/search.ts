@@ -218,18 +218,30 @@ export interface FinalizeModelInput {
   /** How the intervals are calibrated (src/evaluation/prediction-interval.ts); absent: the default method. */
   intervalMethod?: IntervalMethod;
   /**
-   * With 'one-year-ahead': each trial's predictions from oneYearAheadMember activities on the trial queue, one
+   * With 'one-year-ahead' or 'worst-year': each trial's predictions from oneYearAheadMember activities on the trial queue, one
    * per trial in the same order (patch 'one-year-ahead-on-trial-queue'); absent: finalizeModel trains them itself.
    */
   oneYearAhead?: OneYearAheadMemberResult[];
 }
 
 /** How a version's prediction intervals are calibrated (see src/evaluation/prediction-interval.ts). */
-export type IntervalMethod = 'validation-year' | 'one-year-ahead';
+export type IntervalMethod = 'validation-year' | 'one-year-ahead' | 'worst-year';
 
-export const DEFAULT_INTERVAL_METHOD: IntervalMethod = 'one-year-ahead';
+/** What a new training calibrates with unless told (the CLI and `npm start` write it into the input). */
+export const DEFAULT_INTERVAL_METHOD: IntervalMethod = 'worst-year';
 
-/** One selected trial's one-year-ahead trainings, for the 'one-year-ahead' interval calibration. */
+/**
+ * The method of an input that names none: runs and schedules started before `worst-year` became the default keep
+ * the calibration they were started with.
+ */
+export const INTERVAL_METHOD_WHEN_ABSENT: IntervalMethod = 'one-year-ahead';
+
+/** Whether a method calibrates on one-year-ahead trainings (every method but 'validation-year'). */
+export function usesOneYearAhead(method: IntervalMethod): boolean {
+  return method !== 'validation-year';
+}
+
+/** One selected trial's one-year-ahead trainings, for the 'one-year-ahead' and 'worst-year' interval calibrations. */
 export interface OneYearAheadMemberInput {
   datasetRef: string;
   datasetHash: string;

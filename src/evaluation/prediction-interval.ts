@@ -24,10 +24,13 @@ const POOLED = 'all';
  * - `one-year-ahead`: signed residuals of one-year-ahead models — the selected models on the validation year,
  *   and the selected trials retrained on the years before each earlier training year, predicting that year —
  *   pooled, an interval from the lower and upper tails separately, grouped by part of the day × working day.
+ * - `worst-year`: the same residuals kept per year; in each group each end is the widest of the years' own
+ *   (each year's tails at most (1 − level)/2), so the interval would have held in every one of those years.
  */
 export const INTERVAL_METHODS = [
   'validation-year',
   'one-year-ahead',
+  'worst-year',
 ] as const satisfies readonly IntervalMethod[];
 
 export function parseIntervalMethod(value: string): IntervalMethod {
@@ -52,8 +55,18 @@ export interface IntervalCalibration {
    * symmetric interval; `signed`: actual − predicted, the interval's low and high ends from the two tails.
    */
   residualKind?: 'absolute' | 'signed';
-  /** Sorted residuals per group and pooled (`all`). */
+  /**
+   * Sorted residuals per group and pooled (`all`); with `combineYears: 'worst-year'` only the pooled ones
+   * (the fallback for a group no year has enough residuals in), the groups' being in `byYear`.
+   */
   residuals: Record<string, number[]>;
+  /**
+   * `worst-year` (signed residuals only): each end of a group's interval is the widest of the years' own ends, from
+   * `byYear`. Absent: the residuals are pooled over the years.
+   */
+  combineYears?: 'worst-year';
+  /** Sorted residuals per year (of the rows' date-times) and group, for `combineYears: 'worst-year'`. */
+  byYear?: Record<string, Record<string, number[]>>;
 }
 
 export type Interval = [low: number, high: number];
@@ -115,10 +128,14 @@ export function calibrateIntervals(input: {
   residualKind?: 'absolute' | 'signed';
   /** Default `hour-working-day`. */
   groupBy?: IntervalGrouping;
+  /** `worst-year`: keep the residuals per year and take each end from the widest year (signed residuals only). */
+  combineYears?: 'worst-year';
 }): IntervalCalibration {
   const groupBy = input.groupBy ?? 'hour-working-day';
   const { rows, labels, predictions } = input;
   const signed = input.residualKind === 'signed';
+  const byYear = input.combineYears === 'worst-year';
+  if (byYear && !signed) throw new RangeError('a worst-year calibration needs signed residuals');
   if (rows.length !== labels.length || rows.length !== predictions.length) {
     throw new RangeError(
       `calibration needs one label and prediction per row (${rows.length} rows, ${labels.length} labels, ${predictions.length} predictions)`,
@@ -126,22 +143,29 @@ export function calibrateIntervals(input: {
   }
   if (rows.length === 0) throw new RangeError('no rows to calibrate intervals on');
   const residuals: Record<string, number[]> = { [POOLED]: [] };
+  const years: Record<string, Record<string, number[]>> = {};
   for (let i = 0; i < rows.length; i++) {
     // Rounded to 0.01 vehicles/h: plenty for a width, and a third of the JSON.
     const e = labels[i] - predictions[i];
     const r = Math.round((signed ? e : Math.abs(e)) * 100) / 100;
     const row = rows.at(i);
     if (row === undefined) throw new RangeError(`calibration row ${i} of ${rows.length} is missing`);
-    (residuals[intervalGroup(row, groupBy)] ??= []).push(r);
+    const groups = byYear ? (years[String(row.date_time.year)] ??= {}) : residuals;
+    (groups[intervalGroup(row, groupBy)] ??= []).push(r);
     residuals[POOLED].push(r);
   }
-  for (const list of Object.values(residuals)) list.sort((a, b) => a - b);
+  const lists: number[][] = [
+    ...Object.values(residuals),
+    ...Object.values(years).flatMap((g) => Object.values(g)),
+  ];
+  for (const list of lists) list.sort((a, b) => a - b);
   return {
     kind: 'interval-calibration',
     source: { ...input.source, count: rows.length },
     groupBy,
     ...(signed ? { residualKind: 'signed' as const } : {}),
     residuals,
+    ...(byYear ? { combineYears: 'worst-year' as const, byYear: years } : {}),
   };
 }
 
@@ -178,7 +202,17 @@ export function intervalOffsets(
   const own = calibration.residuals[group];
   const pooled = calibration.residuals[POOLED];
   let offsets: [number, number] | undefined;
-  if (calibration.residualKind === 'signed') {
+  if (calibration.combineYears === 'worst-year') {
+    // Years with too few of the group's residuals for the level have no say; none left: the pooled residuals.
+    const perYear = Object.values(calibration.byYear ?? {}).flatMap((groups) => {
+      const ends = groups[group] && signedQuantiles(groups[group], level);
+      return ends ? [ends] : [];
+    });
+    offsets =
+      perYear.length > 0
+        ? [Math.min(...perYear.map(([low]) => low)), Math.max(...perYear.map(([, high]) => high))]
+        : signedQuantiles(pooled, level);
+  } else if (calibration.residualKind === 'signed') {
     offsets = (own && signedQuantiles(own, level)) ?? signedQuantiles(pooled, level);
   } else {
     const q = (own && conformalQuantile(own, level)) ?? conformalQuantile(pooled, level);
@@ -247,6 +281,8 @@ const calibrationSchema = z.object({
   groupBy: z.enum(['hour-working-day', 'daypart-working-day']),
   residualKind: z.enum(['absolute', 'signed']).optional(),
   residuals: z.record(z.string(), z.array(z.number())),
+  combineYears: z.literal('worst-year').optional(),
+  byYear: z.record(z.string(), z.record(z.string(), z.array(z.number()))).optional(),
 });
 
 export function parseIntervalCalibration(json: unknown): IntervalCalibration {
@@ -254,6 +290,11 @@ export function parseIntervalCalibration(json: unknown): IntervalCalibration {
   if (!result.success) throw new Error(`invalid interval calibration: ${z.prettifyError(result.error)}`);
   if (!result.data.residuals[POOLED]?.length)
     throw new Error('invalid interval calibration: no pooled residuals');
+  if (
+    result.data.combineYears === 'worst-year' &&
+    (result.data.residualKind !== 'signed' || !result.data.byYear)
+  )
+    throw new Error('invalid interval calibration: worst-year needs signed residuals by year');
   if (
     result.data.residualKind !== 'signed' &&
     Object.values(result.data.residuals).some((l) => l.some((r) => r < 0))

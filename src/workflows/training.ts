@@ -16,7 +16,7 @@ import { shouldSetSearchAttributes } from './typed-attributes';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS, trialRetryPolicy } from './trial-retry';
 import type { TrainingInput, TrainingResult, TrainingStage } from '../contracts';
 import { DATA_ACTIVITY_RETRY } from './retry-policies';
-import { DEFAULT_INTERVAL_METHOD } from '../contracts/search';
+import { INTERVAL_METHOD_WHEN_ABSENT, usesOneYearAhead } from '../contracts/search';
 
 export const trainingStageQuery = defineQuery<TrainingStage>('stage');
 
@@ -167,7 +167,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     // independent of each other: all at once on the trial queue, in the trials' slots, with their heartbeats.
     // Runs from before these patches do them one after another inside finalizeModel.
     const oneYearAhead =
-      (input.intervalMethod ?? DEFAULT_INTERVAL_METHOD) === 'one-year-ahead' &&
+      usesOneYearAhead(input.intervalMethod ?? INTERVAL_METHOD_WHEN_ABSENT) &&
       patched('one-year-ahead-on-trial-queue')
         ? Promise.all(trials.map((trial) => slotWork.oneYearAheadMember({ ...selected, trial })))
         : undefined;

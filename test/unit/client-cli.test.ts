@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { readPredictionRows, SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { parseYears, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
+import { probeNativeLibrary } from '../../src/engines/native-library';
 
 const CLIENT = path.resolve(__dirname, '../../src/client.js');
 
@@ -111,5 +112,46 @@ describe('client CLI', () => {
         { dataUri: 'file://d', engine: 'auto', trigger: 'ad-hoc' },
       ),
     ).to.throw(/not among/);
+  });
+
+  it('fills in the quality defaults the backtest chose, each overridable; recency only on the native engine', () => {
+    const flags = {
+      modelName: 'm',
+      filePrefix: 'P',
+      columns: ['temp'],
+      dateTime: 'date_time',
+      target: 'traffic_volume',
+      years: [2012, 2013],
+      trials: 5,
+      top: 2,
+      parallelism: 2,
+      seed: 1,
+      earlyStopping: 30,
+      fineTuning: true,
+      register: true,
+      features: 'v2',
+      refit: true,
+      ensemble: 5,
+    } as TrainingFlags;
+    const defaults = { dataUri: 'file://d', engine: 'native', trigger: 'ad-hoc' } as const;
+    const pick = (f: Partial<TrainingFlags>, engine: 'auto' | 'native' | 'wasm' = 'native') => {
+      const { holidays, recencyHalfLife, intervalMethod } = trainingInputFrom(
+        { ...flags, ...f },
+        { ...defaults, engine },
+      );
+      return { holidays, recencyHalfLife, intervalMethod };
+    };
+    expect(pick({})).to.deep.equal({ holidays: 'major', recencyHalfLife: 0.5, intervalMethod: 'worst-year' });
+    // Without sample weights on wasm, the default is off there; auto follows what this machine has.
+    expect(pick({}, 'wasm').recencyHalfLife).to.equal(undefined);
+    expect(pick({}, 'auto').recencyHalfLife).to.equal(probeNativeLibrary().found ? 0.5 : undefined);
+    expect(pick({ recencyHalfLife: 'off' }).recencyHalfLife).to.equal(undefined);
+    expect(pick({ recencyHalfLife: 2 }).recencyHalfLife).to.equal(2);
+    expect(pick({ holidays: 'federal', intervalCalibration: 'one-year-ahead' })).to.deep.include({
+      holidays: 'federal',
+      intervalMethod: 'one-year-ahead',
+    });
+    // v1 knows no calendar: no holidays setting at all.
+    expect(pick({ features: 'v1' }).holidays).to.equal(undefined);
   });
 });

@@ -186,6 +186,51 @@ describe('prediction intervals (split conformal, by hour and working day)', () =
     expect(calibration.residuals['morning-w']).to.deep.equal([10, 20]);
   });
 
+  it('worst-year: each end is the widest of the years’ own, so the interval would have held in every year', () => {
+    // 2013 misses far below, 2014 far above; each year has 19 residuals in the group (weekday mornings).
+    const year = (y: number, scale: (e: number) => number) =>
+      Array.from({ length: 19 }, (_, i) => ({ at: `${y}-03-05 0${6 + (i % 4)}:00:00`, e: scale(i - 9) }));
+    const points = [...year(2013, (e) => (e < 0 ? 10 * e : e)), ...year(2014, (e) => (e > 0 ? 10 * e : e))];
+    const input = {
+      rows: points.map((p) => row(p.at)),
+      labels: points.map((p) => 1000 + p.e),
+      predictions: points.map(() => 1000),
+      source: { rows: 'r', model: 'm' },
+      residualKind: 'signed' as const,
+      groupBy: 'daypart-working-day' as const,
+    };
+    const worst = parseIntervalCalibration(
+      JSON.parse(JSON.stringify(calibrateIntervals({ ...input, combineYears: 'worst-year' }))),
+    );
+    const pooled = calibrateIntervals(input);
+    // Level 0.8, n = 19 per year: rank 18 from either end: 2013's low end −80 and 2014's high end 80.
+    expect(intervalOffsets(worst, 'morning-w', 0.8)).to.deep.equal([-80, 80]);
+    // Pooled (n = 38, rank ⌈39 · 0.9⌉ = 36: the 3rd from each end): narrower on both sides.
+    expect(intervalOffsets(pooled, 'morning-w', 0.8)).to.deep.equal([-70, 70]);
+    for (const y of ['2013', '2014']) {
+      const rows = points.filter((p) => p.at.startsWith(y));
+      const c = intervalCoverage(
+        rows.map((p) => 1000 + p.e),
+        predictionIntervals(
+          worst,
+          rows.map((p) => row(p.at)),
+          rows.map(() => 1000),
+          0.8,
+        ),
+      );
+      expect(c.coverage, y).to.be.at.least(0.8);
+    }
+    // A group no year has enough residuals in for the level: the pooled residuals.
+    expect(intervalOffsets(worst, 'morning-w', 0.92)).to.deep.equal([-90, 90]);
+    expect(() =>
+      calibrateIntervals({ ...input, residualKind: 'absolute', combineYears: 'worst-year' }),
+    ).to.throw(/needs signed residuals/);
+    expect(() => parseIntervalCalibration({ ...worst, byYear: undefined })).to.throw(
+      /signed residuals by year/,
+    );
+    expect(parseIntervalMethod('worst-year')).to.equal('worst-year');
+  });
+
   it('loads calibrations stored before signed residuals and day parts existed; refuses a negative absolute one', () => {
     const old = {
       kind: 'interval-calibration',
