@@ -96,7 +96,7 @@ async function runTrialAttempt(
       if (trainWeights && engine === 'wasm') {
         throw nonRetryable(
           'InvalidInput',
-          'recency weights need the native engine (the wasm engine has none)',
+          'recency weights need the native engine (the wasm engine has none): install libxgboost0 on this worker, or train with --recency-half-life off',
         );
       }
       progress({ trialId: input.trialId, step: 'training', engine });
