@@ -82,7 +82,7 @@ export function buildProgram(): Command {
         console.log(
           flags.json
             ? JSON.stringify(comparison ? { ...result, comparison } : result, null, 2)
-            : formatTrainingResult(result),
+            : formatTrainingResult(result, input),
         );
       },
     );

@@ -17,6 +17,7 @@ import { retrainInputFrom } from './cli/retrain-options';
 import { createRetrainSchedule, describeRetrainSchedule } from './scheduling/retrain-schedule';
 import { DEFAULT_SCHEDULE_ID } from './scheduling/schedule-defaults';
 import { loadConfig } from './config';
+import type { TrainingInput } from './contracts';
 import { describeEngineAvailability } from './engines/select-engine';
 import { DEFAULT_FEATURE_SET } from './features/feature-pipeline';
 import { ModelRegistry } from './registry/model-registry';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
 
   const client = await connectClient(config);
   const started = Date.now();
-  const handle = await startTraining(client, config, {
+  const input: TrainingInput = {
     modelName: DEFAULT_MODEL_NAME,
     dataUri: config.dataUri,
     filePrefix: DEFAULT_FILE_PREFIX,
@@ -88,12 +89,13 @@ async function main(): Promise<void> {
     refit: DEFAULT_REFIT,
     ensemble: DEFAULT_ENSEMBLE,
     ...qualityDefaults(DEFAULT_FEATURE_SET, config.xgboostEngine),
-  });
+  };
+  const handle = await startTraining(client, config, input);
   const runUrl = `${uiBase}/namespaces/${config.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`;
   log(`training run ${handle.workflowId} on ${config.dataUri}: ${opts.trials} trials`);
   log(`watch it in the Web UI: ${runUrl}`);
   const result = await waitForTraining(client, handle, log);
-  console.log(`\n${formatTrainingResult(result)}\n`);
+  console.log(`\n${formatTrainingResult(result, input)}\n`);
 
   const registry = new ModelRegistry(openBlobStore(config.artifactsUri, config.s3));
   const champion = await registry.getAlias(DEFAULT_MODEL_NAME, 'champion');

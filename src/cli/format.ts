@@ -1,5 +1,10 @@
 import type { ModelVersion } from '../registry/model-registry';
-import type { ModelComparison, TrainingResult } from '../contracts';
+import {
+  INTERVAL_METHOD_WHEN_ABSENT,
+  type ModelComparison,
+  type TrainingInput,
+  type TrainingResult,
+} from '../contracts';
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
@@ -55,10 +60,32 @@ export function formatLeaderboard(result: TrainingResult, limit = 10): string {
   );
 }
 
-export function formatTrainingResult(result: TrainingResult): string {
+/** The quality settings a training ran with, e.g. `v2, holidays major, recency half-life 0.5 y, …`. */
+export function trainingSettingsLine(
+  input: Pick<
+    TrainingInput,
+    'features' | 'holidays' | 'recencyHalfLife' | 'refit' | 'ensemble' | 'intervalMethod'
+  >,
+): string {
+  const features = input.features ?? 'v2';
+  return [
+    features,
+    ...(features === 'v2' ? [`holidays ${input.holidays ?? 'federal'}`] : []),
+    input.recencyHalfLife === undefined
+      ? 'no recency weights'
+      : `recency half-life ${input.recencyHalfLife} y`,
+    ...(input.refit ? ['refit'] : []),
+    ...(input.ensemble !== undefined && input.ensemble > 1 ? [`ensemble ${input.ensemble}`] : []),
+    `intervals ${input.intervalMethod ?? INTERVAL_METHOD_WHEN_ABSENT}`,
+  ].join(', ');
+}
+
+/** A training's result for people; `input` (when the caller has it) adds the settings it ran with. */
+export function formatTrainingResult(result: TrainingResult, input?: TrainingInput): string {
   const d = result.dataset;
   const lines = [
     `run ${result.workflowId}`,
+    ...(input ? [`settings: ${trainingSettingsLine(input)}`] : []),
     `data set ${d.datasetHash}${d.reused ? ' (reused)' : ''}: ${d.trainRows} train rows, ${d.validationRows} validation rows (${d.validationYear}), ${d.duplicatesRemoved} duplicates removed, ${d.featureNames.length} features`,
   ];
   for (const bad of d.badRows)

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { readPredictionRows, SEED_EXAMPLE_ROWS } from '../../src/data/prediction-input';
 import { parseYears, trainingInputFrom, type TrainingFlags } from '../../src/cli/training-options';
 import { probeNativeLibrary } from '../../src/engines/native-library';
+import { trainingSettingsLine } from '../../src/cli/format';
 
 const CLIENT = path.resolve(__dirname, '../../src/client.js');
 
@@ -153,5 +154,12 @@ describe('client CLI', () => {
     });
     // v1 knows no calendar: no holidays setting at all.
     expect(pick({ features: 'v1' }).holidays).to.equal(undefined);
+    // What the result says it ran with; an input from before these settings reads as what it meant.
+    expect(trainingSettingsLine(trainingInputFrom(flags, defaults))).to.equal(
+      'v2, holidays major, recency half-life 0.5 y, refit, ensemble 5, intervals worst-year',
+    );
+    expect(trainingSettingsLine({ features: 'v2', refit: true, ensemble: 5 })).to.equal(
+      'v2, holidays federal, no recency weights, refit, ensemble 5, intervals one-year-ahead',
+    );
   });
 });
