@@ -27,7 +27,7 @@ import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEFAULT_ENSEMBLE, DEFAULT_REFIT } from '../../src/cli/training-options';
+import { DEFAULT_ENSEMBLE, DEFAULT_REFIT, qualityDefaults } from '../../src/cli/training-options';
 import type { TrainingInput } from '../../src/contracts';
 import type { SharedTrialData } from '../../src/engines/trial-pool';
 import { openBlobStore } from '../../src/storage/from-uri';
@@ -291,7 +291,12 @@ async function main(): Promise<void> {
         repeat,
         !values['no-search'],
         values['default-training']
-          ? { strategy: {}, refit: DEFAULT_REFIT, ensemble: DEFAULT_ENSEMBLE }
+          ? {
+              strategy: {},
+              ...qualityDefaults('v2', 'native'),
+              refit: DEFAULT_REFIT,
+              ensemble: DEFAULT_ENSEMBLE,
+            }
           : undefined,
       ),
     );

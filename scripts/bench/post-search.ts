@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEFAULT_ENSEMBLE, DEFAULT_REFIT } from '../../src/cli/training-options';
+import { DEFAULT_ENSEMBLE, DEFAULT_REFIT, qualityDefaults } from '../../src/cli/training-options';
+import { trainingSettingsLine } from '../../src/cli/format';
 import { SHAP_SAMPLE_ROWS } from '../../src/evaluation/shap-sample';
 import { cleanupAll, installSignalHandlers } from './cleanup';
 import { locateData, PREFERRED_VALIDATION_YEAR } from './data';
@@ -72,9 +73,11 @@ async function main(): Promise<void> {
         validationYear,
       },
       processes: [{ trainingThreads: threads }],
-      // The CLI's defaults: TPE with ASHA, reproducible; refit and ensemble as given.
+      // The CLI's defaults: TPE with ASHA, reproducible, its calendar, recency weights and interval calibration;
+      // refit and ensemble as given.
       training: {
         strategy: {},
+        ...qualityDefaults('v2', 'native'),
         refit,
         ensemble,
         ...(values['shap-rows'] === undefined
@@ -96,6 +99,12 @@ async function main(): Promise<void> {
         ensemble,
         refit,
         strategy: 'tpe + asha (defaults)',
+        quality: trainingSettingsLine({
+          features: 'v2',
+          ...qualityDefaults('v2', 'native'),
+          refit,
+          ensemble,
+        }),
         shapSampleRows: values['shap-rows'] === undefined ? SHAP_SAMPLE_ROWS : Number(values['shap-rows']),
       },
       cpus: os.availableParallelism(),
