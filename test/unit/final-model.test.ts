@@ -210,8 +210,8 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
     expect(refit.rounds).to.equal(selected.rounds);
     expect(refit.modelRef).to.not.equal(selected.modelRef);
     expect(refit.metrics).to.deep.equal(selected.metrics); // the selected model's honest score, not the refit's in-sample one
-    // Its intervals come from the selected model's residuals on 2016, which the refit has seen, and (the
-    // default method, one-year-ahead) from trial a's parameters trained on 2014 predicting 2015.
+    // Its intervals come from the selected model's residuals on 2016, which the refit has seen, and (an input
+    // naming no method: one-year-ahead) from trial a's parameters trained on 2014 predicting 2015.
     const calibration = parseIntervalCalibration(
       JSON.parse((await artifacts.get(refit.intervalRef!)).toString('utf8')),
     );
@@ -223,6 +223,32 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
     expect(calibration.groupBy).to.equal('daypart-working-day');
     const validationRows = (await datasets.get(hash, ref)).validationLabels.length;
     expect(calibration.source.count).to.equal(validationRows + sampleRowsOf(2015));
+    // worst-year (the CLI's default): the same residuals, kept per year.
+    const worst = (await env.run(() =>
+      finalizeModelWith(
+        { artifacts, datasets, pool },
+        {
+          datasetRef: ref,
+          datasetHash: hash,
+          trials: [selected],
+          refit: true,
+          engine: 'native',
+          intervalMethod: 'worst-year',
+        },
+      ),
+    )) as StoredTrial;
+    const worstCalibration = parseIntervalCalibration(
+      JSON.parse((await artifacts.get(worst.intervalRef!)).toString('utf8')),
+    );
+    expect(worstCalibration).to.include({ combineYears: 'worst-year', residualKind: 'signed' });
+    expect(worstCalibration.source).to.deep.equal(calibration.source);
+    expect(worstCalibration.residuals.all).to.deep.equal(calibration.residuals.all);
+    expect(Object.keys(worstCalibration.byYear!).sort()).to.deep.equal(['2015', '2016']);
+    for (const [year, rows] of [
+      ['2015', sampleRowsOf(2015)],
+      ['2016', validationRows],
+    ] as const)
+      expect(Object.values(worstCalibration.byYear![year]).flat()).to.have.length(rows);
     // The old method stays selectable: the validation year alone, absolute residuals, by hour.
     const old = (await env.run(() =>
       finalizeModelWith(
