@@ -4,7 +4,7 @@
  * worker process on a fresh dev server. Target (issue 21, part 4): after the search ≤ 25 % of the search.
  *
  *   npm run bench:post [-- --json] [--trials 100] [--threads <cores>] [--ensemble 5] [--refit true] [--seed 42]
- *                      [--shap-rows 1000]
+ *                      [--shap-rows 1000] [--holidays federal|major] [--recency-half-life <years>|off]
  *
  * Data: $DATA_DIR, else ../shared/data/metro-traffic/by-year (the real data set), else data/sample; only the
  * years up to the validation year (2016) are read.
@@ -35,8 +35,29 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '42' },
     parallelism: { type: 'string', default: '16' },
     'shap-rows': { type: 'string' },
+    // Default: the CLI's (qualityDefaults); e.g. `--holidays federal --recency-half-life off` for those before them.
+    holidays: { type: 'string' },
+    'recency-half-life': { type: 'string' },
   },
 });
+
+/** The CLI's quality defaults, with --holidays and --recency-half-life as given. */
+function qualitySettings(): ReturnType<typeof qualityDefaults> {
+  const quality = qualityDefaults('v2', 'native');
+  if (values.holidays !== undefined) {
+    if (values.holidays !== 'federal' && values.holidays !== 'major')
+      throw new Error(`--holidays must be federal or major (got ${values.holidays})`);
+    quality.holidays = values.holidays;
+  }
+  const halfLife = values['recency-half-life'];
+  if (halfLife === 'off') delete quality.recencyHalfLife;
+  else if (halfLife !== undefined) {
+    if (!(Number(halfLife) > 0))
+      throw new Error(`--recency-half-life must be years > 0 or off (got ${halfLife})`);
+    quality.recencyHalfLife = Number(halfLife);
+  }
+  return quality;
+}
 
 function integer(name: string, text: string | undefined, min: number): number {
   const n = Number(text);
@@ -56,6 +77,7 @@ async function main(): Promise<void> {
   const trials = integer('trials', values.trials, 1);
   const threads = integer('threads', values.threads, 1);
   const ensemble = integer('ensemble', values.ensemble, 1);
+  const quality = qualitySettings();
   const refit = values.refit !== 'false';
   const loadBefore = os.loadavg().map((l) => round(l, 2));
   const server = await startDevServer();
@@ -77,7 +99,7 @@ async function main(): Promise<void> {
       // refit and ensemble as given.
       training: {
         strategy: {},
-        ...qualityDefaults('v2', 'native'),
+        ...quality,
         refit,
         ensemble,
         ...(values['shap-rows'] === undefined
@@ -101,7 +123,7 @@ async function main(): Promise<void> {
         strategy: 'tpe + asha (defaults)',
         quality: trainingSettingsLine({
           features: 'v2',
-          ...qualityDefaults('v2', 'native'),
+          ...quality,
           refit,
           ensemble,
         }),
@@ -116,6 +138,7 @@ async function main(): Promise<void> {
       after_search_share: search && afterSearch !== undefined ? round(afterSearch / search, 3) : undefined,
       target_share: TARGET_SHARE,
       best_rmse: run.bestRmse,
+      search_rounds_trained: run.roundsTrainedSum,
       trials_succeeded: run.succeeded,
       trials_failed: run.failures,
     };
