@@ -15,17 +15,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities';
 import { collectRunReport } from '../../src/activities/run-report';
 import { meanAbsoluteContributions, type Explanation } from '../../src/engines/explain';
 import { createTrialPool } from '../../src/engines/trial-pool';
 import { meanAbsShapIntervals } from '../../src/evaluation/shap-precision';
 import { hourByWorkingDay, shapSampleRows, stratifiedShapSampleRows } from '../../src/evaluation/shap-sample';
-import { ModelRegistry } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
-import type { FinalizeModelInput, TrialResult } from '../../src/contracts';
-import { runSampleTraining } from '../../test/support/sample-run-report';
+import { refitSampleEnsemble, runSampleTraining } from '../../test/support/sample-run-report';
 import { locateData } from './data';
 import { progress, round } from './stats';
 
@@ -67,25 +63,13 @@ async function main(): Promise<void> {
       runId: 'shap-sample',
     });
     const artifacts = openBlobStore(`file://${dir}`, {});
-    const activities = createActivities({
-      artifacts,
-      registry: new ModelRegistry(artifacts),
-      openDataStore: (uri) => openBlobStore(uri, {}),
-      pool,
-    });
     const { result } = sample.reportInput;
-    const input: FinalizeModelInput = {
-      datasetRef: result.dataset.datasetRef,
-      datasetHash: result.dataset.datasetHash,
-      trials: (result.search?.leaderboard ?? []).slice(0, Number(values.ensemble)),
-      refit: true,
-      engine: 'native',
-    };
-    progress(`refitting the top ${input.trials.length} into an ensemble`);
-    result.finalModel = (await new MockActivityEnvironment().run(
-      activities.finalizeModel,
-      input,
-    )) as TrialResult;
+    progress(`refitting the top ${values.ensemble} into an ensemble`);
+    result.finalModel = await refitSampleEnsemble(sample, {
+      artifactsUri: `file://${dir}`,
+      pool,
+      members: Number(values.ensemble),
+    });
     progress('SHAP values of every validation row');
     const data = await collectRunReport(
       {
@@ -154,7 +138,7 @@ async function main(): Promise<void> {
       data: `${source.kind} ${source.dir}`,
       seed: Number(values.seed),
       trials: Number(values.trials),
-      members: input.trials.length,
+      members: result.finalModel.members?.length ?? 1,
       validation_rows: e.rows,
       shap_ms_all_rows: Math.round(data.validation?.shapMs ?? Number.NaN),
       load: os.loadavg().map((l) => round(l, 2)),

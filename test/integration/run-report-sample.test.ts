@@ -12,18 +12,14 @@ import {
   shapSampleRows,
   stratifiedShapSampleRows,
 } from '../../src/evaluation/shap-sample';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities';
 import { predictMatrix } from '../../src/activities/score-version';
-import type { FinalizeModelInput } from '../../src/contracts';
 import { decodePreparedDataset } from '../../src/features/prepared-dataset';
 import { takeRows } from '../../src/features/stack-rows';
-import { ModelRegistry } from '../../src/registry/model-registry';
 import { renderRunReport } from '../../src/report/render-run-report';
 import type { RunReportInput } from '../../src/report/report-data';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { SAMPLE_DIR } from '../support/data-dirs';
-import { runSampleTraining, type SampleRunReport } from '../support/sample-run-report';
+import { refitSampleEnsemble, runSampleTraining, type SampleRunReport } from '../support/sample-run-report';
 
 describe('run report: SHAP on a stated sample of rows, in parallel over the pool threads', function () {
   this.timeout(300_000);
@@ -142,24 +138,13 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
 
   it('judges a refitted model by the models as selected, never on rows it trained on; SHAP explains the refit', async () => {
     const artifacts = openBlobStore(`file://${artifactsDir}`, {});
-    const activities = createActivities({
-      artifacts,
-      registry: new ModelRegistry(artifacts),
-      openDataStore: (uri) => openBlobStore(uri, {}),
-      pool,
-    });
     const { result } = sample.reportInput;
-    const input: FinalizeModelInput = {
-      datasetRef: result.dataset.datasetRef,
-      datasetHash: result.dataset.datasetHash,
-      engine: 'native',
-      trials: result.search!.leaderboard.slice(0, 2),
-      refit: true,
+    const finalModel = await refitSampleEnsemble(sample, {
+      artifactsUri: `file://${artifactsDir}`,
+      pool,
+      members: 2,
       intervalMethod: 'validation-year',
-    };
-    const finalModel = (await new MockActivityEnvironment().run(activities.finalizeModel, input)) as Awaited<
-      ReturnType<typeof activities.finalizeModel>
-    >;
+    });
     const data = await collectRunReport(
       { artifacts, openDataStore: (uri) => openBlobStore(uri, {}), pool },
       { ...sample.reportInput, result: { ...result, finalModel }, namespace: 'default', now: new Date() },

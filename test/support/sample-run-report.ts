@@ -9,12 +9,14 @@ import { createActivities } from '../../src/activities';
 import { collectRunReport } from '../../src/activities/run-report';
 import { DEFAULT_SCHEMA } from '../../src/data/dataset-schema';
 import { createRng, sampleParams } from '../../src/search/search-space';
-import { createTrialPool } from '../../src/engines/trial-pool';
+import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { renderRunReport } from '../../src/report/render-run-report';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type {
   BuildRunReportInput,
+  FinalizeModelInput,
+  IntervalMethod,
   TrainingInput,
   TrainingResult,
   TrialFailure,
@@ -142,4 +144,33 @@ export async function runSampleTraining(options: SampleRunOptions): Promise<Samp
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * The sample run's top `members` trials refitted into one ensemble, as finalizeModel does after a search (in the
+ * mock activity environment, on the run's own artifacts).
+ */
+export async function refitSampleEnsemble(
+  sample: SampleRunReport,
+  options: { artifactsUri: string; pool: TrialPool; members: number; intervalMethod?: IntervalMethod },
+): Promise<TrialResult & { modelRef: string }> {
+  const artifacts = openBlobStore(options.artifactsUri, {});
+  const activities = createActivities({
+    artifacts,
+    registry: new ModelRegistry(artifacts),
+    openDataStore: (uri) => openBlobStore(uri, {}),
+    pool: options.pool,
+  });
+  const { result } = sample.reportInput;
+  const input: FinalizeModelInput = {
+    datasetRef: result.dataset.datasetRef,
+    datasetHash: result.dataset.datasetHash,
+    trials: (result.search?.leaderboard ?? []).slice(0, options.members),
+    refit: true,
+    engine: 'native',
+    ...(options.intervalMethod === undefined ? {} : { intervalMethod: options.intervalMethod }),
+  };
+  return (await new MockActivityEnvironment().run(activities.finalizeModel, input)) as TrialResult & {
+    modelRef: string;
+  };
 }

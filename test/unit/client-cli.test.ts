@@ -17,6 +17,21 @@ function client(args: string[], input?: string, env: NodeJS.ProcessEnv = {}) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
 }
 
+/** The flags every training command has, as commander would give them. */
+const BASE_FLAGS = {
+  modelName: 'm',
+  filePrefix: 'P',
+  columns: ['temp'],
+  dateTime: 'date_time',
+  target: 'traffic_volume',
+  years: [2012, 2013],
+  trials: 5,
+  top: 2,
+  parallelism: 2,
+  seed: 1,
+  earlyStopping: 30,
+};
+
 describe('client CLI', () => {
   it('rejects bad flags with one clear line and a non-zero exit', () => {
     const bad = client(['train', '--trials', 'abc']);
@@ -81,22 +96,7 @@ describe('client CLI', () => {
 
   it('builds a training input from the seed-named flags', () => {
     expect(parseYears('2012-2014,2016')).to.deep.equal([2012, 2013, 2014, 2016]);
-    const flags = {
-      modelName: 'm',
-      filePrefix: 'P',
-      columns: ['temp'],
-      dateTime: 'date_time',
-      target: 'traffic_volume',
-      years: [2012, 2013],
-      trials: 5,
-      top: 2,
-      parallelism: 2,
-      seed: 1,
-      engine: 'auto',
-      earlyStopping: 30,
-      fineTuning: false,
-      register: false,
-    } as TrainingFlags;
+    const flags = { ...BASE_FLAGS, engine: 'auto', fineTuning: false, register: false } as TrainingFlags;
     const input = trainingInputFrom(flags, { dataUri: 'file://d', engine: 'auto', trigger: 'ad-hoc' });
     expect(input).to.include({
       validationYear: 2013,
@@ -117,17 +117,7 @@ describe('client CLI', () => {
 
   it('fills in the quality defaults the backtest chose, each overridable; recency only on the native engine', () => {
     const flags = {
-      modelName: 'm',
-      filePrefix: 'P',
-      columns: ['temp'],
-      dateTime: 'date_time',
-      target: 'traffic_volume',
-      years: [2012, 2013],
-      trials: 5,
-      top: 2,
-      parallelism: 2,
-      seed: 1,
-      earlyStopping: 30,
+      ...BASE_FLAGS,
       fineTuning: true,
       register: true,
       features: 'v2',

@@ -22,7 +22,12 @@ import { createTrialPool, type TrialPool } from '../../src/engines/trial-pool';
 import type { ModelVersion } from '../../src/registry/model-registry';
 import { openBlobStore } from '../../src/storage/from-uri';
 import type { BlobStore } from '../../src/storage/blob-store';
-import type { OneYearAheadMemberResult, RefitMemberResult, TrialResult } from '../../src/contracts';
+import type {
+  IntervalMethod,
+  OneYearAheadMemberResult,
+  RefitMemberResult,
+  TrialResult,
+} from '../../src/contracts';
 import { SAMPLE_DIR } from '../support/data-dirs';
 import { rowTimesOf } from '../../src/features/row-times';
 import { oneYearAheadResiduals } from '../../src/activities/one-year-ahead';
@@ -224,22 +229,23 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
     const validationRows = (await datasets.get(hash, ref)).validationLabels.length;
     expect(calibration.source.count).to.equal(validationRows + sampleRowsOf(2015));
     // worst-year (the CLI's default): the same residuals, kept per year.
-    const worst = (await env.run(() =>
-      finalizeModelWith(
-        { artifacts, datasets, pool },
-        {
-          datasetRef: ref,
-          datasetHash: hash,
-          trials: [selected],
-          refit: true,
-          engine: 'native',
-          intervalMethod: 'worst-year',
-        },
-      ),
-    )) as StoredTrial;
-    const worstCalibration = parseIntervalCalibration(
-      JSON.parse((await artifacts.get(worst.intervalRef!)).toString('utf8')),
-    );
+    const calibratedWith = async (intervalMethod: IntervalMethod) => {
+      const model = (await env.run(() =>
+        finalizeModelWith(
+          { artifacts, datasets, pool },
+          {
+            datasetRef: ref,
+            datasetHash: hash,
+            trials: [selected],
+            refit: true,
+            engine: 'native',
+            intervalMethod,
+          },
+        ),
+      )) as StoredTrial;
+      return parseIntervalCalibration(JSON.parse((await artifacts.get(model.intervalRef!)).toString('utf8')));
+    };
+    const worstCalibration = await calibratedWith('worst-year');
     expect(worstCalibration).to.include({ combineYears: 'worst-year', residualKind: 'signed' });
     expect(worstCalibration.source).to.deep.equal(calibration.source);
     expect(worstCalibration.residuals.all).to.deep.equal(calibration.residuals.all);
@@ -250,22 +256,7 @@ describe('final models: refit, ensemble, and one scoring function for both', fun
     ] as const)
       expect(Object.values(worstCalibration.byYear![year]).flat()).to.have.length(rows);
     // The old method stays selectable: the validation year alone, absolute residuals, by hour.
-    const old = (await env.run(() =>
-      finalizeModelWith(
-        { artifacts, datasets, pool },
-        {
-          datasetRef: ref,
-          datasetHash: hash,
-          trials: [selected],
-          refit: true,
-          engine: 'native',
-          intervalMethod: 'validation-year',
-        },
-      ),
-    )) as StoredTrial;
-    const oldCalibration = parseIntervalCalibration(
-      JSON.parse((await artifacts.get(old.intervalRef!)).toString('utf8')),
-    );
+    const oldCalibration = await calibratedWith('validation-year');
     expect(oldCalibration.source).to.include({
       rows: 'validation year 2016',
       model: 'trial a before the refit',
