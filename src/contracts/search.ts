@@ -215,11 +215,12 @@ export interface FinalizeModelInput {
    * activities on the trial queue (patch 'refit-members-on-trial-queue'); absent: finalizeModel refits itself.
    */
   refitted?: RefitMemberResult[];
-  /** How the intervals are calibrated (src/evaluation/prediction-interval.ts); absent: the default method. */
+  /** How the intervals are calibrated (src/evaluation/prediction-interval.ts); absent: INTERVAL_METHOD_WHEN_ABSENT. */
   intervalMethod?: IntervalMethod;
   /**
-   * With 'one-year-ahead' or 'worst-year': each trial's predictions from oneYearAheadMember activities on the trial queue, one
-   * per trial in the same order (patch 'one-year-ahead-on-trial-queue'); absent: finalizeModel trains them itself.
+   * With 'one-year-ahead' or 'worst-year': each trial's predictions from oneYearAheadMember activities on the trial
+   * queue, one per trial in the same order (patch 'one-year-ahead-on-trial-queue'); absent: finalizeModel trains
+   * them itself.
    */
   oneYearAhead?: OneYearAheadMemberResult[];
 }

@@ -85,7 +85,10 @@ export interface TrainingInput extends SearchSettings {
   recencyHalfLife?: number;
   /** Which days feature pipeline v2 treats as holidays (`--holidays`); absent: `federal`. */
   holidays?: HolidayCalendar;
-  /** How the registered version's intervals are calibrated; absent: the default method. */
+  /**
+   * How the registered version's intervals are calibrated; absent: INTERVAL_METHOD_WHEN_ABSENT (`one-year-ahead`),
+   * what inputs from before `worst-year` meant. New inputs name it (the CLI writes DEFAULT_INTERVAL_METHOD).
+   */
   intervalMethod?: IntervalMethod;
   /** Refit the selected model on train + validation years before registering (default false). */
   refit?: boolean;
