@@ -2,7 +2,14 @@ import type { Client } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../config';
 import { backtestWorkflow } from '../workflows/backtest';
-import type { BacktestResult, BacktestSettings, BacktestSummary, TrainingInput } from '../contracts';
+import {
+  INTERVAL_METHOD_WHEN_ABSENT,
+  type BacktestResult,
+  type BacktestSettings,
+  type BacktestSummary,
+  type IntervalMethod,
+  type TrainingInput,
+} from '../contracts';
 import { positiveInt } from '../runtime/arguments';
 import { newRunId } from '../common/run-id';
 import { DEFAULT_INTERVAL_LEVEL } from '../evaluation/prediction-interval';
@@ -21,7 +28,16 @@ export interface BacktestCommandDeps {
   connect(config: AppConfig): Promise<Client>;
 }
 
-export function formatBacktest(result: BacktestResult): string {
+/** Which errors each calibration method's intervals rest on, for the backtest's coverage lines. */
+const CALIBRATED_ON: Record<IntervalMethod, string> = {
+  'validation-year': 'on the validation year',
+  'one-year-ahead': 'on one-year-ahead errors of the validation year and the years before it, pooled',
+  'worst-year':
+    'on one-year-ahead errors of the validation year and the years before it, each end from the widest year',
+};
+
+/** The backtest's table; `intervalMethod`: what the origins' intervals were calibrated with (absent: as an input naming none). */
+export function formatBacktest(result: BacktestResult, intervalMethod?: IntervalMethod): string {
   const lines = [
     'origin  trained on   val   early-stop RMSE  val RMSE  test RMSE  test MAE  test R²',
     ...result.origins.map(
@@ -35,7 +51,7 @@ export function formatBacktest(result: BacktestResult): string {
   if (measured.length > 0) {
     const level = measured[0].interval?.level ?? 0;
     lines.push(
-      `${level * 100} % prediction intervals on the origin year (calibrated on the validation year):`,
+      `${level * 100} % prediction intervals on the origin year (${intervalMethod ?? INTERVAL_METHOD_WHEN_ABSENT}, calibrated ${CALIBRATED_ON[intervalMethod ?? INTERVAL_METHOD_WHEN_ABSENT]}):`,
       'origin  coverage  mean width',
       ...measured.map(
         (o) =>
@@ -107,7 +123,9 @@ export function addBacktestCommand(program: Command, deps: BacktestCommandDeps):
       });
       if (!flags.json) console.error(`started ${handle.workflowId}`);
       const result = await handle.result();
-      console.log(flags.json ? JSON.stringify(result, null, 2) : formatBacktest(result));
+      console.log(
+        flags.json ? JSON.stringify(result, null, 2) : formatBacktest(result, training.intervalMethod),
+      );
     });
 }
 

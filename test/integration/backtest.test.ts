@@ -52,7 +52,8 @@ describe('rolling-origin backtest (real dev server, real worker, sample data)', 
         expect(o.test.rmse).to.be.greaterThan(0).and.lessThan(1500);
         expect(o.test.r2).to.be.greaterThan(0.5);
         expect(o.earlyStoppingRmse).to.be.a('number');
-        // Calibrated on the validation year by the pre-refit models, measured on the unseen origin year.
+        // Calibrated by the pre-refit models (one-year-ahead: this input names no method), measured on the unseen
+        // origin year.
         expect(o.interval?.level).to.equal(0.9);
         expect(o.interval?.coverage).to.be.greaterThan(0.5).and.at.most(1);
         expect(o.interval?.meanWidth).to.be.greaterThan(0);
@@ -63,6 +64,9 @@ describe('rolling-origin backtest (real dev server, real worker, sample data)', 
         1e-9,
       );
       expect(formatBacktest(result)).to.match(/^mean\s+\d+\.\d/m);
+      // The coverage lines name the calibration (this input names none: one-year-ahead).
+      expect(formatBacktest(result)).to.contain('(one-year-ahead, calibrated on one-year-ahead errors');
+      expect(formatBacktest(result, 'worst-year')).to.contain('each end from the widest year');
 
       // `train --backtest bt-test` records it only for the same settings.
       const same = trainingInput(config, { trials: 3, features: 'v2', refit: true, ensemble: 2 });
