@@ -27,6 +27,9 @@ describe('replay of recorded histories (a non-deterministic workflow change fail
     ['training-one-year-ahead-members-history.json', 'wf-train-refit-members'],
     // A refit ensemble asked for --interval-calibration validation-year (patch 'interval-method', issue 22).
     ['training-interval-method-history.json', 'wf-train-interval-method'],
+    // --interval-calibration worst-year (the CLI's default since issue 22's part 5): the same commands as
+    // one-year-ahead; recorded at the commit that added it (no patch: no history before it named the method).
+    ['training-worst-year-history.json', 'wf-train-worst-year'],
     // A training asked for --holidays major (patch 'holiday-calendar', issue 22).
     ['training-holiday-calendar-history.json', 'wf-train-holiday-calendar'],
     // A backtest with --holidays major: its settings name the calendar (patch 'backtest-holidays-setting').

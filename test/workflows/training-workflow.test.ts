@@ -307,7 +307,7 @@ describe('training workflow (time-skipping server, mocked activities)', function
     }
   });
 
-  it('--interval-calibration reaches finalizeModel (patch interval-method); absent, the activity default applies', async () => {
+  it('--interval-calibration reaches finalizeModel (patch interval-method); absent, the activity default applies; worst-year trains one year ahead too', async () => {
     const finalized: FinalizeModelInput[] = [];
     const registered: RegisterModelsInput[] = [];
     const refitMember = async (input: RefitMemberInput) => ({
@@ -336,18 +336,30 @@ describe('training workflow (time-skipping server, mocked activities)', function
           workflowId: 'wf-train-interval-default',
           args: [baseInput({ trials: 4, refit: true, ensemble: 2 })],
         });
+        await env.client.workflow.execute(trainingWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'wf-train-worst-year',
+          args: [baseInput({ trials: 4, refit: true, ensemble: 2, intervalMethod: 'worst-year' })],
+        });
       },
     );
-    expect(finalized).to.have.length(2);
+    expect(finalized).to.have.length(3);
     expect(finalized[0].intervalMethod).to.equal('validation-year');
     expect(finalized[1]).to.not.have.property('intervalMethod');
-    // The one-year-ahead trainings run for the default method only.
+    expect(finalized[2].intervalMethod).to.equal('worst-year');
+    // The one-year-ahead trainings run for every method but validation-year (absent: one-year-ahead).
     expect(finalized[0]).to.not.have.property('oneYearAhead');
     expect(finalized[1].oneYearAhead).to.have.length(2);
+    expect(finalized[2].oneYearAhead).to.have.length(2);
 
     if (process.env.RECORD_HISTORY) {
-      const history = await env.client.workflow.getHandle('wf-train-interval-method').fetchHistory();
-      fs.writeFileSync(path.join(FIXTURES, 'training-interval-method-history.json'), historyToJSON(history));
+      for (const [id, file] of [
+        ['wf-train-interval-method', 'training-interval-method-history.json'],
+        ['wf-train-worst-year', 'training-worst-year-history.json'],
+      ]) {
+        const history = await env.client.workflow.getHandle(id).fetchHistory();
+        fs.writeFileSync(path.join(FIXTURES, file), historyToJSON(history));
+      }
     }
   });
 
