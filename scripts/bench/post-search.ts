@@ -13,7 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEFAULT_ENSEMBLE, DEFAULT_REFIT, qualityDefaults } from '../../src/cli/training-options';
+import {
+  DEFAULT_ENSEMBLE,
+  DEFAULT_REFIT,
+  halfLifeYears,
+  qualitySettings,
+} from '../../src/cli/training-options';
 import { trainingSettingsLine } from '../../src/cli/format';
 import { SHAP_SAMPLE_ROWS } from '../../src/evaluation/shap-sample';
 import { cleanupAll, installSignalHandlers } from './cleanup';
@@ -41,22 +46,16 @@ const { values } = parseArgs({
   },
 });
 
-/** The CLI's quality defaults, with --holidays and --recency-half-life as given. */
-function qualitySettings(): ReturnType<typeof qualityDefaults> {
-  const quality = qualityDefaults('v2', 'native');
-  if (values.holidays !== undefined) {
-    if (values.holidays !== 'federal' && values.holidays !== 'major')
-      throw new Error(`--holidays must be federal or major (got ${values.holidays})`);
-    quality.holidays = values.holidays;
-  }
+/** The CLI's quality settings, with --holidays and --recency-half-life as given (parsed as the CLI parses them). */
+function qualityFromFlags(): ReturnType<typeof qualitySettings> {
+  const holidays = values.holidays;
+  if (holidays !== undefined && holidays !== 'federal' && holidays !== 'major')
+    throw new Error(`--holidays must be federal or major (got ${holidays})`);
   const halfLife = values['recency-half-life'];
-  if (halfLife === 'off') delete quality.recencyHalfLife;
-  else if (halfLife !== undefined) {
-    if (!(Number(halfLife) > 0))
-      throw new Error(`--recency-half-life must be years > 0 or off (got ${halfLife})`);
-    quality.recencyHalfLife = Number(halfLife);
-  }
-  return quality;
+  return qualitySettings('v2', 'native', {
+    holidays,
+    recencyHalfLife: halfLife === undefined ? undefined : halfLifeYears(halfLife),
+  });
 }
 
 function integer(name: string, text: string | undefined, min: number): number {
@@ -77,7 +76,7 @@ async function main(): Promise<void> {
   const trials = integer('trials', values.trials, 1);
   const threads = integer('threads', values.threads, 1);
   const ensemble = integer('ensemble', values.ensemble, 1);
-  const quality = qualitySettings();
+  const quality = qualityFromFlags();
   const refit = values.refit !== 'false';
   const loadBefore = os.loadavg().map((l) => round(l, 2));
   const server = await startDevServer();

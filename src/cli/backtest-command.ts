@@ -50,8 +50,9 @@ export function formatBacktest(result: BacktestResult, intervalMethod?: Interval
   const measured = result.origins.filter((o) => o.interval);
   if (measured.length > 0) {
     const level = measured[0].interval?.level ?? 0;
+    const method = intervalMethod ?? INTERVAL_METHOD_WHEN_ABSENT;
     lines.push(
-      `${level * 100} % prediction intervals on the origin year (${intervalMethod ?? INTERVAL_METHOD_WHEN_ABSENT}, calibrated ${CALIBRATED_ON[intervalMethod ?? INTERVAL_METHOD_WHEN_ABSENT]}):`,
+      `${level * 100} % prediction intervals on the origin year (${method}, calibrated ${CALIBRATED_ON[method]}):`,
       'origin  coverage  mean width',
       ...measured.map(
         (o) =>

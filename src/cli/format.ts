@@ -1,4 +1,5 @@
 import type { ModelVersion } from '../registry/model-registry';
+import { DEFAULT_FEATURE_SET } from '../features/feature-pipeline';
 import {
   INTERVAL_METHOD_WHEN_ABSENT,
   type ModelComparison,
@@ -67,7 +68,7 @@ export function trainingSettingsLine(
     'features' | 'holidays' | 'recencyHalfLife' | 'refit' | 'ensemble' | 'intervalMethod'
   >,
 ): string {
-  const features = input.features ?? 'v2';
+  const features = input.features ?? DEFAULT_FEATURE_SET;
   return [
     features,
     ...(features === 'v2' ? [`holidays ${input.holidays ?? 'federal'}`] : []),

@@ -16,7 +16,7 @@ import { trackingUriFrom } from '../mlflow/mlflow-settings';
 import { validateParams } from '../search/params';
 import { selectFeatures } from '../features/feature-selection';
 import { assertHalfLife } from '../features/recency-weights';
-import { probeNativeLibrary } from '../engines/native-library';
+import { resolveEngineName } from '../engines/select-engine';
 import { INTERVAL_METHODS, parseIntervalMethod } from '../evaluation/prediction-interval';
 import { DEFAULT_INTERVAL_METHOD, type IntervalMethod } from '../contracts/search';
 import type { HolidayCalendar } from '../contracts/dataset';
@@ -45,16 +45,27 @@ export function qualityDefaults(
   features: FeatureSet,
   engine: EngineChoice,
 ): Pick<TrainingInput, 'holidays' | 'recencyHalfLife' | 'intervalMethod'> {
+  // `native` keeps its default even where the library is missing: the training then fails on the engine itself.
+  const native = engine === 'native' || resolveEngineName(engine) === 'native';
   return {
     ...(features === 'v2' ? { holidays: DEFAULT_HOLIDAYS } : {}),
-    ...(nativeEngineHere(engine) ? { recencyHalfLife: DEFAULT_RECENCY_HALF_LIFE } : {}),
+    ...(native ? { recencyHalfLife: DEFAULT_RECENCY_HALF_LIFE } : {}),
     intervalMethod: DEFAULT_INTERVAL_METHOD,
   };
 }
 
-/** Whether trials started from this machine with `engine` would run on the native engine (as the worker decides). */
-function nativeEngineHere(engine: EngineChoice): boolean {
-  return engine === 'native' || (engine === 'auto' && probeNativeLibrary().found !== undefined);
+/** qualityDefaults with the flags that were given in their place. */
+export function qualitySettings(
+  features: FeatureSet,
+  engine: EngineChoice,
+  flags: Pick<TrainingFlags, 'holidays' | 'recencyHalfLife' | 'intervalCalibration'>,
+): ReturnType<typeof qualityDefaults> {
+  const quality = qualityDefaults(features, engine);
+  if (flags.holidays !== undefined) quality.holidays = flags.holidays;
+  if (flags.recencyHalfLife === 'off') delete quality.recencyHalfLife;
+  else if (flags.recencyHalfLife !== undefined) quality.recencyHalfLife = flags.recencyHalfLife;
+  if (flags.intervalCalibration !== undefined) quality.intervalMethod = flags.intervalCalibration;
+  return quality;
 }
 
 export interface TrainingFlags {
@@ -141,7 +152,8 @@ function parseParamsJson(value: string): XGBoostParams {
   }
 }
 
-function halfLifeYears(value: string): number | 'off' {
+/** `--recency-half-life`: years, or `off`. */
+export function halfLifeYears(value: string): number | 'off' {
   if (value === 'off') return 'off';
   const years = Number(value);
   try {
@@ -341,11 +353,7 @@ export function trainingInputFrom(
     throw new InvalidArgumentError((err as Error).message);
   }
   const engine = flags.engine ?? defaults.engine;
-  const quality = qualityDefaults(flags.features, engine);
-  if (flags.holidays !== undefined) quality.holidays = flags.holidays;
-  if (flags.recencyHalfLife === 'off') delete quality.recencyHalfLife;
-  else if (flags.recencyHalfLife !== undefined) quality.recencyHalfLife = flags.recencyHalfLife;
-  if (flags.intervalCalibration !== undefined) quality.intervalMethod = flags.intervalCalibration;
+  const quality = qualitySettings(flags.features, engine, flags);
   return {
     modelName: flags.modelName,
     dataUri: flags.dataUri ?? defaults.dataUri,
