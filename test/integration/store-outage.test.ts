@@ -2,12 +2,13 @@ import { ApplicationFailure, type Client } from '@temporalio/client';
 import { expect } from 'chai';
 import { startTraining, waitForTraining } from '../../src/cli/training-run';
 import type { TrainingResult } from '../../src/contracts';
-import { searchProgressQuery } from '../../src/workflows/search';
 import { startTestWorkers, testConfig, trainingInput, useDevServerAndS3 } from '../support/pipeline-harness';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const OUTAGE_MS = 30_000;
 const TRIALS = 16;
+/** A trial's model upload to the store (`models/<sha256>.<engine>.json`; not the final model's calibration). */
+const TRIAL_MODEL_UPLOAD = /^PUT \S*\/models\/[0-9a-f]{64}\.(?!interval-calibration)\w+\.json[? ]/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,10 +27,25 @@ describe('artifact store outage during a search (real dev server, real worker, S
     for (const proxy of proxies) await proxy.stop();
   });
 
-  /** A search whose artifact store refuses connections for 30 s once two trials are done. */
+  /**
+   * A search whose artifact store refuses connections for 30 s from the second trial model's upload on: that
+   * upload never reaches the store, so the outage starts mid-search however fast the trials run.
+   */
   async function searchThroughOutage(modelName: string, infraRetryWindowMs?: number, top = 2) {
     const upstream = new URL(infra.s3.endpoint);
-    const proxy = await startTcpProxy({ host: upstream.hostname, port: Number(upstream.port) });
+    let modelUploads = 0;
+    let outageStarted: () => void = () => {};
+    const outage = new Promise<void>((resolve) => (outageStarted = resolve));
+    const proxy = await startTcpProxy(
+      { host: upstream.hostname, port: Number(upstream.port) },
+      {
+        stopBefore: (requestLine) => {
+          if (!TRIAL_MODEL_UPLOAD.test(requestLine) || ++modelUploads !== 2) return false;
+          outageStarted();
+          return true;
+        },
+      },
+    );
     proxies.push(proxy);
     const config = testConfig({
       // Data from the local sample; every artifact (prepared set, models, registry) through the proxy.
@@ -37,8 +53,10 @@ describe('artifact store outage during a search (real dev server, real worker, S
       s3: { ...infra.s3.options, endpoint: proxy.url },
     });
     const workers = await startTestWorkers(infra.env, config);
+    const client = infra.env.client as unknown as Client;
+    let handle: Awaited<ReturnType<typeof startTraining>> | undefined;
+    let settled = false;
     try {
-      const client = infra.env.client as unknown as Client;
       const input = trainingInput(config, {
         modelName,
         trials: TRIALS,
@@ -46,20 +64,13 @@ describe('artifact store outage during a search (real dev server, real worker, S
         top,
         infraRetryWindowMs,
       });
-      const handle = await startTraining(client, config, input);
+      handle = await startTraining(client, config, input);
       const search = client.workflow.getHandle(`${handle.workflowId}-search`);
       const outcome: Promise<TrainingResult | Error> = waitForTraining(client, handle, () => {}).catch(
         (err: Error) => err,
       );
-
-      for (;;) {
-        const progress = await search.query(searchProgressQuery).catch(() => undefined);
-        if (progress && progress.done >= 2) break;
-        await sleep(200);
-      }
-      const before = await search.query(searchProgressQuery);
-      expect(before.done, 'trials done before the outage').to.be.below(TRIALS - 4);
-      await proxy.stop();
+      const first = await Promise.race([outage.then(() => 'outage' as const), outcome]);
+      expect(first, 'the search ended before its second model upload').to.equal('outage');
       const retried: string[] = [];
       const outageEnds = Date.now() + OUTAGE_MS;
       while (Date.now() < outageEnds) {
@@ -70,8 +81,12 @@ describe('artifact store outage during a search (real dev server, real worker, S
         await sleep(1_000);
       }
       await proxy.start();
-      return { outcome: await outcome, retried };
+      const result = { outcome: await outcome, retried };
+      settled = true;
+      return result;
     } finally {
+      // A failed check leaves the training running: end it before its workers go.
+      if (handle && !settled) await handle.terminate('test failed').catch(() => undefined);
       workers.shutdown();
       await workers.done;
     }

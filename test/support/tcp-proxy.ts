@@ -15,11 +15,41 @@ export interface TcpProxy {
   readonly connections: number;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /**
+   * Sees the request line (`PUT /bucket/key HTTP/1.1`) of every plain-HTTP request a client sends; returning
+   * true stops the proxy before that request reaches the server, so an outage can start at an exact request
+   * rather than at a time.
+   */
+  stopBefore?: (requestLine: string) => boolean;
+}
+
+const REQUEST_LINE = /(?:^|\r\n)((?:GET|PUT|HEAD|POST|DELETE) \S+ HTTP\/1\.[01])\r\n/g;
+
+export async function startTcpProxy(
+  target: { host: string; port: number },
+  options: TcpProxyOptions = {},
+): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
   let connections = 0;
+
+  const stop = async () => {
+    const s = server;
+    server = undefined;
+    for (const socket of open) socket.destroy();
+    open.clear();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+
+  const stopsBefore = (chunk: Buffer): boolean => {
+    if (!options.stopBefore) return false;
+    for (const match of chunk.toString('latin1').matchAll(REQUEST_LINE)) {
+      if (options.stopBefore(match[1]!)) return true;
+    }
+    return false;
+  };
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -35,7 +65,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         };
         client.on('error', close).on('close', close);
         upstream.on('error', close).on('close', close);
-        client.pipe(upstream).pipe(client);
+        client.on('data', (chunk: Buffer) => {
+          if (stopsBefore(chunk)) void stop();
+          else upstream.write(chunk);
+        });
+        client.on('end', () => upstream.end());
+        upstream.pipe(client);
       });
       s.once('error', reject);
       s.listen(port, '127.0.0.1', () => {
@@ -58,12 +93,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return connections;
     },
     start: listen,
-    async stop() {
-      const s = server;
-      server = undefined;
-      for (const socket of open) socket.destroy();
-      open.clear();
-      if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
-    },
+    stop,
   };
 }
