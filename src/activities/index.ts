@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { TrialPool } from '../engines/trial-pool';
+import type { ChartRenderer } from '../report/render-svg';
 import type { ModelRegistry } from '../registry/model-registry';
 import { StoreLocationError, type BlobStore } from '../storage/blob-store';
 import type {
@@ -68,6 +69,8 @@ export interface ActivityDeps {
   datasets?: DatasetCache;
   /** Counts trials, data-set cache lookups and registry versions when the worker serves metrics. */
   metrics?: WorkerMetrics;
+  /** Where the run report's charts render; default: on the calling thread. */
+  renderChart?: ChartRenderer;
   /** Monitoring database and alert webhook; default: MONITORING_DATABASE_URL and ALERT_WEBHOOK_URL. */
   monitoring?: MonitorSettings;
 }

@@ -8,8 +8,10 @@ import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/f
 import { targetVector } from '../features/features';
 import type { TrialPool } from '../engines/trial-pool';
 import type { DriftReport } from '../monitoring/psi';
-import { renderRunReport } from '../report/render-run-report';
-import type { ReportValidation, RunReportInput } from '../report/report-data';
+import { renderRunReport, searchChartSpecs } from '../report/render-run-report';
+import { renderAhead } from '../report/render-ahead';
+import { renderSvg, type ChartRenderer } from '../report/render-svg';
+import type { ReportTrial, ReportValidation, RunReportInput } from '../report/report-data';
 import type { BlobStore } from '../storage/blob-store';
 import type { BuildRunReportInput, BuildRunReportResult, DenseMatrix, TrialResult } from '../contracts';
 import { artifactKeys } from './artifact-keys';
@@ -34,6 +36,8 @@ export interface RunReportDeps {
   pool: TrialPool;
   /** Rows the SHAP summary is computed on unless the training says (default SHAP_SAMPLE_ROWS; Infinity: all). */
   shapSampleRows?: number;
+  /** Where the charts render (default: on this thread). */
+  renderChart?: ChartRenderer;
   /** How the sample is drawn (default SHAP_SAMPLE_DESIGN; 'even': the plain even spread of earlier reports). */
   shapSampleDesign?: 'even' | 'stratified';
 }
@@ -47,11 +51,18 @@ export function webUiRunUrl(namespace: string, workflowId: string): string {
 /** Gathers a training run's numbers, the best model's SHAP values and errors on the validation year, and the drift report. */
 export async function collectRunReport(
   deps: RunReportDeps,
-  input: BuildRunReportInput & { namespace: string; now: Date; heartbeat?: (step: string) => void },
+  input: BuildRunReportInput & {
+    namespace: string;
+    now: Date;
+    heartbeat?: (step: string) => void;
+    /** Called with the trials as soon as they are loaded, before the costly validation scoring. */
+    onTrials?: (trials: readonly ReportTrial[]) => void;
+  },
 ): Promise<RunReportInput> {
   const { result, training } = input;
   const heartbeat = input.heartbeat ?? (() => undefined);
   const trials = await loadRunTrials(deps, result);
+  input.onTrials?.(trials);
   const best = result.search?.leaderboard[0];
   // The model this run registers: the refitted or ensemble model when there is one, else the best trial.
   const registered = result.finalModel ?? best;
@@ -335,14 +346,20 @@ export async function buildRunReportWith(
 ): Promise<BuildRunReportResult> {
   const started = performance.now();
   const context = Context.current();
+  // The search's charts render while the validation year is scored.
+  const charts = renderAhead(deps.renderChart ?? renderSvg);
   const data = await collectRunReport(deps, {
     ...input,
     namespace: context.info.namespace,
     now: new Date(),
     heartbeat: (step) => context.heartbeat({ step }),
+    onTrials: (trials) => {
+      const specs = searchChartSpecs(trials);
+      if (specs) charts.start([specs.convergence, specs.parameters]);
+    },
   });
   context.heartbeat({ step: 'rendering' });
-  const html = await renderRunReport(data);
+  const html = await renderRunReport(data, charts.render);
   const reportRef = artifactKeys.runReport(input.runId);
   await deps.artifacts.put(reportRef, html);
   return {

@@ -5,7 +5,8 @@
 import type { MonitoringRecord } from '../monitoring/monitoring-record';
 import { driftHeatmap, rowsChart, seriesChart } from './monitor-charts';
 import type { ChartSpec } from './charts';
-import { escapeHtml, renderSvg, STYLE } from './render-run-report';
+import { escapeHtml, STYLE } from './render-run-report';
+import { renderSvg } from './render-svg';
 
 /** Chart ids in page order; the browser test expects one SVG per id present. */
 export type MonitorChartId =

@@ -5,7 +5,6 @@
 import { meanAbsoluteContributions } from '../engines/explain';
 import {
   beeswarmChart,
-  CHART_CONFIG,
   convergenceChart,
   driftChart,
   hourDayHeatmap,
@@ -24,6 +23,7 @@ import {
   type ReportTrial,
   type RunReportInput,
 } from './report-data';
+import { renderSvg, scopeSvgIds, type ChartRenderer } from './render-svg';
 
 /** Chart ids in page order; the browser test expects one SVG per id present. */
 export type ChartId =
@@ -38,36 +38,6 @@ export type ChartId =
 
 const LEADERBOARD_ROWS = 10;
 
-// vega and vega-lite are ES modules with top-level await: load them with import(), once.
-type Vega = typeof import('vega', { with: { 'resolution-mode': 'import' } });
-type VegaLite = typeof import('vega-lite', { with: { 'resolution-mode': 'import' } });
-let libraries: Promise<[Vega, VegaLite]> | undefined;
-
-/**
- * Loads the chart libraries once per process. A worker that builds run reports starts loading them when it
- * starts (about 0.1 s), so the first report does not wait for them.
- */
-export function loadChartLibraries(): Promise<[Vega, VegaLite]> {
-  libraries ??= Promise.all([import('vega'), import('vega-lite')]).catch((err: unknown) => {
-    libraries = undefined; // the next report tries again
-    throw err;
-  });
-  return libraries;
-}
-
-export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const [vega, vegaLite] = await loadChartLibraries();
-  // Quiet: vega-lite's warnings about merged scale sorts are expected for these layered charts.
-  const logger = vega.logger(vega.None);
-  const compiled = vegaLite.compile({ ...spec, config: CHART_CONFIG } as never, { logger }).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.None });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -80,11 +50,28 @@ function duration(ms: number): string {
   return s < 90 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-async function figure(id: ChartId, title: string, note: string, spec: ChartSpec): Promise<string> {
-  return `<figure class="chart" data-chart="${id}">
+/**
+ * The page's charts, rendered side by side: a figure holds a placeholder (HTML comments cannot come from the
+ * escaped data) until every SVG is there; each SVG's ids are its own (scopeSvgIds).
+ */
+class Charts {
+  private readonly svgs: Promise<string>[] = [];
+  constructor(private readonly render: ChartRenderer) {}
+
+  figure(id: ChartId, title: string, note: string, spec: ChartSpec): string {
+    const index = this.svgs.push(this.render(spec)) - 1;
+    return `<figure class="chart" data-chart="${id}">
   <figcaption><h3>${escapeHtml(title)}</h3><p>${note}</p></figcaption>
-  ${await renderSvg(spec)}
+  <!--chart:${index}-->
 </figure>`;
+  }
+
+  async fill(html: string): Promise<string> {
+    const svgs = await Promise.all(this.svgs);
+    return html.replace(/<!--chart:(\d+)-->/g, (_, index: string) =>
+      scopeSvgIds(svgs[Number(index)], `chart${index}`),
+    );
+  }
 }
 
 function tile(label: string, value: string, sub = ''): string {
@@ -151,27 +138,39 @@ function comparisonCard(c: RunReportInput['champion'] & object, label: string): 
 </div>`;
 }
 
-async function searchSection(input: RunReportInput): Promise<string> {
+/**
+ * The search section's chart specs, which depend on the trials alone: a report can start rendering them before
+ * the rest of its data is there (see src/report/render-ahead.ts). None for fewer than two successful trials.
+ */
+export function searchChartSpecs(
+  trials: readonly ReportTrial[],
+): { convergence: ChartSpec; parameters: ChartSpec } | undefined {
+  const points = convergence(trials);
+  if (points.length < 2) return undefined;
+  return { convergence: convergenceChart(points), parameters: parameterChart(parameterPoints(trials)) };
+}
+
+function searchSection(input: RunReportInput, charts: Charts): string {
   const points = convergence(input.trials);
   if (points.length === 0)
     return '<section><h2>The search</h2><p class="note">No trial succeeded.</p></section>';
   const failed = input.trials.length - points.length;
-  const single = points.length === 1;
-  const charts = single
+  const specs = searchChartSpecs(input.trials);
+  const figures = !specs
     ? '<p class="note">One trial with fixed parameters (no search).</p>'
-    : (await figure(
+    : charts.figure(
         'convergence',
         'Best RMSE by trial',
         `Each dot is a trial; the line is the best validation RMSE found so far (${points.length} trials${failed ? `, ${failed} failed` : ''}).`,
-        convergenceChart(points),
-      )) +
-      (await figure(
+        specs.convergence,
+      ) +
+      charts.figure(
         'parameters',
         'Each hyperparameter against RMSE',
         'Where the good trials cluster shows which settings matter.',
-        parameterChart(parameterPoints(input.trials)),
-      ));
-  return `<section><h2>The search</h2><div class="grid">${charts}</div>
+        specs.parameters,
+      );
+  return `<section><h2>The search</h2><div class="grid">${figures}</div>
 <h3>Leaderboard</h3>${leaderboardTable(input.trials)}</section>`;
 }
 
@@ -206,7 +205,7 @@ function beeswarmRowsText(rows: number): string {
   return shown >= rows ? `all ${fmt(rows)}` : `${fmt(shown)} of the ${fmt(rows)}`;
 }
 
-async function explanationSection(input: RunReportInput): Promise<string> {
+function explanationSection(input: RunReportInput, charts: Charts): string {
   const v = input.validation;
   if (!v) return '';
   const title = `<h2>Why it predicts what it predicts</h2><p class="lead">SHAP values of ${escapeHtml(v.modelLabel)} on ${shapRowsText(v)}: how many vehicles/h each input adds to or takes from the average prediction${v.explanation ? ` (${fmt(v.explanation.bias)})` : ''}.</p>`;
@@ -218,18 +217,18 @@ async function explanationSection(input: RunReportInput): Promise<string> {
   const order = importance.map((i) => i.column);
   const importanceNote = `Average size of each input’s effect; one-hot weather columns are summed into weather_main.${sampled ? ' Whiskers: 95 % interval from the sample.' : ''}`;
   return `<section>${title}<div class="grid">
-${await figure('shap-importance', 'Mean |SHAP| by input', importanceNote, importanceChart(importance))}
-${await figure('shap-beeswarm', 'Every row’s SHAP values', `One dot per row (${beeswarmRowsText(v.explanation.rows)}), coloured by the input’s value (grey: categorical).`, beeswarmChart(beeswarmPoints(v.explanation, v.columnValues), order))}
+${charts.figure('shap-importance', 'Mean |SHAP| by input', importanceNote, importanceChart(importance))}
+${charts.figure('shap-beeswarm', 'Every row’s SHAP values', `One dot per row (${beeswarmRowsText(v.explanation.rows)}), coloured by the input’s value (grey: categorical).`, beeswarmChart(beeswarmPoints(v.explanation, v.columnValues), order))}
 </div>${precisionTable(v)}</section>`;
 }
 
-async function errorSection(input: RunReportInput): Promise<string> {
+function errorSection(input: RunReportInput, charts: Charts): string {
   const v = input.validation;
   if (!v) return '';
   const { byHourAndDay, byMonth } = errorBreakdown(v);
   const week = typicalWeek(v);
   const weekFigure = week
-    ? await figure(
+    ? charts.figure(
         'validation-week',
         `A typical validation week: ${week.label}`,
         `The week whose RMSE (${fmt(week.rmse)}) is closest to the whole validation year’s; actual vs predicted vehicles/h.` +
@@ -241,22 +240,23 @@ async function errorSection(input: RunReportInput): Promise<string> {
     : '<p class="note">No validation rows to show a week of.</p>';
   return `<section><h2>Where it is wrong</h2>
 <p class="lead">Errors of ${escapeHtml(v.errorsLabel)} on all ${fmt(v.times.length)} validation rows.</p><div class="grid">
-${await figure('errors-hour-day', 'RMSE by hour of day and day of week', 'Darker cells are the hours the model gets most wrong.', hourDayHeatmap(byHourAndDay))}
-${await figure('errors-month', 'RMSE by month', 'Validation error month by month.', monthChart(byMonth))}
+${charts.figure('errors-hour-day', 'RMSE by hour of day and day of week', 'Darker cells are the hours the model gets most wrong.', hourDayHeatmap(byHourAndDay))}
+${charts.figure('errors-month', 'RMSE by month', 'Validation error month by month.', monthChart(byMonth))}
 </div>${weekFigure}</section>`;
 }
 
-async function driftSection(input: RunReportInput): Promise<string> {
+function driftSection(input: RunReportInput, charts: Charts): string {
   if (!input.drift) return '';
   const { report, reportRef } = input.drift;
   return `<section><h2>The drift that triggered this run</h2>
 <p class="lead">PSI of each input on ${fmt(report.rows)} new rows against the champion’s training data${report.seasonMatched ? ' of the same calendar months' : ''}; the dashed line is the alarm threshold ${report.threshold}${report.smallSample ? ' (small sample: drift does not trigger retraining)' : ''}. Full report: <code>${escapeHtml(reportRef)}</code>.</p>
-${await figure('drift', 'Population stability index per input', report.drifted.length ? `Drifted: ${escapeHtml(report.drifted.join(', '))}.` : 'No input above the threshold.', driftChart(report))}
+${charts.figure('drift', 'Population stability index per input', report.drifted.length ? `Drifted: ${escapeHtml(report.drifted.join(', '))}.` : 'No input above the threshold.', driftChart(report))}
 </section>`;
 }
 
 /** The whole report page. */
-export async function renderRunReport(input: RunReportInput): Promise<string> {
+export async function renderRunReport(input: RunReportInput, renderChart: ChartRenderer = renderSvg): Promise<string> {
+  const charts = new Charts(renderChart);
   const r = input.run;
   const best = convergence(input.trials).at(-1)?.best;
   const badRows = r.badRows.reduce((s, b) => s + b.count, 0);
@@ -272,13 +272,13 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
         .join('')}</ul></details>`
     : '';
   const sections = [
-    await searchSection(input),
+    searchSection(input, charts),
     `<section><h2>The champion decision</h2>${championCard(input)}</section>`,
-    await explanationSection(input),
-    await errorSection(input),
-    await driftSection(input),
+    explanationSection(input, charts),
+    errorSection(input, charts),
+    driftSection(input, charts),
   ].join('\n');
-  return `<!doctype html>
+  return charts.fill(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -304,7 +304,7 @@ ${badDetail}
 ${sections}
 <footer>Generated ${escapeHtml(input.generatedAt)} · charts rendered as SVG; this file needs no network.</footer>
 </main></body></html>
-`;
+`);
 }
 
 function triggerText(trigger: string): string {

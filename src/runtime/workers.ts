@@ -6,7 +6,7 @@ import type { AppConfig } from '../config';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { createTrialPool, type TrialPool } from '../engines/trial-pool';
 import { ModelRegistry } from '../registry/model-registry';
-import { loadChartLibraries } from '../report/render-run-report';
+import { createChartPool, type ChartPool } from '../report/chart-pool';
 import { openBlobStore } from '../storage/from-uri';
 import { connectWorker } from './temporal-connection';
 import { workflowBundle } from './workflow-bundle';
@@ -40,6 +40,9 @@ export const WORKFLOW_FAILURE_ERROR_TYPES = {
   backtestWorkflow: ['Error'],
 };
 
+/** A report has eight charts at most; more threads than this would sit idle. */
+const MAX_CHART_THREADS = 4;
+
 export interface RunningWorkers {
   workers: Worker[];
   pool: TrialPool;
@@ -70,6 +73,11 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
   const serveMain = options.serveMain ?? true;
   // One thread of its own for predict, champion re-scoring and drift: never queued behind 30-minute trials.
   const scoringPool = serveMain ? createTrialPool({ threads: 1 }) : undefined;
+  // This worker builds the run reports: their charts render on threads of their own, whose chart libraries
+  // load now, not in the first report.
+  const chartPool: ChartPool | undefined = serveMain
+    ? createChartPool({ threads: Math.min(cores, MAX_CHART_THREADS) })
+    : undefined;
   const activities = createActivities({
     artifacts,
     registry: new ModelRegistry(artifacts),
@@ -77,12 +85,11 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
     pool,
     metrics: options.metrics,
     scoringPool,
+    renderChart: chartPool?.render,
   });
 
   const workers: Worker[] = [];
   if (serveMain) {
-    // This worker builds the run reports: their chart libraries load now, not in the first report.
-    loadChartLibraries().catch(() => undefined);
     const {
       runTrial: _trialsRunOnTheirOwnQueue,
       runTrialBatch: _batchesToo,
@@ -137,6 +144,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
       } finally {
         await pool.close();
         await scoringPool?.close();
+        await chartPool?.close();
         if (!options.connection) await connection.close();
       }
     },

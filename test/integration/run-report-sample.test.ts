@@ -15,7 +15,9 @@ import {
 import { predictMatrix } from '../../src/activities/score-version';
 import { decodePreparedDataset } from '../../src/features/prepared-dataset';
 import { takeRows } from '../../src/features/stack-rows';
-import { renderRunReport } from '../../src/report/render-run-report';
+import { createChartPool } from '../../src/report/chart-pool';
+import { renderAhead } from '../../src/report/render-ahead';
+import { renderRunReport, searchChartSpecs } from '../../src/report/render-run-report';
 import type { RunReportInput } from '../../src/report/report-data';
 import { openBlobStore } from '../../src/storage/from-uri';
 import { SAMPLE_DIR } from '../support/data-dirs';
@@ -170,6 +172,36 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
       `Errors of the model as selected, before the refit (the mean of ${finalModel.members!.join(', ')}), which never trained on 2016`,
     );
     expect(html).to.contain('SHAP values of this run’s best model, ensemble-');
+  });
+
+  it('renders the same page with its charts on chart threads, the search’s started ahead, as on this thread', async () => {
+    const data = await collect(pool);
+    const here = await renderRunReport(data);
+    const chartPool = createChartPool({ threads: 2 });
+    try {
+      let rendered = 0;
+      const charts = renderAhead((spec) => {
+        rendered++;
+        return chartPool.render(spec);
+      });
+      const specs = searchChartSpecs(data.trials);
+      expect(specs, 'two trials make a search section with charts').to.not.equal(undefined);
+      charts.start([specs!.convergence, specs!.parameters]);
+      const there = await renderRunReport(data, charts.render);
+      expect(there).to.equal(here);
+      // Every chart rendered once: the two started ahead were not rendered again.
+      const figures = here.match(/<figure class="chart"/g) ?? [];
+      expect(figures.length).to.be.greaterThan(2);
+      expect(rendered).to.equal(figures.length);
+      expect(here.match(/<svg/g) ?? []).to.have.length(figures.length);
+      // Ids unique in the page, and every reference to one points inside its own chart.
+      const ids = [...here.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+      expect(new Set(ids).size, 'distinct ids').to.equal(ids.length);
+      expect(ids.length).to.be.greaterThan(0);
+      for (const [, id] of here.matchAll(/url\(#([^)]+)\)/g)) expect(ids).to.include(id);
+    } finally {
+      await chartPool.close();
+    }
   });
 
   it('takes the sample size a training asks for (train --shap-rows)', async () => {
