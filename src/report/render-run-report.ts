@@ -255,7 +255,10 @@ ${charts.figure('drift', 'Population stability index per input', report.drifted.
 }
 
 /** The whole report page. */
-export async function renderRunReport(input: RunReportInput, renderChart: ChartRenderer = renderSvg): Promise<string> {
+export async function renderRunReport(
+  input: RunReportInput,
+  renderChart: ChartRenderer = renderSvg,
+): Promise<string> {
   const charts = new Charts(renderChart);
   const r = input.run;
   const best = convergence(input.trials).at(-1)?.best;
