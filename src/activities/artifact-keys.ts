@@ -14,6 +14,8 @@ export const artifactKeys = {
   intervalCalibration: (sha256: string) => `models/${sha256}.interval-calibration.json`,
   /** One ensemble member's one-year-ahead predictions (little-endian float32), content-addressed. */
   oneYearAheadPredictions: (sha256: string) => `calibration/${sha256}.one-year-ahead.f32`,
+  /** A model's predictions of its prepared set's validation rows (little-endian float32), content-addressed. */
+  validationPredictions: (sha256: string) => `calibration/${sha256}.validation.f32`,
   /** The state of checks before states were keyed by model and prefix (read as the starting point). */
   dataState: (dataUriHash: string) => `data-state/${dataUriHash}.json`,
   /** The prefix of a search's trial table: one object per batch below it. */

@@ -16,6 +16,8 @@ import {
 import { calibrateOnValidationYear } from './version-intervals';
 import { refitTrial } from './refit-member';
 import { storeModel } from './store-model';
+import { artifactKeys } from './artifact-keys';
+import { loadPredictions, storePredictions } from './stored-predictions';
 import type { DatasetCache } from './dataset-cache';
 import { nonRetryable } from './errors';
 import { predictMatrix } from './score-version';
@@ -114,6 +116,11 @@ export async function finalizeModelWith(
               modelFormat: 'single',
               engine: best.engine,
               rounds: best.rounds,
+              validationPredictionsRef: await storePredictions(
+                deps.artifacts,
+                validation,
+                artifactKeys.validationPredictions,
+              ),
             },
           }
         : {}),
@@ -139,6 +146,11 @@ export async function finalizeModelWith(
         modelFormat: 'ensemble',
         engine: best.engine,
         rounds: best.rounds,
+        validationPredictionsRef: await storePredictions(
+          deps.artifacts,
+          validation,
+          artifactKeys.validationPredictions,
+        ),
       }
     : undefined;
   const earlyStoppingRmse =
@@ -191,14 +203,7 @@ async function storedOneYearAhead(
     members.map(async (m) => {
       if (m.predictionsRef === undefined)
         throw new Error(`one-year-ahead member ${m.trialId} has no predictions`);
-      const bytes = await deps.artifacts.get(m.predictionsRef);
-      const copy = new Uint8Array(bytes); // aligned for the float view
-      const values = new Float32Array(copy.buffer, 0, copy.byteLength / 4);
-      if (values.length !== m.rows)
-        throw new Error(
-          `one-year-ahead predictions ${m.predictionsRef}: ${values.length} values, expected ${m.rows}`,
-        );
-      return values;
+      return loadPredictions(deps.artifacts, m.predictionsRef, m.rows);
     }),
   );
   return oneYearAheadOfMembers(splits, predictions);

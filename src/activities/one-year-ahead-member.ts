@@ -1,7 +1,7 @@
 import type { OneYearAheadMemberInput, OneYearAheadMemberResult } from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { memberOneYearAhead, oneYearAheadSplits, type OneYearAheadDeps } from './one-year-ahead';
-import { storeContentAddressed } from './store-model';
+import { storePredictions } from './stored-predictions';
 import { inTrialSlot } from './trial-slot';
 
 /**
@@ -28,9 +28,9 @@ export function oneYearAheadMemberWith(
         trialId: trial.trialId,
         years: splits.years.map((s) => s.year),
         rows: predicted.length,
-        predictionsRef: await storeContentAddressed(
+        predictionsRef: await storePredictions(
           deps.artifacts,
-          new Uint8Array(predicted.buffer, predicted.byteOffset, predicted.byteLength),
+          predicted,
           artifactKeys.oneYearAheadPredictions,
         ),
       };

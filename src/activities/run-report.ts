@@ -13,11 +13,18 @@ import { renderAhead } from '../report/render-ahead';
 import { renderSvg, type ChartRenderer } from '../report/render-svg';
 import type { ReportTrial, ReportValidation, RunReportInput } from '../report/report-data';
 import type { BlobStore } from '../storage/blob-store';
-import type { BuildRunReportInput, BuildRunReportResult, DenseMatrix, TrialResult } from '../contracts';
+import type {
+  BuildRunReportInput,
+  BuildRunReportResult,
+  DenseMatrix,
+  TrafficRow,
+  TrialResult,
+} from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import { loadRunTrials } from './run-trials';
 import { predictMatrix } from './score-version';
+import { loadPredictions } from './stored-predictions';
 import { intervalsForVersion } from './version-intervals';
 import { DEFAULT_INTERVAL_LEVEL } from '../evaluation/prediction-interval';
 import { meanAbsShapIntervals } from '../evaluation/shap-precision';
@@ -105,6 +112,27 @@ export async function collectRunReport(
   return report;
 }
 
+/**
+ * The validation rows as prepareDataset split them (stored with the prepared set, in the order the run's
+ * validation predictions and calibration use); for a prepared set stored without them, the validation year's
+ * file de-duplicated, as prepareDataset made them.
+ */
+async function validationRowsOf(deps: RunReportDeps, input: BuildRunReportInput): Promise<TrafficRow[]> {
+  const { training, result } = input;
+  const stored = await deps.artifacts.tryGet(artifactKeys.datasetValidationRows(result.dataset.datasetHash));
+  if (stored) return JSON.parse(stored.toString('utf8')) as TrafficRow[];
+  const key = `${training.filePrefix}_${training.validationYear}.csv`;
+  const text = (await deps.openDataStore(training.dataUri).get(key)).toString('utf8');
+  try {
+    return dedupeRows(parseTrafficCsv({ text, file: key, schema: training.schema }).rows).filter(
+      (r) => r.date_time.year === training.validationYear,
+    );
+  } catch (err) {
+    if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
+    throw err;
+  }
+}
+
 async function validationOf(
   deps: RunReportDeps,
   input: BuildRunReportInput,
@@ -117,18 +145,7 @@ async function validationOf(
       (await deps.artifacts.get(artifactKeys.datasetPipeline(result.dataset.datasetHash))).toString('utf8'),
     ),
   );
-  // The validation rows as prepareDataset made them: the validation year's file, de-duplicated.
-  const key = `${training.filePrefix}_${training.validationYear}.csv`;
-  const text = (await deps.openDataStore(training.dataUri).get(key)).toString('utf8');
-  let rows;
-  try {
-    rows = dedupeRows(parseTrafficCsv({ text, file: key, schema: training.schema }).rows).filter(
-      (r) => r.date_time.year === training.validationYear,
-    );
-  } catch (err) {
-    if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
-    throw err;
-  }
+  const rows = await validationRowsOf(deps, input);
   const x = transformWithPipeline(pipeline, rows).matrix;
   const actual = targetVector(rows, training.schema);
   const modelRef = best.modelRef;
@@ -172,8 +189,13 @@ async function validationOf(
         }
       : {};
 
+  // finalizeModel has predicted the rows with the model as selected: those, in the prepared rows' order, which
+  // are these rows' (one file, de-duplicated alike).
+  const selectedPredictions = best.selected?.validationPredictionsRef
+    ? await loadPredictions(deps.artifacts, best.selected.validationPredictionsRef, x.rows)
+    : undefined;
   if (members.some((m) => m.engine !== 'native')) {
-    const predicted = await predictMatrix(deps, judged, x);
+    const predicted = selectedPredictions ?? (await predictMatrix(deps, judged, x));
     return {
       ...base,
       predicted,
@@ -195,7 +217,10 @@ async function validationOf(
   const sample = drawn.rows;
   const outputs = await membersOutputs(
     deps,
-    { predicted: best.selected ? await membersOf(deps, judged) : members, explained: members },
+    {
+      predicted: selectedPredictions ?? (best.selected ? await membersOf(deps, judged) : members),
+      explained: members,
+    },
     x,
     sample,
     heartbeat,
@@ -260,19 +285,24 @@ async function membersOf(
 export const SHAP_CHUNK_ROWS = 250;
 
 /**
- * The (mean of the) `predicted` members' predictions on every row of `x`, and the `explained` members'
+ * The (mean of the) `predicted` members' predictions on every row of `x` (or those predictions, already made),
+ * and the `explained` members'
  * predictions and SHAP values on the `sample` rows. Every member's every chunk is one pool task, as many at
  * once as the pool has threads; the means are taken in member order, so the numbers are those of one member
  * and one chunk after another.
  */
 async function membersOutputs(
   deps: RunReportDeps,
-  { predicted, explained: members }: { predicted: EnsembleMember[]; explained: EnsembleMember[] },
+  {
+    predicted: predictedBy,
+    explained: members,
+  }: { predicted: EnsembleMember[] | Float32Array; explained: EnsembleMember[] },
   x: DenseMatrix,
   sample: number[],
   heartbeat: (step: string) => void,
 ): Promise<{ predictions: Float32Array; sample: ModelOutputs }> {
   const models = await Promise.all(members.map((m) => deps.artifacts.get(m.modelRef)));
+  const predicted = predictedBy instanceof Float32Array ? [] : predictedBy;
   const predictedModels =
     predicted === members ? models : await Promise.all(predicted.map((m) => deps.artifacts.get(m.modelRef)));
   const xs = takeRows(x, sample);
@@ -324,8 +354,11 @@ async function membersOutputs(
   );
   const noContributions = new Float32Array(0);
   return {
-    predictions: meanOutputs(predictions.map((p) => ({ predictions: p, contributions: noContributions })))
-      .predictions,
+    predictions:
+      predictedBy instanceof Float32Array
+        ? predictedBy
+        : meanOutputs(predictions.map((p) => ({ predictions: p, contributions: noContributions })))
+            .predictions,
     sample: meanOutputs(outputs),
   };
 }

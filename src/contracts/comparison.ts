@@ -9,6 +9,11 @@ export interface SelectedModel {
   modelFormat: 'single' | 'ensemble';
   engine: EngineName;
   rounds: number;
+  /**
+   * Its predictions of the validation year's prepared rows, in their order (finalizeModel computes them for the
+   * calibration and the scores; the run report reuses them). Absent in results from before.
+   */
+  validationPredictionsRef?: string;
 }
 
 /** How much evidence a champion decision needs (see src/ml/model-comparison.ts). */

@@ -147,11 +147,30 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
       members: 2,
       intervalMethod: 'validation-year',
     });
+    // finalizeModel's predictions of the validation rows by the models as selected are reused, not made again.
+    expect(finalModel.selected?.validationPredictionsRef).to.be.a('string');
+    let predicts = 0;
+    const watched: TrialPool = { ...pool, predict: (task) => (predicts++, pool.predict(task)) };
     const data = await collectRunReport(
-      { artifacts, openDataStore: (uri) => openBlobStore(uri, {}), pool },
+      { artifacts, openDataStore: (uri) => openBlobStore(uri, {}), pool: watched },
       { ...sample.reportInput, result: { ...result, finalModel }, namespace: 'default', now: new Date() },
     );
+    expect(predicts).to.equal(0);
     const v = data.validation!;
+    // The same numbers as a result from before, without the reference, whose report predicts them itself.
+    const { validationPredictionsRef: _reused, ...selectedBefore } = finalModel.selected!;
+    const before = await collectRunReport(
+      { artifacts, openDataStore: (uri) => openBlobStore(uri, {}), pool: watched },
+      {
+        ...sample.reportInput,
+        result: { ...result, finalModel: { ...finalModel, selected: selectedBefore } },
+        namespace: 'default',
+        now: new Date(),
+      },
+    );
+    expect(predicts).to.equal(2);
+    expect(Array.from(before.validation!.predicted)).to.deep.equal(Array.from(v.predicted));
+    expect(before.validation!.actual).to.deep.equal(v.actual);
     // The errors are the selected members' mean, whose validation RMSE finalizeModel reports as the model's.
     const rmse = Math.sqrt(
       v.actual.reduce((sum, a, i) => sum + (v.predicted[i] - a) ** 2, 0) / v.actual.length,
