@@ -101,6 +101,10 @@ export async function finalizeModelWith(
     ...(earlier ? { earlier } : {}),
     ...(method === 'worst-year' ? { combineYears: 'worst-year' as const } : {}),
   });
+  // A refitted model is judged (run report) by the model as selected, whose predictions these are.
+  const validationPredictionsRef = refit
+    ? await storePredictions(deps.artifacts, validation, artifactKeys.validationPredictions)
+    : undefined;
   if (trials.length === 1) {
     return {
       ...best,
@@ -116,11 +120,7 @@ export async function finalizeModelWith(
               modelFormat: 'single',
               engine: best.engine,
               rounds: best.rounds,
-              validationPredictionsRef: await storePredictions(
-                deps.artifacts,
-                validation,
-                artifactKeys.validationPredictions,
-              ),
+              validationPredictionsRef,
             },
           }
         : {}),
@@ -146,11 +146,7 @@ export async function finalizeModelWith(
         modelFormat: 'ensemble',
         engine: best.engine,
         rounds: best.rounds,
-        validationPredictionsRef: await storePredictions(
-          deps.artifacts,
-          validation,
-          artifactKeys.validationPredictions,
-        ),
+        validationPredictionsRef,
       }
     : undefined;
   const earlyStoppingRmse =

@@ -189,8 +189,8 @@ async function validationOf(
         }
       : {};
 
-  // finalizeModel has predicted the rows with the model as selected: those, in the prepared rows' order, which
-  // are these rows' (one file, de-duplicated alike).
+  // finalizeModel has predicted these rows (the prepared set's validation rows, in their order) with the model
+  // as selected: its predictions are reused.
   const selectedPredictions = best.selected?.validationPredictionsRef
     ? await loadPredictions(deps.artifacts, best.selected.validationPredictionsRef, x.rows)
     : undefined;
@@ -286,10 +286,9 @@ export const SHAP_CHUNK_ROWS = 250;
 
 /**
  * The (mean of the) `predicted` members' predictions on every row of `x` (or those predictions, already made),
- * and the `explained` members'
- * predictions and SHAP values on the `sample` rows. Every member's every chunk is one pool task, as many at
- * once as the pool has threads; the means are taken in member order, so the numbers are those of one member
- * and one chunk after another.
+ * and the `explained` members' predictions and SHAP values on the `sample` rows. Every member's every chunk is
+ * one pool task, as many at once as the pool has threads; the means are taken in member order, so the numbers
+ * are those of one member and one chunk after another.
  */
 async function membersOutputs(
   deps: RunReportDeps,
