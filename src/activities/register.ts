@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { TrialPool } from '../engines/trial-pool';
-import type { TrafficRow } from '../contracts/domain';
 import { CHALLENGER_ALIAS, CHAMPION_ALIAS } from '../registry/champion';
 import type { ModelRegistry, ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
@@ -14,6 +13,7 @@ import {
   type TrialResult,
 } from '../contracts';
 import { artifactKeys } from './artifact-keys';
+import { loadValidationRows } from './validation-rows';
 import { calibrateOnValidationYear } from './version-intervals';
 import { nonRetryable } from './errors';
 import { compareContenders, served, type Contender } from './champion-comparison';
@@ -165,8 +165,7 @@ async function compareWithChampion(
     // The champion was fitted on every validation row: nothing to read or score.
     return compareContenders(deps, served(champion), candidateOf(candidate), [], evidence);
   }
-  const key = artifactKeys.datasetValidationRows(input.dataset.datasetHash);
-  const rows = JSON.parse((await deps.artifacts.get(key)).toString('utf8')) as TrafficRow[];
+  const rows = await loadValidationRows(deps.artifacts, input.dataset.datasetHash);
   Context.current().heartbeat({ step: 'comparing with champion', champion: champion.version });
   return compareContenders(deps, served(champion), candidateOf(candidate), rows, evidence);
 }

@@ -1,7 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
-import { DatasetError, parseTrafficCsv } from '../data/traffic-csv';
-import { dedupeRows } from '../data/dedupe';
 import { columnGroups, groupContributions, meanOutputs, type ModelOutputs } from '../engines/explain';
 import { parseEnsembleModel, type EnsembleMember } from '../engines/ensemble-model';
 import { transformWithPipeline, validateAnyFeaturePipeline } from '../features/feature-pipeline';
@@ -13,18 +11,13 @@ import { renderAhead } from '../report/render-ahead';
 import { renderSvg, type ChartRenderer } from '../report/render-svg';
 import type { ReportTrial, ReportValidation, RunReportInput } from '../report/report-data';
 import type { BlobStore } from '../storage/blob-store';
-import type {
-  BuildRunReportInput,
-  BuildRunReportResult,
-  DenseMatrix,
-  TrafficRow,
-  TrialResult,
-} from '../contracts';
+import type { BuildRunReportInput, BuildRunReportResult, DenseMatrix, TrialResult } from '../contracts';
 import { artifactKeys } from './artifact-keys';
 import { nonRetryable } from './errors';
 import { loadRunTrials } from './run-trials';
 import { predictMatrix } from './score-version';
 import { loadPredictions } from './stored-predictions';
+import { loadValidationRows } from './validation-rows';
 import { intervalsForVersion } from './version-intervals';
 import { DEFAULT_INTERVAL_LEVEL } from '../evaluation/prediction-interval';
 import { meanAbsShapIntervals } from '../evaluation/shap-precision';
@@ -112,27 +105,6 @@ export async function collectRunReport(
   return report;
 }
 
-/**
- * The validation rows as prepareDataset split them (stored with the prepared set, in the order the run's
- * validation predictions and calibration use); for a prepared set stored without them, the validation year's
- * file de-duplicated, as prepareDataset made them.
- */
-async function validationRowsOf(deps: RunReportDeps, input: BuildRunReportInput): Promise<TrafficRow[]> {
-  const { training, result } = input;
-  const stored = await deps.artifacts.tryGet(artifactKeys.datasetValidationRows(result.dataset.datasetHash));
-  if (stored) return JSON.parse(stored.toString('utf8')) as TrafficRow[];
-  const key = `${training.filePrefix}_${training.validationYear}.csv`;
-  const text = (await deps.openDataStore(training.dataUri).get(key)).toString('utf8');
-  try {
-    return dedupeRows(parseTrafficCsv({ text, file: key, schema: training.schema }).rows).filter(
-      (r) => r.date_time.year === training.validationYear,
-    );
-  } catch (err) {
-    if (err instanceof DatasetError) throw nonRetryable('DatasetError', err.message);
-    throw err;
-  }
-}
-
 async function validationOf(
   deps: RunReportDeps,
   input: BuildRunReportInput,
@@ -145,7 +117,7 @@ async function validationOf(
       (await deps.artifacts.get(artifactKeys.datasetPipeline(result.dataset.datasetHash))).toString('utf8'),
     ),
   );
-  const rows = await validationRowsOf(deps, input);
+  const rows = await loadValidationRows(deps.artifacts, result.dataset.datasetHash);
   const x = transformWithPipeline(pipeline, rows).matrix;
   const actual = targetVector(rows, training.schema);
   const modelRef = best.modelRef;
@@ -218,13 +190,16 @@ async function validationOf(
   const outputs = await membersOutputs(
     deps,
     {
-      predicted: selectedPredictions ?? (best.selected ? await membersOf(deps, judged) : members),
+      // No members to predict with when finalizeModel's predictions are reused.
+      predicted: selectedPredictions ? [] : best.selected ? await membersOf(deps, judged) : members,
       explained: members,
     },
     x,
     sample,
     heartbeat,
   );
+  // membersOutputs predicts every row whenever it is given members to predict with.
+  const predicted = selectedPredictions ?? outputs.predictions!;
   const explanation = groupContributions(pipeline, outputs.sample);
   const meanAbsShap = meanAbsShapIntervals(
     explanation,
@@ -247,8 +222,8 @@ async function validationOf(
         featureOf[c] < 0 ? Number.NaN : x.data[r * x.cols + featureOf[c]];
   return {
     ...base,
-    predicted: outputs.predictions,
-    ...(await intervalsOf(outputs.predictions)),
+    predicted,
+    ...(await intervalsOf(predicted)),
     explanation,
     columnValues,
     shapSample: {
@@ -285,23 +260,19 @@ async function membersOf(
 export const SHAP_CHUNK_ROWS = 250;
 
 /**
- * The (mean of the) `predicted` members' predictions on every row of `x` (or those predictions, already made),
- * and the `explained` members' predictions and SHAP values on the `sample` rows. Every member's every chunk is
+ * The (mean of the) `predicted` members' predictions on every row of `x` (none without members), and the
+ * `explained` members' predictions and SHAP values on the `sample` rows. Every member's every chunk is
  * one pool task, as many at once as the pool has threads; the means are taken in member order, so the numbers
  * are those of one member and one chunk after another.
  */
 async function membersOutputs(
   deps: RunReportDeps,
-  {
-    predicted: predictedBy,
-    explained: members,
-  }: { predicted: EnsembleMember[] | Float32Array; explained: EnsembleMember[] },
+  { predicted, explained: members }: { predicted: EnsembleMember[]; explained: EnsembleMember[] },
   x: DenseMatrix,
   sample: number[],
   heartbeat: (step: string) => void,
-): Promise<{ predictions: Float32Array; sample: ModelOutputs }> {
+): Promise<{ predictions?: Float32Array; sample: ModelOutputs }> {
   const models = await Promise.all(members.map((m) => deps.artifacts.get(m.modelRef)));
-  const predicted = predictedBy instanceof Float32Array ? [] : predictedBy;
   const predictedModels =
     predicted === members ? models : await Promise.all(predicted.map((m) => deps.artifacts.get(m.modelRef)));
   const xs = takeRows(x, sample);
@@ -353,11 +324,13 @@ async function membersOutputs(
   );
   const noContributions = new Float32Array(0);
   return {
-    predictions:
-      predictedBy instanceof Float32Array
-        ? predictedBy
-        : meanOutputs(predictions.map((p) => ({ predictions: p, contributions: noContributions })))
-            .predictions,
+    ...(predicted.length > 0
+      ? {
+          predictions: meanOutputs(
+            predictions.map((p) => ({ predictions: p, contributions: noContributions })),
+          ).predictions,
+        }
+      : {}),
     sample: meanOutputs(outputs),
   };
 }

@@ -14,6 +14,7 @@ import type { TrafficRow } from '../contracts/domain';
 import type { ModelVersion } from '../registry/model-registry';
 import type { BlobStore } from '../storage/blob-store';
 import { artifactKeys } from './artifact-keys';
+import { loadValidationRows } from './validation-rows';
 import { nonRetryable } from './errors';
 import type { OneYearAheadResiduals } from './one-year-ahead';
 import { predictMatrix, type ScoreDeps, type StoredModel } from './score-version';
@@ -41,9 +42,7 @@ export async function calibrateOnValidationYear(
     combineYears?: 'worst-year';
   },
 ): Promise<string> {
-  const rows = JSON.parse(
-    (await deps.artifacts.get(artifactKeys.datasetValidationRows(input.datasetHash))).toString('utf8'),
-  ) as TrafficRow[];
+  const rows = await loadValidationRows(deps.artifacts, input.datasetHash);
   let mean = input.predictions;
   if (mean === undefined) {
     const pipeline = validateAnyFeaturePipeline(
