@@ -20,6 +20,7 @@ import {
   qualitySettings,
 } from '../../src/cli/training-options';
 import { trainingSettingsLine } from '../../src/cli/format';
+import { HOLIDAY_CALENDARS, type HolidayCalendar } from '../../src/contracts/dataset';
 import { SHAP_SAMPLE_ROWS } from '../../src/evaluation/shap-sample';
 import { cleanupAll, installSignalHandlers } from './cleanup';
 import { locateData, PREFERRED_VALIDATION_YEAR } from './data';
@@ -48,9 +49,9 @@ const { values } = parseArgs({
 
 /** The CLI's quality settings, with --holidays and --recency-half-life as given (parsed as the CLI parses them). */
 function qualityFromFlags(): ReturnType<typeof qualitySettings> {
-  const holidays = values.holidays;
-  if (holidays !== undefined && holidays !== 'federal' && holidays !== 'major')
-    throw new Error(`--holidays must be federal or major (got ${holidays})`);
+  const holidays = values.holidays as HolidayCalendar | undefined;
+  if (holidays !== undefined && !HOLIDAY_CALENDARS.includes(holidays))
+    throw new Error(`--holidays must be ${HOLIDAY_CALENDARS.join(' or ')} (got ${holidays})`);
   const halfLife = values['recency-half-life'];
   return qualitySettings('v2', 'native', {
     holidays,

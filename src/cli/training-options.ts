@@ -19,7 +19,7 @@ import { assertHalfLife } from '../features/recency-weights';
 import { resolveEngineName } from '../engines/select-engine';
 import { INTERVAL_METHODS, parseIntervalMethod } from '../evaluation/prediction-interval';
 import { DEFAULT_INTERVAL_METHOD, type IntervalMethod } from '../contracts/search';
-import type { HolidayCalendar } from '../contracts/dataset';
+import { HOLIDAY_CALENDARS, type HolidayCalendar } from '../contracts/dataset';
 import type { EngineChoice, XGBoostParams } from '../contracts/domain';
 import { DEFAULT_MAX_FAILED_SHARE } from '../workflows/failure-budget';
 import { DEFAULT_INFRA_RETRY_WINDOW_MS } from '../workflows/trial-retry';
@@ -290,7 +290,7 @@ export function addTrainingOptions(cmd: Command, opts: { withYears: boolean }): 
       new Option(
         '--holidays <calendar>',
         `v2 holidays: federal (every federal holiday and the State Fair) or major (the six most employers close on; default ${DEFAULT_HOLIDAYS})`,
-      ).choices(['federal', 'major']),
+      ).choices(HOLIDAY_CALENDARS),
     )
     .option(
       '--interval-calibration <method>',

@@ -89,4 +89,5 @@ export interface EarlyStoppingSlice {
  * Which days feature pipeline v2 treats as holidays: `federal`, every observed US federal holiday and the
  * State Fair's opening day; `major`, only the six most private employers close on (src/data/us-holidays.ts).
  */
-export type HolidayCalendar = 'federal' | 'major';
+export const HOLIDAY_CALENDARS = ['federal', 'major'] as const;
+export type HolidayCalendar = (typeof HOLIDAY_CALENDARS)[number];

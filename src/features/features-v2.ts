@@ -27,7 +27,7 @@ import {
   majorHolidays,
   stateFairOpening,
 } from '../data/us-holidays';
-import type { HolidayCalendar } from '../contracts/dataset';
+import { HOLIDAY_CALENDARS, type HolidayCalendar } from '../contracts/dataset';
 
 export const FEATURE_PIPELINE_V2 = 2;
 
@@ -275,7 +275,7 @@ const pipelineV2Schema = z.object({
   featureNames: z.array(z.string()).min(1),
   featureInputs: z.record(z.string(), z.array(z.string()).min(1)),
   omitted: z.array(z.string()).optional(),
-  holidays: z.enum(['federal', 'major']).optional(),
+  holidays: z.enum(HOLIDAY_CALENDARS).optional(),
 });
 
 /** Checks a stored v2 pipeline: shape, and that its feature names are exactly what its definition produces. */
