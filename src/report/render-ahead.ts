@@ -25,6 +25,7 @@ export function renderAhead(render: ChartRenderer): RenderAhead {
       }
     },
     render(spec) {
+      if (started.size === 0) return render(spec);
       const key = JSON.stringify(spec);
       const svg = started.get(key);
       if (!svg) return render(spec);
