@@ -141,6 +141,8 @@ async function main(): Promise<void> {
       search_rounds_trained: run.roundsTrainedSum,
       trials_succeeded: run.succeeded,
       trials_failed: run.failures,
+      // Until the worker polls, its chart threads' warm-up included (not part of the training).
+      worker_startup_ms: run.workers[0]?.startupMs,
     };
     if (values.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
     const p = run.phasesMs;
     process.stdout.write(
       [
-        `${trials} trials, ensemble ${ensemble}, refit ${refit}, ${threads} training threads; load ${loadBefore.join(' ')}`,
+        `${trials} trials, ensemble ${ensemble}, refit ${refit}, ${threads} training threads; load ${loadBefore.join(' ')}; worker ready in ${s(result.worker_startup_ms)}`,
         `whole training ${s(run.ms)}: prepare ${s(p.prepare)}, search ${s(p.search)} (its tail, one slot idle: ${s(p.searchTail)}), after the search ${s(afterSearch)}`,
         `  after the search: one-year-ahead trainings, refits and final model ${s(p.finalize)} (finalizeModel ${s(p.finalizeModel)}), register ${s(p.register)}, report ${s(p.report)}`,
         `after the search / search: ${result.after_search_share ?? '–'} (target ≤ ${TARGET_SHARE})`,

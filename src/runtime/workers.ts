@@ -49,6 +49,8 @@ export interface RunningWorkers {
   /** The main-queue worker's own thread for predict, champion re-scoring and drift (none without the main queue). */
   scoringPool?: TrialPool;
   trainingThreads: number;
+  /** Resolves when the run reports' chart threads have loaded and warmed up (at once without the main queue). */
+  chartsReady(): Promise<void>;
   /** Resolves when every worker has stopped (after shutdown() or a signal). */
   run(): Promise<void>;
   shutdown(): void;
@@ -74,7 +76,7 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
   // One thread of its own for predict, champion re-scoring and drift: never queued behind 30-minute trials.
   const scoringPool = serveMain ? createTrialPool({ threads: 1 }) : undefined;
   // This worker builds the run reports: their charts render on threads of their own, whose chart libraries
-  // load now, not in the first report.
+  // load and warm up now, not in the first report.
   const chartPool: ChartPool | undefined = serveMain
     ? createChartPool({ threads: Math.min(cores, MAX_CHART_THREADS) })
     : undefined;
@@ -138,6 +140,9 @@ export async function createWorkers(options: WorkerPoolOptions): Promise<Running
     pool,
     scoringPool,
     trainingThreads,
+    chartsReady: async () => {
+      await chartPool?.ready();
+    },
     async run() {
       try {
         await Promise.all(workers.map((w) => w.run()));
