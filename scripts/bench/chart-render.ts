@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { warmUpSpecs } from '../../src/report/chart-warm-up';
+import { warmUpCharts } from '../../src/report/chart-warm-up';
 import { loadChartLibraries, renderSvg } from '../../src/report/render-svg';
 import { round } from './stats';
 
@@ -26,28 +26,27 @@ async function main(): Promise<void> {
   const loadStarted = performance.now();
   await loadChartLibraries();
   const loadMs = performance.now() - loadStarted;
-  const specs = warmUpSpecs();
-  const kinds = ['convergence', 'parameters', 'importance', 'beeswarm', 'week', 'month', 'hour × day'];
+  const charts = warmUpCharts();
   const rows: { pass: number; ms: number; charts: number[] }[] = [];
   for (let pass = 1; pass <= passes; pass++) {
-    const charts: number[] = [];
-    for (const spec of specs) {
+    const times: number[] = [];
+    for (const { spec } of charts) {
       const started = performance.now();
       await renderSvg(spec);
-      charts.push(round(performance.now() - started, 1));
+      times.push(round(performance.now() - started, 1));
     }
     rows.push({
       pass,
       ms: round(
-        charts.reduce((a, b) => a + b, 0),
+        times.reduce((a, b) => a + b, 0),
         1,
       ),
-      charts,
+      charts: times,
     });
   }
   const result = {
     load_ms: round(loadMs, 1),
-    charts: kinds.slice(0, specs.length),
+    charts: charts.map((c) => c.kind),
     passes: rows,
     load_average: os.loadavg().map((l) => round(l, 2)),
   };

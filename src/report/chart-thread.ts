@@ -1,7 +1,7 @@
 /** A chart pool thread (src/report/chart-pool.ts): renders chart specs to SVG off the worker's main thread. */
 import { threadId } from 'node:worker_threads';
 import type { ChartSpec } from './charts';
-import { WARM_UP_PASSES, warmUpSpecs } from './chart-warm-up';
+import { WARM_UP_PASSES, warmUpCharts } from './chart-warm-up';
 import { loadChartLibraries, renderSvg } from './render-svg';
 
 /** What a thread did before its first report (its readyTask's result). */
@@ -13,18 +13,18 @@ export interface ChartThreadReady {
 
 // Load the libraries and warm them up when the thread starts.
 const warm: Promise<ChartThreadReady> = (async () => {
-  let warmUpCharts = 0;
+  let rendered = 0;
   try {
     await loadChartLibraries();
     for (let pass = 0; pass < WARM_UP_PASSES; pass++)
-      for (const spec of warmUpSpecs()) {
+      for (const { spec } of warmUpCharts()) {
         await renderSvg(spec);
-        warmUpCharts++;
+        rendered++;
       }
   } catch {
     // Not fatal: a report's own charts load the libraries again, and report a failure there.
   }
-  return { threadId, warmUpCharts };
+  return { threadId, warmUpCharts: rendered };
 })();
 
 export default function renderChartTask(spec: ChartSpec): Promise<string> {

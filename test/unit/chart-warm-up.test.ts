@@ -1,16 +1,23 @@
 import { expect } from 'chai';
 import { createChartPool } from '../../src/report/chart-pool';
-import { WARM_UP_PASSES, warmUpSpecs } from '../../src/report/chart-warm-up';
+import { WARM_UP_PASSES, warmUpCharts } from '../../src/report/chart-warm-up';
 import { renderSvg } from '../../src/report/render-svg';
 
 describe('chart threads warm up before the first report', function () {
   this.timeout(120_000);
 
   it('renders one chart of each kind a run report draws (drift aside), each a real SVG', async () => {
-    const specs = warmUpSpecs();
-    // convergence, parameters, importance, beeswarm, week, month, hour × day
-    expect(specs).to.have.length(7);
-    for (const spec of specs) {
+    const charts = warmUpCharts();
+    expect(charts.map((c) => c.kind)).to.deep.equal([
+      'convergence',
+      'parameters',
+      'importance',
+      'beeswarm',
+      'week',
+      'month',
+      'hour × day',
+    ]);
+    for (const { spec } of charts) {
       const svg = await renderSvg(spec);
       expect(svg).to.match(/^<svg[^>]* width="\d+"/);
       // Marks were drawn, not an empty frame.
@@ -24,9 +31,10 @@ describe('chart threads warm up before the first report', function () {
       const ready = await pool.ready();
       expect(ready).to.have.length(2);
       expect(new Set(ready.map((r) => r.threadId)).size).to.equal(2);
-      for (const thread of ready) expect(thread.warmUpCharts).to.equal(WARM_UP_PASSES * warmUpSpecs().length);
+      for (const thread of ready)
+        expect(thread.warmUpCharts).to.equal(WARM_UP_PASSES * warmUpCharts().length);
       // And renders as on this thread.
-      const [spec] = warmUpSpecs();
+      const [{ spec }] = warmUpCharts();
       expect(await pool.render(spec)).to.equal(await renderSvg(spec));
     } finally {
       await pool.close();
