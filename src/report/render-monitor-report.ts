@@ -4,9 +4,8 @@
  */
 import type { MonitoringRecord } from '../monitoring/monitoring-record';
 import { driftHeatmap, rowsChart, seriesChart } from './monitor-charts';
-import type { ChartSpec } from './charts';
-import { escapeHtml, STYLE } from './render-run-report';
-import { renderSvg } from './render-svg';
+import { STYLE } from './render-run-report';
+import { ChartFigures, escapeHtml } from './chart-figures';
 
 /** Chart ids in page order; the browser test expects one SVG per id present. */
 export type MonitorChartId =
@@ -24,13 +23,6 @@ export interface MonitorReportInput {
   /** Champion promotions to mark on the accuracy chart (alias history), by the day they happened. */
   promotions?: Array<{ day: string; version: number }>;
   generatedAt: string;
-}
-
-async function figure(id: MonitorChartId, title: string, note: string, spec: ChartSpec): Promise<string> {
-  return `<figure class="chart" data-chart="${id}">
-  <figcaption><h3>${escapeHtml(title)}</h3><p>${note}</p></figcaption>
-  ${await renderSvg(spec)}
-</figure>`;
 }
 
 const fmt = (x: number | undefined, digits = 2) => (x === undefined ? '—' : x.toFixed(digits));
@@ -99,24 +91,25 @@ export async function renderMonitorReport(input: MonitorReportInput): Promise<st
   const served = records.reduce((n, r) => n + r.counts.served, 0);
   const lastLive = [...records].reverse().find((r) => r.liveAccuracy.byVersion.length > 0);
 
+  const charts = new ChartFigures<MonitorChartId>();
   const sections: string[] = [];
   sections.push(`<section><h2>Input drift</h2>
 <p class="lead">Each column's distance from the champion's training rows on that day — Wasserstein for numeric columns (in their unit), Jensen–Shannon for categorical ones — divided by its limit, 1.5 × the largest distance any training day reached. Above 1 the column drifted and an alert is sent.</p>
-${await figure('drift-heatmap', 'Drift per column and day (score ÷ limit)', 'Red from the first day a column drifted.', driftHeatmap(ratioPoints))}
-${numeric.length ? await figure('drift-ratio', 'Numeric columns: score ÷ limit', 'The dashed line is the limit.', seriesChart(numeric, 'score ÷ limit', 1)) : ''}
-${distance.length ? await figure('numeric-distance', 'Wasserstein distance per numeric column', "In the column's own unit (K, mm, %, hours), on the profile's bins.", seriesChart(distance, 'Wasserstein-1')) : ''}
-${categorical.length ? await figure('categorical-distance', 'Jensen–Shannon distance per categorical column', '0 = the training shares, 1 = no category in common.', seriesChart(categorical, 'Jensen–Shannon')) : ''}
+${charts.figure('drift-heatmap', 'Drift per column and day (score ÷ limit)', 'Red from the first day a column drifted.', driftHeatmap(ratioPoints))}
+${numeric.length ? charts.figure('drift-ratio', 'Numeric columns: score ÷ limit', 'The dashed line is the limit.', seriesChart(numeric, 'score ÷ limit', 1)) : ''}
+${distance.length ? charts.figure('numeric-distance', 'Wasserstein distance per numeric column', "In the column's own unit (K, mm, %, hours), on the profile's bins.", seriesChart(distance, 'Wasserstein-1')) : ''}
+${categorical.length ? charts.figure('categorical-distance', 'Jensen–Shannon distance per categorical column', '0 = the training shares, 1 = no category in common.', seriesChart(categorical, 'Jensen–Shannon')) : ''}
 </section>`);
   if (valueDrift.length)
     sections.push(`<section><h2>Prediction and target drift</h2>
-${await figure('prediction-target-drift', 'PSI against the training deciles', "Served predictions against the champion's predictions on its own training rows; labelled rows' traffic volume against the training target.", seriesChart(valueDrift, 'PSI', 0.2))}
+${charts.figure('prediction-target-drift', 'PSI against the training deciles', "Served predictions against the champion's predictions on its own training rows; labelled rows' traffic volume against the training target.", seriesChart(valueDrift, 'PSI', 0.2))}
 </section>`);
   if (accuracy.length)
     sections.push(`<section><h2>Accuracy</h2>
-${await figure('accuracy', 'RMSE per day (vehicles/h)', `Live: each served prediction joined with its hour's label, per version that served it. Re-scored: the current champion on the day's labelled rows, only on days outside its training and validation years${inSample ? ` (${inSample} in-sample days left out)` : ''}.${marks.length ? ' Dotted lines: promotions.' : ''}`, seriesChart(accuracy, 'RMSE', undefined, marks))}
+${charts.figure('accuracy', 'RMSE per day (vehicles/h)', `Live: each served prediction joined with its hour's label, per version that served it. Re-scored: the current champion on the day's labelled rows, only on days outside its training and validation years${inSample ? ` (${inSample} in-sample days left out)` : ''}.${marks.length ? ' Dotted lines: promotions.' : ''}`, seriesChart(accuracy, 'RMSE', undefined, marks))}
 </section>`);
   sections.push(`<section><h2>Rows</h2>
-${await figure('rows', 'Rows per day', 'Predictions served for the day’s hours, labelled rows that arrived, prediction-log rows lost (dropped or unreadable).', rowsChart(rows))}
+${charts.figure('rows', 'Rows per day', 'Predictions served for the day’s hours, labelled rows that arrived, prediction-log rows lost (dropped or unreadable).', rowsChart(rows))}
 </section>`);
 
   const tiles = [
@@ -140,7 +133,7 @@ ${await figure('rows', 'Rows per day', 'Predictions served for the day’s hours
         `<div class="tile"><div class="label">${escapeHtml(label)}</div><div class="value">${escapeHtml(value)}</div><div class="sub">${escapeHtml(sub)}</div></div>`,
     )
     .join('\n');
-  return `<!doctype html>
+  return charts.fill(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -160,5 +153,5 @@ ${tiles}
 ${sections.join('\n')}
 <footer>Generated ${escapeHtml(input.generatedAt)} · charts rendered as SVG; this file needs no network.</footer>
 </main></body></html>
-`;
+`);
 }

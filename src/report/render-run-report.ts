@@ -23,7 +23,8 @@ import {
   type ReportTrial,
   type RunReportInput,
 } from './report-data';
-import { renderSvg, scopeSvgIds, type ChartRenderer } from './render-svg';
+import { renderSvg, type ChartRenderer } from './render-svg';
+import { ChartFigures, escapeHtml } from './chart-figures';
 
 /** Chart ids in page order; the browser test expects one SVG per id present. */
 export type ChartId =
@@ -38,10 +39,6 @@ export type ChartId =
 
 const LEADERBOARD_ROWS = 10;
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 const fmt = (value: number, digits = 0): string =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -50,29 +47,7 @@ function duration(ms: number): string {
   return s < 90 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-/**
- * The page's charts, rendered side by side: a figure holds a placeholder (HTML comments cannot come from the
- * escaped data) until every SVG is there; each SVG's ids are its own (scopeSvgIds).
- */
-class Charts {
-  private readonly svgs: Promise<string>[] = [];
-  constructor(private readonly render: ChartRenderer) {}
-
-  figure(id: ChartId, title: string, note: string, spec: ChartSpec): string {
-    const index = this.svgs.push(this.render(spec)) - 1;
-    return `<figure class="chart" data-chart="${id}">
-  <figcaption><h3>${escapeHtml(title)}</h3><p>${note}</p></figcaption>
-  <!--chart:${index}-->
-</figure>`;
-  }
-
-  async fill(html: string): Promise<string> {
-    const svgs = await Promise.all(this.svgs);
-    return html.replace(/<!--chart:(\d+)-->/g, (_, index: string) =>
-      scopeSvgIds(svgs[Number(index)], `chart${index}`),
-    );
-  }
-}
+type Charts = ChartFigures<ChartId>;
 
 function tile(label: string, value: string, sub = ''): string {
   return `<div class="tile"><div class="label">${escapeHtml(label)}</div><div class="value">${value}</div>${sub ? `<div class="sub">${sub}</div>` : ''}</div>`;
@@ -259,7 +234,7 @@ export async function renderRunReport(
   input: RunReportInput,
   renderChart: ChartRenderer = renderSvg,
 ): Promise<string> {
-  const charts = new Charts(renderChart);
+  const charts = new ChartFigures<ChartId>(renderChart);
   const r = input.run;
   const best = convergence(input.trials).at(-1)?.best;
   const badRows = r.badRows.reduce((s, b) => s + b.count, 0);

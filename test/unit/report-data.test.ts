@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parseLocalDateTime } from '../../src/data/local-date-time';
 import type { Explanation } from '../../src/engines/explain';
-import { escapeHtml } from '../../src/report/render-run-report';
+import { escapeHtml } from '../../src/report/chart-figures';
 import {
   beeswarmPoints,
   convergence,
