@@ -118,7 +118,10 @@ async function validationOf(
     ),
   );
   const rows = await loadValidationRows(deps.artifacts, result.dataset.datasetHash);
-  const x = transformWithPipeline(pipeline, rows).matrix;
+  // Every row's features only where every row is predicted here; otherwise the SHAP sample's rows alone (a row's
+  // features never depend on the other rows of the batch: src/features/features-v2.ts).
+  let all: DenseMatrix | undefined;
+  const allRows = () => (all ??= transformWithPipeline(pipeline, rows).matrix);
   const actual = targetVector(rows, training.schema);
   const modelRef = best.modelRef;
   if (!modelRef) throw nonRetryable('InvalidInput', `${best.trialId} has no stored model`);
@@ -164,10 +167,10 @@ async function validationOf(
   // finalizeModel has predicted these rows (the prepared set's validation rows, in their order) with the model
   // as selected: its predictions are reused.
   const selectedPredictions = best.selected?.validationPredictionsRef
-    ? await loadPredictions(deps.artifacts, best.selected.validationPredictionsRef, x.rows)
+    ? await loadPredictions(deps.artifacts, best.selected.validationPredictionsRef, rows.length)
     : undefined;
   if (members.some((m) => m.engine !== 'native')) {
-    const predicted = selectedPredictions ?? (await predictMatrix(deps, judged, x));
+    const predicted = selectedPredictions ?? (await predictMatrix(deps, judged, allRows()));
     return {
       ...base,
       predicted,
@@ -185,17 +188,20 @@ async function validationOf(
           rows.map((r) => hourByWorkingDay(r.date_time)),
           size,
         )
-      : { rows: shapSampleRows(x.rows, size), strata: undefined, stratumSizes: undefined };
+      : { rows: shapSampleRows(rows.length, size), strata: undefined, stratumSizes: undefined };
   const sample = drawn.rows;
+  // No members to predict with when finalizeModel's predictions are reused.
+  const predictedBy = selectedPredictions ? [] : best.selected ? await membersOf(deps, judged) : members;
+  const xs = selectedPredictions
+    ? transformWithPipeline(
+        pipeline,
+        sample.map((r) => rows[r]),
+      ).matrix
+    : takeRows(allRows(), sample);
   const outputs = await membersOutputs(
     deps,
-    {
-      // No members to predict with when finalizeModel's predictions are reused.
-      predicted: selectedPredictions ? [] : best.selected ? await membersOf(deps, judged) : members,
-      explained: members,
-    },
-    x,
-    sample,
+    { predicted: predictedBy, explained: members },
+    { all: predictedBy.length > 0 ? allRows() : undefined, sample: xs },
     heartbeat,
   );
   // membersOutputs predicts every row whenever it is given members to predict with.
@@ -203,7 +209,7 @@ async function validationOf(
   const explanation = groupContributions(pipeline, outputs.sample);
   const meanAbsShap = meanAbsShapIntervals(
     explanation,
-    x.rows,
+    rows.length,
     drawn.strata && drawn.stratumSizes
       ? { strata: drawn.strata, stratumSizes: drawn.stratumSizes }
       : undefined,
@@ -216,10 +222,10 @@ async function validationOf(
     return features.length === 1 ? features[0] : -1;
   });
   const columnValues = new Float64Array(sample.length * columns.length);
-  for (const [i, r] of sample.entries())
+  for (let i = 0; i < sample.length; i++)
     for (let c = 0; c < columns.length; c++)
       columnValues[i * columns.length + c] =
-        featureOf[c] < 0 ? Number.NaN : x.data[r * x.cols + featureOf[c]];
+        featureOf[c] < 0 ? Number.NaN : xs.data[i * xs.cols + featureOf[c]];
   return {
     ...base,
     predicted,
@@ -228,10 +234,12 @@ async function validationOf(
     columnValues,
     shapSample: {
       rows: sample.length,
-      of: x.rows,
+      of: rows.length,
       // One stratum (every row alike) is the even spread.
       design:
-        drawn.stratumSizes && drawn.stratumSizes.size > 1 && sample.length < x.rows ? 'stratified' : 'even',
+        drawn.stratumSizes && drawn.stratumSizes.size > 1 && sample.length < rows.length
+          ? 'stratified'
+          : 'even',
       meanAbsShap,
     },
     shapMs,
@@ -260,34 +268,35 @@ async function membersOf(
 export const SHAP_CHUNK_ROWS = 250;
 
 /**
- * The (mean of the) `predicted` members' predictions on every row of `x` (none without members), and the
- * `explained` members' predictions and SHAP values on the `sample` rows. Every member's every chunk is
- * one pool task, as many at once as the pool has threads; the means are taken in member order, so the numbers
- * are those of one member and one chunk after another.
+ * The (mean of the) `predicted` members' predictions on every row (`x.all`, needed only with such members), and
+ * the `explained` members' predictions and SHAP values on the sample's rows (`x.sample`). Every member's every
+ * chunk is one pool task, as many at once as the pool has threads; the means are taken in member order, so the
+ * numbers are those of one member and one chunk after another.
  */
 async function membersOutputs(
   deps: RunReportDeps,
   { predicted, explained: members }: { predicted: EnsembleMember[]; explained: EnsembleMember[] },
-  x: DenseMatrix,
-  sample: number[],
+  x: { all?: DenseMatrix; sample: DenseMatrix },
   heartbeat: (step: string) => void,
 ): Promise<{ predictions?: Float32Array; sample: ModelOutputs }> {
+  const all = x.all;
+  if (predicted.length > 0 && !all) throw new Error('members to predict with but no rows to predict');
   const models = await Promise.all(members.map((m) => deps.artifacts.get(m.modelRef)));
   const predictedModels =
     predicted === members ? models : await Promise.all(predicted.map((m) => deps.artifacts.get(m.modelRef)));
-  const xs = takeRows(x, sample);
+  const xs = x.sample;
   const chunks: { member: number; start: number; end: number }[] = [];
   for (const member of members.keys())
     for (let start = 0; start < xs.rows; start += SHAP_CHUNK_ROWS)
       chunks.push({ member, start, end: Math.min(xs.rows, start + SHAP_CHUNK_ROWS) });
-  const predictions: Float32Array[] = predicted.map(() => new Float32Array(x.rows));
+  const predictions: Float32Array[] = predicted.map(() => new Float32Array(all?.rows ?? 0));
   const outputs: ModelOutputs[] = members.map(() => ({
     predictions: new Float32Array(xs.rows),
     contributions: new Float32Array(xs.rows * (xs.cols + 1)),
   }));
   const limit = Math.max(1, deps.pool.threads);
   let done = 0;
-  heartbeat(`SHAP of ${members.length} member(s) on ${xs.rows} of ${x.rows} rows, ${limit} at once`);
+  heartbeat(`SHAP of ${members.length} member(s) on ${xs.rows} rows, ${limit} at once`);
   await inParallel(
     [
       ...predicted.map((m, i) => async () => {
@@ -295,9 +304,9 @@ async function membersOutputs(
           engine: m.engine,
           model: predictedModels[i],
           rounds: m.rounds,
-          x,
+          x: all!,
         });
-        heartbeat(`predictions of member ${i + 1} of ${predicted.length}: ${x.rows} rows`);
+        heartbeat(`predictions of member ${i + 1} of ${predicted.length}: ${all!.rows} rows`);
       }),
       ...chunks.map(({ member, start, end }) => async () => {
         const m = members[member];

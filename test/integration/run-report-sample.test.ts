@@ -171,6 +171,10 @@ describe('run report: SHAP on a stated sample of rows, in parallel over the pool
     expect(predicts).to.equal(2);
     expect(Array.from(before.validation!.predicted)).to.deep.equal(Array.from(v.predicted));
     expect(before.validation!.actual).to.deep.equal(v.actual);
+    // With the predictions reused only the sample's rows are transformed: the same SHAP values and input values.
+    expect(v.explanation).to.deep.equal(before.validation!.explanation);
+    expect(Array.from(v.columnValues!)).to.deep.equal(Array.from(before.validation!.columnValues!));
+    expect(v.shapSample).to.deep.equal(before.validation!.shapSample);
     // The errors are the selected members' mean, whose validation RMSE finalizeModel reports as the model's.
     const rmse = Math.sqrt(
       v.actual.reduce((sum, a, i) => sum + (v.predicted[i] - a) ** 2, 0) / v.actual.length,
