@@ -190,21 +190,18 @@ async function validationOf(
         )
       : { rows: shapSampleRows(rows.length, size), strata: undefined, stratumSizes: undefined };
   const sample = drawn.rows;
-  // No members to predict with when finalizeModel's predictions are reused.
-  const predictedBy = selectedPredictions ? [] : best.selected ? await membersOf(deps, judged) : members;
-  const xs = selectedPredictions
-    ? transformWithPipeline(
+  // Without finalizeModel's predictions, every row is predicted here (by the model as selected, when refitted).
+  const predict = selectedPredictions
+    ? undefined
+    : { members: best.selected ? await membersOf(deps, judged) : members, x: allRows() };
+  const xs = predict
+    ? takeRows(predict.x, sample)
+    : transformWithPipeline(
         pipeline,
         sample.map((r) => rows[r]),
-      ).matrix
-    : takeRows(allRows(), sample);
-  const outputs = await membersOutputs(
-    deps,
-    { predicted: predictedBy, explained: members },
-    { all: predictedBy.length > 0 ? allRows() : undefined, sample: xs },
-    heartbeat,
-  );
-  // membersOutputs predicts every row whenever it is given members to predict with.
+      ).matrix;
+  const outputs = await membersOutputs(deps, members, xs, predict, heartbeat);
+  // membersOutputs predicts every row whenever it is asked to.
   const predicted = selectedPredictions ?? outputs.predictions!;
   const explanation = groupContributions(pipeline, outputs.sample);
   const meanAbsShap = meanAbsShapIntervals(
@@ -268,28 +265,27 @@ async function membersOf(
 export const SHAP_CHUNK_ROWS = 250;
 
 /**
- * The (mean of the) `predicted` members' predictions on every row (`x.all`, needed only with such members), and
- * the `explained` members' predictions and SHAP values on the sample's rows (`x.sample`). Every member's every
- * chunk is one pool task, as many at once as the pool has threads; the means are taken in member order, so the
- * numbers are those of one member and one chunk after another.
+ * The `members`' predictions and SHAP values on the sample's rows `xs`, and with `predict`, the mean of
+ * its members' predictions on its every row. Every member's every chunk is one pool task, as many at once as the
+ * pool has threads; the means are taken in member order, so the numbers are those of one member and one chunk
+ * after another.
  */
 async function membersOutputs(
   deps: RunReportDeps,
-  { predicted, explained: members }: { predicted: EnsembleMember[]; explained: EnsembleMember[] },
-  x: { all?: DenseMatrix; sample: DenseMatrix },
+  members: EnsembleMember[],
+  xs: DenseMatrix,
+  predict: { members: EnsembleMember[]; x: DenseMatrix } | undefined,
   heartbeat: (step: string) => void,
 ): Promise<{ predictions?: Float32Array; sample: ModelOutputs }> {
-  const all = x.all;
-  if (predicted.length > 0 && !all) throw new Error('members to predict with but no rows to predict');
+  const predicted = predict?.members ?? [];
   const models = await Promise.all(members.map((m) => deps.artifacts.get(m.modelRef)));
   const predictedModels =
     predicted === members ? models : await Promise.all(predicted.map((m) => deps.artifacts.get(m.modelRef)));
-  const xs = x.sample;
   const chunks: { member: number; start: number; end: number }[] = [];
   for (const member of members.keys())
     for (let start = 0; start < xs.rows; start += SHAP_CHUNK_ROWS)
       chunks.push({ member, start, end: Math.min(xs.rows, start + SHAP_CHUNK_ROWS) });
-  const predictions: Float32Array[] = predicted.map(() => new Float32Array(all?.rows ?? 0));
+  const predictions: Float32Array[] = [];
   const outputs: ModelOutputs[] = members.map(() => ({
     predictions: new Float32Array(xs.rows),
     contributions: new Float32Array(xs.rows * (xs.cols + 1)),
@@ -299,15 +295,18 @@ async function membersOutputs(
   heartbeat(`SHAP of ${members.length} member(s) on ${xs.rows} rows, ${limit} at once`);
   await inParallel(
     [
-      ...predicted.map((m, i) => async () => {
-        predictions[i] = await deps.pool.predict({
-          engine: m.engine,
-          model: predictedModels[i],
-          rounds: m.rounds,
-          x: all!,
-        });
-        heartbeat(`predictions of member ${i + 1} of ${predicted.length}: ${all!.rows} rows`);
-      }),
+      ...(predict
+        ? predicted.map((m, i) => async () => {
+            const { x } = predict;
+            predictions[i] = await deps.pool.predict({
+              engine: m.engine,
+              model: predictedModels[i],
+              rounds: m.rounds,
+              x,
+            });
+            heartbeat(`predictions of member ${i + 1} of ${predicted.length}: ${x.rows} rows`);
+          })
+        : []),
       ...chunks.map(({ member, start, end }) => async () => {
         const m = members[member];
         const chunk = {
@@ -333,7 +332,7 @@ async function membersOutputs(
   );
   const noContributions = new Float32Array(0);
   return {
-    ...(predicted.length > 0
+    ...(predict
       ? {
           predictions: meanOutputs(
             predictions.map((p) => ({ predictions: p, contributions: noContributions })),
